@@ -1,0 +1,84 @@
+"""Bearer tokens of the JSON API: issue, check (``require_token``), revoke.
+
+Only the SHA-256 hash of a token is stored; the token itself is shown once, on creation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import ApiToken, User
+from app.extensions import db
+from app.timeutil import aware, utcnow
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """Create a token for ``user``; returns the plain token (shown once) and its row."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=ApiToken.hash(token),
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(hours=current_app.config["API_TOKEN_HOURS"]),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return token, row
+
+
+def revoke(row: ApiToken) -> None:
+    row.revoked = True
+    db.session.flush()
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def token_user(token: str) -> tuple[User, ApiToken] | None:
+    """The active user and token row for a valid, unexpired, unrevoked ``token``."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if row is None or row.revoked or aware(row.expires_at) <= utcnow():
+        return None
+    user = row.user
+    if user is None or not user.active:
+        return None
+    return user, row
+
+
+def unauthorized(message: str | None = None):
+    """The 401 answer, with the challenge RFC 6750 asks for."""
+    db.session.rollback()
+    body = {"error": {"code": "unauthorized",
+                      "message": message or _("Anmeldung erforderlich: gültiges Token fehlt.")}}
+    response = jsonify(body)
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def require_token(view):
+    """Decorator: the request must carry a valid bearer token; sets ``g.api_user``."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _bearer_token()
+        found = token_user(token) if token else None
+        if found is None:
+            if token:
+                return unauthorized(_("Das Token ist ungültig, abgelaufen oder widerrufen."))
+            return unauthorized()
+        g.api_user, g.api_token = found
+        return view(*args, **kwargs)
+
+    return wrapper

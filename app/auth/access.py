@@ -1,0 +1,86 @@
+"""Who may see and do what. Every check here runs on the server, per object."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import or_, select
+
+from app.auth.models import Team, User
+from app.engine.models import (
+    ACTIVE_TASK_STATES, FULL, LIMITED, CaseParticipant, ProcessInstance, ProcessModel, Task,
+)
+from app.extensions import db
+
+
+def participant_filter(user: User):
+    """SQL condition: the participant row grants ``user`` access."""
+    team_ids = user.team_ids
+    conditions = [CaseParticipant.user_id == user.id]
+    if team_ids:
+        conditions.append(CaseParticipant.team_id.in_(team_ids))
+    return or_(*conditions)
+
+
+def visible_instance_ids(user: User):
+    """A subquery of the ids of every case ``user`` may see."""
+    return select(CaseParticipant.instance_id).where(participant_filter(user))
+
+
+def access_level(user: User, instance: ProcessInstance) -> str | None:
+    """FULL, LIMITED or None (may not see the case at all)."""
+    levels = set(db.session.scalars(
+        select(CaseParticipant.level).where(
+            CaseParticipant.instance_id == instance.id, participant_filter(user)
+        )
+    ))
+    if FULL in levels:
+        return FULL
+    return LIMITED if LIMITED in levels else None
+
+
+def get_visible_instance_or_404(user: User, instance_id: int) -> tuple[ProcessInstance, str]:
+    instance = db.session.get(ProcessInstance, instance_id)
+    level = access_level(user, instance) if instance is not None else None
+    if level is None:
+        abort(404)
+    return instance, level
+
+
+def startable_teams(user: User, model: ProcessModel) -> list[Team]:
+    """The teams on whose behalf ``user`` may start ``model`` (empty: may not start it)."""
+    if model.start_role and not user.has_role(model.start_role):
+        return []
+    return [t for t in user.member_teams if t.department in model.departments]
+
+
+def can_work_on(user: User, task: Task) -> bool:
+    """May ``user`` claim or complete ``task``?"""
+    if task.status not in ACTIVE_TASK_STATES:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.candidate_team_id is not None and task.candidate_team_id in user.member_team_ids
+
+
+def get_task_or_404(user: User, task_id: int) -> Task:
+    """The task, if ``user`` may see its case; tasks of hidden cases do not exist for them."""
+    task = db.session.get(Task, task_id)
+    level = access_level(user, task.instance) if task is not None else None
+    if level is None or (level == LIMITED and task.assignee_id != user.id):
+        abort(404)
+    return task
+
+
+def inbox_query(user: User, *, mine: bool | None = None):
+    """Open tasks assigned to ``user`` and unassigned tasks of their groups, as SQL.
+
+    ``mine`` True: only assigned to the user; False: only unassigned group tasks.
+    """
+    own = Task.assignee_id == user.id
+    group = Task.assignee_id.is_(None) & Task.candidate_team_id.in_(user.member_team_ids or [-1])
+    cond = own if mine else group if mine is False else or_(own, group)
+    return (
+        select(Task)
+        .where(Task.status.in_(ACTIVE_TASK_STATES), cond)
+        .order_by(Task.crisis.desc(), Task.due_at.is_(None), Task.due_at, Task.id)
+    )

@@ -1,0 +1,134 @@
+"""Who belongs where: organisations, teams, users, memberships, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+# Roles a user can hold. A role says what kind of work someone does; teams say for whom.
+ROLE_FACHKRAFT = "fachkraft"  # staff of FB 36 / FB 31 teams
+ROLE_KOORDINATION = "koordination"  # staff of the coordination office 201
+ROLE_EHRENAMT = "ehrenamt"  # volunteer (Alltagsbegleitung)
+ROLE_MBE = "mbe"  # migration counsellor of a welfare association
+ROLE_LEITUNG = "leitung"  # supervisor of the teams they lead
+ROLE_PROZESS = "prozess"  # process owner
+ROLE_ADMIN = "admin"
+ROLES = [
+    ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE,
+    ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN,
+]
+
+MEMBER = "member"
+LEAD = "lead"
+
+
+class Organisation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Team(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Department the team belongs to: FB36, FB31, 201, MBE ...
+    department: Mapped[str] = mapped_column(String(20), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles_csv: Mapped[str] = mapped_column(String(200), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Volunteer profile facts used when matching (languages, availability); plain JSON.
+    profile: Mapped[dict | None] = mapped_column(db.JSON)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in self.roles_csv.split(",") if r]
+
+    @roles.setter
+    def roles(self, values: list[str]) -> None:
+        self.roles_csv = ",".join(sorted(set(values)))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+    def set_password(self, password: str) -> None:
+        from flask import current_app
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def member_team_ids(self) -> list[int]:
+        """Teams whose group tasks this user works on."""
+        return [m.team_id for m in self.memberships if m.kind == MEMBER]
+
+    @property
+    def team_ids(self) -> list[int]:
+        """Teams this user belongs to or leads (for seeing cases)."""
+        return [m.team_id for m in self.memberships]
+
+    @property
+    def member_teams(self) -> list[Team]:
+        return [m.team for m in self.memberships if m.kind == MEMBER]
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "team_id", name="uq_membership_user_team"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=MEMBER)  # member | lead
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    team: Mapped[Team] = relationship()
+
+
+class ApiToken(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,100 @@
+"""Case list, starting a case, and the case view."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from app.auth.access import can_work_on, get_visible_instance_or_404, startable_teams
+from app.auth.routes import PostForm
+from app.cases import services
+from app.engine import service
+from app.engine.models import ACTIVE_TASK_STATES, FULL, CaseEvent, ProcessModel, Task
+from app.extensions import db
+
+bp = Blueprint("cases", __name__, template_folder="../templates")
+
+
+class StartForm(FlaskForm):
+    verfahren = SelectField(_l("Verfahren"), validators=[DataRequired(_l("Bitte ein Verfahren wählen."))])
+    team = SelectField(_l("Anfragendes Team (Fallverantwortung)"),
+                       validators=[DataRequired(_l("Bitte ein Team wählen."))])
+
+
+def startable(user) -> list[tuple[ProcessModel, list]]:
+    models = db.session.scalars(select(ProcessModel).order_by(ProcessModel.name)).all()
+    result = []
+    for model in models:
+        teams = startable_teams(user, model)
+        if teams and model.versions:
+            result.append((model, teams))
+    return result
+
+
+@bp.route("/faelle")
+@login_required
+def index():
+    page = max(request.args.get("page", 1, type=int), 1)
+    status = request.args.get("status") or None
+    items, total = services.visible_cases(current_user, status=status, page=page)
+    return render_template("cases/index.html", items=items, total=total, page=page, status=status,
+                           can_start=bool(startable(current_user)))
+
+
+@bp.route("/faelle/neu", methods=["GET", "POST"])
+@login_required
+def new():
+    options = startable(current_user)
+    if not options:
+        abort(403, _("Sie dürfen dieses Verfahren nicht starten."))
+    form = StartForm()
+    form.verfahren.choices = [(m.key, m.name) for m, _teams in options]
+    teams = {t.key: t for _m, ts in options for t in ts}
+    form.team.choices = [(t.key, t.name) for t in teams.values()]
+    if form.validate_on_submit():
+        model = next(m for m, _t in options if m.key == form.verfahren.data)
+        team = teams[form.team.data]
+        if team not in dict(options)[model]:
+            form.team.errors.append(_("Dieses Team darf das Verfahren nicht starten."))
+        else:
+            try:
+                instance = service.start_instance(model, current_user, team)
+                db.session.commit()
+            except service.EngineError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return render_template("cases/new.html", form=form), 500
+            flash(_("Fall %(ref)s angelegt.", ref=instance.reference), "success")
+            first = next((t for t in instance.tasks if can_work_on(current_user, t)), None)
+            if first is not None:
+                return redirect(url_for("inbox.task_page", task_id=first.id))
+            return redirect(url_for("cases.view", instance_id=instance.id))
+    return render_template("cases/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/faelle/<int:instance_id>")
+@login_required
+def view(instance_id: int):
+    instance, level = get_visible_instance_or_404(current_user, instance_id)
+    data = services.visible_data(instance.data, level)
+    open_tasks = db.session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+        .order_by(Task.id)
+    ).all()
+    if level != FULL:
+        open_tasks = [t for t in open_tasks if t.assignee_id == current_user.id]
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id)
+    ).all()
+    return render_template(
+        "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
+        goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
+        events=events, labels=services.field_labels(), can_work_on=can_work_on,
+        visible_data=services.visible_data, post_form=PostForm(),
+    )

@@ -1,0 +1,71 @@
+"""Reading cases for people: lists, the case file as each participant may see it, timelines."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from wtforms import FieldList, FormField
+
+from app.auth.access import visible_instance_ids
+from app.auth.models import User
+from app.engine.lanes import LIMITED_FIELDS
+from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
+from app.extensions import db
+from forms import FORMS
+
+
+def visible_cases(user: User, *, process: str | None = None, status: str | None = None,
+                  page: int = 1, per_page: int = 50) -> tuple[list[ProcessInstance], int]:
+    query = select(ProcessInstance).where(ProcessInstance.id.in_(visible_instance_ids(user)))
+    if process:
+        query = query.join(ProcessVersion).join(ProcessModel).where(ProcessModel.key == process)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(items), total
+
+
+def visible_data(data: dict | None, level: str) -> dict:
+    """The part of the case file a participant of ``level`` may see."""
+    data = dict(data or {})
+    if level == FULL:
+        return data
+    return {k: v for k, v in data.items() if k in LIMITED_FIELDS}
+
+
+def field_labels() -> dict[str, str]:
+    """German labels of every task form field, for showing entered data."""
+    labels: dict[str, str] = {}
+    for form_cls in FORMS.values():
+        form = form_cls(formdata=None, meta={"csrf": False})
+        for field in form:
+            labels.setdefault(field.name, str(field.label.text))
+            if isinstance(field, FieldList):
+                entry = field.entries[0] if field.entries else field.append_entry()
+                if isinstance(entry, FormField):
+                    for sub in entry.form:
+                        labels.setdefault(sub.short_name, str(sub.label.text))
+    return labels
+
+
+def goals(data: dict) -> list[dict]:
+    """The case's goals with their latest assessment (if the closing meeting rated them)."""
+    assessments = {a.get("ziel"): a for a in (data.get("zielbewertungen") or []) if isinstance(a, dict)}
+    result = []
+    for goal in data.get("ziele") or []:
+        if not isinstance(goal, dict):
+            continue
+        rating = assessments.get(goal.get("beschreibung"), {})
+        result.append({**goal, "bewertung": rating.get("bewertung"), "kommentar": rating.get("kommentar")})
+    return result
+
+
+RATING_LABELS = {"erreicht": "erreicht", "teilweise": "teilweise erreicht", "nicht_erreicht": "nicht erreicht"}
+
+
+def rating_label(value: str | None) -> str:
+    return _(RATING_LABELS[value]) if value in RATING_LABELS else _("offen")

@@ -1,0 +1,132 @@
+"""CLI commands: ``flask processes sync`` and ``flask demo load``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app.auth import models as am
+from app.engine import service
+from app.engine.models import ProcessModel
+from app.engine.specs import SpecError
+from app.extensions import db
+
+# Process models shipped in processes/: key -> (name, start departments, start role, prefix)
+SHIPPED_MODELS = {
+    "alltagsbegleitung": ("Alltagsbegleitung", "FB36,FB31", am.ROLE_FACHKRAFT, "AB"),
+}
+
+
+def sync_processes(directory: str | None = None) -> list[str]:
+    """Import each shipped BPMN file as a new version when its content changed."""
+    directory = directory or current_app.config["PROCESSES_DIR"]
+    imported = []
+    for key, (name, departments, role, prefix) in SHIPPED_MODELS.items():
+        path = Path(directory) / f"{key}.bpmn"
+        if not path.exists():
+            continue
+        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
+        if model is None:
+            model = ProcessModel(key=key, name=name, start_departments=departments,
+                                 start_role=role, reference_prefix=prefix)
+            db.session.add(model)
+            db.session.flush()
+        version = service.import_version(model, path.read_text(encoding="utf-8"), None,
+                                         f"Import aus {path.name}")
+        if version is not None:
+            imported.append(f"{key} v{version.number}")
+    return imported
+
+
+DEMO_ORGS = {"kommune": "Landkreis Musterstadt", "traeger": "Wohlfahrtsverband Musterstadt e. V."}
+DEMO_TEAMS = [
+    # key, name, department, organisation
+    ("asd", "FB 36 – Allgemeiner Sozialer Dienst", "FB36", "kommune"),
+    ("fruehehilfen", "FB 36 – Frühe Hilfen", "FB36", "kommune"),
+    ("fd311", "FB 31 – Fachdienst 311", "FB31", "kommune"),
+    ("k201", "Koordinierungsstelle Migration und Teilhabe (201)", "201", "kommune"),
+    ("mbe", "Migrationsberatung für erwachsene Zuwanderer", "MBE", "traeger"),
+]
+# username, display name, roles, organisation, [(team, kind)], volunteer profile
+DEMO_USERS = [
+    ("fb36", "Jana Beispiel (ASD)", [am.ROLE_FACHKRAFT], "kommune", [("asd", am.MEMBER)], None),
+    ("fb36fh", "Tom Muster (Frühe Hilfen)", [am.ROLE_FACHKRAFT], "kommune",
+     [("fruehehilfen", am.MEMBER)], None),
+    ("fb31", "Lea Probe (FD 311)", [am.ROLE_FACHKRAFT], "kommune", [("fd311", am.MEMBER)], None),
+    ("k201", "Sam Koordinata (201)", [am.ROLE_KOORDINATION], "kommune", [("k201", am.MEMBER)], None),
+    ("ehrenamt1", "Mira Helferin", [am.ROLE_EHRENAMT], "kommune", [],
+     {"sprachen": ["Deutsch", "Arabisch"], "stunden_pro_woche": 4, "orte": ["Musterstadt"]}),
+    ("ehrenamt2", "Ole Begleiter", [am.ROLE_EHRENAMT], "kommune", [],
+     {"sprachen": ["Deutsch", "Russisch", "Ukrainisch"], "stunden_pro_woche": 3, "orte": ["Nordheim"]}),
+    ("mbe1", "Nora Rat (MBE)", [am.ROLE_MBE], "traeger", [("mbe", am.MEMBER)], None),
+    ("mbe2", "Paul Weg (MBE)", [am.ROLE_MBE], "traeger", [("mbe", am.MEMBER)], None),
+    ("mbeleitung", "Ida Lenker (Leitung MBE)", [am.ROLE_LEITUNG], "traeger", [("mbe", am.LEAD)], None),
+    ("leitung", "Karl Aufsicht (Leitung FB 36/31, 201)", [am.ROLE_LEITUNG], "kommune",
+     [("asd", am.LEAD), ("fruehehilfen", am.LEAD), ("fd311", am.LEAD), ("k201", am.LEAD)], None),
+    ("prozess", "Petra Modell (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
+    ("admin", "Administration", [am.ROLE_ADMIN], "kommune", [], None),
+]
+
+
+def load_demo(password: str = "demo") -> int:
+    """Create the demo organisations, teams and accounts (idempotent)."""
+    orgs = {}
+    for key, name in DEMO_ORGS.items():
+        org = db.session.scalar(select(am.Organisation).where(am.Organisation.key == key))
+        if org is None:
+            org = am.Organisation(key=key, name=name)
+            db.session.add(org)
+        orgs[key] = org
+    db.session.flush()
+    teams = {}
+    for key, name, department, org in DEMO_TEAMS:
+        team = db.session.scalar(select(am.Team).where(am.Team.key == key))
+        if team is None:
+            team = am.Team(key=key, name=name, department=department, organisation=orgs[org])
+            db.session.add(team)
+        teams[key] = team
+    db.session.flush()
+    created = 0
+    for username, display, roles, org, memberships, profile in DEMO_USERS:
+        if db.session.scalar(select(am.User).where(am.User.username == username)) is not None:
+            continue
+        user = am.User(username=username, display_name=display, organisation=orgs[org],
+                       email=f"{username}@example.org", profile=profile)
+        user.roles = roles
+        user.set_password(password)
+        for team_key, kind in memberships:
+            user.memberships.append(am.Membership(team=teams[team_key], kind=kind))
+        db.session.add(user)
+        created += 1
+    db.session.flush()
+    return created
+
+
+def register_cli(app: Flask) -> None:
+    processes = app.cli.commands.get("processes") or click.Group("processes", help="Process models.")
+    demo = click.Group("demo", help="Demo data.")
+
+    @processes.command("sync")
+    def processes_sync():
+        """Import changed BPMN files from processes/ as new versions."""
+        try:
+            imported = sync_processes()
+        except SpecError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"BPMN-Datei fehlerhaft: {exc}") from exc
+        db.session.commit()
+        click.echo("imported: " + (", ".join(imported) if imported else "nothing changed"))
+
+    @demo.command("load")
+    def demo_load():
+        """Create demo teams and accounts (password: demo) and import the processes."""
+        created = load_demo()
+        imported = sync_processes()
+        db.session.commit()
+        click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}")
+
+    app.cli.add_command(processes)
+    app.cli.add_command(demo)

@@ -1,0 +1,159 @@
+"""Process models, versions, instances, task rows and the case history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Team, User
+from app.extensions import db
+from app.timeutil import utcnow
+
+TZ = db.DateTime(timezone=True)
+
+# Instance status values (api-v1.md)
+RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR = (
+    "running", "completed", "terminated", "suspended", "error",
+)
+# Task status values
+OPEN, CLAIMED, DONE, CANCELLED = "open", "claimed", "completed", "cancelled"
+ACTIVE_TASK_STATES = (OPEN, CLAIMED)
+
+# Case participant access levels
+FULL, LIMITED = "full", "limited"
+
+
+class ProcessModel(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Comma separated departments whose staff may start it (e.g. "FB36,FB31").
+    start_departments: Mapped[str] = mapped_column(String(200), default="")
+    # Role required to start it (e.g. "fachkraft").
+    start_role: Mapped[str] = mapped_column(String(40), default="")
+    reference_prefix: Mapped[str] = mapped_column(String(10), default="FALL")
+
+    versions: Mapped[list[ProcessVersion]] = relationship(
+        back_populates="model", order_by="ProcessVersion.number"
+    )
+
+    @property
+    def departments(self) -> list[str]:
+        return [d for d in self.start_departments.split(",") if d]
+
+
+class ProcessVersion(db.Model):
+    __table_args__ = (UniqueConstraint("model_id", "number", name="uq_version_model_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
+    number: Mapped[int]
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+
+    model: Mapped[ProcessModel] = relationship(back_populates="versions")
+    published_by: Mapped[User | None] = relationship()
+
+
+class ProcessInstance(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RUNNING, index=True)
+    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(TZ, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(TZ)
+    # Short, non-sensitive label for lists (e.g. the family name); only shown to participants.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # The case file: merged form data of completed tasks (JSON-plain).
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    # SpiffWorkflow state without the process spec (that is cached per version).
+    state: Mapped[str] = mapped_column(Text)
+    next_timer_due: Mapped[datetime | None] = mapped_column(TZ, index=True)
+    row_version: Mapped[int] = mapped_column(default=1)
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    version: Mapped[ProcessVersion] = relationship()
+    owner_team: Mapped[Team | None] = relationship()
+    started_by: Mapped[User] = relationship()
+    tasks: Mapped[list[Task]] = relationship(back_populates="instance", order_by="Task.id")
+    participants: Mapped[list[CaseParticipant]] = relationship(back_populates="instance")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class CaseParticipant(db.Model):
+    """Who may see a case: a team (all its members and leads) or one user."""
+
+    __table_args__ = (
+        Index("ix_participant_team", "team_id", "instance_id"),
+        Index("ix_participant_user", "user_id", "instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    level: Mapped[str] = mapped_column(String(10), default=FULL)
+    reason: Mapped[str] = mapped_column(String(40), default="")
+
+    instance: Mapped[ProcessInstance] = relationship(back_populates="participants")
+
+
+class Task(db.Model):
+    """One row per user task the engine made READY: the inbox is SQL over these rows."""
+
+    __table_args__ = (
+        Index("ix_task_assignee_status", "assignee_id", "status"),
+        Index("ix_task_team_status", "candidate_team_id", "status"),
+        Index("ix_task_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(120))
+    candidate_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    form_key: Mapped[str | None] = mapped_column(String(120))
+    due_at: Mapped[datetime | None] = mapped_column(TZ)
+    priority: Mapped[int] = mapped_column(default=0)
+    crisis: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=OPEN)
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(TZ)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    iteration: Mapped[int] = mapped_column(default=0)
+    # Values saved for this task before it is completed (prefill from the API start call).
+    draft: Mapped[dict | None] = mapped_column(db.JSON)
+
+    instance: Mapped[ProcessInstance] = relationship(back_populates="tasks")
+    candidate_team: Mapped[Team | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class CaseEvent(db.Model):
+    """The case history: the timeline of the case view and the audit trail."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    data: Mapped[dict | None] = mapped_column(db.JSON)
+
+    instance: Mapped[ProcessInstance] = relationship()
+    actor: Mapped[User | None] = relationship()
+    task: Mapped[Task | None] = relationship()

@@ -1,0 +1,346 @@
+"""The one door to SpiffWorkflow: start, complete, claim, and the task-row sync.
+
+Services only flush; the request (or CLI command) commits once at its edge. An exception from
+here means nothing of the change may be committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from flask import current_app
+from flask_babel import gettext as _
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import Team, User
+from app.engine import lanes
+from app.engine.models import (
+    ACTIVE_TASK_STATES, CANCELLED, CLAIMED, COMPLETED, DONE, FULL, LIMITED, OPEN, RUNNING,
+    CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, ProcessVersion, Task,
+)
+from app.engine.specs import ParsedProcess, spec_cache
+from app.engine.state import dump_state, load_state
+from app.extensions import db
+from app.timeutil import utcnow
+
+# Workflows with nested subprocesses recurse in Spiff; loops are kept flat by pruning.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+
+
+class EngineError(Exception):
+    """The engine could not run the step; nothing was saved."""
+
+
+class ConflictError(Exception):
+    """Someone else changed the task or case first (HTTP 409)."""
+
+
+class ForbiddenError(Exception):
+    """The user may see the object but not do this (HTTP 403)."""
+
+
+def _script_engine():
+    from app.engine.sandbox import make_script_engine
+
+    return make_script_engine(timeout=current_app.config["SCRIPT_TIMEOUT_SECONDS"])
+
+
+def latest_version(model: ProcessModel) -> ProcessVersion | None:
+    return db.session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.model_id == model.id)
+        .order_by(ProcessVersion.number.desc())
+        .limit(1)
+    )
+
+
+def parsed_version(version: ProcessVersion) -> ParsedProcess:
+    return spec_cache.get(version.content_hash, version.bpmn_xml, version.model.key)
+
+
+def import_version(model: ProcessModel, xml: str, user: User | None, comment: str) -> ProcessVersion | None:
+    """Store ``xml`` as a new version of ``model`` unless it equals the newest one."""
+    digest = hashlib.sha256(xml.encode("utf-8")).hexdigest()
+    newest = latest_version(model)
+    if newest is not None and newest.content_hash == digest:
+        return None
+    from app.engine.specs import parse_bpmn
+
+    parse_bpmn(xml, model.key)  # refuse what cannot run
+    version = ProcessVersion(
+        model=model, number=(newest.number + 1) if newest else 1, bpmn_xml=xml,
+        content_hash=digest, published_by=user, comment=comment,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+# --- starting and completing ----------------------------------------------------------------
+
+def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | None = None) -> ProcessInstance:
+    version = latest_version(model)
+    if version is None:
+        raise EngineError(_("Für diesen Prozess ist keine Version veröffentlicht."))
+    parsed = parsed_version(version)
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    instance = ProcessInstance(
+        reference=uuid4().hex[:20], version=version, owner_team=team, started_by=user,
+        data={}, state="",
+    )
+    db.session.add(instance)
+    db.session.flush()
+    year = utcnow().year
+    instance.reference = f"{model.reference_prefix}-{year}-{instance.id:05d}"
+    db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="owner"))
+    _add_lane_teams(instance, parsed)
+
+    workflow = _run(lambda: _new_workflow(BpmnWorkflow, parsed))
+    new_tasks = _sync(instance, workflow, parsed, completed_row=None, actor=user)
+    if draft and new_tasks:
+        new_tasks[0].draft = draft
+    _record(instance, "started", _("Fall angelegt"), user, None)
+    _save(instance, workflow)
+    return instance
+
+
+def _new_workflow(cls, parsed: ParsedProcess):
+    workflow = cls(parsed.spec, parsed.subprocess_specs, script_engine=_script_engine())
+    workflow.do_engine_steps()
+    return workflow
+
+
+def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
+    """Complete ``task`` with validated, JSON-plain ``data`` and run the engine onwards."""
+    instance = task.instance
+    if task.status not in ACTIVE_TASK_STATES:
+        raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise ConflictError(_("Diese Aufgabe wurde von einer anderen Person übernommen."))
+    if instance.status != RUNNING:
+        raise ConflictError(_("Der Fall ist nicht aktiv."))
+    parsed = parsed_version(instance.version)
+    workflow = _load(instance, parsed)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+
+    def step():
+        spiff_task.data.update(data)
+        spiff_task.run()
+        baseline.update(spiff_task.data)
+        workflow.do_engine_steps()
+
+    baseline: dict = {}
+    _run(step)
+    task.assignee = user
+    instance.data = {**(instance.data or {}), **data}
+    if data.get("familienname"):
+        instance.title = str(data["familienname"])[:200]
+    _record(instance, "task_completed", task.title, user, data, task=task)
+    _add_data_participants(instance, parsed, data)
+    _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
+    _save(instance, workflow)
+    return instance
+
+
+def claim_task(task: Task, user: User) -> None:
+    if task.status not in ACTIVE_TASK_STATES:
+        raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    if task.assignee_id == user.id:
+        return
+    if task.assignee_id is not None:
+        raise ConflictError(_("Diese Aufgabe wurde bereits von einer anderen Person übernommen."))
+    if task.candidate_team_id not in user.member_team_ids:
+        raise ForbiddenError(_("Sie gehören nicht zur Gruppe dieser Aufgabe."))
+    task.assignee_id, task.status = user.id, CLAIMED
+    _record(task.instance, "claimed", task.title, user, None, task=task)
+    _touch(task.instance)
+
+
+def unclaim_task(task: Task, user: User) -> None:
+    if task.status != CLAIMED or task.candidate_team_id is None:
+        raise ConflictError(_("Diese Aufgabe kann nicht zurückgegeben werden."))
+    if task.assignee_id != user.id:
+        raise ForbiddenError(_("Nur die Person, die die Aufgabe übernommen hat, kann sie zurückgeben."))
+    task.assignee_id, task.status = None, OPEN
+    _record(task.instance, "unclaimed", task.title, user, None, task=task)
+    _touch(task.instance)
+
+
+# --- internals -------------------------------------------------------------------------------
+
+def _run(fn):
+    """Run engine code; any failure becomes an EngineError with a readable message."""
+    try:
+        return fn()
+    except (ConflictError, EngineError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the engine raises anything; report, save nothing
+        current_app.logger.warning("engine step failed: %s", exc, exc_info=True)
+        detail = getattr(exc, "error_msg", None) or str(exc) or type(exc).__name__
+        raise EngineError(_("Der Prozess konnte nicht fortgesetzt werden: %(detail)s", detail=detail)) from exc
+
+
+def _load(instance: ProcessInstance, parsed: ParsedProcess):
+    return _run(lambda: load_state(instance.state, parsed.spec, parsed.subprocess_specs, _script_engine()))
+
+
+def _save(instance: ProcessInstance, workflow) -> None:
+    instance.state = _run(lambda: dump_state(workflow))
+    instance.next_timer_due = _next_timer_due(workflow)
+    if workflow.is_completed():
+        instance.status = COMPLETED
+        instance.ended_at = utcnow()
+        instance.outcome = (instance.data or {}).get("ergebnis") or "abgeschlossen"
+        _record(instance, "completed", _("Fall abgeschlossen"), None, {"ergebnis": instance.outcome})
+    _flush()
+
+
+def _touch(instance: ProcessInstance) -> None:
+    """Bump the row version so concurrent changes of the same case conflict."""
+    db.session.add(instance)
+    from sqlalchemy.orm.attributes import flag_modified
+
+    flag_modified(instance, "status")
+    _flush()
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
+
+
+def _next_timer_due(workflow) -> datetime | None:
+    due = []
+    for spiff_task in workflow.get_tasks(state=TaskState.WAITING):
+        event_def = getattr(spiff_task.task_spec, "event_definition", None)
+        if isinstance(event_def, TimerEventDefinition):
+            value = spiff_task.internal_data.get("event_value")
+            if isinstance(value, str):
+                try:
+                    due.append(datetime.fromisoformat(value))
+                except ValueError:
+                    continue
+    return min(due) if due else None
+
+
+def _add_lane_teams(instance: ProcessInstance, parsed: ParsedProcess) -> None:
+    """Fixed-team lanes make those teams participants of every case of the process."""
+    seen = set()
+    for info in parsed.user_tasks.values():
+        kind, arg = lanes.LANE_RULES.get(info.lane or "", (lanes.OWNER_TEAM, None))
+        if kind == lanes.TEAM and arg not in seen:
+            seen.add(arg)
+            team = db.session.scalar(select(Team).where(Team.key == arg))
+            if team is not None:
+                db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="lane"))
+
+
+def _add_data_participants(instance: ProcessInstance, parsed: ParsedProcess, data: dict) -> None:
+    """A person chosen in the case data for a lane (the volunteer) takes part from then on."""
+    fields = set()
+    for info in parsed.user_tasks.values():
+        kind, arg = lanes.LANE_RULES.get(info.lane or "", (lanes.OWNER_TEAM, None))
+        if kind == lanes.USER_FROM_DATA and arg and data.get(arg):
+            fields.add(arg)
+    for field in fields:
+        user = db.session.scalar(select(User).where(User.username == str(data[field])))
+        if user is not None:
+            _ensure_user_participant(instance, user)
+
+
+def _sync(instance: ProcessInstance, workflow, parsed: ParsedProcess, completed_row: Task | None,
+          actor: User, baseline: dict | None = None) -> list[Task]:
+    """Make the task rows match the engine: new READY user tasks in, vanished ones out."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    rows = db.session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+    ).all() if instance.id else []
+    now = utcnow()
+    known = set()
+    for row in rows:
+        known.add(row.spiff_task_id)
+        if row.spiff_task_id in ready:
+            continue
+        if completed_row is not None and row.id == completed_row.id:
+            row.status, row.completed_at, row.completed_by = DONE, now, actor
+        else:
+            row.status = CANCELLED
+    created = []
+    for spiff_id, spiff_task in ready.items():
+        if spiff_id in known:
+            continue
+        if baseline is not None:
+            _adopt_script_results(instance, baseline, spiff_task.data)
+        info = parsed.user_tasks.get(spiff_task.task_spec.bpmn_id)
+        created.append(_new_task_row(instance, spiff_id, spiff_task, info, now))
+    return created
+
+
+def _adopt_script_results(instance: ProcessInstance, baseline: dict, task_data: dict) -> None:
+    """Values that scripts set between the completed task and a newly activated one join the
+    case file (e.g. the new end date after "fortführen"); plain JSON scalars only.
+
+    Comparing with the completed task's own data (``baseline``) keeps stale copies that other
+    parallel branches carry from overwriting newer values.
+    """
+    data = instance.data or {}
+    changed = {k: v for k, v in task_data.items()
+               if baseline.get(k) != v and isinstance(v, (str, int, float, bool))}
+    if changed:
+        instance.data = {**data, **changed}
+
+
+def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
+    spec = spiff_task.task_spec
+    try:
+        target = lanes.route(spec.lane, instance.owner_team, instance.started_by, instance.data or {})
+    except lanes.RoutingError as exc:
+        raise EngineError(str(exc)) from exc
+    due_at = None
+    if info and info.due_in:
+        try:
+            due_at = now + TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(info.due_in), now)
+        except Exception:  # noqa: BLE001 - a bad duration must not stop the case
+            due_at = None
+    row = Task(
+        instance=instance, spiff_task_id=spiff_id, bpmn_id=spec.bpmn_id,
+        title=(info.title if info else spec.bpmn_name) or spec.bpmn_id, lane=spec.lane,
+        candidate_team=target.team, assignee=target.user,
+        form_key=info.form_key if info else None, due_at=due_at, status=OPEN, created_at=now,
+        iteration=int(spiff_task.internal_data.get("iteration", 0) or 0)
+        if hasattr(spiff_task, "internal_data") else 0,
+    )
+    db.session.add(row)
+    if target.user is not None:
+        _ensure_user_participant(instance, target.user)
+    return row
+
+
+def _ensure_user_participant(instance: ProcessInstance, user: User) -> None:
+    exists = db.session.scalar(
+        select(CaseParticipant.id).where(
+            CaseParticipant.instance_id == instance.id, CaseParticipant.user_id == user.id
+        )
+    )
+    if exists is None:
+        level = LIMITED if user.id != instance.started_by_id else FULL
+        db.session.add(CaseParticipant(instance=instance, user_id=user.id, level=level, reason="lane"))
+
+
+def _record(instance, kind, title, actor, data, task: Task | None = None) -> None:
+    db.session.add(CaseEvent(instance=instance, kind=kind, title=str(title), actor=actor,
+                             data=data, task=task))
+
+

@@ -1,0 +1,90 @@
+"""Task inbox, task page with its form, claim and unclaim."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.access import can_work_on, get_task_or_404, inbox_query
+from app.auth.routes import PostForm, safe_next
+from app.engine import service
+from app.extensions import db
+from app.inbox.services import build_form
+from app.timeutil import aware, utcnow
+
+bp = Blueprint("inbox", __name__, template_folder="../templates")
+
+
+@bp.route("/")
+@login_required
+def home():
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/aufgaben")
+@login_required
+def index():
+    limit = 200
+    mine = db.session.scalars(inbox_query(current_user, mine=True).limit(limit)).all()
+    group = db.session.scalars(inbox_query(current_user, mine=False).limit(limit)).all()
+    return render_template("inbox/index.html", mine=mine, group=group, now=utcnow(),
+                           aware=aware, post_form=PostForm())
+
+
+@bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task_page(task_id: int):
+    task = get_task_or_404(current_user, task_id)
+    if not can_work_on(current_user, task):
+        abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
+    if request.method == "POST":
+        form = build_form(task, formdata=request.form)
+        if form.validate():
+            try:
+                service.complete_task(task, current_user, form.to_task_data())
+                db.session.commit()
+            except service.ConflictError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for("inbox.index"))
+            except service.EngineError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return render_template("inbox/task.html", task=task, form=form, post_form=PostForm()), 500
+            flash(_("Aufgabe „%(title)s“ erledigt.", title=task.title), "success")
+            return redirect(url_for("inbox.index"))
+        status = 422
+    else:
+        form = build_form(task)
+        status = 200
+    return render_template("inbox/task.html", task=task, form=form, post_form=PostForm()), status
+
+
+@bp.route("/aufgaben/<int:task_id>/uebernehmen", methods=["POST"])
+@login_required
+def claim(task_id: int):
+    return _claim_action(task_id, service.claim_task, _("Aufgabe übernommen."))
+
+
+@bp.route("/aufgaben/<int:task_id>/zurueckgeben", methods=["POST"])
+@login_required
+def unclaim(task_id: int):
+    return _claim_action(task_id, service.unclaim_task, _("Aufgabe an die Gruppe zurückgegeben."))
+
+
+def _claim_action(task_id: int, action, message: str):
+    task = get_task_or_404(current_user, task_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        action(task, current_user)
+        db.session.commit()
+        flash(message, "success")
+    except service.ForbiddenError as exc:
+        db.session.rollback()
+        abort(403, str(exc))
+    except service.ConflictError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(safe_next(request.form.get("next")))

@@ -1,0 +1,54 @@
+"""Binding task forms to a case: context, dynamic choices, defaults."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.auth.models import ROLE_EHRENAMT, User
+from app.engine.models import ProcessInstance, Task
+from app.extensions import db
+from forms import FormContext, TaskForm, bind_form, get_form_class
+
+
+def volunteer_choices() -> list[tuple[str, str]]:
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True), User.roles_csv.contains(ROLE_EHRENAMT))
+        .order_by(User.display_name)
+    )
+    return [(u.username, u.display_name) for u in users if ROLE_EHRENAMT in u.roles]
+
+
+def form_context(instance: ProcessInstance) -> FormContext:
+    return FormContext(data=dict(instance.data or {}), today=date.today(),
+                       volunteers=volunteer_choices())
+
+
+def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict | None = None,
+               csrf: bool = True) -> TaskForm:
+    """The task's form, configured for its case.
+
+    ``json_data`` (API) or ``formdata`` (browser POST) fill it for validation; with neither it
+    is prefilled with the form's defaults and any draft saved for the task, plus empty slots
+    for list fields (``blank_entries``) so that no JavaScript is needed to add entries.
+    """
+    if not task.form_key:
+        raise LookupError(f"task {task.bpmn_id} names no form")
+    form_cls = get_form_class(task.form_key)
+    ctx = form_context(task.instance)
+    if json_data is not None or formdata is not None:
+        return bind_form(form_cls, ctx, json_data=json_data, formdata=formdata, csrf=csrf)
+    form = bind_form(form_cls, ctx, csrf=csrf, current=task.draft)
+    for name, count in getattr(form_cls, "blank_entries", {}).items():
+        for _ in range(count):
+            form[name].append_entry()
+    return form
+
+
+def initial_values(task: Task) -> dict:
+    """JSON-plain current values / defaults of the task's form (the API's form_data)."""
+    form_cls = get_form_class(task.form_key)
+    ctx = form_context(task.instance)
+    return {**form_cls.initial(ctx), **(task.draft or {})}

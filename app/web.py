@@ -1,0 +1,86 @@
+"""Cross-cutting web set-up: user loading, error pages, security headers, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.extensions import db, login_manager
+from app.timeutil import aware
+
+ERROR_TEXT = {
+    400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
+    403: ("Keine Berechtigung", "Sie dürfen diese Aktion nicht ausführen."),
+    404: ("Nicht gefunden", "Die Seite oder der Vorgang existiert nicht oder ist für Sie nicht sichtbar."),
+    409: ("Konflikt", "Der Vorgang wurde inzwischen geändert."),
+    413: ("Zu groß", "Die Anfrage ist zu groß."),
+    429: ("Zu viele Versuche", "Bitte warten Sie einen Moment und versuchen Sie es erneut."),
+    500: ("Interner Fehler", "Es ist ein Fehler aufgetreten. Es wurde nichts gespeichert."),
+}
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
+               429: "rate_limited", 500: "internal_error"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def register_web(app: Flask) -> None:
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(409)
+    @app.errorhandler(413)
+    @app.errorhandler(429)
+    @app.errorhandler(500)
+    def error_page(exc):
+        code = getattr(exc, "code", 500) or 500
+        db.session.rollback()
+        title, text = ERROR_TEXT.get(code, (str(code), ""))
+        description = getattr(exc, "description", None)
+        if request.path.startswith("/api/"):
+            message = description if isinstance(description, str) and code in (403, 409, 422) else _(text or title)
+            return jsonify({"error": {"code": ERROR_CODES.get(code, str(code)), "message": message}}), code
+        return render_template("error.html", code=code, title=_(title), text=_(text)), code
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'",
+        )
+        if not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.template_filter("datum")
+    def format_date(value):
+        from datetime import date, datetime
+
+        if not value:
+            return ""
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value[:10]) if len(value) <= 10 else datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        from flask_babel import format_date as fd
+        from flask_babel import format_datetime as fdt
+
+        if isinstance(value, datetime):
+            return fdt(aware(value), "short")
+        return fd(value, "medium")
+
+    @app.context_processor
+    def inject():
+        return {"current_locale": str(get_locale())}

@@ -1,0 +1,46 @@
+"""WTForms classes of the BPMN user tasks, looked up by the form key a user task names."""
+
+from __future__ import annotations
+
+from forms.alltagsbegleitung import (
+    AbschlussForm,
+    BedarfsermittlungForm,
+    RueckmeldungForm,
+    VermittlungForm,
+    VorgespraechForm,
+    ZwischengespraechForm,
+)
+from forms.base import FormContext, TaskForm
+from forms.jsonio import bind_form, form_errors, json_to_formdata, validate_json
+from forms.schema import form_schema
+
+FORMS: dict[str, type[TaskForm]] = {
+    "alltagsbegleitung.bedarfsermittlung": BedarfsermittlungForm,
+    "alltagsbegleitung.vermittlung": VermittlungForm,
+    "alltagsbegleitung.vorgespraech": VorgespraechForm,
+    "alltagsbegleitung.zwischengespraech": ZwischengespraechForm,
+    "alltagsbegleitung.abschluss": AbschlussForm,
+    "alltagsbegleitung.rueckmeldung": RueckmeldungForm,
+}
+
+
+def get_form_class(key: str) -> type[TaskForm]:
+    """The form class registered for a form key; KeyError if there is none."""
+    try:
+        return FORMS[key]
+    except KeyError:
+        known = ", ".join(sorted(FORMS))
+        raise KeyError(f"Unknown form key {key!r}; known form keys: {known}") from None
+
+
+__all__ = [
+    "FORMS",
+    "FormContext",
+    "TaskForm",
+    "bind_form",
+    "form_errors",
+    "form_schema",
+    "get_form_class",
+    "json_to_formdata",
+    "validate_json",
+]
