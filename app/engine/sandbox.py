@@ -15,9 +15,11 @@ runs the same code through RestrictedPython instead:
   are stubs raising a readable ``SandboxError``; ``__import__`` only serves the two modules the
   C code of ``datetime`` imports itself). ``_getattr_`` blocks ``_*`` names, introspection
   attributes and ``str.format``/``format_map`` (format-string attribute access) and size-checks
-  string padding/join/replace/translate and ``list.extend``; ``range()``, ``sum()`` (numeric
-  start only), ``round()`` and ``zip()`` are capped. Guards are applied *after* the task data,
-  so data keys cannot replace them.
+  string padding/join/replace/translate and ``list.append/insert/extend`` (which also tick:
+  as C callbacks, e.g. ``map(l.append, l)``, they would loop without running script code);
+  ``range()``, ``sum()`` (numeric start only), ``round()`` and ``zip()`` are capped; ``print``
+  output is discarded. Guards are applied *after* the task data, so data keys cannot replace
+  them.
 
 Why ``_tick_`` instead of ``sys.settrace``: on CPython 3.11 a one-line ``while True: pass``
 compiles to a jump onto itself that emits no ``line`` event, so a trace function never regains
@@ -25,12 +27,17 @@ control. The injected ticks work in any thread and do not disturb debuggers or c
 budget exception is a ``BaseException`` (``except Exception`` does not catch it) and after the
 deadline every further tick raises again, so catching it cannot prolong a script.
 
-Not bounded: a single C-level operation on data within the limits cannot be interrupted (e.g.
-``sorted`` of a million items, ~0.3 s), so a call can overrun its timeout by that much. Memory is
-bounded by the size guards above and, as a backstop, by sampling the process RSS every few
-milliseconds at ticks: concurrent requests count towards it and a single big allocation is only
-noticed afterwards. Run workers with a memory limit (cgroup/``RLIMIT_AS``) and a gunicorn
-``--timeout`` as the last line of defence.
+Results: after a script, task data with more than ``MAX_DATA_NODES`` values (shared containers
+counted at every occurrence, cycles never end) is refused and rolled back, because it is later
+serialised, rendered and sent outside any budget; the same holds for expression results.
+
+Not bounded: a single C-level operation cannot be interrupted. Within the size limits most are
+fast (``sorted`` of a million items, ~0.3 s), but ``str()``, ``hash()`` or ``==`` on a value
+built as ``x = [x, x]`` sixty times walk 2**60 elements. Memory is bounded by the size guards
+and, as a backstop, by sampling the process RSS every few milliseconds at ticks (concurrent
+requests count towards it; one big allocation is noticed only afterwards). Run workers with a
+memory limit (cgroup/``RLIMIT_AS``) and a hard timeout (gunicorn sync workers ``--timeout``;
+a stuck thread in a gthread worker is not killed) as the last line of defence.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType
 from typing import Any, Literal
 
-from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -67,6 +74,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 MAX_ITEMS = 1_000_000  # elements of a range / sequence / characters of a string
 MAX_INT_BITS = 100_000  # ~30,000 decimal digits
 MAX_ROUND_DIGITS = 1_000
+MAX_DATA_NODES = 200_000  # values in task data / results, shared containers counted repeatedly
 MEMORY_CHECK_INTERVAL = 0.005  # seconds between RSS samples of a running script
 _SCRIPT_FILENAME = "<string>"  # Spiff looks for this name to report the failing line
 
@@ -384,6 +392,8 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
         check, apply = _INPLACE[op]
     except KeyError:
         raise _blocked(f"Operator {op}") from None
+    if op == "+=" and isinstance(x, list) and not isinstance(y, _SEQUENCES):
+        y = list(y)  # `l += map(f, l)` would otherwise extend l while iterating it, in C
     check(x, y)
     return apply(x, y)
 
@@ -433,6 +443,13 @@ def _check_replace(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> t
     return args
 
 
+def _check_to_bytes(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    length = args[0] if args else kwargs.get("length", 1)
+    if _is_int(length) and length > MAX_ITEMS:
+        raise _blocked(_TOO_MANY)
+    return args
+
+
 def _check_translate(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     table = args[0] if args else None
     if isinstance(table, dict):
@@ -442,11 +459,25 @@ def _check_translate(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     return args
 
 
-def _check_extend(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    if args and isinstance(args[0], _SEQUENCES + (dict, set, frozenset, range)):
-        if len(obj) + len(args[0]) > MAX_ITEMS:
-            raise _blocked(_TOO_MANY)
+def _check_grow(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    # append/insert passed as a C callback (`list(map(l.append, l))`) would grow the list it
+    # iterates without running any script code, so the wrapper itself enforces the budget.
+    _tick_active()
+    if len(obj) >= MAX_ITEMS:
+        raise _blocked(_TOO_MANY)
     return args
+
+
+def _check_extend(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    _tick_active()
+    if not args:
+        return args
+    items = args[0]
+    if not isinstance(items, _SEQUENCES + (dict, set, frozenset, range)):
+        items = list(items)  # `l.extend(map(f, l))` would otherwise never end
+    if len(obj) + len(items) > MAX_ITEMS:
+        raise _blocked(_TOO_MANY)
+    return (items, *args[1:])
 
 
 _SIZED_METHODS: dict[str, tuple[tuple[type, ...], ArgCheck]] = {
@@ -458,7 +489,10 @@ _SIZED_METHODS: dict[str, tuple[tuple[type, ...], ArgCheck]] = {
     "join": ((str, bytes), _check_join),
     "replace": ((str, bytes), _check_replace),
     "translate": ((str,), _check_translate),
+    "to_bytes": ((int,), _check_to_bytes),
     "extend": ((list,), _check_extend),
+    "append": ((list,), _check_grow),
+    "insert": ((list,), _check_grow),
 }
 
 
@@ -554,6 +588,20 @@ def _internal_import(
     raise _blocked("Import von Modulen")
 
 
+class _DiscardPrint:
+    """``print`` in scripts: output is dropped without converting anything to text (``str()``
+    of a value like ``x = [x, x]`` repeated 60 times would never finish)."""
+
+    def __init__(self, _getattr_: Any = None) -> None:
+        pass
+
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
+        return None
+
+    def __call__(self) -> str:  # the `printed` variable of RestrictedPython
+        return ""
+
+
 def _refused(name: str) -> Callable[..., Any]:
     def refused(*args: Any, **kwargs: Any) -> Any:
         raise _blocked(f"die Funktion {name}()")
@@ -566,8 +614,8 @@ _ALLOWED_BUILTINS: dict[str, Any] = {
     name: getattr(builtins, name)
     for name in (
         "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
-        "isinstance", "len", "list", "map", "max", "min", "reversed", "set", "sorted", "str",
-        "tuple",
+        "isinstance", "len", "list", "map", "max", "min", "next", "reversed", "set", "sorted",
+        "str", "tuple",
         # exceptions scripts may raise or catch (all subclasses of Exception)
         "Exception", "ArithmeticError", "AttributeError", "IndexError", "KeyError",
         "LookupError", "NameError", "TypeError", "ValueError", "ZeroDivisionError",
@@ -584,7 +632,7 @@ for _refused_name in (
     "open", "eval", "exec", "compile", "globals", "locals", "vars", "getattr", "setattr",
     "delattr", "hasattr", "type", "dir", "id", "input", "breakpoint", "help", "exit", "quit",
     "memoryview", "object", "super", "classmethod", "staticmethod", "property", "format",
-    "iter", "next", "callable", "issubclass", "bytes", "bytearray",
+    "iter", "callable", "issubclass", "bytes", "bytearray",
 ):
     _ALLOWED_BUILTINS[_refused_name] = _refused(_refused_name)
 
@@ -599,7 +647,7 @@ _STATIC_GUARDS: dict[str, Any] = {
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_apply_": _apply,
     "_star_": _star,
-    "_print_": PrintCollector,  # print() output is collected and discarded
+    "_print_": _DiscardPrint,
     "_add_": _guarded(_check_add, operator.add),
     "_mul_": _guarded(_check_mul, operator.mul),
     "_pow_": _guarded(_check_pow, operator.pow),
@@ -611,6 +659,44 @@ _STATIC_GUARDS: dict[str, Any] = {
 # --------------------------------------------------------------------------------------------
 # Time and memory budget
 # --------------------------------------------------------------------------------------------
+
+_active = threading.local()  # .budget: the budget of the call running in this thread
+
+
+def _tick_active() -> None:
+    budget: _Budget | None = getattr(_active, "budget", None)
+    if budget is None:
+        raise SandboxError("Skriptcode wurde außerhalb seiner Ausführung aufgerufen")
+    budget.tick()
+
+
+_CONTAINERS = (list, tuple, set, frozenset)
+
+
+def _data_nodes(value: Any, limit: int = MAX_DATA_NODES) -> int:
+    """Values in the tree under ``value``, counting shared containers at every occurrence (as a
+    serialiser would); stops just past ``limit``, so cycles and ``x = [x, x]`` bombs are cheap
+    (~0.5 µs per value)."""
+    count = 0
+    stack = [value]
+    pop, push_all = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        count += 1
+        if count > limit:
+            break
+        if isinstance(item, dict):
+            push_all(item.values())
+        elif isinstance(item, _CONTAINERS):
+            push_all(item)
+    return count
+
+
+_TOO_MUCH_DATA = (
+    f"{{kind}} hat zu große oder zirkuläre Daten erzeugt (mehr als "
+    f"{_de_number(MAX_DATA_NODES)} Einträge, gemeinsam genutzte Teile mehrfach gezählt)"
+)
+
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -705,6 +791,8 @@ class RestrictedEnvironment(TaskDataEnvironment):
         budget = _Budget(self.timeout, self.memory_limit)
         namespace.update(_STATIC_GUARDS)  # after the task data: data cannot replace guards
         namespace[_TICK] = budget.tick
+        outer_budget = getattr(_active, "budget", None)
+        _active.budget = budget
         try:
             result = run()
         except SandboxError as exc:
@@ -721,6 +809,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
             raise SandboxError(budget.message(mode)) from None
         finally:
             budget.closed = True
+            _active.budget = outer_budget
         if budget.exceeded is not None:  # the script swallowed the budget exception
             raise SandboxError(budget.message(mode))
         return result
@@ -733,13 +822,18 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self._prepare_context(context)
         my_globals.update(external_context or {})
         my_globals.update(context)
-        return self._run("eval", my_globals, lambda: eval(code, my_globals))
+        result = self._run("eval", my_globals, lambda: eval(code, my_globals))
+        # Results end up in task data (DMN outputs), which is serialised outside any budget.
+        if _data_nodes(result) > MAX_DATA_NODES:
+            raise SandboxError(_TOO_MUCH_DATA.format(kind="Ausdruck"))
+        return result
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict | None = None
     ) -> bool:
         self.check_for_overwrite(context, external_context or {})
         code = self._code(script, "exec")
+        before = dict(context)
         # Scripts cannot name anything starting with "_"; such data keys are restored as-is.
         hidden = {key: value for key, value in context.items() if key.startswith("_")}
         my_globals = copy.copy(self.globals)
@@ -753,6 +847,12 @@ class RestrictedEnvironment(TaskDataEnvironment):
                 del context[key]  # guards, the print collector, __builtins__
             self._remove_globals_and_functions_from_context(context, external_context)
             context.update(hidden)
+        # Task data is serialised, rendered and sent outside any budget: refuse (and roll back)
+        # results a serialiser could not handle. In-place changes to nested values remain.
+        if _data_nodes(list(context.values())) > MAX_DATA_NODES:
+            context.clear()
+            context.update(before)
+            raise SandboxError(_TOO_MUCH_DATA.format(kind="Skript"))
         return True
 
 

@@ -140,14 +140,17 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
 
     baseline: dict = {}
     _run(step)
-    task.assignee = user
-    instance.data = {**(instance.data or {}), **data}
-    if data.get("familienname"):
-        instance.title = str(data["familienname"])[:200]
-    _record(instance, "task_completed", task.title, user, data, task=task)
-    _add_data_participants(instance, parsed, data)
-    _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
-    _save(instance, workflow)
+    try:  # queries below autoflush: a concurrent change of the case can surface in any of them
+        task.assignee = user
+        instance.data = {**(instance.data or {}), **data}
+        if data.get("familienname"):
+            instance.title = str(data["familienname"])[:200]
+        _record(instance, "task_completed", task.title, user, data, task=task)
+        _add_data_participants(instance, parsed, data)
+        _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
+        _save(instance, workflow)
+    except StaleDataError as exc:
+        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
     return instance
 
 
@@ -186,6 +189,9 @@ def _run(fn):
     except Exception as exc:  # noqa: BLE001 - the engine raises anything; report, save nothing
         current_app.logger.warning("engine step failed: %s", exc, exc_info=True)
         detail = getattr(exc, "error_msg", None) or str(exc) or type(exc).__name__
+        cause = exc.__cause__ or exc.__context__  # Spiff wraps e.g. a failing condition's error
+        if cause is not None and str(cause) and str(cause) not in detail:
+            detail = f"{detail.strip().rstrip('.')}: {type(cause).__name__}: {cause}"
         raise EngineError(_("Der Prozess konnte nicht fortgesetzt werden: %(detail)s", detail=detail)) from exc
 
 

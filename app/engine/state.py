@@ -9,6 +9,7 @@ tables, and keeping them would make every save grow with the number of repetitio
 from __future__ import annotations
 
 import json
+import threading
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -17,43 +18,50 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-_registry = _serializer.registry
+# The serializer's registry carries a mode flag (``_encoder_mode``) that serialising switches
+# on and off, so each thread gets its own serializer: requests run in parallel threads.
+_local = threading.local()
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    serializer = getattr(_local, "serializer", None)
+    if serializer is None:
+        serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        _local.serializer = serializer
+    return serializer
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
     prune_finished_loop_iterations(workflow)
-    _registry._encoder_mode = True
+    serializer = _serializer()
+    registry = serializer.registry
+    registry._encoder_mode = True
     try:
-        dct = _serializer.to_dict(workflow)
+        dct = serializer.to_dict(workflow)
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
-        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        dct[serializer.VERSION_KEY] = serializer.VERSION
         # Encoder mode leaves registered objects (e.g. pending BpmnEvents after a terminate
         # end event) to the serializer's JSON encoder, so it must be used here too.
-        return json.dumps(dct, cls=_serializer._encoder_cls, separators=(",", ":"))
+        return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
     finally:
-        _registry._encoder_mode = False
+        registry._encoder_mode = False
 
 
 def load_state(state: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
     dct = json.loads(state)
-    _serializer.migrate(dct)
+    serializer = _serializer()
+    serializer.migrate(dct)
     workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
-    converter = _converter()
+    # The registry keeps partials of bound from_dict methods; the workflow converter owns them.
+    converter = serializer.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
     workflow.tasks = converter.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
     converter.set_default_attributes(workflow, dct)
     converter.subprocesses_from_dict(dct["subprocesses"], workflow)
-    workflow.bpmn_events = _registry.restore(dct.pop("bpmn_events", []))
+    workflow.bpmn_events = serializer.registry.restore(dct.pop("bpmn_events", []))
     workflow.script_engine = script_engine
     return workflow
-
-
-def _converter():
-    # The registry keeps bound from_dict methods; the workflow converter is their owner.
-    partial_fn = _registry.convert_from_dict["BpmnWorkflow"]
-    return partial_fn.args[0].__self__
 
 
 def prune_finished_loop_iterations(workflow: BpmnWorkflow) -> int:

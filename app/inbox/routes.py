@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm, safe_next
 from app.engine import service
+from app.engine.models import ACTIVE_TASK_STATES
 from app.extensions import db
 from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
@@ -36,6 +37,9 @@ def index():
 @login_required
 def task_page(task_id: int):
     task = get_task_or_404(current_user, task_id)
+    if task.status not in ACTIVE_TASK_STATES:  # e.g. a colleague was faster: say so plainly
+        flash(_("Diese Aufgabe ist bereits erledigt."), "error")
+        return redirect(url_for("cases.view", instance_id=task.instance_id))
     if not can_work_on(current_user, task):
         abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
     if request.method == "POST":

@@ -151,7 +151,7 @@ def test_fortfuehren_then_beenden(people):
     case = finish(people, case_id, "fortfuehren", neues_ende=new_end)
 
     assert case["status"] == "running" and case["outcome"] is None
-    assert case["data"]["neues_ende"] == new_end
+    assert case["data"]["ende"] == new_end
     assert {t["name"] for t in case["open_tasks"]} == {"zwischengespraech", "rueckmeldung"}
     complete(people["k201"], case_id, "zwischengespraech",
              valid_data("zwischengespraech", abschluss_einleiten=True))

@@ -101,11 +101,10 @@ def with_changes(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
 # --- registry -----------------------------------------------------------------------------
 
 
-def test_registry_has_the_five_alltagsbegleitung_forms() -> None:
-    assert set(FORMS) == {
-        f"alltagsbegleitung.{step}"
-        for step in ("bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech")
-    } | {"alltagsbegleitung.abschluss"}
+def test_registry_has_every_alltagsbegleitung_form() -> None:
+    steps = ("bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech",
+             "abschluss", "rueckmeldung")
+    assert set(FORMS) == {f"alltagsbegleitung.{step}" for step in steps}
     assert get_form_class("alltagsbegleitung.abschluss") is AbschlussForm
     assert all(issubclass(cls, TaskForm) for cls in FORMS.values())
 
