@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install run test chromium bench lint clean
+.PHONY: help venv install translations run test chromium bench lint clean
 
 help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -30,7 +30,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: install
+# Compiled catalogs (*.mo) are not in git: build them from app/translations/*/LC_MESSAGES/*.po.
+translations: install
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -d app/translations; fi
+
+run: install translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
@@ -55,7 +60,7 @@ chromium:
 	  fi; \
 	fi
 
-test: install chromium
+test: install translations chromium
 	$(BIN)/python -m pytest
 
 bench: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Team, User
 from app.engine.models import (
@@ -81,6 +82,7 @@ def inbox_query(user: User, *, mine: bool | None = None):
     cond = own if mine else group if mine is False else or_(own, group)
     return (
         select(Task)
+        .options(selectinload(Task.instance), selectinload(Task.candidate_team))
         .where(Task.status.in_(ACTIVE_TASK_STATES), cond)
         .order_by(Task.crisis.desc(), Task.due_at.is_(None), Task.due_at, Task.id)
     )

@@ -100,8 +100,8 @@ class _BudgetExceeded(BaseException):
 
 
 def _de_number(value: float) -> str:
-    text = f"{value:,}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    """1000000 -> "1.000.000", 0.5 -> "0,5"."""
+    return f"{value:,}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _kind(mode: Mode) -> str:
@@ -772,7 +772,10 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self,
         environment_globals: dict[str, Any] | None = None,
         timeout: float = 1.0,
-        memory_limit_mb: int | None = 256,
+        # Off by default: RSS growth is sampled process-wide, so a parallel request that
+        # allocates could trip a harmless script. Per-operation size caps are always on; the
+        # process limit (cgroup / RLIMIT_AS, gunicorn --timeout) is the real backstop.
+        memory_limit_mb: int | None = None,
     ) -> None:
         super().__init__(environment_globals)
         self.timeout = timeout
@@ -780,7 +783,8 @@ class RestrictedEnvironment(TaskDataEnvironment):
 
     def _code(self, source: str, mode: Mode) -> CodeType:
         if not isinstance(source, str):
-            raise SandboxError(f"Kein gültiger {_kind(mode)}: {type(source).__name__}")
+            kind = "gültiger Ausdruck" if mode == "eval" else "gültiges Skript"
+            raise SandboxError(f"Kein {kind}: {type(source).__name__}")
         code, error = _compile(source, mode)
         if error is not None:
             raise SandboxError(error)

@@ -583,13 +583,13 @@ def test_timeout_works_in_a_worker_thread() -> None:
 def test_memory_backstop_stops_a_growing_script() -> None:
     if not Path("/proc/self/statm").exists():
         pytest.skip("RSS sampling needs /proc")
-    env = RestrictedEnvironment(timeout=5.0, memory_limit_mb=64)
+    env = RestrictedEnvironment(timeout=60.0, memory_limit_mb=64)
     context: dict = {}
     started = time.monotonic()
     with pytest.raises(SandboxError, match="Speicherlimit von 64 MB"):
         # Up to 600 strings of 1 MB each: would end at ~600 MB without the limit.
         env.execute("l = []\nfor i in range(600):\n    l.append(str(i) * 500000)", context)
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 60.0
     assert not any(key.startswith("_") for key in context)
 
 
