@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.extensions import db, login_manager
 from app.timeutil import aware
 
 ERROR_TEXT = {
-    400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
-    403: ("Keine Berechtigung", "Sie dürfen diese Aktion nicht ausführen."),
-    404: ("Nicht gefunden", "Die Seite oder der Vorgang existiert nicht oder ist für Sie nicht sichtbar."),
-    409: ("Konflikt", "Der Vorgang wurde inzwischen geändert."),
-    413: ("Zu groß", "Die Anfrage ist zu groß."),
-    429: ("Zu viele Versuche", "Bitte warten Sie einen Moment und versuchen Sie es erneut."),
-    500: ("Interner Fehler", "Es ist ein Fehler aufgetreten. Es wurde nichts gespeichert."),
+    400: (_l("Ungültige Anfrage"), _l("Die Anfrage konnte nicht verarbeitet werden.")),
+    403: (_l("Keine Berechtigung"), _l("Sie dürfen diese Aktion nicht ausführen.")),
+    404: (_l("Nicht gefunden"),
+          _l("Die Seite oder der Vorgang existiert nicht oder ist für Sie nicht sichtbar.")),
+    405: (_l("Nicht erlaubt"), _l("Diese Methode ist hier nicht erlaubt.")),
+    409: (_l("Konflikt"), _l("Der Vorgang wurde inzwischen geändert.")),
+    413: (_l("Zu groß"), _l("Die Anfrage ist zu groß.")),
+    429: (_l("Zu viele Versuche"), _l("Bitte warten Sie einen Moment und versuchen Sie es erneut.")),
+    500: (_l("Interner Fehler"), _l("Es ist ein Fehler aufgetreten. Es wurde nichts gespeichert.")),
+}
+STATUS_LABELS = {
+    "running": _l("laufend"), "completed": _l("abgeschlossen"), "suspended": _l("angehalten"),
+    "terminated": _l("beendet"), "error": _l("Fehler"),
 }
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
@@ -43,11 +49,15 @@ def register_web(app: Flask) -> None:
         code = getattr(exc, "code", 500) or 500
         db.session.rollback()
         title, text = ERROR_TEXT.get(code, (str(code), ""))
+        # Descriptions we pass to abort() ourselves are German sentences worth showing; the
+        # defaults of werkzeug are English and generic.
         description = getattr(exc, "description", None)
+        own = isinstance(description, str) and description != getattr(type(exc), "description", None)
         if request.path.startswith("/api/"):
-            message = description if isinstance(description, str) and code in (403, 409, 422) else _(text or title)
+            message = description if own and code in (403, 409, 422) else str(text or title)
             return jsonify({"error": {"code": ERROR_CODES.get(code, str(code)), "message": message}}), code
-        return render_template("error.html", code=code, title=_(title), text=_(text)), code
+        shown = description if own and code in (403, 409) else text
+        return render_template("error.html", code=code, title=title, text=shown), code
 
     @app.after_request
     def security_headers(response):
@@ -83,4 +93,4 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"current_locale": str(get_locale())}
+        return {"current_locale": str(get_locale()), "status_labels": STATUS_LABELS}

@@ -28,11 +28,13 @@ class StartForm(FlaskForm):
 
 
 def startable(user) -> list[tuple[ProcessModel, list]]:
-    models = db.session.scalars(select(ProcessModel).order_by(ProcessModel.name)).all()
+    models = db.session.scalars(
+        select(ProcessModel).where(ProcessModel.versions.any()).order_by(ProcessModel.name)
+    ).all()
     result = []
     for model in models:
         teams = startable_teams(user, model)
-        if teams and model.versions:
+        if teams:
             result.append((model, teams))
     return result
 
@@ -65,16 +67,17 @@ def new():
         else:
             try:
                 instance = service.start_instance(model, current_user, team)
+                first = next((t for t in instance.tasks if can_work_on(current_user, t)), None)
+                target = (url_for("inbox.task_page", task_id=first.id) if first is not None
+                          else url_for("cases.view", instance_id=instance.id))
+                reference = instance.reference
                 db.session.commit()
             except service.EngineError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
                 return render_template("cases/new.html", form=form), 500
-            flash(_("Fall %(ref)s angelegt.", ref=instance.reference), "success")
-            first = next((t for t in instance.tasks if can_work_on(current_user, t)), None)
-            if first is not None:
-                return redirect(url_for("inbox.task_page", task_id=first.id))
-            return redirect(url_for("cases.view", instance_id=instance.id))
+            flash(_("Fall %(ref)s angelegt.", ref=reference), "success")
+            return redirect(target)
     return render_template("cases/new.html", form=form), 422 if form.errors else 200
 
 
@@ -95,6 +98,7 @@ def view(instance_id: int):
     return render_template(
         "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
-        events=events, labels=services.field_labels(), can_work_on=can_work_on,
+        events=events, labels=services.field_labels(), choices=services.choice_labels(),
+        event_title=services.event_title, can_work_on=can_work_on,
         visible_data=services.visible_data, post_form=PostForm(),
     )

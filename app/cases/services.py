@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import FieldList, FormField
 
@@ -37,19 +38,56 @@ def visible_data(data: dict | None, level: str) -> dict:
     return {k: v for k, v in data.items() if k in LIMITED_FIELDS}
 
 
-def field_labels() -> dict[str, str]:
-    """German labels of every task form field, for showing entered data."""
-    labels: dict[str, str] = {}
+def _fields():
     for form_cls in FORMS.values():
         form = form_cls(formdata=None, meta={"csrf": False})
         for field in form:
-            labels.setdefault(field.name, str(field.label.text))
+            yield field.name, field
             if isinstance(field, FieldList):
                 entry = field.entries[0] if field.entries else field.append_entry()
                 if isinstance(entry, FormField):
                     for sub in entry.form:
-                        labels.setdefault(sub.short_name, str(sub.label.text))
+                        yield sub.short_name, sub
+
+
+def field_labels() -> dict[str, str]:
+    """Labels of every task form field (in the current language), for showing entered data."""
+    labels: dict[str, str] = {}
+    for name, field in _fields():
+        labels.setdefault(name, str(field.label.text))
     return labels
+
+
+def choice_labels() -> dict[str, dict[str, str]]:
+    """Per field, the label of each stored choice value (e.g. ergebnis: beenden → "Einsatz
+    beenden"; ehrenamtliche: username → name)."""
+    from app.inbox.services import volunteer_choices
+
+    result: dict[str, dict[str, str]] = {}
+    for name, field in _fields():
+        choices = getattr(field, "choices", None)
+        if choices and not callable(choices):
+            mapping = result.setdefault(name, {})
+            for choice in choices:
+                value, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+                mapping.setdefault(str(value), str(label))
+    result["ehrenamtliche"] = dict(volunteer_choices())
+    return result
+
+
+EVENT_LABELS = {
+    "started": _l("Fall angelegt"),
+    "completed": _l("Fall abgeschlossen"),
+    "claimed": _l("Aufgabe übernommen"),
+    "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
+}
+
+
+def event_title(event) -> str:
+    label = EVENT_LABELS.get(event.kind)
+    if label is None:
+        return event.title
+    return f"{label}: {event.title}" if event.title else str(label)
 
 
 def goals(data: dict) -> list[dict]:

@@ -42,11 +42,12 @@ class RoutingError(Exception):
     pass
 
 
-def route(lane: str | None, owner_team: Team | None, starter: User, data: dict) -> Route:
-    """Resolve a lane to a candidate team or an assignee for one case."""
+def route(lane: str | None, instance) -> Route:
+    """Resolve a lane to a candidate team or an assignee for one case (a ProcessInstance)."""
     kind, arg = LANE_RULES.get(lane or "", (OWNER_TEAM, None))
+    data = instance.data or {}
     if kind == OWNER_TEAM:
-        return Route(team=owner_team)
+        return Route(team=instance.owner_team)
     if kind == TEAM:
         team = db.session.scalar(select(Team).where(Team.key == arg))
         if team is None:
@@ -58,4 +59,4 @@ def route(lane: str | None, owner_team: Team | None, starter: User, data: dict) 
         if user is None:
             raise RoutingError(f"Für die Bahn „{lane}“ ist keine Person festgelegt ({arg}).")
         return Route(user=user)
-    return Route(user=starter)
+    return Route(user=instance.started_by)

@@ -50,7 +50,7 @@ class ProcessVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
     number: Mapped[int]
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)  # loaded on a spec-cache miss
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

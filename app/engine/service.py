@@ -61,7 +61,7 @@ def latest_version(model: ProcessModel) -> ProcessVersion | None:
 
 
 def parsed_version(version: ProcessVersion) -> ParsedProcess:
-    return spec_cache.get(version.content_hash, version.bpmn_xml, version.model.key)
+    return spec_cache.get(version.content_hash, lambda: version.bpmn_xml, version.model.key)
 
 
 def import_version(model: ProcessModel, xml: str, user: User | None, comment: str) -> ProcessVersion | None:
@@ -106,7 +106,7 @@ def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | No
     new_tasks = _sync(instance, workflow, parsed, completed_row=None, actor=user)
     if draft and new_tasks:
         new_tasks[0].draft = draft
-    _record(instance, "started", _("Fall angelegt"), user, None)
+    _record(instance, "started", "", user, None)
     _save(instance, workflow)
     return instance
 
@@ -140,7 +140,15 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
 
     baseline: dict = {}
     _run(step)
-    try:  # queries below autoflush: a concurrent change of the case can surface in any of them
+    try:  # the flush in _save writes everything at once; a concurrent change surfaces there
+        _apply_completion(instance, task, user, data, parsed, workflow, baseline)
+    except StaleDataError as exc:
+        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
+    return instance
+
+
+def _apply_completion(instance, task, user, data, parsed, workflow, baseline) -> None:
+    with db.session.no_autoflush:
         task.assignee = user
         instance.data = {**(instance.data or {}), **data}
         if data.get("familienname"):
@@ -148,10 +156,7 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
         _record(instance, "task_completed", task.title, user, data, task=task)
         _add_data_participants(instance, parsed, data)
         _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
-        _save(instance, workflow)
-    except StaleDataError as exc:
-        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
-    return instance
+    _save(instance, workflow)
 
 
 def claim_task(task: Task, user: User) -> None:
@@ -206,7 +211,7 @@ def _save(instance: ProcessInstance, workflow) -> None:
         instance.status = COMPLETED
         instance.ended_at = utcnow()
         instance.outcome = (instance.data or {}).get("ergebnis") or "abgeschlossen"
-        _record(instance, "completed", _("Fall abgeschlossen"), None, {"ergebnis": instance.outcome})
+        _record(instance, "completed", "", None, {"ergebnis": instance.outcome})
     _flush()
 
 
@@ -271,7 +276,7 @@ def _sync(instance: ProcessInstance, workflow, parsed: ParsedProcess, completed_
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     rows = db.session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
-    ).all() if instance.id else []
+    ).all() if completed_row is not None else []  # a case just started has no rows yet
     now = utcnow()
     known = set()
     for row in rows:
@@ -310,7 +315,7 @@ def _adopt_script_results(instance: ProcessInstance, baseline: dict, task_data: 
 def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
     spec = spiff_task.task_spec
     try:
-        target = lanes.route(spec.lane, instance.owner_team, instance.started_by, instance.data or {})
+        target = lanes.route(spec.lane, instance)
     except lanes.RoutingError as exc:
         raise EngineError(str(exc)) from exc
     due_at = None
@@ -335,6 +340,10 @@ def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
 
 
 def _ensure_user_participant(instance: ProcessInstance, user: User) -> None:
+    pending = any(isinstance(obj, CaseParticipant) and obj.instance is instance
+                  and obj.user_id == user.id for obj in db.session.new)
+    if pending:
+        return
     exists = db.session.scalar(
         select(CaseParticipant.id).where(
             CaseParticipant.instance_id == instance.id, CaseParticipant.user_id == user.id
@@ -346,6 +355,8 @@ def _ensure_user_participant(instance: ProcessInstance, user: User) -> None:
 
 
 def _record(instance, kind, title, actor, data, task: Task | None = None) -> None:
+    """Append to the case history. ``title`` is data (a task name), never translated text:
+    the case view labels each kind in the reader's language."""
     db.session.add(CaseEvent(instance=instance, kind=kind, title=str(title), actor=actor,
                              data=data, task=task))
 

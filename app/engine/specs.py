@@ -76,12 +76,13 @@ class SpecCache:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], ParsedProcess] = {}
 
-    def get(self, content_hash: str, xml: str, process_id: str) -> ParsedProcess:
+    def get(self, content_hash: str, xml, process_id: str) -> ParsedProcess:
+        """``xml`` is the BPMN text or a function returning it (called only on a miss)."""
         key = (content_hash, process_id)
         with self._lock:
             parsed = self._items.get(key)
         if parsed is None:
-            parsed = parse_bpmn(xml, process_id)
+            parsed = parse_bpmn(xml() if callable(xml) else xml, process_id)
             with self._lock:
                 self._items[key] = parsed
         return parsed

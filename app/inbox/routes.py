@@ -45,6 +45,7 @@ def task_page(task_id: int):
     if request.method == "POST":
         form = build_form(task, formdata=request.form)
         if form.validate():
+            title = task.title
             try:
                 service.complete_task(task, current_user, form.to_task_data())
                 db.session.commit()
@@ -56,7 +57,7 @@ def task_page(task_id: int):
                 db.session.rollback()
                 flash(str(exc), "error")
                 return render_template("inbox/task.html", task=task, form=form, post_form=PostForm()), 500
-            flash(_("Aufgabe „%(title)s“ erledigt.", title=task.title), "success")
+            flash(_("Aufgabe „%(title)s“ erledigt.", title=title), "success")
             return redirect(url_for("inbox.index"))
         status = 422
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -21,9 +22,27 @@ def volunteer_choices() -> list[tuple[str, str]]:
     return [(u.username, u.display_name) for u in users if ROLE_EHRENAMT in u.roles]
 
 
+class _LazyVolunteers(Sequence):
+    """Loaded on first use: only the matching form needs the volunteer list."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, str]] | None = None
+
+    def _load(self) -> list[tuple[str, str]]:
+        if self._items is None:
+            self._items = volunteer_choices()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 def form_context(instance: ProcessInstance) -> FormContext:
     return FormContext(data=dict(instance.data or {}), today=date.today(),
-                       volunteers=volunteer_choices())
+                       volunteers=_LazyVolunteers())  # type: ignore[arg-type]
 
 
 def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict | None = None,

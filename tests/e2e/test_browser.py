@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -39,6 +40,9 @@ UNLABELLED_JS = """() => Array.from(document.querySelectorAll('input, select, te
   .filter(el => !['hidden', 'submit', 'button', 'reset', 'image'].includes(el.type))
   .filter(el => el.labels.length === 0 && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML.slice(0, 160))"""
+
+
+AXE = Axe()
 
 
 def _require_chromium() -> None:
@@ -114,6 +118,12 @@ def check_page(page) -> None:
     assert page.locator("main, [role=main]").count() == 1, f"{where}: expected one main landmark"
     unlabelled = page.evaluate(UNLABELLED_JS)
     assert unlabelled == [], f"{where}: form controls without a label: {unlabelled}"
+    # axe-core (WCAG 2.1 A/AA rules) on the rendered page; the library ships axe.min.js.
+    results = AXE.run(page, options={"runOnly": {"type": "tag",
+                                                 "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3])
+                  for v in results.response["violations"]]
+    assert violations == [], f"{where}: accessibility violations: {violations}"
     assert page.console_errors == [], f"{where}: browser console errors: {page.console_errors}"
 
 

@@ -113,7 +113,7 @@ def test_case_view_timeline_tasks_and_goals(app, login_as):
 
     [vermittlung] = _entries(page, "Vermittlung")
     assert "Sam Koordinata (201)" in vermittlung
-    assert _shows(vermittlung, "Ehrenamtliche Alltagsbegleitung", "ehrenamt1")
+    assert _shows(vermittlung, "Ehrenamtliche Alltagsbegleitung", "Mira Helferin")
     [zwischen] = _entries(page, "Zwischengespräch")
     assert _shows(zwischen, "Gesprächsnotizen", "Familie kommt gut zurecht.")
     assert _shows(zwischen, "Abschlussgespräch einleiten", "ja")
@@ -121,8 +121,8 @@ def test_case_view_timeline_tasks_and_goals(app, login_as):
     assert "Mira Helferin" in rm and _shows(rm, "Was ist seit der letzten Rückmeldung passiert?",
                                             "Kita besucht.")
     [ab] = _entries(page, "Abschluss")
-    assert "Jana Beispiel (ASD)" in ab and _shows(ab, "Ergebnis", "beenden")
-    assert _shows(ab, "Bewertung", "nicht_erreicht") and _shows(ab, "Kommentar", "Arzt nicht erreichbar")
+    assert "Jana Beispiel (ASD)" in ab and _shows(ab, "Ergebnis", "Einsatz beenden")
+    assert _shows(ab, "Bewertung", "nicht erreicht") and _shows(ab, "Kommentar", "Arzt nicht erreichbar")
     assert _entries(page, "Fall abgeschlossen")
 
     # in the order it happened

@@ -22,8 +22,9 @@ def _run_until_abschluss(login_as):
     return fb36, k201, case_id
 
 
-@pytest.mark.parametrize("outcome", ["beenden", "ueberleiten"])
-def test_case_ends_with_outcome(app, login_as, outcome):
+@pytest.mark.parametrize("outcome, shown", [("beenden", "Einsatz beenden"),
+                                            ("ueberleiten", "In andere Maßnahme überleiten")])
+def test_case_ends_with_outcome(app, login_as, outcome, shown):
     fb36, _k201, case_id = _run_until_abschluss(login_as)
     data = valid_data("abschluss", ergebnis=outcome)
     if outcome == "ueberleiten":
@@ -34,7 +35,7 @@ def test_case_ends_with_outcome(app, login_as, outcome):
     assert case.outcome == outcome
     assert open_task(app, case_id, "rueckmeldung") is None
     page = fb36.get(f"/faelle/{case_id}").data.decode()
-    assert "abgeschlossen" in page and outcome in page
+    assert "abgeschlossen" in page and f"Ergebnis: {shown}" in page
 
 
 def test_fortfuehren_returns_to_running_assignment(app, login_as):
