@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,11 +27,17 @@ def home():
 @bp.route("/aufgaben")
 @login_required
 def index():
-    limit = 200
-    mine = db.session.scalars(inbox_query(current_user, mine=True).limit(limit)).all()
-    group = db.session.scalars(inbox_query(current_user, mine=False).limit(limit)).all()
-    return render_template("inbox/index.html", mine=mine, group=group, now=utcnow(),
-                           aware=aware, post_form=PostForm())
+    size = current_app.config["INBOX_PAGE_SIZE"]
+    lists = {}
+    for key, mine in (("mine", True), ("group", False)):
+        query = inbox_query(current_user, mine=mine)
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        pages = max((total + size - 1) // size, 1)
+        page = min(max(request.args.get(f"seite_{key}", 1, type=int), 1), pages)
+        items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+        lists[key] = {"items": items, "total": total, "page": page, "pages": pages}
+    return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware,
+                           post_form=PostForm())
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])
