@@ -2,5 +2,10 @@
 
 from app.auth.models import ApiToken, Membership, Organisation, Team, User  # noqa: F401
 from app.engine.models import (  # noqa: F401
-    CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, ProcessVersion, Task,
+    CaseEvent,
+    CaseParticipant,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
 )

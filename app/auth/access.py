@@ -8,7 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import Team, User
 from app.engine.models import (
-    ACTIVE_TASK_STATES, FULL, LIMITED, CaseParticipant, ProcessInstance, ProcessModel, Task,
+    ACTIVE_TASK_STATES,
+    FULL,
+    LIMITED,
+    CaseParticipant,
+    ProcessInstance,
+    ProcessModel,
+    Task,
 )
 from app.extensions import db
 

@@ -21,8 +21,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth.models import Team, User
 from app.engine import lanes
 from app.engine.models import (
-    ACTIVE_TASK_STATES, CANCELLED, CLAIMED, COMPLETED, DONE, FULL, LIMITED, OPEN, RUNNING,
-    CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, ProcessVersion, Task,
+    ACTIVE_TASK_STATES,
+    CANCELLED,
+    CLAIMED,
+    COMPLETED,
+    DONE,
+    FULL,
+    LIMITED,
+    OPEN,
+    RUNNING,
+    CaseEvent,
+    CaseParticipant,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
 )
 from app.engine.specs import ParsedProcess, spec_cache
 from app.engine.state import dump_state, load_state

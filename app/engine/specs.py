@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 
 class SpecError(Exception):

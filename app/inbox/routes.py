@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm, safe_next

@@ -17,7 +17,12 @@ from sqlalchemy import func, select
 from app.auth.models import MEMBER, Membership, Team, User
 from app.engine import service
 from app.engine.models import (
-    ACTIVE_TASK_STATES, CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, Task,
+    ACTIVE_TASK_STATES,
+    CaseEvent,
+    CaseParticipant,
+    ProcessInstance,
+    ProcessModel,
+    Task,
 )
 from app.extensions import db
 from tests.flows import to_form, valid_data
