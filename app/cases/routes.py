@@ -59,6 +59,10 @@ def new():
     form.verfahren.choices = [(m.key, m.name) for m, _teams in options]
     teams = {t.key: t for _m, ts in options for t in ts}
     form.team.choices = [(t.key, t.name) for t in teams.values()]
+    if request.method == "GET":  # one possible answer needs no choosing
+        for field in (form.verfahren, form.team):
+            if len(field.choices) == 1:
+                field.data = field.choices[0][0]
     if form.validate_on_submit():
         model = next(m for m, _t in options if m.key == form.verfahren.data)
         team = teams[form.team.data]
