@@ -40,9 +40,9 @@ run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	$(FLASK) processes sync
-	@# Timer worker (issue 4): there is no background worker yet, so timers and due dates do
-	@# not fire on their own. Once it exists, start it here in the background before serving,
-	@# e.g. `$(FLASK) timers work & trap 'kill $$!' EXIT;` in the same shell line as `run`.
+	@# The timer worker (due dates, end of assignment) runs next to the web server and stops
+	@# with it; on SQLite run exactly one worker.
+	$(FLASK) timers run & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Best effort: the browser test needs Debian's Chromium. Without it the test skips locally

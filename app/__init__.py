@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
 from app.config import DEV_SECRET_KEY, load_config
@@ -12,6 +12,8 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and timer worker: German
+        return "de"
     lang = request.args.get("lang") or session.get("lang")
     if lang in ("de", "en"):
         return lang

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.auth import models as am
@@ -106,8 +107,8 @@ def load_demo(password: str = "demo") -> int:
 
 
 def register_cli(app: Flask) -> None:
-    processes = app.cli.commands.get("processes") or click.Group("processes", help="Process models.")
-    demo = click.Group("demo", help="Demo data.")
+    processes = AppGroup("processes", help="Process models.")
+    demo = AppGroup("demo", help="Demo data.")
 
     @processes.command("sync")
     def processes_sync():
@@ -130,3 +131,40 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(processes)
     app.cli.add_command(demo)
+    register_timer_cli(app)
+
+
+def register_timer_cli(app: Flask) -> None:
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from app.timers.services import fire_due, run_worker
+
+    timers = AppGroup("timers", help="Timers and deadlines of running cases.")
+
+    @timers.command("fire-due")
+    @click.option("--now", "now_text", default=None,
+                  help="ISO 8601 time to fire for (default: now), e.g. 2027-01-10T09:00:00+01:00")
+    def timers_fire_due(now_text):
+        """Fire every timer that is due at the given moment (for tests and cron)."""
+        now = None
+        if now_text:
+            try:
+                now = datetime.fromisoformat(now_text)
+            except ValueError as exc:
+                raise click.BadParameter("Bitte eine Zeit im ISO-8601-Format angeben.") from exc
+            now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        click.echo(f"cases moved on: {fire_due(now)}")
+
+    @timers.command("run")
+    @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
+    def timers_run(interval):
+        """Run the timer worker until stopped (SIGINT/SIGTERM)."""
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"timer worker running (every {interval} s)")
+        run_worker(stop, interval)
+
+    app.cli.add_command(timers)

@@ -80,6 +80,7 @@ EVENT_LABELS = {
     "completed": _l("Fall abgeschlossen"),
     "claimed": _l("Aufgabe übernommen"),
     "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
+    "timer": _l("Termin erreicht"),
 }
 
 

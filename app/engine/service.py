@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from flask import current_app
@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Team, User
 from app.engine import lanes
+from app.engine.clock import engine_now, engine_time
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     CANCELLED,
@@ -116,7 +117,7 @@ def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | No
     _add_lane_teams(instance, parsed)
 
     workflow = _run(lambda: _new_workflow(BpmnWorkflow, parsed))
-    new_tasks = _sync(instance, workflow, parsed, completed_row=None, actor=user)
+    new_tasks = _sync(instance, workflow, parsed, completed_row=None, actor=user, fresh=True)
     if draft and new_tasks:
         new_tasks[0].draft = draft
     _record(instance, "started", "", user, None)
@@ -222,7 +223,7 @@ def _save(instance: ProcessInstance, workflow) -> None:
     instance.next_timer_due = _next_timer_due(workflow)
     if workflow.is_completed():
         instance.status = COMPLETED
-        instance.ended_at = utcnow()
+        instance.ended_at = engine_now()
         instance.outcome = (instance.data or {}).get("ergebnis") or "abgeschlossen"
         _record(instance, "completed", "", None, {"ergebnis": instance.outcome})
     _flush()
@@ -244,18 +245,60 @@ def _flush() -> None:
         raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
 
 
+def _timer_events(workflow) -> dict[str, datetime]:
+    """Armed timer events of the workflow: event name (or type) -> due time (aware)."""
+    due: dict[str, datetime] = {}
+    for event in workflow.waiting_events():
+        if "Timer" not in event.event_type and "TimeDate" not in event.event_type:
+            continue
+        value = event.value
+        if isinstance(value, dict):  # cycle timers keep {"next": iso, ...}
+            value = value.get("next")
+        try:
+            moment = TimerEventDefinition.parse_time_or_duration(value) if isinstance(value, str) else None
+        except Exception:  # noqa: BLE001 - an odd value must not block saving the case
+            moment = None
+        if isinstance(moment, datetime):
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            name = event.name or event.event_type
+            due[name] = min(moment, due.get(name, moment))
+    return due
+
+
 def _next_timer_due(workflow) -> datetime | None:
-    due = []
-    for spiff_task in workflow.get_tasks(state=TaskState.WAITING):
-        event_def = getattr(spiff_task.task_spec, "event_definition", None)
-        if isinstance(event_def, TimerEventDefinition):
-            value = spiff_task.internal_data.get("event_value")
-            if isinstance(value, str):
-                try:
-                    due.append(datetime.fromisoformat(value))
-                except ValueError:
-                    continue
-    return min(due) if due else None
+    due = _timer_events(workflow)
+    return min(due.values()) if due else None
+
+
+def fire_timers(instance: ProcessInstance, now: datetime) -> list[str]:
+    """Let the timers of ``instance`` that are due at ``now`` fire; returns their names.
+
+    Runs the engine as if it were ``now`` (``flask timers fire-due --now``), syncs task rows
+    and records each fired timer in the case history.
+    """
+    if instance.status != RUNNING:
+        instance.next_timer_due = None
+        _flush()
+        return []
+    parsed = parsed_version(instance.version)
+    workflow = _load(instance, parsed)
+    with engine_time(now):
+        before = _timer_events(workflow)
+
+        def step():
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+
+        _run(step)
+        after = _timer_events(workflow)
+        fired = [name for name, moment in before.items() if moment <= now and name not in after]
+        with db.session.no_autoflush:
+            for name in fired:
+                _record(instance, "timer", name, None, None)
+            _sync(instance, workflow, parsed, completed_row=None, actor=None, fresh=False,
+                  baseline={})
+        _save(instance, workflow)
+    return fired
 
 
 def _add_lane_teams(instance: ProcessInstance, parsed: ParsedProcess) -> None:
@@ -284,13 +327,13 @@ def _add_data_participants(instance: ProcessInstance, parsed: ParsedProcess, dat
 
 
 def _sync(instance: ProcessInstance, workflow, parsed: ParsedProcess, completed_row: Task | None,
-          actor: User, baseline: dict | None = None) -> list[Task]:
+          actor: User | None, baseline: dict | None = None, fresh: bool = False) -> list[Task]:
     """Make the task rows match the engine: new READY user tasks in, vanished ones out."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     rows = db.session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
-    ).all() if completed_row is not None else []  # a case just started has no rows yet
-    now = utcnow()
+    ).all() if not fresh else []  # a case just started has no rows yet
+    now = engine_now()
     known = set()
     for row in rows:
         known.add(row.spiff_task_id)

@@ -1,0 +1,92 @@
+"""The timer worker: fires the timers of cases whose next due time has come.
+
+Each case's earliest timer is kept in ``process_instance.next_timer_due`` (indexed) whenever
+the case is saved, so finding due work is one indexed query. On PostgreSQL several workers
+(and web requests) may run at once: a worker takes one due case at a time with
+``FOR UPDATE SKIP LOCKED`` and commits it before taking the next, so no case is fired twice
+and a crash loses nothing (the row is simply still due). SQLite has no row locks: run one
+worker there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.engine import service
+from app.engine.models import RUNNING, ProcessInstance
+from app.extensions import db
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = timedelta(minutes=5)  # a case whose timer step fails is retried after this
+
+
+def _take_one_due(now: datetime, skip: set[int]) -> ProcessInstance | None:
+    query = (
+        select(ProcessInstance)
+        .where(ProcessInstance.status == RUNNING, ProcessInstance.next_timer_due <= now)
+        .order_by(ProcessInstance.next_timer_due)
+        .limit(1)
+    )
+    if skip:
+        query = query.where(ProcessInstance.id.not_in(skip))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalars(query).first()
+
+
+def fire_due(now: datetime | None = None, limit: int = 1000) -> int:
+    """Fire every timer due at ``now`` (default: real now); returns the number of cases moved.
+
+    One transaction per case: a failing case is rolled back, postponed by RETRY_AFTER and does
+    not stop the others.
+    """
+    now = now or utcnow()
+    done = 0
+    failed: set[int] = set()
+    for _ in range(limit):
+        instance = _take_one_due(now, failed)
+        if instance is None:
+            break
+        instance_id = instance.id
+        try:
+            service.fire_timers(instance, now)
+            db.session.commit()
+            done += 1
+        except service.ConflictError:
+            db.session.rollback()  # a web request changed the case first: try again next round
+            failed.add(instance_id)
+        except service.EngineError as exc:
+            db.session.rollback()
+            failed.add(instance_id)
+            _postpone(instance_id, now, str(exc))
+    return done
+
+
+def _postpone(instance_id: int, now: datetime, message: str) -> None:
+    log.warning("timer of case %s failed: %s", instance_id, message)
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is not None:
+        instance.next_timer_due = now + RETRY_AFTER
+        instance.error_message = message[:2000]
+        db.session.commit()
+
+
+def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
+    """Fire due timers every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            fired = fire_due()
+            if fired:
+                log.info("fired timers of %d case(s)", fired)
+        except Exception:  # noqa: BLE001 - the worker must survive a bad round (e.g. DB restart)
+            log.exception("timer round failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        stop.wait(interval)
