@@ -67,12 +67,16 @@ def create_app(config: dict | None = None) -> Flask:
     from app.cases.routes import bp as cases_bp
     from app.cli import register_cli
     from app.inbox.routes import bp as inbox_bp
+    from app.notify import mailer as notify_mailer
+    from app.notify.routes import bp as notify_bp
     from app.web import register_web
 
     csrf.exempt(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(notify_bp)
+    notify_mailer.init_app(app)
     app.register_blueprint(api_bp)
     register_web(app)
     register_cli(app)

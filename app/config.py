@@ -47,6 +47,22 @@ def load_config(overrides: dict | None = None) -> dict:
         "SCRIPT_TIMEOUT_SECONDS": float(env.get("SCRIPT_TIMEOUT_SECONDS", "1.0")),
         "INBOX_PAGE_SIZE": 50,
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # E-mail (app/notify). Without SMTP_HOST nothing is sent: mails wait in the outbox,
+        # visible to admins at /admin/postausgang.
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_TLS": env.get("SMTP_TLS", "none"),  # none | starttls | ssl
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "20")),
+        "MAIL_FROM": env.get("MAIL_FROM", "Fallwerk <fallwerk@localhost>"),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "10")),
+        # Send right after the commit that wrote a mail (background thread); off: only the
+        # timer worker's round sends.
+        "MAIL_SEND_AFTER_COMMIT": _bool(env.get("MAIL_SEND_AFTER_COMMIT"), True),
+        # Base of the links in e-mails (the mail reader is outside the app).
+        "APP_BASE_URL": env.get("APP_BASE_URL", "http://127.0.0.1:5000"),
+        "NOTIFY_PAGE_SIZE": 50,
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(

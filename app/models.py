@@ -9,3 +9,4 @@ from app.engine.models import (  # noqa: F401
     ProcessVersion,
     Task,
 )
+from app.notify.models import Notification, OutboxMail  # noqa: F401

@@ -5,6 +5,10 @@ from __future__ import annotations
 from forms.alltagsbegleitung import (
     AbschlussForm,
     BedarfsermittlungForm,
+    KriseBearbeitenForm,
+    KriseEskalationForm,
+    KriseMeldenForm,
+    KriseQuittierenForm,
     RueckmeldungForm,
     VermittlungForm,
     VorgespraechForm,
@@ -21,7 +25,13 @@ FORMS: dict[str, type[TaskForm]] = {
     "alltagsbegleitung.zwischengespraech": ZwischengespraechForm,
     "alltagsbegleitung.abschluss": AbschlussForm,
     "alltagsbegleitung.rueckmeldung": RueckmeldungForm,
+    "alltagsbegleitung.krise_quittieren": KriseQuittierenForm,
+    "alltagsbegleitung.krise_bearbeiten": KriseBearbeitenForm,
+    "alltagsbegleitung.krise_eskalation": KriseEskalationForm,
 }
+
+# Forms that are not task forms but validate an action with the same rules in UI and API.
+ACTION_FORMS: dict[str, type[TaskForm]] = {"krise_melden": KriseMeldenForm}
 
 
 def get_form_class(key: str) -> type[TaskForm]:
@@ -34,6 +44,8 @@ def get_form_class(key: str) -> type[TaskForm]:
 
 
 __all__ = [
+    "ACTION_FORMS",
+    "KriseMeldenForm",
     "FORMS",
     "FormContext",
     "TaskForm",

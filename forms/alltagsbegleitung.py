@@ -463,3 +463,74 @@ class RueckmeldungForm(TaskForm):
     @classmethod
     def initial(cls, ctx: FormContext) -> dict[str, Any]:
         return _today_initial(ctx)
+
+
+# --- Krise (event subprocess "krise", started by the message krise_gemeldet) ---------------
+
+
+class KriseMeldenForm(TaskForm):
+    """A crisis report by the volunteer, 201 or the team (web page and API body)."""
+
+    title = _l("Krise melden")
+
+    beschreibung = TextAreaField(
+        _l("Was ist passiert?"), [required(), max_length(TEXT_MAX)], filters=[strip_text],
+        description=_l("Keine Diagnosen oder Daten Dritter, nur was das Team jetzt wissen muss."),
+    )
+    dringlichkeit = RadioField(
+        _l("Dringlichkeit"),
+        [required(_l("Bitte die Dringlichkeit wählen."))],
+        choices=_choices([("normal", _l("normal")), ("hoch", _l("hoch – sofortige Reaktion nötig"))]),
+        default="normal",
+    )
+
+
+class KriseQuittierenForm(TaskForm):
+    """The owning team acknowledges the crisis and fixes the first measure."""
+
+    title = _l("Krise zur Kenntnis nehmen")
+
+    erste_massnahme = TextAreaField(
+        _l("Erste Maßnahme"), [required(), max_length(TEXT_MAX)], filters=[strip_text]
+    )
+    zustaendig = StringField(_l("Zuständig im Team"), [Optional(), max_length(200)],
+                             filters=[strip_text])
+
+
+KRISEN_ERGEBNISSE = [
+    ("geloest", _l("Krise gelöst, Einsatz läuft weiter")),
+    ("pausiert", _l("Einsatz pausiert")),
+    ("beendet", _l("Einsatz beendet (Fall endet)")),
+    ("uebergeben", _l("An eine andere Stelle übergeben")),
+]
+
+
+class KriseBearbeitenForm(TaskForm):
+    """How the crisis ended; "beendet" ends the whole case (see the BPMN end event)."""
+
+    title = _l("Krise bearbeiten")
+
+    krisen_ergebnis = RadioField(
+        _l("Ergebnis der Krisenbearbeitung"), [required(_l("Bitte ein Ergebnis wählen."))],
+        choices=_choices(KRISEN_ERGEBNISSE),
+    )
+    massnahmen = TextAreaField(
+        _l("Ergriffene Maßnahmen"), [required(), max_length(TEXT_MAX)], filters=[strip_text]
+    )
+    uebergeben_an = StringField(
+        _l("Übergeben an"),
+        [RequiredIf("krisen_ergebnis", "uebergeben",
+                    _l("Bitte angeben, an welche Stelle übergeben wurde.")), max_length(200)],
+        filters=[strip_text],
+    )
+
+
+class KriseEskalationForm(TaskForm):
+    """The supervisor reacts to a crisis nobody acknowledged in time."""
+
+    title = _l("Krise ohne Reaktion (Leitung)")
+
+    massnahme_leitung = TextAreaField(
+        _l("Was hat die Leitung veranlasst?"), [required(), max_length(TEXT_MAX)],
+        filters=[strip_text],
+    )

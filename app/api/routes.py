@@ -17,6 +17,7 @@ from app.api.auth import issue_token, require_token, revoke, unauthorized
 from app.api.openapi import openapi_document
 from app.auth.access import (
     access_level,
+    can_report_crisis,
     can_work_on,
     get_task_or_404,
     get_visible_instance_or_404,
@@ -46,7 +47,7 @@ from app.engine.models import (
 from app.extensions import db, limiter
 from app.inbox.services import build_form, initial_values
 from app.timeutil import iso
-from forms import form_errors, form_schema, validate_json
+from forms import KriseMeldenForm, form_errors, form_schema, json_to_formdata, validate_json
 
 INSTANCE_STATUSES = (RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR)
 MAX_PER_PAGE = 200
@@ -378,6 +379,28 @@ def complete_task(task_id: int):
     instance = service.complete_task(task, user, values)
     commit()
     return jsonify(instance_json(instance, access_level(user, instance) or LIMITED))
+
+
+@bp.post("/process-instances/<int:instance_id>/crisis")
+@require_token
+def report_crisis(instance_id: int):
+    user = g.api_user
+    instance, _level = get_visible_instance_or_404(user, instance_id)
+    if not can_report_crisis(user, instance):
+        raise ApiError(403, "forbidden",
+                       _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))
+    body = json_object()
+    form = KriseMeldenForm(formdata=json_to_formdata(body), meta={"csrf": False})
+    errors = validate_json(form_schema(form), body)
+    if errors:
+        raise validation_error(errors)
+    if not form.validate():
+        raise validation_error(form_errors(form))
+    created = service.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
+    if not created:  # the process model routes the message to no crisis task: refuse, save nothing
+        raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
+    commit()
+    return jsonify(task_json(created[0])), 201
 
 
 # --- the API description ---------------------------------------------------------------------

@@ -66,7 +66,8 @@ def can_work_on(user: User, task: Task) -> bool:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return task.candidate_team_id is not None and task.candidate_team_id in user.member_team_ids
+    teams = user.lead_team_ids if task.for_leads else user.member_team_ids
+    return task.candidate_team_id is not None and task.candidate_team_id in teams
 
 
 def get_task_or_404(user: User, task_id: int) -> Task:
@@ -84,7 +85,10 @@ def inbox_query(user: User, *, mine: bool | None = None):
     ``mine`` True: only assigned to the user; False: only unassigned group tasks.
     """
     own = Task.assignee_id == user.id
-    group = Task.assignee_id.is_(None) & Task.candidate_team_id.in_(user.member_team_ids or [-1])
+    group = Task.assignee_id.is_(None) & or_(
+        Task.for_leads.is_(False) & Task.candidate_team_id.in_(user.member_team_ids or [-1]),
+        Task.for_leads.is_(True) & Task.candidate_team_id.in_(user.lead_team_ids or [-1]),
+    )
     cond = own if mine else group if mine is False else or_(own, group)
     return (
         select(Task)
@@ -92,3 +96,14 @@ def inbox_query(user: User, *, mine: bool | None = None):
         .where(Task.status.in_(ACTIVE_TASK_STATES), cond)
         .order_by(Task.crisis.desc(), Task.due_at.is_(None), Task.due_at, Task.id)
     )
+
+
+def can_report_crisis(user: User, instance: ProcessInstance) -> bool:
+    """People working on the case report crises: members of a participating team and persons
+    taking part themselves (the volunteer). Supervisors who only lead a team do not."""
+    member_teams = set(user.member_team_ids)
+    rows = db.session.execute(
+        select(CaseParticipant.team_id, CaseParticipant.user_id)
+        .where(CaseParticipant.instance_id == instance.id)
+    ).all()
+    return any(team_id in member_teams or user_id == user.id for team_id, user_id in rows)

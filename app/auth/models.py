@@ -98,6 +98,11 @@ class User(UserMixin, db.Model):
         return [m.team_id for m in self.memberships if m.kind == MEMBER]
 
     @property
+    def lead_team_ids(self) -> list[int]:
+        """Teams this user leads (supervisor tasks of those teams)."""
+        return [m.team_id for m in self.memberships if m.kind == LEAD]
+
+    @property
     def team_ids(self) -> list[int]:
         """Teams this user belongs to or leads (for seeing cases)."""
         return [m.team_id for m in self.memberships]

@@ -11,12 +11,18 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from app.auth.access import can_work_on, get_visible_instance_or_404, startable_teams
+from app.auth.access import (
+    can_report_crisis,
+    can_work_on,
+    get_visible_instance_or_404,
+    startable_teams,
+)
 from app.auth.routes import PostForm
 from app.cases import services
 from app.engine import service
-from app.engine.models import ACTIVE_TASK_STATES, FULL, CaseEvent, ProcessModel, Task
+from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
+from forms import KriseMeldenForm
 
 bp = Blueprint("cases", __name__, template_folder="../templates")
 
@@ -105,4 +111,27 @@ def view(instance_id: int):
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on,
         visible_data=services.visible_data, post_form=PostForm(),
+        can_report=instance.status == RUNNING and can_report_crisis(current_user, instance),
     )
+
+
+@bp.route("/faelle/<int:instance_id>/krise", methods=["GET", "POST"])
+@login_required
+def report_crisis(instance_id: int):
+    instance, _level = get_visible_instance_or_404(current_user, instance_id)
+    if not can_report_crisis(current_user, instance):
+        abort(403, _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))
+    form = KriseMeldenForm()
+    if form.validate_on_submit():
+        try:
+            service.report_crisis(instance, current_user, form.beschreibung.data,
+                                  form.dringlichkeit.data)
+            db.session.commit()
+        except (service.ConflictError, service.EngineError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("cases/crisis.html", instance=instance, form=form), 409
+        flash(_("Die Krise wurde gemeldet. Das fallverantwortliche Team ist informiert."), "success")
+        return redirect(url_for("cases.view", instance_id=instance_id))
+    status = 422 if form.errors else 200
+    return render_template("cases/crisis.html", instance=instance, form=form), status

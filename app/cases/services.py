@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.engine.lanes import LIMITED_FIELDS
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
-from forms import FORMS
+from forms import ACTION_FORMS, FORMS
 
 
 def visible_cases(user: User, *, process: str | None = None, status: str | None = None,
@@ -39,7 +39,7 @@ def visible_data(data: dict | None, level: str) -> dict:
 
 
 def _fields():
-    for form_cls in FORMS.values():
+    for form_cls in [*FORMS.values(), *ACTION_FORMS.values()]:
         form = form_cls(formdata=None, meta={"csrf": False})
         for field in form:
             yield field.name, field
@@ -81,6 +81,7 @@ EVENT_LABELS = {
     "claimed": _l("Aufgabe übernommen"),
     "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
     "timer": _l("Termin erreicht"),
+    "crisis": _l("Krise gemeldet"),
 }
 
 

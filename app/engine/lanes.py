@@ -16,12 +16,14 @@ OWNER_TEAM = "owner_team"  # the team that started the case (Fallverantwortung)
 TEAM = "team"  # a fixed team, by key (a group task)
 USER_FROM_DATA = "user_from_data"  # a user named by a field of the case data
 STARTER = "starter"  # the person who started the case
+OWNER_TEAM_LEADS = "owner_team_leads"  # the leads (Leitung) of the owner team, as a group
 
 LANE_RULES: dict[str, tuple[str, str | None]] = {
     "Fachbereich": (OWNER_TEAM, None),
     "Koordinierungsstelle": (TEAM, "k201"),
     "Alltagsbegleitung": (USER_FROM_DATA, "ehrenamtliche"),
     "MBE": (STARTER, None),
+    "Leitung": (OWNER_TEAM_LEADS, None),
 }
 
 # What a participant reached only through a USER_FROM_DATA lane (a volunteer) may see of the
@@ -36,6 +38,7 @@ LIMITED_FIELDS = {
 class Route:
     team: Team | None = None
     user: User | None = None
+    for_leads: bool = False
 
 
 class RoutingError(Exception):
@@ -48,6 +51,8 @@ def route(lane: str | None, instance) -> Route:
     data = instance.data or {}
     if kind == OWNER_TEAM:
         return Route(team=instance.owner_team)
+    if kind == OWNER_TEAM_LEADS:
+        return Route(team=instance.owner_team, for_leads=True)
     if kind == TEAM:
         team = db.session.scalar(select(Team).where(Team.key == arg))
         if team is None:

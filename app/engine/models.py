@@ -128,6 +128,11 @@ class Task(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(TZ)
     priority: Mapped[int] = mapped_column(default=0)
     crisis: Mapped[bool] = mapped_column(default=False)
+    # A group task for the leads (Leitung) of candidate_team instead of its members.
+    for_leads: Mapped[bool] = mapped_column(default=False)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(TZ)  # the one overdue reminder
+    # What the task is about beyond the case file, e.g. the crisis report it answers.
+    context: Mapped[dict | None] = mapped_column(db.JSON)
     status: Mapped[str] = mapped_column(String(20), default=OPEN)
     created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(TZ)

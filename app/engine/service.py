@@ -173,6 +173,54 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline) ->
     _save(instance, workflow)
 
 
+CRISIS_MESSAGE = "krise_gemeldet"
+
+
+def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
+                  dringlichkeit: str) -> list[Task]:
+    """Send the crisis message into the case; returns the crisis task rows it created.
+
+    The BPMN decides what happens (event subprocess started by the message ``krise_gemeldet``):
+    who gets the task, the acknowledgement deadline, the escalation.
+    """
+    if instance.status != RUNNING:
+        raise ConflictError(_("Der Fall ist nicht aktiv."))
+    parsed = parsed_version(instance.version)
+    definition = _message_definition(parsed, CRISIS_MESSAGE)
+    if definition is None:
+        raise EngineError(_("Dieses Verfahren sieht keine Krisenmeldung vor."))
+    report = {"beschreibung": beschreibung, "dringlichkeit": dringlichkeit,
+              "gemeldet_von": user.username, "gemeldet_am": engine_now().isoformat()}
+    workflow = _load(instance, parsed)
+
+    def step():
+        from SpiffWorkflow.bpmn import BpmnEvent
+
+        workflow.catch(BpmnEvent(definition, payload=report))
+        workflow.do_engine_steps()
+
+    _run(step)
+    try:
+        with db.session.no_autoflush:
+            instance.data = {**(instance.data or {}),
+                             "krisen": [*(instance.data or {}).get("krisen", []), report]}
+            _record(instance, "crisis", "", user, report)
+            created = _sync(instance, workflow, parsed, completed_row=None, actor=user)
+        _save(instance, workflow)
+    except StaleDataError as exc:
+        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
+    return [row for row in created if row.crisis]
+
+
+def _message_definition(parsed: ParsedProcess, name: str):
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if definition is not None and getattr(definition, "name", None) == name:
+                return definition
+    return None
+
+
 def claim_task(task: Task, user: User) -> None:
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
@@ -180,7 +228,7 @@ def claim_task(task: Task, user: User) -> None:
         return
     if task.assignee_id is not None:
         raise ConflictError(_("Diese Aufgabe wurde bereits von einer anderen Person übernommen."))
-    if task.candidate_team_id not in user.member_team_ids:
+    if task.candidate_team_id not in (user.lead_team_ids if task.for_leads else user.member_team_ids):
         raise ForbiddenError(_("Sie gehören nicht zur Gruppe dieser Aufgabe."))
     task.assignee_id, task.status = user.id, CLAIMED
     _record(task.instance, "claimed", task.title, user, None, task=task)
@@ -218,15 +266,58 @@ def _load(instance: ProcessInstance, parsed: ParsedProcess):
     return _run(lambda: load_state(instance.state, parsed.spec, parsed.subprocess_specs, _script_engine()))
 
 
+def _case_ending(workflow) -> str | None:
+    """The outcome of a reached end event marked ``endsCase`` (ends the whole case), if any.
+
+    BPMN's terminate end event only ends its own (sub)process; an end event inside an event
+    subprocess that must end the case carries ``endsCase=true`` and an ``outcome``.
+    """
+    for spiff_task in workflow.get_tasks(state=TaskState.COMPLETED):
+        props = (getattr(spiff_task.task_spec, "extensions", None) or {}).get("properties") or {}
+        if str(props.get("endsCase", "")).lower() == "true":
+            return props.get("outcome") or "beendet"
+    return None
+
+
 def _save(instance: ProcessInstance, workflow) -> None:
+    ending = _case_ending(workflow)
+    if ending is not None and not workflow.is_completed():
+        _run(workflow.cancel)
+        _cancel_open_rows(instance)
     instance.state = _run(lambda: dump_state(workflow))
     instance.next_timer_due = _next_timer_due(workflow)
     if workflow.is_completed():
         instance.status = COMPLETED
         instance.ended_at = engine_now()
-        instance.outcome = (instance.data or {}).get("ergebnis") or "abgeschlossen"
+        instance.outcome = ending or (instance.data or {}).get("ergebnis") or "abgeschlossen"
         _record(instance, "completed", "", None, {"ergebnis": instance.outcome})
     _flush()
+    _announce_new_tasks()
+
+
+_NEW_ROWS = "engine.new_task_rows"
+
+
+def _announce_new_tasks() -> None:
+    """Tell the people of each task created in this change (in the app; crises also by mail).
+
+    Runs after the flush (the rows need their ids for links) in the same transaction: a
+    rolled-back change announces nothing.
+    """
+    from app.notify.services import notify_task
+
+    rows = db.session.info.pop(_NEW_ROWS, [])
+    for row in rows:
+        if row.status in ACTIVE_TASK_STATES:
+            notify_task(row, email=row.crisis)
+    if rows:
+        db.session.flush()
+
+
+def _cancel_open_rows(instance: ProcessInstance) -> None:
+    for row in db.session.scalars(select(Task).where(
+            Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))):
+        row.status = CANCELLED
 
 
 def _touch(instance: ProcessInstance) -> None:
@@ -329,6 +420,7 @@ def _add_data_participants(instance: ProcessInstance, parsed: ParsedProcess, dat
 def _sync(instance: ProcessInstance, workflow, parsed: ParsedProcess, completed_row: Task | None,
           actor: User | None, baseline: dict | None = None, fresh: bool = False) -> list[Task]:
     """Make the task rows match the engine: new READY user tasks in, vanished ones out."""
+    db.session.info[_NEW_ROWS] = []  # rows of this change only (announced by _save)
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     rows = db.session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
@@ -370,8 +462,11 @@ def _adopt_script_results(instance: ProcessInstance, baseline: dict, task_data: 
 
 def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
     spec = spiff_task.task_spec
+    props = info.properties if info else {}
     try:
-        target = lanes.route(spec.lane, instance)
+        # A "lane" property sends one task elsewhere than its lane (e.g. to the Leitung from
+        # inside a subprocess drawn in the Fachbereich lane).
+        target = lanes.route(props.get("lane") or spec.lane, instance)
     except lanes.RoutingError as exc:
         raise EngineError(str(exc)) from exc
     due_at = None
@@ -384,15 +479,25 @@ def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
     row = Task(
         instance=instance, spiff_task_id=spiff_id, bpmn_id=spec.bpmn_id,
         title=(info.title if info else spec.bpmn_name) or spec.bpmn_id, lane=spec.lane,
-        candidate_team=target.team, assignee=target.user,
+        candidate_team=target.team, assignee=target.user, for_leads=target.for_leads,
+        crisis=str(props.get("crisis", "")).lower() == "true",
+        priority=1 if str(props.get("crisis", "")).lower() == "true" else 0,
+        context=_task_context(spiff_task),
         form_key=info.form_key if info else None, due_at=due_at, status=OPEN, created_at=now,
         iteration=int(spiff_task.internal_data.get("iteration", 0) or 0)
         if hasattr(spiff_task, "internal_data") else 0,
     )
     db.session.add(row)
+    db.session.info.setdefault(_NEW_ROWS, []).append(row)
     if target.user is not None:
         _ensure_user_participant(instance, target.user)
     return row
+
+
+def _task_context(spiff_task) -> dict | None:
+    """The crisis report a crisis task answers (message payload ``krise``), if any."""
+    report = spiff_task.data.get("krise")
+    return {"krise": report} if isinstance(report, dict) else None
 
 
 def _ensure_user_participant(instance: ProcessInstance, user: User) -> None:

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from app.engine import service
 from app.engine.models import RUNNING, ProcessInstance
 from app.extensions import db
+from app.notify.mailer import send_outbox
+from app.notify.services import remind_overdue
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,18 @@ def _postpone(instance_id: int, now: datetime, message: str) -> None:
         db.session.commit()
 
 
+def notify_round(now: datetime | None = None) -> tuple[int, int]:
+    """One overdue reminder per overdue task, then send (or retry) the outbox.
+    Returns (tasks reminded, mails sent)."""
+    now = now or utcnow()
+    reminded = remind_overdue(now)
+    db.session.commit()
+    return reminded, send_outbox(now=max(now, utcnow()))  # the new mails are due from now on
+
+
 def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
-    """Fire due timers every ``interval`` seconds until ``stop`` is set."""
+    """Fire due timers, remind overdue tasks and send mails every ``interval`` seconds until
+    ``stop`` is set."""
     while not stop.is_set():
         try:
             fired = fire_due()
@@ -86,6 +98,15 @@ def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
                 log.info("fired timers of %d case(s)", fired)
         except Exception:  # noqa: BLE001 - the worker must survive a bad round (e.g. DB restart)
             log.exception("timer round failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        try:
+            reminded, sent = notify_round()
+            if reminded or sent:
+                log.info("reminded %d overdue task(s), sent %d mail(s)", reminded, sent)
+        except Exception:  # noqa: BLE001 - mails stay pending and are retried next round
+            log.exception("notification round failed")
             db.session.rollback()
         finally:
             db.session.remove()

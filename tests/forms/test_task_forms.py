@@ -103,7 +103,8 @@ def with_changes(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def test_registry_has_every_alltagsbegleitung_form() -> None:
     steps = ("bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech",
-             "abschluss", "rueckmeldung")
+             "abschluss", "rueckmeldung", "krise_quittieren", "krise_bearbeiten",
+             "krise_eskalation")
     assert set(FORMS) == {f"alltagsbegleitung.{step}" for step in steps}
     assert get_form_class("alltagsbegleitung.abschluss") is AbschlussForm
     assert all(issubclass(cls, TaskForm) for cls in FORMS.values())

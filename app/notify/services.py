@@ -1,0 +1,172 @@
+"""Write notifications and outbox mails for tasks. Called inside the caller's transaction:
+these functions add and flush, they never commit.
+
+Mails never contain client data: only the step name (from the BPMN), the case reference, the
+due date and a link into the application.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale, format_datetime
+from sqlalchemy import func, select, update
+
+from app.auth.models import LEAD, MEMBER, Membership, User
+from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
+from app.extensions import db
+from app.notify.models import KIND_CRISIS, KIND_OVERDUE, KIND_TASK, Notification, OutboxMail
+from app.timeutil import aware, utcnow
+
+SUBJECT_PREFIX = "[Fallwerk]"
+
+
+def task_path(task_id: int) -> str:
+    """The task page's path inside the application (works without a request, e.g. in the worker)."""
+    return current_app.url_map.bind("localhost").build("inbox.task_page", {"task_id": task_id})
+
+
+def task_url(task_id: int) -> str:
+    return current_app.config["APP_BASE_URL"].rstrip("/") + task_path(task_id)
+
+
+def recipients(task: Task) -> list[User]:
+    """Who is told about ``task``: its assignee, else the members (or leads) of its team."""
+    if task.assignee is not None:
+        return [task.assignee] if task.assignee.active else []
+    team = task.candidate_team
+    if team is None:
+        return []
+    kind = LEAD if task.for_leads else MEMBER
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.team_id == team.id, Membership.kind == kind, User.active.is_(True))
+        .order_by(User.id)
+    ))
+
+
+def notify_task(task: Task, *, email: bool = False) -> None:
+    """Tell the recipients of a new task in the app, and by e-mail when ``email`` (crises)."""
+    if task.id is None:
+        db.session.flush()  # the link needs the row's id
+    reference = _reference(task)
+    kind = KIND_CRISIS if task.crisis else KIND_TASK
+    label = "Krise" if task.crisis else "Neue Aufgabe"
+    template = "notify/mail/crisis.txt" if task.crisis else "notify/mail/task.txt"
+    _notify(task, reference, recipients(task), kind, f"{label}: {task.title} ({reference})",
+            template if email else None)
+    db.session.flush()
+
+
+def remind_overdue(now: datetime | None = None) -> int:
+    """One reminder (in the app and by e-mail) for every open task that is overdue at ``now``.
+
+    SQL over the task rows; each task is taken with a conditional UPDATE, so two workers never
+    remind twice. Returns the number of tasks reminded.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Task.id, ProcessInstance.reference)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(Task.status.in_(ACTIVE_TASK_STATES), Task.due_at < now, Task.reminder_sent_at.is_(None))
+        .order_by(Task.due_at)
+    ).all()
+    reminded = 0
+    for task_id, reference in rows:
+        taken = db.session.execute(
+            update(Task).where(Task.id == task_id, Task.reminder_sent_at.is_(None),
+                               Task.status.in_(ACTIVE_TASK_STATES))
+            .values(reminder_sent_at=now)
+        ).rowcount
+        if taken != 1:
+            continue  # another worker was faster, or the task was just completed
+        task = db.session.get(Task, task_id)
+        _notify(task, reference, recipients(task), KIND_OVERDUE,
+                f"Überfällig: {task.title} ({reference})", "notify/mail/overdue.txt")
+        reminded += 1
+    db.session.flush()
+    return reminded
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def list_for(user: User, page: int = 1, size: int | None = None) -> dict:
+    """One page of the user's notifications, newest first: items, total, page, pages."""
+    size = size or current_app.config["NOTIFY_PAGE_SIZE"]
+    total = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == user.id)) or 0
+    pages = max((total + size - 1) // size, 1)
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(size).offset((page - 1) * size)
+    ).all()
+    return {"items": items, "total": total, "page": page, "pages": pages}
+
+
+def mark_read(user: User, ids: list[int] | str) -> int:
+    """Mark the user's notifications ``ids`` (or ``"all"``) read; returns how many changed.
+    Other users' notifications are never touched."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids != "all":
+        if not ids:
+            return 0
+        query = query.where(Notification.id.in_(list(ids)))
+    result = db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _reference(task: Task) -> str:
+    instance = task.__dict__.get("instance")
+    if instance is not None:
+        return instance.reference
+    return db.session.scalar(select(ProcessInstance.reference).where(ProcessInstance.id == task.instance_id))
+
+
+def _notify(task: Task, reference: str, users: list[User], kind: str, title: str,
+            mail_template: str | None) -> None:
+    link = task_path(task.id)
+    for user in users:
+        db.session.add(Notification(user_id=user.id, kind=kind, title=title[:300], link=link,
+                                    task_id=task.id))
+    if mail_template is None:
+        return
+    subject, body = _render_mail(mail_template, task, reference)
+    for user in users:
+        if user.email:
+            db.session.add(OutboxMail(to_addr=user.email, subject=subject, body=body))
+
+
+def _render_mail(template: str, task: Task, reference: str) -> tuple[str, str]:
+    """(subject, body) in German. The template gets no case data on purpose."""
+    with force_locale("de"):
+        due = format_datetime(aware(task.due_at), "short") if task.due_at else None
+        text = render_template(template, step=task.title, reference=reference, due=due,
+                               link=task_url(task.id))
+    subject, _, body = text.partition("\n")
+    subject = subject.removeprefix("Betreff:").strip()
+    return f"{SUBJECT_PREFIX} {subject}"[:300], body.lstrip("\n")
+
+
+def outbox_page(page: int = 1, size: int = 50) -> dict:
+    """Admin view of the outbox, newest first: items, total, page, pages, counts per status."""
+    total = db.session.scalar(select(func.count()).select_from(OutboxMail)) or 0
+    pages = max((total + size - 1) // size, 1)
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        .limit(size).offset((page - 1) * size)
+    ).all()
+    counts = dict(db.session.execute(
+        select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    return {"items": items, "total": total, "page": page, "pages": pages, "counts": counts}
