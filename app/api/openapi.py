@@ -253,6 +253,20 @@ def _paths() -> dict[str, Any]:
                                         **_errors("401", "404")},
             tag="processes", parameters=[instance_id],
         )},
+        PREFIX + "/process-instances/{id}/crisis": {"post": _op(
+            "reportCrisis", "Krise melden: erzeugt sofort eine Krisenaufgabe für das fallverantwortliche Team",
+            {"201": _json(_ref("Task"), "die erzeugte Krisenaufgabe"),
+             **_errors("400", "401", "403", "404", "409", "422")},
+            tag="processes", parameters=[instance_id],
+            requestBody=_body({
+                "type": "object", "additionalProperties": False,
+                "required": ["beschreibung", "dringlichkeit"],
+                "properties": {
+                    "beschreibung": {"type": "string", "title": "Was ist passiert?"},
+                    "dringlichkeit": {"type": "string", "enum": ["normal", "hoch"], "title": "Dringlichkeit"},
+                },
+            }),
+        )},
         PREFIX + "/tasks": {"get": _op(
             "listTasks", "Ihr Posteingang (Krisen zuerst, dann nach Fälligkeit)",
             {"200": _json({"type": "array", "items": _ref("Task")}, "OK"), **_errors("400", "401")},

@@ -469,13 +469,7 @@ def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
         target = lanes.route(props.get("lane") or spec.lane, instance)
     except lanes.RoutingError as exc:
         raise EngineError(str(exc)) from exc
-    due_at = None
-    if info and info.due_in:
-        try:
-            due_at = now + TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(info.due_in), now)
-        except Exception:  # noqa: BLE001 - a bad duration must not stop the case
-            due_at = None
+    due_at = _due_at(spiff_task, props, now)
     row = Task(
         instance=instance, spiff_task_id=spiff_id, bpmn_id=spec.bpmn_id,
         title=(info.title if info else spec.bpmn_name) or spec.bpmn_id, lane=spec.lane,
@@ -492,6 +486,34 @@ def _new_task_row(instance, spiff_id, spiff_task, info, now) -> Task:
     if target.user is not None:
         _ensure_user_participant(instance, target.user)
     return row
+
+
+def _due_at(spiff_task, props: dict, now: datetime) -> datetime | None:
+    """The task's due date from the BPMN: ``dueIn`` (a fixed ISO 8601 duration, e.g. P10D) or
+    ``dueDate`` (a sandboxed expression over the case data giving a duration, a date or a
+    date-time, e.g. ``"PT1H" if krise["dringlichkeit"] == "hoch" else "PT4H"``).
+
+    A bad value leaves the task without due date rather than stopping the case; the modeler's
+    validation reports it before publishing.
+    """
+    try:
+        if props.get("dueDate"):
+            value = spiff_task.workflow.script_engine.evaluate(spiff_task, props["dueDate"])
+        else:
+            value = props.get("dueIn")
+        if not value:
+            return None
+        value = str(value)
+        if value.upper().startswith("P"):
+            return now + TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(value), now)
+        moment = datetime.fromisoformat(value)
+        if len(value) <= 10:  # a date: due at the end of that day (local office time ~ UTC+1)
+            moment = moment.replace(hour=23, minute=59)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except Exception as exc:  # noqa: BLE001
+        current_app.logger.warning("due date of %s not computed: %s", spiff_task.task_spec.bpmn_id, exc)
+        return None
 
 
 def _task_context(spiff_task) -> dict | None:

@@ -3,7 +3,7 @@ time, and their outcome can end the case — through the web pages and the API."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -169,3 +169,13 @@ def test_two_crises_get_two_tasks(app, login_as):
     rows = _crisis_rows(app, case_id, "krise_quittieren")
     assert sorted(r.context["krise"]["beschreibung"] for r in rows) == ["Erste", "Zweite"]
     assert instance(app, case_id).data["krisen"][1]["beschreibung"] == "Zweite"
+
+
+def test_acknowledgement_due_date_follows_urgency(app, login_as):
+    case_id = _running_case(login_as)
+    assert _report_web(login_as("k201"), case_id, "hoch", text="A").status_code == 302
+    assert _report_web(login_as("k201"), case_id, "normal", text="B").status_code == 302
+    rows = {r.context["krise"]["beschreibung"]: r for r in _crisis_rows(app, case_id, "krise_quittieren")}
+    for text, hours in (("A", 1), ("B", 4)):
+        due = rows[text].due_at.replace(tzinfo=UTC) if rows[text].due_at.tzinfo is None else rows[text].due_at
+        assert abs((due - utcnow()) - timedelta(hours=hours)) < timedelta(minutes=2)

@@ -1,0 +1,30 @@
+"""A reported crisis reaches the owning team by e-mail (real SMTP server) and in the app,
+with a link and without client data."""
+
+from __future__ import annotations
+
+from app.notify.mailer import wait_for_sending
+from tests.crisis.test_crisis import _report_web, _running_case
+
+
+def test_crisis_mail_to_the_owner_team_without_client_data(smtp_app, smtp_server):
+    app = smtp_app
+
+    def login_as(username):
+        client = app.test_client()
+        assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
+        return client
+
+    case_id = _running_case(login_as)
+    assert wait_for_sending(10)
+    before = len(smtp_server.messages)
+    assert _report_web(login_as("ehrenamt1"), case_id, "hoch", "Kinder allein zu Hause").status_code == 302
+    assert wait_for_sending(10)
+    mails = smtp_server.messages[before:]
+    assert [m["To"] for m in mails] == ["fb36@example.org"]  # the asd team (one member)
+    body = mails[0].get_content()
+    assert "https://fallwerk.test/aufgaben/" in body
+    for secret in ("Testfamilie Ahorn", "Kinder allein zu Hause", "Arabisch"):
+        assert secret not in body and secret not in mails[0]["Subject"]
+    header = login_as("fb36").get("/aufgaben").get_data(as_text=True)
+    assert "ungelesen" in header
