@@ -52,7 +52,7 @@ def _fields():
 
 def field_labels() -> dict[str, str]:
     """Labels of every task form field (in the current language), for showing entered data."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = {"gemeldet_von": _("Gemeldet von"), "gemeldet_am": _("Gemeldet am")}
     for name, field in _fields():
         labels.setdefault(name, str(field.label.text))
     return labels

@@ -67,6 +67,9 @@ def test_volunteer_reports_crisis_and_it_tops_the_owner_team_inbox(app, login_as
     with app.app_context():
         kinds = list(db.session.scalars(select(CaseEvent.kind).where(CaseEvent.instance_id == case_id)))
     assert "crisis" in kinds
+    case_page = fb36.get(f"/faelle/{case_id}").data.decode()
+    assert "Krise gemeldet" in case_page and "Vater droht mit Auszug der Kinder" in case_page
+    assert "Gemeldet von" in case_page
 
 
 @pytest.mark.parametrize("username, status", [
