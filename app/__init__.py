@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from app import models  # noqa: F401 - register every table
+    from app.absence.routes import bp as absence_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.cases.routes import bp as cases_bp
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     csrf.exempt(api_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(absence_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notify_bp)

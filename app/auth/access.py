@@ -28,9 +28,23 @@ def participant_filter(user: User):
     return or_(*conditions)
 
 
+def _covered(user: User) -> list[int]:
+    from app.absence.services import covered_user_ids
+
+    return covered_user_ids(user)
+
+
+def _covered_tasks(covered: list[int]):
+    return select(Task.instance_id).where(Task.assignee_id.in_(covered),
+                                          Task.status.in_(ACTIVE_TASK_STATES))
+
+
 def visible_instance_ids(user: User):
-    """A subquery of the ids of every case ``user`` may see."""
-    return select(CaseParticipant.instance_id).where(participant_filter(user))
+    """A subquery of the ids of every case ``user`` may see (including, during an absence
+    cover, the cases of the covered person's open personal tasks — and only those)."""
+    query = select(CaseParticipant.instance_id).where(participant_filter(user))
+    covered = _covered(user)
+    return query.union(_covered_tasks(covered)) if covered else query
 
 
 def access_level(user: User, instance: ProcessInstance) -> str | None:
@@ -42,7 +56,12 @@ def access_level(user: User, instance: ProcessInstance) -> str | None:
     ))
     if FULL in levels:
         return FULL
-    return LIMITED if LIMITED in levels else None
+    if LIMITED in levels:
+        return LIMITED
+    covered = _covered(user)
+    if covered and db.session.scalar(_covered_tasks(covered).where(Task.instance_id == instance.id).limit(1)):
+        return FULL  # standing in for the person whose task it is
+    return None
 
 
 def get_visible_instance_or_404(user: User, instance_id: int) -> tuple[ProcessInstance, str]:
@@ -65,7 +84,7 @@ def can_work_on(user: User, task: Task) -> bool:
     if task.status not in ACTIVE_TASK_STATES:
         return False
     if task.assignee_id is not None:
-        return task.assignee_id == user.id
+        return task.assignee_id == user.id or task.assignee_id in _covered(user)
     teams = user.lead_team_ids if task.for_leads else user.member_team_ids
     return task.candidate_team_id is not None and task.candidate_team_id in teams
 
@@ -84,7 +103,8 @@ def inbox_query(user: User, *, mine: bool | None = None):
 
     ``mine`` True: only assigned to the user; False: only unassigned group tasks.
     """
-    own = Task.assignee_id == user.id
+    covered = _covered(user)
+    own = Task.assignee_id.in_([user.id, *covered]) if covered else Task.assignee_id == user.id
     group = Task.assignee_id.is_(None) & or_(
         Task.for_leads.is_(False) & Task.candidate_team_id.in_(user.member_team_ids or [-1]),
         Task.for_leads.is_(True) & Task.candidate_team_id.in_(user.lead_team_ids or [-1]),

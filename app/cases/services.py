@@ -52,7 +52,8 @@ def _fields():
 
 def field_labels() -> dict[str, str]:
     """Labels of every task form field (in the current language), for showing entered data."""
-    labels: dict[str, str] = {"gemeldet_von": _("Gemeldet von"), "gemeldet_am": _("Gemeldet am")}
+    labels: dict[str, str] = {"gemeldet_von": _("Gemeldet von"), "gemeldet_am": _("Gemeldet am"),
+                              "vertretung_fuer": _("Vertretung für")}
     for name, field in _fields():
         labels.setdefault(name, str(field.label.text))
     return labels
@@ -82,6 +83,7 @@ EVENT_LABELS = {
     "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
     "timer": _l("Termin erreicht"),
     "crisis": _l("Krise gemeldet"),
+    "cover": _l("In Vertretung erledigt"),
 }
 
 

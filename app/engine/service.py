@@ -136,7 +136,8 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
     instance = task.instance
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
-    if task.assignee_id is not None and task.assignee_id != user.id:
+    standing_in_for = _standing_in_for(task, user)
+    if task.assignee_id is not None and task.assignee_id != user.id and standing_in_for is None:
         raise ConflictError(_("Diese Aufgabe wurde von einer anderen Person übernommen."))
     if instance.status != RUNNING:
         raise ConflictError(_("Der Fall ist nicht aktiv."))
@@ -155,14 +156,27 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
     baseline: dict = {}
     _run(step)
     try:  # the flush in _save writes everything at once; a concurrent change surfaces there
-        _apply_completion(instance, task, user, data, parsed, workflow, baseline)
+        _apply_completion(instance, task, user, data, parsed, workflow, baseline, standing_in_for)
     except StaleDataError as exc:
         raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
     return instance
 
 
-def _apply_completion(instance, task, user, data, parsed, workflow, baseline) -> None:
+def _standing_in_for(task: Task, user: User) -> User | None:
+    """The absent colleague whose personal task ``user`` works on as their substitute."""
+    if task.assignee_id is None or task.assignee_id == user.id:
+        return None
+    from app.absence.services import covered_user_ids
+
+    return task.assignee if task.assignee_id in covered_user_ids(user) else None
+
+
+def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
+                      standing_in_for: User | None = None) -> None:
     with db.session.no_autoflush:
+        if standing_in_for is not None:
+            _record(instance, "cover", task.title, user, {"vertretung_fuer": standing_in_for.username},
+                    task=task)
         task.assignee = user
         instance.data = {**(instance.data or {}), **data}
         if data.get("familienname"):
@@ -238,7 +252,7 @@ def claim_task(task: Task, user: User) -> None:
 def unclaim_task(task: Task, user: User) -> None:
     if task.status != CLAIMED or task.candidate_team_id is None:
         raise ConflictError(_("Diese Aufgabe kann nicht zurückgegeben werden."))
-    if task.assignee_id != user.id:
+    if task.assignee_id != user.id and _standing_in_for(task, user) is None:
         raise ForbiddenError(_("Nur die Person, die die Aufgabe übernommen hat, kann sie zurückgeben."))
     task.assignee_id, task.status = None, OPEN
     _record(task.instance, "unclaimed", task.title, user, None, task=task)

@@ -28,3 +28,28 @@ def test_crisis_mail_to_the_owner_team_without_client_data(smtp_app, smtp_server
         assert secret not in body and secret not in mails[0]["Subject"]
     header = login_as("fb36").get("/aufgaben").get_data(as_text=True)
     assert "ungelesen" in header
+
+
+def test_unacknowledged_crisis_mails_the_supervisor(smtp_app, smtp_server):
+    from datetime import timedelta
+
+    from app.timers.services import fire_due
+    from app.timeutil import utcnow
+
+    app = smtp_app
+
+    def login_as(username):
+        client = app.test_client()
+        assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
+        return client
+
+    case_id = _running_case(login_as)
+    assert _report_web(login_as("k201"), case_id, "normal", "Termin abgesagt").status_code == 302
+    assert wait_for_sending(10)
+    before = len(smtp_server.messages)
+    with app.app_context():  # advance the clock instead of sleeping
+        assert fire_due(utcnow() + timedelta(hours=4, minutes=1)) == 1
+    assert wait_for_sending(10)
+    mails = smtp_server.messages[before:]
+    assert [m["To"] for m in mails] == ["leitung@example.org"]
+    assert "Termin abgesagt" not in mails[0].get_content()
