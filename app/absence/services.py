@@ -35,11 +35,11 @@ def colleagues(user: User) -> list[User]:
     team_ids = user.member_team_ids
     if not team_ids:
         return []
+    members = select(Membership.user_id).where(Membership.team_id.in_(team_ids),
+                                               Membership.kind == MEMBER)
     return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.team_id.in_(team_ids), Membership.kind == MEMBER,
-               User.id != user.id, User.active.is_(True))
-        .distinct().order_by(User.display_name)
+        select(User).where(User.id.in_(members), User.id != user.id, User.active.is_(True))
+        .order_by(User.display_name)
     ))
 
 
