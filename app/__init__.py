@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.inbox.routes import bp as inbox_bp
     from app.notify import mailer as notify_mailer
     from app.notify.routes import bp as notify_bp
+    from app.volunteers.routes import bp as volunteers_bp
     from app.web import register_web
 
     csrf.exempt(api_bp)
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(volunteers_bp)
     notify_mailer.init_app(app)
     app.register_blueprint(api_bp)
     register_web(app)

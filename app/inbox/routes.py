@@ -14,8 +14,11 @@ from app.engine.models import ACTIVE_TASK_STATES
 from app.extensions import db
 from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
+from app.volunteers.services import matches_for
 
 bp = Blueprint("inbox", __name__, template_folder="../templates")
+
+VERMITTLUNG_FORM = "alltagsbegleitung.vermittlung"
 
 
 @bp.route("/")
@@ -63,14 +66,21 @@ def task_page(task_id: int):
             except service.EngineError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
-                return render_template("inbox/task.html", task=task, form=form, post_form=PostForm()), 500
+                return render_template("inbox/task.html", task=task, form=form, post_form=PostForm(),
+                           suggestions=_suggestions(task)), 500
             flash(_("Aufgabe „%(title)s“ erledigt.", title=title), "success")
             return redirect(url_for("inbox.index"))
         status = 422
     else:
         form = build_form(task)
         status = 200
-    return render_template("inbox/task.html", task=task, form=form, post_form=PostForm()), status
+    return render_template("inbox/task.html", task=task, form=form, post_form=PostForm(),
+                           suggestions=_suggestions(task)), status
+
+
+def _suggestions(task):
+    """Ranked volunteers (with reasons) shown above the matching form only."""
+    return matches_for(task.instance) if task.form_key == VERMITTLUNG_FORM else None
 
 
 @bp.route("/aufgaben/<int:task_id>/uebernehmen", methods=["POST"])

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import ROLE_EHRENAMT, User
 from app.engine.models import ProcessInstance, Task
 from app.extensions import db
+from app.volunteers.services import matches_for
 from forms import FormContext, TaskForm, bind_form, get_form_class
 
 
@@ -22,15 +23,23 @@ def volunteer_choices() -> list[tuple[str, str]]:
     return [(u.username, u.display_name) for u in users if ROLE_EHRENAMT in u.roles]
 
 
-class _LazyVolunteers(Sequence):
-    """Loaded on first use: only the matching form needs the volunteer list."""
+def ranked_volunteer_choices(instance: ProcessInstance) -> list[tuple[str, str]]:
+    """The eligible volunteers, best match first, labelled with rank and short reasons."""
+    eligible = [m for m in matches_for(instance) if m.eligible]
+    return [(m.user.username, f"{rank}. {m.user.display_name} – {', '.join(m.reasons[:3])}")
+            for rank, m in enumerate(eligible, start=1)]
 
-    def __init__(self) -> None:
+
+class _LazyVolunteers(Sequence):
+    """Loaded on first use: only the matching form needs the (ranked) volunteer list."""
+
+    def __init__(self, instance: ProcessInstance) -> None:
+        self._instance = instance
         self._items: list[tuple[str, str]] | None = None
 
     def _load(self) -> list[tuple[str, str]]:
         if self._items is None:
-            self._items = volunteer_choices()
+            self._items = ranked_volunteer_choices(self._instance)
         return self._items
 
     def __getitem__(self, index):
@@ -42,7 +51,7 @@ class _LazyVolunteers(Sequence):
 
 def form_context(instance: ProcessInstance) -> FormContext:
     return FormContext(data=dict(instance.data or {}), today=date.today(),
-                       volunteers=_LazyVolunteers())  # type: ignore[arg-type]
+                       volunteers=_LazyVolunteers(instance))  # type: ignore[arg-type]
 
 
 def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict | None = None,
