@@ -4,17 +4,18 @@ with a link and without client data."""
 from __future__ import annotations
 
 from app.notify.mailer import wait_for_sending
+from tests.conftest import login
 from tests.crisis.test_crisis import _report_web, _running_case
+
+
+def _login_factory(app):
+    return lambda username: login(app.test_client(), username)
 
 
 def test_crisis_mail_to_the_owner_team_without_client_data(smtp_app, smtp_server):
     app = smtp_app
 
-    def login_as(username):
-        client = app.test_client()
-        assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
-        return client
-
+    login_as = _login_factory(app)
     case_id = _running_case(login_as)
     assert wait_for_sending(10)
     before = len(smtp_server.messages)
@@ -38,11 +39,7 @@ def test_unacknowledged_crisis_mails_the_supervisor(smtp_app, smtp_server):
 
     app = smtp_app
 
-    def login_as(username):
-        client = app.test_client()
-        assert client.post("/login", data={"username": username, "password": "demo"}).status_code == 302
-        return client
-
+    login_as = _login_factory(app)
     case_id = _running_case(login_as)
     assert _report_web(login_as("k201"), case_id, "normal", "Termin abgesagt").status_code == 302
     assert wait_for_sending(10)
