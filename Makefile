@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install translations run test chromium bench lint clean
+.PHONY: help venv install translations assets run test chromium bench lint clean
 
 help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -35,7 +35,22 @@ translations: install
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel compile -d app/translations; fi
 
-run: install translations
+# Front-end bundles (bpmn-js modeler and viewer) from package.json / assets/ into
+# app/static/build/ (git-ignored). Rebuilt only when a source or the lock file changed.
+NPM_STAMP := node_modules/.installed
+ASSETS_STAMP := app/static/build/.built
+
+assets: $(ASSETS_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS_STAMP): $(NPM_STAMP) $(wildcard assets/*)
+	node assets/build.mjs
+	touch $@
+
+run: install translations assets
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
@@ -60,7 +75,7 @@ chromium:
 	  fi; \
 	fi
 
-test: install translations chromium
+test: install translations chromium assets
 	$(BIN)/python -m pytest
 
 bench: install

@@ -67,9 +67,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth.routes import bp as auth_bp
     from app.cases.routes import bp as cases_bp
     from app.cli import register_cli
+    from app.counselling.routes import bp as counselling_bp
     from app.inbox.routes import bp as inbox_bp
+    from app.modeler.routes import bp as modeler_bp
+    from app.monitor.routes import bp as monitor_bp
+    from app.network.routes import bp as network_bp
     from app.notify import mailer as notify_mailer
     from app.notify.routes import bp as notify_bp
+    from app.statistics.routes import bp as statistics_bp
     from app.volunteers.routes import bp as volunteers_bp
     from app.web import register_web
 
@@ -78,10 +83,23 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(absence_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(monitor_bp)
+    app.register_blueprint(modeler_bp)
+    app.register_blueprint(counselling_bp)
+    app.register_blueprint(statistics_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
+    app.register_blueprint(network_bp)
     notify_mailer.init_app(app)
     app.register_blueprint(api_bp)
+    from app.mbe import init_app as init_mbe
+
+    init_mbe(app)  # MBE pages, API endpoints, completion hook
+    from app.decisions.routes import bp as decisions_bp
+    from app.mbeplan.routes import bp as mbeplan_bp
+
+    app.register_blueprint(decisions_bp)  # decision tables (DMN) for process owners
+    app.register_blueprint(mbeplan_bp)  # printable Integrationsvereinbarung of MBE cases
     register_web(app)
     register_cli(app)
     return app

@@ -18,13 +18,20 @@ from app.extensions import db
 # Process models shipped in processes/: key -> (name, start departments, start role, prefix)
 SHIPPED_MODELS = {
     "alltagsbegleitung": ("Alltagsbegleitung", "FB36,FB31", am.ROLE_FACHKRAFT, "AB"),
+    "beratungskontakt": ("Beratungskontakt", "201", am.ROLE_KOORDINATION, "BK"),
+    "mbe_beratung": ("Migrationsberatung (MBE)", "MBE", am.ROLE_MBE, "MBE"),
 }
+
+# Confidential procedures: only the responsible person and the owner team's leads see a case.
+CONFIDENTIAL_MODELS = {"mbe_beratung"}
 
 
 def sync_processes(directory: str | None = None) -> list[str]:
     """Import each shipped BPMN file as a new version when its content changed."""
     directory = directory or current_app.config["PROCESSES_DIR"]
-    imported = []
+    from app.decisions.services import sync_decisions
+
+    imported = sync_decisions(directory)  # decision tables first: business rule tasks call them
     for key, (name, departments, role, prefix) in SHIPPED_MODELS.items():
         path = Path(directory) / f"{key}.bpmn"
         if not path.exists():
@@ -35,6 +42,7 @@ def sync_processes(directory: str | None = None) -> list[str]:
                                  start_role=role, reference_prefix=prefix)
             db.session.add(model)
             db.session.flush()
+        model.confidential = key in CONFIDENTIAL_MODELS
         version = service.import_version(model, path.read_text(encoding="utf-8"), None,
                                          f"Import aus {path.name}")
         if version is not None:
@@ -72,6 +80,7 @@ DEMO_USERS = [
     ("leitung", "Karl Aufsicht (Leitung FB 36/31, 201)", [am.ROLE_LEITUNG], "kommune",
      [("asd", am.LEAD), ("fruehehilfen", am.LEAD), ("fd311", am.LEAD), ("k201", am.LEAD)], None),
     ("prozess", "Petra Modell (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
+    ("prozess2", "Otto Zweitblick (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("admin", "Administration", [am.ROLE_ADMIN], "kommune", [], None),
 ]
 
@@ -130,8 +139,12 @@ def register_cli(app: Flask) -> None:
         """Create demo teams and accounts (password: demo) and import the processes."""
         created = load_demo()
         imported = sync_processes()
+        from app.network.demo import load_demo_partners
+
+        partners = load_demo_partners()
         db.session.commit()
-        click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}")
+        click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}; "
+                   f"demo partners: {partners}")
 
     app.cli.add_command(processes)
     app.cli.add_command(demo)

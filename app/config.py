@@ -63,6 +63,15 @@ def load_config(overrides: dict | None = None) -> dict:
         # Base of the links in e-mails (the mail reader is outside the app).
         "APP_BASE_URL": env.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         "NOTIFY_PAGE_SIZE": 50,
+        # Expense allowance of volunteers (app/volunteers/expenses.py), in euros as decimal
+        # strings: per hour of an assignment and per kilometre travelled. Example values; the
+        # municipality sets its own (the same as for its language mediators).
+        "EXPENSE_RATE_PER_HOUR": env.get("EXPENSE_RATE_PER_HOUR", "8.00"),
+        "EXPENSE_RATE_PER_KM": env.get("EXPENSE_RATE_PER_KM", "0.30"),
+        # Modeler (app/modeler): a second process owner must approve each publication; the
+        # largest BPMN file accepted (bytes, larger uploads get 413).
+        "FOUR_EYES_PUBLISHING": _bool(env.get("FOUR_EYES_PUBLISHING"), False),
+        "MODELER_MAX_BPMN_BYTES": int(env.get("MODELER_MAX_BPMN_BYTES", str(2 * 1024 * 1024))),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(

@@ -2,6 +2,8 @@
 
 from app.absence.models import Absence  # noqa: F401
 from app.auth.models import ApiToken, Membership, Organisation, Team, User  # noqa: F401
+from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401
+from app.decisions.models import DecisionTable  # noqa: F401
 from app.engine.models import (  # noqa: F401
     CaseEvent,
     CaseParticipant,
@@ -10,4 +12,8 @@ from app.engine.models import (  # noqa: F401
     ProcessVersion,
     Task,
 )
+from app.mbe.models import Client, MbeCaseStat, MbeStatFact  # noqa: F401
+from app.modeler.models import ProcessDraft  # noqa: F401
+from app.network.models import Partner, PartnerContact, PartnerYear, Referral  # noqa: F401
 from app.notify.models import Notification, OutboxMail  # noqa: F401
+from app.volunteers.models import CaseMessage, ExpenseEntry, Training, TrainingInvitation  # noqa: F401

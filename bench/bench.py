@@ -10,11 +10,16 @@ and, in the same run, the bare SpiffWorkflow cost of the same steps (no database
   - complete                deserialise + complete Bedarfsermittlung + engine steps + serialise
 plus the stored state size of one case (fresh, after Vorgespräch, after 50 Zwischengespräche).
 
-Seeding: three template cases are walked through the real services (one waiting for
-Bedarfsermittlung, one for Vermittlung at 201, one in the running assignment), then their rows
-(case, participants, task rows, history) are copied with SQL INSERTs in batches until the
-database holds the wanted number of cases. Only the seeding takes that shortcut; every
-measured operation goes through the app.
+  - the instance monitor    GET /monitor as leitung (if app/monitor is there)
+  - the statistics page     GET /statistik as leitung (this year, all teams they lead) and its CSV
+
+Seeding: five template cases are walked through the real services (one waiting for
+Bedarfsermittlung, one for Vermittlung at 201, one in the running assignment, one closed with
+an outcome, one with an acknowledged crisis), then their rows (case, participants, task rows,
+history) are copied with SQL INSERTs in batches up to 10,000 cases; beyond that the database
+copies its own rows (INSERT ... SELECT with shifted ids) up to 100,000. 5,000 counselling-log
+contacts (with topics) are inserted for the statistics. Only the seeding takes these shortcuts;
+every measured operation goes through the app.
 
 Database: a temporary SQLite file, or DATABASE_URL if set (its tables are DROPPED and made
 anew, as in the test suite). Run from the repository root with PYTHONPATH=. (make bench).
@@ -39,6 +44,7 @@ from sqlalchemy import func, insert, select, text
 from app import create_app
 from app.auth.models import Team, User
 from app.cli import load_demo, sync_processes
+from app.counselling.models import ContactRecord, ContactTopic
 from app.engine import service
 from app.engine.models import CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, Task
 from app.extensions import db
@@ -48,7 +54,11 @@ from tests.flows import complete_web, open_task, to_form, valid_data
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = ROOT / "processes" / "alltagsbegleitung.bpmn"
 PROCESS_ID = "alltagsbegleitung"
-SIZES = (1_000, 10_000)
+SIZES = (1_000, 10_000, 100_000)
+COPY_IN_PYTHON_UP_TO = 10_000  # beyond: INSERT ... SELECT inside the database
+N_CONTACTS = 5_000
+N_PAGES = 20  # monitor / statistics requests per size
+N_PAGES_100K = 5  # ... at 100,000 cases (seconds each on SQLite: keeps the run under ~10 minutes)
 N_START = 100  # HTTP starts per database size (their cases feed the completions)
 N_INBOX = 50
 N_BARE = 300
@@ -149,14 +159,101 @@ def make_templates(app) -> list[int]:
         [],
         [(fb36, "bedarfsermittlung")],
         [(fb36, "bedarfsermittlung"), (k201, "vermittlung"), (fb36, "vorgespraech")],
+        [(fb36, "bedarfsermittlung"), (k201, "vermittlung"), (fb36, "vorgespraech"),
+         (k201, ("zwischengespraech", valid_data("zwischengespraech", abschluss_einleiten=True))),
+         (fb36, "abschluss")],
+        [(fb36, "bedarfsermittlung"), (k201, "vermittlung"), (fb36, "vorgespraech"), (None, "krise"),
+         (fb36, ("krise_quittieren", {"erste_massnahme": "Rückruf"}))],
     ):
         task_id = start_web(fb36)
         with app.app_context():
             case_id = db.session.get(Task, task_id).instance_id
         for client, name in steps:
-            expect_status(complete_web(client, case_id, name), 302, f"completing {name}")
+            if name == "krise":
+                with app.test_request_context():
+                    case = db.session.get(ProcessInstance, case_id)
+                    user = db.session.scalar(select(User).where(User.username == "ehrenamt1"))
+                    service.report_crisis(case, user, "Bench-Krise", "normal")
+                    db.session.commit()
+                continue
+            name, data = name if isinstance(name, tuple) else (name, None)
+            expect_status(complete_web(client, case_id, name, data), 302, f"completing {name}")
         ids.append(case_id)
     return ids
+
+
+def copy_in_database(app, count: int) -> None:
+    """Copy ``count`` cases with all their rows inside the database (INSERT ... SELECT, ids shifted)."""
+    from sqlalchemy import String, cast, literal
+
+    tables = {"instance": ProcessInstance.__table__, "participant": CaseParticipant.__table__,
+              "task": Task.__table__, "event": CaseEvent.__table__}
+    with app.app_context():
+        while count > 0:
+            offsets = {key: db.session.scalar(select(func.max(t.c.id))) or 0 for key, t in tables.items()}
+            n = min(count, offsets["instance"])
+
+            def shifted(table, where, offsets=offsets):
+                columns = []
+                for column in table.c:
+                    if column.name == "id":
+                        columns.append(column + offsets[next(k for k, t in tables.items() if t is table)])
+                    elif column.name == "instance_id":
+                        columns.append(column + offsets["instance"])
+                    elif column.name == "task_id":
+                        columns.append(column + offsets["task"])
+                    elif column.name == "reference":
+                        columns.append(literal("BENCH-") + cast(table.c.id + offsets["instance"], String))
+                    else:
+                        columns.append(column)
+                return insert(table).from_select([c.name for c in table.c], select(*columns).where(where))
+
+            inst = tables["instance"]
+            db.session.execute(shifted(inst, inst.c.id <= n))
+            for key in ("participant", "task", "event"):
+                db.session.execute(shifted(tables[key], tables[key].c.instance_id <= n))
+            db.session.commit()
+            count -= n
+        _move_sequences(tables.values())
+
+
+def _move_sequences(tables) -> None:
+    if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences on
+        for table in tables:
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                    f"(SELECT max(id) FROM {table.name}))"))
+        db.session.commit()
+
+
+def seed_contacts(app, count: int) -> None:
+    """Counselling-log contacts of team k201 spread over this year (rows only, for the statistics)."""
+    from datetime import date
+
+    kinds = ["sprechstunde", "telefon", "hausbesuch", "veranstaltung"]
+    topics = ["krisenintervention", "schule", "ausbildung_arbeit", "behoerden", "alltagsfragen", "wohnen",
+              "aerztliche_vermittlung"]
+    activities = ["beratung", "case_management", "gruppenarbeit", "netzwerkarbeit"]
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.key == "k201"))
+        user = db.session.scalar(select(User).where(User.username == "k201"))
+        case_id = db.session.scalar(select(ProcessInstance.id).order_by(ProcessInstance.id).limit(1))
+        start = date(date.today().year, 1, 1).toordinal()
+        days = max(date.today().toordinal() - start, 1)
+        next_id = (db.session.scalar(select(func.max(ContactRecord.id))) or 0) + 1
+        records, topic_rows = [], []
+        for i in range(count):
+            kind = kinds[i % 4]
+            records.append({"id": next_id + i, "instance_id": case_id, "team_id": team.id, "recorded_by_id": user.id,
+                            "datum": date.fromordinal(start + i * 7 % days), "art": kind,
+                            "taetigkeit": activities[i % 4], "dauer_minuten": 15 + i % 60,
+                            "veranstaltungsart": "netzwerktreffen" if kind == "veranstaltung" else None,
+                            "teilnehmende": 5 + i % 20 if kind == "veranstaltung" else None,
+                            "nachverfolgung": False})
+            if kind != "veranstaltung":
+                topic_rows.append({"contact_id": next_id + i, "topic": topics[i % 7]})
+        db.session.execute(insert(ContactRecord.__table__), records)
+        db.session.execute(insert(ContactTopic.__table__), topic_rows)
+        db.session.commit()
 
 
 def copy_cases(app, template_ids: list[int], count: int) -> None:
@@ -281,6 +378,27 @@ def measure_http(app, results: Results, cases: str) -> None:
     results.add("HTTP inbox of k201 (GET /aufgaben)", cases, [timed(inbox) for _ in range(N_INBOX)])
 
 
+def has_monitor(app) -> bool:
+    return any(rule.rule == "/monitor" for rule in app.url_map.iter_rules())
+
+
+def measure_pages(app, results: Results, size: int) -> None:
+    """The supervisor's pages: the instance monitor and the statistics (page and CSV)."""
+    leitung = login(app, "leitung")
+    pages = [("HTTP statistics page of leitung (GET /statistik)", "/statistik"),
+             ("HTTP statistics CSV (GET /statistik/export.csv)", "/statistik/export.csv")]
+    if has_monitor(app):
+        pages.insert(0, ("HTTP instance monitor of leitung (GET /monitor)", "/monitor"))
+    for label, url in pages:
+        expect_status(leitung.get(url), 200, f"GET {url}")  # warm up
+
+        def get(url=url):
+            expect_status(leitung.get(url), 200, f"GET {url}")
+
+        n = N_PAGES if size <= COPY_IN_PYTHON_UP_TO else N_PAGES_100K
+        results.add(label, f"{size:,}", [timed(get) for _ in range(n)])
+
+
 def app_state_sizes(app, results: Results) -> dict[str, int]:
     """Stored state of one case at three points, and the time of 50 Zwischengespräche."""
     fb36, k201 = login(app, "fb36"), login(app, "k201")
@@ -403,7 +521,7 @@ def main() -> None:
         if os.environ.get("DATABASE_URL"):
             print("  (DATABASE_URL is set: its tables were dropped and created anew)")
         print("\nSeeding")
-        with step("3 template cases through the web pages"):
+        with step("5 template cases through the web pages"):
             templates = make_templates(app)
         with step("20 cases via service.start_instance (for reference)"):
             per_start = service_start_ms(app, 20)
@@ -412,12 +530,22 @@ def main() -> None:
             f"so {SIZES[-1]:,} real starts would take "
             f"~{statistics.median(per_start) * SIZES[-1] / 1000:.0f} s"
         )
+        with step(f"{N_CONTACTS:,} counselling-log contacts (rows)"):
+            seed_contacts(app, N_CONTACTS)
+        if not has_monitor(app):
+            print("    note: app/monitor has no /monitor route here; the monitor is not measured")
         for size in SIZES:
             missing = size - count_cases(app)
-            with step(f"copying template rows up to {size:,} cases ({missing:,} new)"):
-                copy_cases(app, templates, missing)
+            if size <= COPY_IN_PYTHON_UP_TO:
+                with step(f"copying template rows up to {size:,} cases ({missing:,} new)"):
+                    copy_cases(app, templates, missing)
+            else:
+                with step(f"copying rows inside the database up to {size:,} cases ({missing:,} new)"):
+                    copy_in_database(app, missing)
             with step(f"measuring HTTP with {size:,} cases"):
                 measure_http(app, results, f"{size:,}")
+            with step(f"measuring monitor and statistics with {size:,} cases"):
+                measure_pages(app, results, size)
         with step(f"one case through Vorgespräch and {LOOPS} Zwischengespräche"):
             app_sizes = app_state_sizes(app, results)
         with app.app_context():

@@ -15,7 +15,9 @@ from forms.alltagsbegleitung import (
     ZwischengespraechForm,
 )
 from forms.base import FormContext, TaskForm
+from forms.beratungskontakt import BeratungskontaktForm, NachverfolgungForm
 from forms.jsonio import bind_form, form_errors, json_to_formdata, validate_json
+from forms.mbe import MBE_FORMS
 from forms.schema import form_schema
 
 FORMS: dict[str, type[TaskForm]] = {
@@ -28,6 +30,9 @@ FORMS: dict[str, type[TaskForm]] = {
     "alltagsbegleitung.krise_quittieren": KriseQuittierenForm,
     "alltagsbegleitung.krise_bearbeiten": KriseBearbeitenForm,
     "alltagsbegleitung.krise_eskalation": KriseEskalationForm,
+    "beratungskontakt.erfassen": BeratungskontaktForm,
+    "beratungskontakt.nachverfolgung": NachverfolgungForm,
+    **MBE_FORMS,  # Migrationsberatung (forms/mbe.py)
 }
 
 # Forms that are not task forms but validate an action with the same rules in UI and API.

@@ -141,7 +141,8 @@ def _schemas() -> dict[str, Any]:
                 "priority": {"type": "integer"},
                 "crisis": {"type": "boolean"},
                 "created_at": {"type": "string", "format": "date-time"},
-                "status": {"type": "string", "enum": ["open", "claimed", "completed", "cancelled"]},
+                "status": {"type": "string", "enum": ["open", "claimed", "completed", "cancelled", "paused"],
+                           "description": "paused: der Fall ist angehalten"},
             },
         },
         "TaskDetail": {
@@ -203,6 +204,34 @@ def _schemas() -> dict[str, Any]:
             },
         },
     }
+
+
+def _statistics_schema() -> dict[str, Any]:
+    """GET /statistics (app/statistics/services.py compute())."""
+    def rows(**props: Any) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "object", "required": list(props), "properties": props}}
+
+    num, text, count = {"type": "number"}, {"type": "string"}, {"type": "integer"}
+    maybe = {"type": ["number", "null"]}
+    obj = lambda **props: {"type": "object", "required": list(props), "properties": props}  # noqa: E731
+    return obj(
+        period=obj(**{"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}),
+        teams=rows(key=text, name=text),
+        cases_started=rows(process=text, name=text, count=count),
+        cases_closed=rows(process=text, name=text, outcome=text, count=count),
+        open_tasks=obj(total=count, overdue=count,
+                       by_step=rows(process=text, step=text, title=text, open=count, overdue=count)),
+        crises=obj(reported=count, acknowledged=count, escalated=count, open_crisis_tasks=count,
+                   ack_minutes_mean=maybe, ack_minutes_median=maybe),
+        step_durations=rows(process=text, step=text, title=text, completed=count, mean_hours=num, median_hours=num),
+        consultations=obj(total=count, by_topic=rows(topic=text, label=text, count=count),
+                          by_kind=rows(kind=text, label=text, count=count)),
+        home_visits=obj(total=count, per_week=num, by_week=rows(week=text, count=count)),
+        events=obj(count=count, participants=count,
+                   by_type=rows(type=text, label=text, count=count, participants=count)),
+        working_time=obj(total_minutes=count,
+                         by_activity=rows(activity=text, label=text, minutes=count, share_percent=num)),
+    )
 
 
 def _paths() -> dict[str, Any]:
@@ -267,6 +296,26 @@ def _paths() -> dict[str, Any]:
                 },
             }),
         )},
+        PREFIX + "/process-instances/{id}/interventions": {"post": _op(
+            "intervene", "Eingriff der Leitung des fallverantwortlichen Teams (mit Grund, in der Fallhistorie)",
+            {"200": _json({"type": "object", "required": ["message", "instance"], "properties": {
+                "message": {"type": "string"}, "instance": _ref("Instance")}}, "ausgeführt; der Fall danach"),
+             **_errors("400", "401", "403", "404", "409", "422")},
+            tag="monitoring", parameters=[instance_id],
+            requestBody=_body({
+                "type": "object", "additionalProperties": False, "required": ["kind", "grund"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["reassign", "suspend", "resume", "terminate", "reset"],
+                             "description": "neu zuweisen, anhalten, fortsetzen, beenden, zurücksetzen"},
+                    "grund": {"type": "string", "title": "Grund", "maxLength": 2000},
+                    "aufgabe": {"type": "integer", "description": "reassign: ID der offenen Aufgabe"},
+                    "person": {"type": "string", "description": "reassign: Benutzername (oder team)"},
+                    "team": {"type": "string", "description": "reassign: Team-Schlüssel (oder person)"},
+                    "schritt": {"type": "integer",
+                                "description": "reset: ID der erledigten Aufgabe, die erneut zu bearbeiten ist"},
+                },
+            }),
+        )},
         PREFIX + "/tasks": {"get": _op(
             "listTasks", "Ihr Posteingang (Krisen zuerst, dann nach Fälligkeit)",
             {"200": _json({"type": "array", "items": _ref("Task")}, "OK"), **_errors("400", "401")},
@@ -296,11 +345,40 @@ def _paths() -> dict[str, Any]:
              **_errors("400", "401", "403", "404", "409", "422")},
             tag="tasks", requestBody=_body(_ref("CompleteRequest")), **task_action,
         )},
+        PREFIX + "/statistics": {"get": _op(
+            "getStatistics", "Statistik der Teams, die Sie leiten (wie die Seite Statistik)",
+            {"200": _json(_statistics_schema(), "Kennzahlen des Zeitraums"), **_errors("400", "401", "403")},
+            tag="monitoring", parameters=[
+                _query("from", "Beginn des Zeitraums (JJJJ-MM-TT; Standard: 1. Januar)",
+                       {"type": "string", "format": "date"}),
+                _query("to", "Ende des Zeitraums (JJJJ-MM-TT, einschließlich; Standard: heute)",
+                       {"type": "string", "format": "date"}),
+                _query("team", "Teamschlüssel (nur Teams, die Sie leiten; Standard: alle)", {"type": "string"}),
+            ],
+        )},
         PREFIX + "/openapi.json": {"get": _op(
             "getOpenApi", "Diese Beschreibung", {"200": {"description": "OpenAPI 3.1"}},
             tag="meta", security=[],
         )},
     }
+
+
+def _modeler_doc():
+    from app.modeler import openapi_doc  # the process-owner endpoints (app/modeler/api.py)
+
+    return openapi_doc
+
+
+def _volunteer_doc():
+    from app.volunteers import openapi_doc  # question thread and expenses (app/volunteers/api.py)
+
+    return openapi_doc
+
+
+def _mbe_doc():
+    from app.mbe import openapi_doc  # handover and MBE statistics (app/mbe/api.py)
+
+    return openapi_doc
 
 
 def openapi_document() -> dict[str, Any]:
@@ -319,11 +397,12 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_modeler_doc().paths(), **_volunteer_doc().paths(), **_mbe_doc().paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Token aus POST /tokens"}},
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_modeler_doc().schemas(), **_volunteer_doc().schemas(),
+                        **_mbe_doc().schemas()},
             "responses": error_responses,
         },
     }

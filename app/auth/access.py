@@ -20,11 +20,17 @@ from app.extensions import db
 
 
 def participant_filter(user: User):
-    """SQL condition: the participant row grants ``user`` access."""
-    team_ids = user.team_ids
+    """SQL condition: the participant row grants ``user`` access.
+
+    A team row marked ``leads_only`` (confidential cases, e.g. MBE) admits the team's leads,
+    not its members: a counsellor sees only the cases they take part in personally.
+    """
+    member_ids, lead_ids = user.member_team_ids, user.lead_team_ids
     conditions = [CaseParticipant.user_id == user.id]
-    if team_ids:
-        conditions.append(CaseParticipant.team_id.in_(team_ids))
+    if member_ids:
+        conditions.append(CaseParticipant.team_id.in_(member_ids) & CaseParticipant.leads_only.is_(False))
+    if lead_ids:
+        conditions.append(CaseParticipant.team_id.in_(lead_ids))
     return or_(*conditions)
 
 
@@ -123,7 +129,8 @@ def can_report_crisis(user: User, instance: ProcessInstance) -> bool:
     taking part themselves (the volunteer). Supervisors who only lead a team do not."""
     member_teams = set(user.member_team_ids)
     rows = db.session.execute(
-        select(CaseParticipant.team_id, CaseParticipant.user_id)
+        select(CaseParticipant.team_id, CaseParticipant.user_id, CaseParticipant.leads_only)
         .where(CaseParticipant.instance_id == instance.id)
     ).all()
-    return any(team_id in member_teams or user_id == user.id for team_id, user_id in rows)
+    return any((team_id in member_teams and not leads_only) or user_id == user.id
+               for team_id, user_id, leads_only in rows)

@@ -84,6 +84,8 @@ EVENT_LABELS = {
     "timer": _l("Termin erreicht"),
     "crisis": _l("Krise gemeldet"),
     "cover": _l("In Vertretung erledigt"),
+    "referral": _l("Partner eingebunden"),
+    "migrated": _l("Auf neue Verfahrensversion umgestellt"),
 }
 
 

@@ -23,6 +23,7 @@ LANE_RULES: dict[str, tuple[str, str | None]] = {
     "Koordinierungsstelle": (TEAM, "k201"),
     "Alltagsbegleitung": (USER_FROM_DATA, "ehrenamtliche"),
     "MBE": (STARTER, None),
+    "Erfassung": (STARTER, None),  # quick capture: the person recording (beratungskontakt)
     "Leitung": (OWNER_TEAM_LEADS, None),
 }
 
@@ -64,4 +65,4 @@ def route(lane: str | None, instance) -> Route:
         if user is None:
             raise RoutingError(f"Für die Bahn „{lane}“ ist keine Person festgelegt ({arg}).")
         return Route(user=user)
-    return Route(user=instance.started_by)
+    return Route(user=instance.responsible or instance.started_by)  # STARTER: until handed over

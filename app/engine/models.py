@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team, User
@@ -34,6 +35,9 @@ class ProcessModel(db.Model):
     # Role required to start it (e.g. "fachkraft").
     start_role: Mapped[str] = mapped_column(String(40), default="")
     reference_prefix: Mapped[str] = mapped_column(String(10), default="FALL")
+    # Confidential (e.g. MBE, Schweigepflicht): of the owner team only its leads see the cases;
+    # counsellors see only the cases they are responsible for (participant rows per person).
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     versions: Mapped[list[ProcessVersion]] = relationship(
         back_populates="model", order_by="ProcessVersion.number"
@@ -79,14 +83,21 @@ class ProcessInstance(db.Model):
     next_timer_due: Mapped[datetime | None] = mapped_column(TZ, index=True)
     row_version: Mapped[int] = mapped_column(default=1)
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The person responsible for the case when it is not the starter (after a handover).
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The client (app/mbe) the case is about, once known with consent; NULL = anonymous.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("mbe_client.id"), index=True)
 
     version: Mapped[ProcessVersion] = relationship()
     owner_team: Mapped[Team | None] = relationship()
-    started_by: Mapped[User] = relationship()
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
     tasks: Mapped[list[Task]] = relationship(back_populates="instance", order_by="Task.id")
     participants: Mapped[list[CaseParticipant]] = relationship(back_populates="instance")
 
     __mapper_args__ = {"version_id_col": row_version}
+    # The monitor's list: the teams a supervisor leads, newest first (app/monitor/services.py).
+    __table_args__ = (Index("ix_instance_team_started", "owner_team_id", "started_at"),)
 
 
 class CaseParticipant(db.Model):
@@ -102,6 +113,8 @@ class CaseParticipant(db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     level: Mapped[str] = mapped_column(String(10), default=FULL)
+    # A team row that grants access to the team's leads only, not its members (confidential cases).
+    leads_only: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     reason: Mapped[str] = mapped_column(String(40), default="")
 
     instance: Mapped[ProcessInstance] = relationship(back_populates="participants")
@@ -114,6 +127,9 @@ class Task(db.Model):
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_team_status", "candidate_team_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
+        # The monitor: open tasks per step and the step filter, covering (app/monitor/services.py).
+        Index("ix_task_status_bpmn", "status", "bpmn_id", "instance_id", "due_at"),
+        Index("ix_task_instance_status", "instance_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -45,6 +45,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import ctypes
 import datetime as _dt
 import functools
 import operator
@@ -701,6 +702,16 @@ _TOO_MUCH_DATA = (
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+def _release_free_heap() -> None:
+    """Give freed heap memory back to the OS (glibc ``malloc_trim``) so that the RSS baseline of
+    a script is not inflated by memory that earlier work freed but the allocator kept: without
+    this a script could grow into that retained memory unseen."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the baseline is merely less exact
+        pass
+
+
 def _rss_bytes() -> int | None:
     """Resident set size of this process (Linux); None where /proc is unavailable."""
     try:
@@ -741,7 +752,8 @@ class _Budget:
             if rss is None:
                 self.memory_limit = None
             elif self.memory_base is None:
-                self.memory_base = rss
+                _release_free_heap()
+                self.memory_base = _rss_bytes() or rss
             elif rss - self.memory_base > self.memory_limit:
                 self.exceeded = "memory"
                 raise _BudgetExceeded

@@ -84,6 +84,8 @@ def import_version(model: ProcessModel, xml: str, user: User | None, comment: st
     newest = latest_version(model)
     if newest is not None and newest.content_hash == digest:
         return None
+    if user is None and _last_file_import_hash(model) == digest:
+        return None  # the file is unchanged since its last import: a process owner's newer version stays
     from app.engine.specs import parse_bpmn
 
     parse_bpmn(xml, model.key)  # refuse what cannot run
@@ -94,6 +96,16 @@ def import_version(model: ProcessModel, xml: str, user: User | None, comment: st
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def _last_file_import_hash(model: ProcessModel) -> str | None:
+    """Content hash of the newest version imported from a shipped file (no publishing user)."""
+    return db.session.scalar(
+        select(ProcessVersion.content_hash)
+        .where(ProcessVersion.model_id == model.id, ProcessVersion.published_by_id.is_(None))
+        .order_by(ProcessVersion.number.desc())
+        .limit(1)
+    )
 
 
 # --- starting and completing ----------------------------------------------------------------
@@ -113,7 +125,8 @@ def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | No
     db.session.flush()
     year = utcnow().year
     instance.reference = f"{model.reference_prefix}-{year}-{instance.id:05d}"
-    db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="owner"))
+    db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="owner",
+                                   leads_only=bool(model.confidential)))
     _add_lane_teams(instance, parsed)
 
     workflow = _run(lambda: _new_workflow(BpmnWorkflow, parsed))
@@ -185,6 +198,13 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
         _add_data_participants(instance, parsed, data)
         _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
     _save(instance, workflow)
+    for hook in COMPLETION_HOOKS:  # e.g. app/mbe: link the client, write statistics rows
+        hook(instance, task, user, data)
+
+
+# Functions (instance, task, user, data) that feature packages register to run after a task's
+# data joined the case file, in the same transaction (they only flush).
+COMPLETION_HOOKS: list = []
 
 
 CRISIS_MESSAGE = "krise_gemeldet"
@@ -547,7 +567,7 @@ def _ensure_user_participant(instance: ProcessInstance, user: User) -> None:
         )
     )
     if exists is None:
-        level = LIMITED if user.id != instance.started_by_id else FULL
+        level = FULL if user.id in (instance.started_by_id, instance.responsible_id) else LIMITED
         db.session.add(CaseParticipant(instance=instance, user_id=user.id, level=level, reason="lane"))
 
 

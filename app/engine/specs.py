@@ -32,13 +32,40 @@ class ParsedProcess:
     spec: object
     subprocess_specs: dict
     user_tasks: dict[str, TaskInfo]
+    # Decision tables (DMN) parsed into the spec: decision id -> content hash.
+    decisions: dict[str, str] = field(default_factory=dict)
 
 
-def parse_bpmn(xml: str | bytes, process_id: str) -> ParsedProcess:
-    """Parse and XSD-validate a BPMN document and return the executable process ``process_id``."""
+def _current_decisions(data: bytes) -> list[tuple[str, str, str]]:
+    """The current decision tables (id, hash, DMN text) for a BPMN that calls any (app/decisions)."""
+    from flask import has_app_context
+
+    if b"businessRuleTask" not in data or not has_app_context():
+        return []
+    from app.decisions.services import current_sources
+
+    return current_sources()
+
+
+def _current_decision_hashes(ids) -> dict[str, str]:
+    from app.decisions.services import current_hashes
+
+    return current_hashes(ids)
+
+
+def parse_bpmn(xml: str | bytes, process_id: str,
+               dmn: list[tuple[str, str, str]] | None = None) -> ParsedProcess:
+    """Parse and XSD-validate a BPMN document and return the executable process ``process_id``.
+
+    ``dmn`` are the decision tables (id, hash, DMN text) business rule tasks may call; by default
+    the current versions stored in ``app.decisions`` (only for a BPMN with business rule tasks).
+    """
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    decisions = _current_decisions(data) if dmn is None else dmn
     try:
+        for _decision_id, _hash, dmn_text in decisions:
+            parser.add_dmn_str(dmn_text.encode("utf-8") if isinstance(dmn_text, str) else dmn_text)
         parser.add_bpmn_str(data)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
@@ -66,6 +93,7 @@ def parse_bpmn(xml: str | bytes, process_id: str) -> ParsedProcess:
         spec=spec,
         subprocess_specs=subprocess_specs,
         user_tasks=user_tasks,
+        decisions={decision_id: digest for decision_id, digest, _text in decisions},
     )
 
 
@@ -77,10 +105,17 @@ class SpecCache:
         self._items: dict[tuple[str, str], ParsedProcess] = {}
 
     def get(self, content_hash: str, xml, process_id: str) -> ParsedProcess:
-        """``xml`` is the BPMN text or a function returning it (called only on a miss)."""
+        """``xml`` is the BPMN text or a function returning it (called only on a miss).
+
+        A spec with decision tables is valid only while their stored hashes are the current ones:
+        a decision table saved by a process owner is parsed in (and used) from then on.
+        """
         key = (content_hash, process_id)
         with self._lock:
             parsed = self._items.get(key)
+        if parsed is not None and parsed.decisions:
+            if _current_decision_hashes(list(parsed.decisions)) != parsed.decisions:
+                parsed = None
         if parsed is None:
             parsed = parse_bpmn(xml() if callable(xml) else xml, process_id)
             with self._lock:

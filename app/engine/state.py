@@ -80,12 +80,24 @@ def prune_finished_loop_iterations(workflow: BpmnWorkflow) -> int:
             if child.state != TaskState.COMPLETED or child.task_spec.name != spec.task_spec:
                 continue
             stack = [child]
+            top = owner.top_workflow  # subprocesses are kept by the top workflow (nested loops)
             while stack:
                 task = stack.pop()
                 stack.extend(t for t in task.children if t is not None)
-                if task.id in owner.subprocesses:
-                    owner.delete_subprocess(task)
+                if task.id in top.subprocesses:
+                    _delete_subprocess_tree(top, task.id)
                 owner.tasks.pop(task.id, None)
                 removed += 1
             loop_task._children.remove(child_id)
     return removed
+
+
+def _delete_subprocess_tree(top: BpmnWorkflow, task_id) -> None:
+    """Drop a subprocess and the subprocesses nested in it, without Spiff's
+    ``delete_subprocess`` (it resolves every subprocess's parent task, which fails once an
+    earlier pruned iteration's tasks are gone)."""
+    sub = top.subprocesses.pop(task_id, None)
+    if sub is None:
+        return
+    for nested_id in [t_id for t_id in sub.tasks if t_id in top.subprocesses]:
+        _delete_subprocess_tree(top, nested_id)

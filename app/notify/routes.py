@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("notify", __name__, template_folder="../templates")
 
-KIND_LABELS = {KIND_TASK: _l("Neue Aufgabe"), KIND_CRISIS: _l("Krise"), KIND_OVERDUE: _l("Überfällig")}
+KIND_LABELS = {KIND_TASK: _l("Neue Aufgabe"), KIND_CRISIS: _l("Krise"), KIND_OVERDUE: _l("Überfällig"),
+               # volunteer features (app/volunteers/notices.py)
+               "nachricht": _l("Nachricht"), "einladung": _l("Einladung"), "aufwand": _l("Aufwand")}
 MAIL_STATUS_LABELS = {PENDING: _l("wartet"), SENT: _l("gesendet"), FAILED: _l("fehlgeschlagen")}
 
 

@@ -1,35 +1,73 @@
-"""The volunteer's own profile: see everything, correct languages, hours and places."""
+"""The volunteer's own profile, and 201's list and edit page of every volunteer profile.
+
+The question thread, expenses and trainings live in ``routes_work`` on the same blueprint.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.models import ROLE_EHRENAMT
 from app.extensions import db
 from app.volunteers import services
-from app.volunteers.forms import ProfileForm, join_list, split_list
-from app.volunteers.matching import status_label
-from forms.base import json_plain
+from app.volunteers.access import require_coordinator, require_volunteer
+from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, ProfileForm, join_languages
+from app.volunteers.matching import STATUSES, status_label
 
 bp = Blueprint("volunteers", __name__, template_folder="../templates")
+
+
+def _context(**extra) -> dict:
+    return {"status_label": status_label, "join_languages": join_languages,
+            "weekday_labels": dict(WEEKDAYS), **extra}
 
 
 @bp.route("/ehrenamt/profil", methods=["GET", "POST"])
 @login_required
 def profile():
-    if not current_user.has_role(ROLE_EHRENAMT):
-        abort(403, _("Diese Seite ist nur für Ehrenamtliche."))
+    require_volunteer(current_user)
     data = current_user.profile or {}
-    form = ProfileForm(data={"sprachen": join_list(data.get("sprachen")),
-                             "stunden_pro_woche": data.get("stunden_pro_woche"),
-                             "orte": join_list(data.get("orte"))})
+    form = ProfileForm()
+    if request.method == "GET":
+        form.fill(data)
     if form.validate_on_submit():
-        services.update_profile(current_user, split_list(form.sprachen.data),
-                                json_plain(form.stunden_pro_woche.data), split_list(form.orte.data))
+        services.update_profile(current_user, form.changes())
         db.session.commit()
         flash(_("Ihr Profil wurde gespeichert."), "success")
         return redirect(url_for("volunteers.profile"))
     return render_template("volunteers/profile.html", form=form, profile=data,
-                           status_label=status_label), 422 if form.errors else 200
+                           **_context()), 422 if form.errors else 200
+
+
+@bp.route("/ehrenamtliche")
+@login_required
+def coord_list():
+    require_coordinator(current_user)
+    status = request.args.get("status") or None
+    if status not in (None, *STATUSES):
+        status = None
+    volunteers = services.all_volunteers(status)
+    counts = services.open_assignments([u.id for u in volunteers])
+    return render_template("volunteers/list.html", volunteers=volunteers, status=status, statuses=STATUSES,
+                           counts=counts, **_context())
+
+
+@bp.route("/ehrenamtliche/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def coord_edit(user_id: int):
+    require_coordinator(current_user)
+    volunteer = services.get_volunteer_or_404(user_id)
+    form = CoordinationProfileForm()
+    if request.method == "GET":
+        form.fill(volunteer.profile or {})
+    if form.validate_on_submit():
+        services.update_profile(volunteer, form.changes())
+        db.session.commit()
+        flash(_("Das Profil von %(name)s wurde gespeichert.", name=volunteer.display_name), "success")
+        return redirect(url_for("volunteers.coord_list"))
+    return render_template("volunteers/edit.html", form=form, volunteer=volunteer,
+                           **_context()), 422 if form.errors else 200
+
+
+from app.volunteers import routes_work  # noqa: E402,F401  (routes on the same blueprint)

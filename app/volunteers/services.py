@@ -53,9 +53,34 @@ def _rank(instance: ProcessInstance) -> list[Match]:
     return rank_volunteers(dict(instance.data or {}), volunteers, counts)
 
 
-def update_profile(user: User, sprachen: list[str], stunden: float | None, orte: list[str]) -> None:
-    """The volunteer's own corrections; the fields kept by 201 stay as they are."""
+def update_profile(user: User, changes: dict) -> None:
+    """Merge ``changes`` (profile keys) into the profile; keys not given stay as they are
+    (the volunteer's own form never touches the fields kept by 201)."""
     profile = dict(user.profile or {})
-    profile.update({"sprachen": sprachen, "stunden_pro_woche": stunden, "orte": orte})
+    profile.update(changes)
     user.profile = profile
     db.session.flush()
+
+
+def all_volunteers(status: str | None = None) -> list[User]:
+    """Every volunteer account (201's list), optionally only those with ``status``.
+
+    The status lives in the profile JSON; it is filtered in Python over the (small) set of
+    volunteer accounts — never DISTINCT or comparisons on the JSON column in SQL (PostgreSQL).
+    """
+    users = db.session.scalars(
+        select(User).where(User.roles_csv.contains(ROLE_EHRENAMT)).order_by(User.display_name, User.id)
+    )
+    result = [u for u in users if ROLE_EHRENAMT in u.roles]
+    if status:
+        result = [u for u in result if ((u.profile or {}).get("status") or "aktiv") == status]
+    return result
+
+
+def get_volunteer_or_404(user_id: int) -> User:
+    from flask import abort
+
+    user = db.session.get(User, user_id)
+    if user is None or ROLE_EHRENAMT not in user.roles:
+        abort(404)
+    return user

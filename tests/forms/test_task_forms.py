@@ -105,7 +105,7 @@ def test_registry_has_every_alltagsbegleitung_form() -> None:
     steps = ("bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech",
              "abschluss", "rueckmeldung", "krise_quittieren", "krise_bearbeiten",
              "krise_eskalation")
-    assert set(FORMS) == {f"alltagsbegleitung.{step}" for step in steps}
+    assert {f"alltagsbegleitung.{step}" for step in steps} <= set(FORMS)  # other procedures add theirs
     assert get_form_class("alltagsbegleitung.abschluss") is AbschlussForm
     assert all(issubclass(cls, TaskForm) for cls in FORMS.values())
 

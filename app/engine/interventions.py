@@ -1,0 +1,236 @@
+"""Supervisor interventions on a running case: reassign, suspend, resume, terminate, reset.
+
+Each function changes the task rows and (where the engine is involved) the workflow through
+the same internals as ``service.py`` (``_load``, ``_sync``, ``_save``, ``_record``), records a
+case event with the reason, and only flushes: the request commits once at its edge. Who may
+intervene is decided by the caller (``app.monitor.services.can_intervene``).
+
+Suspending keeps the workflow state untouched: the open task rows get the status ``paused``
+(so they leave every inbox and cannot be completed, ``complete_task`` also refuses a case that
+is not running), ``next_timer_due`` is cleared (the timer worker only takes running cases) and
+resuming restores both. A timer that became due during the suspension fires in the worker's
+next round after resuming.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask_babel import gettext as _
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from app.auth.models import ROLE_EHRENAMT, Team, User
+from app.engine import service
+from app.engine.clock import engine_now
+from app.engine.models import (
+    ACTIVE_TASK_STATES,
+    CANCELLED,
+    CLAIMED,
+    DONE,
+    FULL,
+    LIMITED,
+    OPEN,
+    RUNNING,
+    SUSPENDED,
+    TERMINATED,
+    CaseEvent,
+    CaseParticipant,
+    ProcessInstance,
+    Task,
+)
+from app.engine.service import ConflictError, _flush, _load, _record, _run, _save, _sync, _touch, parsed_version
+from app.engine.state import dump_state, load_state
+from app.extensions import db
+
+PAUSED = "paused"  # task status while its case is suspended
+CURRENT_TASK_STATES = (*ACTIVE_TASK_STATES, PAUSED)  # where a case stands (running or suspended)
+
+# Case event kinds written here (labelled in app/monitor/services.py EVENT_LABELS)
+REASSIGNED, SUSPENDED_EVENT, RESUMED, TERMINATED_EVENT, RESET = (
+    "reassigned", "suspended", "resumed", "terminated", "reset",
+)
+
+
+def _require_status(instance: ProcessInstance, *allowed: str) -> None:
+    if instance.status not in allowed:
+        if instance.status == SUSPENDED:
+            raise ConflictError(_("Der Fall ist angehalten. Bitte zuerst fortsetzen."))
+        raise ConflictError(_("Der Fall ist nicht aktiv."))
+
+
+# --- reassign ----------------------------------------------------------------------------
+
+def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
+             team: Team | None = None) -> Task:
+    """Give the open ``task`` to another person (``user``) or another team (``team``)."""
+    if (user is None) == (team is None):
+        raise ValueError("exactly one of user and team")
+    instance = task.instance
+    _require_status(instance, RUNNING)
+    if task.status not in ACTIVE_TASK_STATES:
+        raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    before = {"person": task.assignee.username if task.assignee else None,
+              "team": task.candidate_team.key if task.candidate_team else None}
+    if user is not None:
+        task.assignee = user
+        task.status = CLAIMED if task.candidate_team_id is not None else OPEN
+        _grant_user(instance, user)
+        after = {"person": user.username, "team": before["team"]}
+    else:
+        task.candidate_team = team
+        task.assignee = None
+        task.for_leads = False
+        task.status = OPEN
+        _grant_team(instance, team)
+        after = {"person": None, "team": team.key}
+    task.reminder_sent_at = None
+    _record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
+            task=task)
+    _touch(instance)
+    from app.notify.services import notify_task
+
+    notify_task(task, email=task.crisis)
+    return task
+
+
+def _grant_team(instance: ProcessInstance, team: Team) -> None:
+    exists = db.session.scalar(select(CaseParticipant.id).where(
+        CaseParticipant.instance_id == instance.id, CaseParticipant.team_id == team.id,
+        CaseParticipant.level == FULL))
+    if exists is None:
+        db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="reassigned"))
+
+
+def _grant_user(instance: ProcessInstance, user: User) -> None:
+    """The new assignee may open the case: staff fully, a volunteer like through their lane."""
+    team_ids = user.team_ids
+    rows = db.session.execute(select(CaseParticipant.team_id, CaseParticipant.user_id, CaseParticipant.level)
+                              .where(CaseParticipant.instance_id == instance.id)).all()
+    if any(level == FULL and (team_id in team_ids or user_id == user.id) for team_id, user_id, level in rows):
+        return
+    if any(user_id == user.id for _t, user_id, _l in rows) and user.has_role(ROLE_EHRENAMT):
+        return
+    level = LIMITED if user.has_role(ROLE_EHRENAMT) else FULL
+    db.session.add(CaseParticipant(instance=instance, user_id=user.id, level=level, reason="reassigned"))
+
+
+# --- suspend and resume ------------------------------------------------------------------
+
+def suspend(instance: ProcessInstance, actor: User, reason: str) -> None:
+    _require_status(instance, RUNNING)
+    paused = 0
+    for row in _rows(instance, ACTIVE_TASK_STATES):
+        row.status = PAUSED
+        paused += 1
+    instance.status = SUSPENDED
+    instance.next_timer_due = None
+    _record(instance, SUSPENDED_EVENT, "", actor, {"grund": reason, "aufgaben": paused})
+    _flush()
+
+
+def resume(instance: ProcessInstance, actor: User, reason: str) -> None:
+    _require_status(instance, SUSPENDED)
+    parsed = parsed_version(instance.version)
+    workflow = _load(instance, parsed)
+    for row in _rows(instance, (PAUSED,)):
+        # a group task held by someone was claimed; personal and unheld group tasks are open
+        row.status = CLAIMED if row.candidate_team_id is not None and row.assignee_id is not None else OPEN
+    instance.status = RUNNING
+    instance.next_timer_due = service._next_timer_due(workflow)
+    _record(instance, RESUMED, "", actor, {"grund": reason})
+    _flush()
+
+
+# --- terminate ---------------------------------------------------------------------------
+
+def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
+    """End the case for good: the workflow is cancelled, every open task row cancelled."""
+    _require_status(instance, RUNNING, SUSPENDED)
+    parsed = parsed_version(instance.version)
+    workflow = _load(instance, parsed)
+    _run(workflow.cancel)
+    instance.state = _run(lambda: dump_state(workflow))
+    cancelled = 0
+    for row in _rows(instance, CURRENT_TASK_STATES):
+        row.status = CANCELLED
+        cancelled += 1
+    instance.status = TERMINATED
+    instance.ended_at = engine_now()
+    instance.next_timer_due = None
+    _record(instance, TERMINATED_EVENT, "", actor, {"grund": reason, "aufgaben": cancelled})
+    _flush()
+
+
+# --- reset to an earlier step ------------------------------------------------------------
+
+def reset_targets(instance: ProcessInstance) -> list[Task]:
+    """Completed user tasks the case can be reset to (newest row per engine task, oldest first).
+
+    Only tasks the engine still holds as completed qualify: finished iterations of loops are
+    pruned from the state, and crisis tasks run beside the case and are never redone.
+    """
+    if instance.status != RUNNING:
+        return []
+    rows = db.session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == DONE,
+                                                 Task.crisis.is_(False)).order_by(Task.id)).all()
+    if not rows:
+        return []
+    workflow = _load(instance, parsed_version(instance.version))
+    latest: dict[str, Task] = {}
+    for row in rows:
+        latest[row.spiff_task_id] = row
+    targets = []
+    for spiff_id, row in latest.items():
+        spiff_task = _find(workflow, spiff_id)
+        if spiff_task is not None and spiff_task.state == TaskState.COMPLETED and spiff_task.task_spec.manual:
+            targets.append(row)
+    return sorted(targets, key=lambda r: r.id)
+
+
+def _find(workflow, spiff_id: str):
+    try:
+        return workflow.get_task_from_id(UUID(spiff_id))
+    except Exception:  # noqa: BLE001 - Spiff raises TaskNotFoundException for pruned tasks
+        return None
+
+
+def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> Task:
+    """Put the case back to the completed user task ``target`` so that it is done again.
+
+    Everything that happened after ``target`` in its branch is dropped from the engine; the
+    task rows of steps that are no longer waiting are cancelled and ``target`` gets a new open
+    row, prefilled with what was entered the last time.
+    """
+    _require_status(instance, RUNNING)
+    if target.instance_id != instance.id or target.id not in {r.id for r in reset_targets(instance)}:
+        raise ConflictError(_("Auf diesen Schritt kann der Fall nicht zurückgesetzt werden."))
+    parsed = parsed_version(instance.version)
+    workflow = _load(instance, parsed)
+
+    def step():
+        workflow.reset_from_task_id(UUID(target.spiff_task_id))
+        workflow.do_engine_steps()
+        # Reload from the saved form: the reset leaves the removed branches' timers in the
+        # workflow's event manager until the next load, which would keep a stale timer due.
+        return load_state(dump_state(workflow), parsed.spec, parsed.subprocess_specs, workflow.script_engine)
+
+    workflow = _run(step)
+    previous = db.session.scalar(select(CaseEvent.data).where(
+        CaseEvent.instance_id == instance.id, CaseEvent.task_id == target.id,
+        CaseEvent.kind == "task_completed").order_by(CaseEvent.id.desc()).limit(1))
+    with db.session.no_autoflush:
+        _record(instance, RESET, target.title, actor, {"grund": reason, "schritt": target.bpmn_id}, task=target)
+        created = _sync(instance, workflow, parsed, completed_row=None, actor=actor)
+    new_row = next((r for r in created if r.spiff_task_id == target.spiff_task_id), None)
+    if new_row is None:
+        raise service.EngineError(_("Der Schritt konnte nicht wieder geöffnet werden."))
+    if isinstance(previous, dict):
+        new_row.draft = {k: v for k, v in previous.items() if v is not None}
+    _save(instance, workflow)
+    return new_row
+
+
+def _rows(instance: ProcessInstance, states) -> list[Task]:
+    return list(db.session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                      Task.status.in_(states))))

@@ -1,0 +1,32 @@
+"""MBE (Migrationsberatung für erwachsene Zuwanderer): clients, confidentiality, handover and
+statistics around the ``mbe_beratung`` process.
+
+Confidentiality rests on the general access rules (``app/auth/access.py``): the process model is
+``confidential``, so the owner team's participant row admits only the team's leads; the
+responsible counsellor takes part personally (``ProcessInstance.responsible_id``, else the
+starter). Municipal staff, volunteers, process owners and admins have no participant row.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.cases import services as case_services
+    from app.engine import service
+    from app.extensions import csrf
+    from app.mbe.api import bp as api_bp
+    from app.mbe.hooks import after_completion
+    from app.mbe.routes import bp
+
+    if after_completion not in service.COMPLETION_HOOKS:
+        service.COMPLETION_HOOKS.append(after_completion)
+    case_services.EVENT_LABELS.setdefault("mbe_handover", _l("Fall übergeben an"))
+    case_services.EVENT_LABELS.setdefault("mbe_client_linked", _l("Mit Klient/in verknüpft"))
+    case_services.EVENT_LABELS.setdefault("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
+    app.register_blueprint(bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,134 @@
+"""Clients of the MBE service: search before starting a case, linking a case to its client.
+
+A client row exists only with recorded consent (``einwilligung`` in the Erstkontakt); without
+consent the case stays anonymous (``client_id`` NULL) and only anonymous statistics are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, select
+
+from app.auth.models import Team, User
+from app.engine.models import CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
+from app.extensions import db
+from app.mbe.access import PROCESS_KEY
+from app.mbe.models import Client
+
+MAX_RESULTS = 50
+_SPELT_UMLAUTS = re.compile(r"(?<=[aou])e")
+
+
+def normalise(text: str | None) -> str:
+    """Search form of a name: lower case, accents and punctuation dropped, umlauts and their
+    spelt-out forms made equal ("Müller", "Mueller", "Muller" → "muller")."""
+    text = (text or "").casefold().replace("ß", "ss")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _SPELT_UMLAUTS.sub("", text)
+    return re.sub(r"[^\w]+", " ", text).strip()[:120]
+
+
+def search(user: User, name: str = "", born: date | None = None) -> list[Client]:
+    """Clients of the user's organisation whose names start with every word of ``name`` (first
+    or last name) and, if given, born on ``born``. Indexed SQL; at most MAX_RESULTS."""
+    words = normalise(name).split()
+    if not words and born is None:
+        return []
+    query = select(Client).where(Client.organisation_id == user.organisation_id)
+    for word in words:
+        query = query.where(Client.nachname_norm.startswith(word, autoescape=True)
+                            | Client.vorname_norm.startswith(word, autoescape=True)
+                            | Client.nachname_norm.contains(f" {word}", autoescape=True))
+    if born is not None:
+        query = query.where(Client.geburtsdatum == born)
+    query = query.order_by(Client.nachname_norm, Client.vorname_norm, Client.id).limit(MAX_RESULTS)
+    return list(db.session.scalars(query))
+
+
+def get_client(user: User, client_id: int) -> Client | None:
+    client = db.session.get(Client, client_id)
+    if client is None or client.organisation_id != user.organisation_id:
+        return None
+    return client
+
+
+@dataclass
+class EarlierCase:
+    instance: ProcessInstance
+    counsellor: User
+
+
+def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
+    """The MBE cases of each client, newest first (one query)."""
+    if not client_ids:
+        return {}
+    rows = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.client_id.in_(client_ids))
+        .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+    )
+    result: dict[int, list[EarlierCase]] = {}
+    for instance in rows:
+        result.setdefault(instance.client_id, []).append(
+            EarlierCase(instance, instance.responsible or instance.started_by))
+    return result
+
+
+def find_duplicate(organisation_id: int, vorname: str, nachname: str, born: date | None) -> Client | None:
+    """The existing client with the same names and date of birth (both without one also count)."""
+    born_cond = Client.geburtsdatum == born if born is not None else Client.geburtsdatum.is_(None)
+    return db.session.scalar(
+        select(Client).where(and_(Client.organisation_id == organisation_id,
+                                  Client.nachname_norm == normalise(nachname),
+                                  Client.vorname_norm == normalise(vorname), born_cond))
+        .order_by(Client.id).limit(1)
+    )
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) -> Client | None:
+    """Link the case to its client after an Erstkontakt: with consent the existing client (the
+    one the case was started for, or the same person found by name and date of birth) or a new
+    one; without consent the case stays (or becomes) anonymous. Returns the client."""
+    nachname = str(data.get("nachname") or "").strip()
+    if not data.get("einwilligung") or not nachname:
+        if instance.client_id is not None:
+            instance.client_id = None
+            db.session.add(CaseEvent(instance=instance, kind="mbe_client_unlinked", title="", actor=user))
+        return None
+    vorname = str(data.get("vorname") or "").strip()
+    born = _as_date(data.get("geburtsdatum"))
+    team: Team | None = instance.owner_team
+    organisation_id = team.organisation_id if team is not None else user.organisation_id
+    client = db.session.get(Client, instance.client_id) if instance.client_id else None
+    if client is None:
+        client = find_duplicate(organisation_id, vorname, nachname, born)
+    if client is None:
+        client = Client(organisation_id=organisation_id, team_id=team.id if team else None,
+                        vorname=vorname[:120], nachname=nachname[:120], vorname_norm=normalise(vorname),
+                        nachname_norm=normalise(nachname), geburtsdatum=born, created_by_id=user.id)
+        db.session.add(client)
+        db.session.flush()
+    elif client.geburtsdatum is None and born is not None:
+        client.geburtsdatum = born
+    if instance.client_id != client.id:
+        instance.client_id = client.id
+        db.session.add(CaseEvent(instance=instance, kind="mbe_client_linked", title="", actor=user,
+                                 data={"klient_id": client.id}))
+    return client
+
+
+def mbe_model() -> ProcessModel | None:
+    return db.session.scalar(select(ProcessModel).where(ProcessModel.key == PROCESS_KEY,
+                                                        ProcessModel.versions.any(ProcessVersion.id > 0)))

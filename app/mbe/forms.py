@@ -1,0 +1,52 @@
+"""Forms of the MBE pages (client search, starting a case, handover)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+
+class ClientSearchForm(FlaskForm):
+    """GET form: no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name (Vor- oder Nachname)"), [Optional(), Length(max=120)],
+                       description=_l("Anfang des Vor- oder Nachnamens, z. B. „Mus“."))
+    geburtsdatum = DateField(_l("Geburtsdatum"), [Optional()], format=["%Y-%m-%d", "%d.%m.%Y"],
+                             description=_l("Format TT.MM.JJJJ oder JJJJ-MM-TT."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.name.data or "").strip() and not any(self.geburtsdatum.raw_data or []):
+            self.name.errors = [*self.name.errors, _l("Bitte einen Namen oder ein Geburtsdatum angeben.")]
+            return False
+        return valid
+
+
+class StartCaseForm(FlaskForm):
+    client_id = HiddenField()
+    team = SelectField(_l("Beratungsstelle (Team)"), validators=[DataRequired(_l("Bitte ein Team wählen."))])
+
+
+class HandoverForm(FlaskForm):
+    an = SelectField(_l("Übergeben an"),
+                     validators=[DataRequired(_l("Bitte eine Beraterin oder einen Berater wählen."))])
+    grund = TextAreaField(_l("Grund der Übergabe"), [
+        DataRequired(_l("Bitte den Grund der Übergabe angeben.")), Length(max=1000)])
+
+
+class StatisticsForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    von = DateField(_l("Von"), [DataRequired(_l("Bitte ein Datum angeben."))], format=["%Y-%m-%d", "%d.%m.%Y"])
+    bis = DateField(_l("Bis (einschließlich)"), [DataRequired(_l("Bitte ein Datum angeben."))],
+                    format=["%Y-%m-%d", "%d.%m.%Y"])
+
+    def validate_bis(self, field):
+        if self.von.data and field.data and field.data < self.von.data:
+            raise ValidationError(_l("Das Ende darf nicht vor dem Beginn liegen."))

@@ -1,0 +1,16 @@
+"""The MBE part of every task completion (registered in ``app.engine.service.COMPLETION_HOOKS``)."""
+
+from __future__ import annotations
+
+from app.auth.models import User
+from app.engine.models import ProcessInstance, Task
+from app.mbe import clients, facts
+from app.mbe.access import is_mbe_case
+
+
+def after_completion(instance: ProcessInstance, task: Task, user: User, data: dict) -> None:
+    if not is_mbe_case(instance):
+        return
+    if task.bpmn_id == "erstkontakt":
+        clients.link_after_erstkontakt(instance, user, data)
+    facts.record(instance, task, data)

@@ -1,0 +1,164 @@
+"""MBE pages: client search and case start, handover, statistics (team lead)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
+from app.engine import service
+from app.engine.models import ACTIVE_TASK_STATES
+from app.extensions import db
+from app.mbe import clients, handover, statistics
+from app.mbe.access import counsellor_teams, is_mbe_case, require_lead, require_staff, responsible_of
+from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
+
+bp = Blueprint("mbe", __name__, template_folder="../templates")
+
+
+def _start_options():
+    model = clients.mbe_model()
+    if model is None:
+        return None, []
+    return model, startable_teams(current_user, model)
+
+
+@bp.route("/mbe/klienten")
+@login_required
+def client_search():
+    require_staff(current_user)
+    form = ClientSearchForm(request.args)
+    searched = bool(request.args)
+    results = []
+    if searched and form.validate():
+        results = clients.search(current_user, form.name.data or "", form.geburtsdatum.data)
+    earlier = clients.cases_of([c.id for c in results])
+    model, teams = _start_options()
+    start_form = StartCaseForm()
+    start_form.team.choices = [SelectChoice(t.key, t.name) for t in teams]
+    if len(teams) == 1:
+        start_form.team.data = teams[0].key
+    status = 422 if form.errors else 200
+    return render_template("mbe/clients.html", form=form, searched=searched, results=results,
+                           earlier=earlier, start_form=start_form, can_start=bool(teams),
+                           visible=lambda inst: access_level(current_user, inst) is not None), status
+
+
+@bp.route("/mbe/faelle/neu", methods=["POST"])
+@login_required
+def start_case():
+    require_staff(current_user)
+    model, teams = _start_options()
+    if not teams:
+        abort(403, _("Sie dürfen dieses Verfahren nicht starten."))
+    form = StartCaseForm()
+    form.team.choices = [SelectChoice(t.key, t.name) for t in teams]
+    client = None
+    if form.client_id.data:
+        try:
+            client = clients.get_client(current_user, int(form.client_id.data))
+        except ValueError:
+            client = None
+        if client is None:
+            abort(404)
+    if not form.validate_on_submit():
+        flash(_("Bitte ein Team wählen."), "error")
+        return redirect(url_for("mbe.client_search"))
+    team = next(t for t in teams if t.key == form.team.data)
+    draft = None
+    if client is not None:
+        draft = {"vorname": client.vorname, "nachname": client.nachname,
+                 "geburtsdatum": client.geburtsdatum.isoformat() if client.geburtsdatum else None}
+        draft = {k: v for k, v in draft.items() if v}
+    try:
+        instance = service.start_instance(model, current_user, team, draft=draft)
+        if client is not None:
+            instance.client_id = client.id
+        first = next((t for t in instance.tasks if can_work_on(current_user, t)), None)
+        target = (url_for("inbox.task_page", task_id=first.id) if first is not None
+                  else url_for("cases.view", instance_id=instance.id))
+        reference = instance.reference
+        db.session.commit()
+    except service.EngineError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("mbe.client_search"))
+    flash(_("Fall %(ref)s angelegt.", ref=reference), "success")
+    return redirect(target)
+
+
+def _mbe_case_or_404(instance_id: int):
+    instance, level = get_visible_instance_or_404(current_user, instance_id)
+    if not is_mbe_case(instance):
+        abort(404)
+    return instance
+
+
+@bp.route("/mbe/faelle/<int:instance_id>/uebergabe", methods=["GET", "POST"])
+@login_required
+def hand_over(instance_id: int):
+    instance = _mbe_case_or_404(instance_id)
+    if not handover.may_hand_over(current_user, instance):
+        abort(403, _("Nur die zuständige Beratung oder die Leitung kann den Fall übergeben."))
+    form = HandoverForm()
+    candidates = handover.candidates(instance)
+    form.an.choices = [SelectChoice(u.username, u.display_name) for u in candidates]
+    if form.validate_on_submit():
+        new = next(u for u in candidates if u.username == form.an.data)
+        try:
+            handover.hand_over(instance, current_user, new, form.grund.data.strip())
+            db.session.commit()
+        except (service.ConflictError, service.ForbiddenError, ValueError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("mbe.hand_over", instance_id=instance_id))
+        flash(_("Der Fall wurde an %(name)s übergeben.", name=new.display_name), "success")
+        if access_level(current_user, instance) is None:
+            return redirect(url_for("cases.index"))
+        return redirect(url_for("cases.view", instance_id=instance_id))
+    return render_template("mbe/handover.html", instance=instance, form=form,
+                           current=responsible_of(instance), running=instance.status in ("running",),
+                           open_tasks=[t for t in instance.tasks if t.status in ACTIVE_TASK_STATES]), \
+        422 if form.errors else 200
+
+
+@bp.route("/mbe/statistik")
+@login_required
+def stats():
+    teams = require_lead(current_user)
+    form = StatisticsForm(request.args)
+    today = date.today()
+    if not request.args.get("von") and not request.args.get("bis"):
+        form.von.data, form.bis.data = date(today.year, 1, 1), today
+    rep = None
+    if form.validate():
+        rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
+        if request.args.get("format") == "csv":
+            body = statistics.to_csv(rep)
+            name = f"mbe-statistik-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"
+            return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return render_template("mbe/statistics.html", form=form, report=rep, teams=teams, mask=statistics.mask,
+                           statuses=statistics.GOAL_STATUSES, status_label=statistics.label), \
+        422 if form.errors else 200
+
+
+@bp.app_context_processor
+def inject_mbe():
+    """Menu entries for MBE staff (the pages check access themselves)."""
+    def mbe_menu() -> dict:
+        if not current_user.is_authenticated:
+            return {}
+        from app.mbe.access import lead_teams
+
+        return {"klienten": bool(counsellor_teams(current_user) or lead_teams(current_user)),
+                "statistik": bool(lead_teams(current_user))}
+    def mbe_can_hand_over(instance) -> bool:
+        return (current_user.is_authenticated and instance.status == "running"
+                and handover.may_hand_over(current_user, instance))
+
+    return {"mbe_menu": mbe_menu, "mbe_can_hand_over": mbe_can_hand_over}

@@ -1,0 +1,174 @@
+"""MBE statistics for the team lead: aggregated counts over the anonymous rows, small counts masked.
+
+A case counts in a period when it was running at some time in it (started by the end of the
+period, not ended before its start) and its Erstkontakt is done. Topics count counselling
+sessions held in the period; goals count each goal by its latest assessment made in the period;
+closing reasons count cases ended in the period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from app.engine.models import ProcessInstance
+from app.extensions import db
+from app.mbe.models import MbeCaseStat, MbeStatFact
+
+MASK = "< 3"
+
+LABELS = {
+    "altersgruppe": {"unter_27": _l("unter 27"), "27_34": _l("27 bis 34"), "35_44": _l("35 bis 44"),
+                     "45_54": _l("45 bis 54"), "55_64": _l("55 bis 64"), "65_plus": _l("65 und älter"),
+                     "unbekannt": _l("ohne Angabe")},
+    "geschlecht": {"w": _l("weiblich"), "m": _l("männlich"), "d": _l("divers"),
+                   "keine_angabe": _l("keine Angabe"), "unbekannt": _l("ohne Angabe")},
+    "aufenthaltsstatus": {"p44": _l("Aufenthaltstitel nach § 44 AufenthG"), "spaetaussiedler": _l("Spätaussiedler/in"),
+                          "angehoerige_spaetaussiedler": _l("Angehörige von Spätaussiedler/innen"),
+                          "langansaessig": _l("länger hier lebend"), "sonstige": _l("sonstiger Status"),
+                          "unbekannt": _l("ohne Angabe")},
+    "art": {"beratung": _l("Beratung"), "case_management": _l("Case Management"),
+            "verweis": _l("Verweisberatung")},
+    "thema": {"aufenthalt": _l("Aufenthalt"), "sozialrecht": _l("Sozialrecht"), "arbeit": _l("Arbeit"),
+              "bildung": _l("Bildung"), "familie": _l("Familie"),
+              "familienzusammenfuehrung": _l("Familienzusammenführung"), "gesundheit": _l("Gesundheit"),
+              "rassismus": _l("Rassismus, Diskriminierung"), "wohnen": _l("Wohnen"), "rueckkehr": _l("Rückkehr"),
+              "ehrenamt": _l("Ehrenamt")},
+    "bereich": {"aufenthalt": _l("Aufenthalt"), "sprache": _l("Sprache"), "arbeit": _l("Arbeit, Ausbildung"),
+                "integrationsmassnahmen": _l("Integrationsmaßnahmen"),
+                "gesundheit_altenhilfe": _l("Gesundheit, Altenhilfe"), "abschluss": _l("Berufs-/Schulabschluss"),
+                "kindergarten": _l("Kindergarten"), "schule_kinder": _l("Schule der Kinder"),
+                "psychosozial": _l("Psychosoziale Situation"), "lebensunterhalt": _l("Lebensunterhalt"),
+                "soziale_leistungen": _l("Soziale Leistungen"), "lebensgestaltung": _l("Lebensgestaltung"),
+                "partizipation": _l("Partizipation"), "weiterwanderung": _l("Weiterwanderung"),
+                "rueckkehr": _l("Rückkehr"), "unbekannt": _l("ohne Angabe")},
+    "status": {"erreicht": _l("erreicht"), "teilweise": _l("teilweise erreicht"),
+               "nicht_erreicht": _l("nicht erreicht"), "angepasst": _l("angepasst")},
+    "abschlussgrund": {"ziele_erreicht": _l("Ziele erreicht"), "anliegen_geklaert": _l("Anliegen geklärt"),
+                       "uebergabe_regeldienst": _l("Übergabe an Regeldienst"),
+                       "hoechstdauer_erreicht": _l("Höchstdauer (3 Jahre) erreicht"),
+                       "kontaktabbruch": _l("Kontaktabbruch"), "umzug": _l("Umzug"), "sonstiges": _l("Sonstiges"),
+                       "verweisberatung": _l("Verweisberatung (nicht zuständig)"),
+                       "unbekannt": _l("ohne Angabe")},
+}
+GOAL_STATUSES = ["erreicht", "teilweise", "nicht_erreicht", "angepasst"]
+
+
+def mask(count: int) -> str:
+    """Counts of 1 or 2 are shown as "< 3" so that nobody can be singled out."""
+    return MASK if 0 < count < 3 else str(count)
+
+
+def label(kind: str, value: str | None) -> str:
+    value = value or "unbekannt"
+    known = LABELS.get(kind, {}).get(value)
+    return str(known) if known is not None else value
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    head: str
+    rows: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
+
+    @property
+    def total(self) -> int:
+        return sum(count for _label, count in self.rows)
+
+
+@dataclass
+class GoalTable:
+    rows: list[tuple[str, dict[str, int]]] = field(default_factory=list)  # (area label, status -> count)
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    cases: int
+    tables: list[Table]
+    goals: GoalTable
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(start, time.min, UTC), datetime.combine(end + timedelta(days=1), time.min, UTC))
+
+
+def _active_cases(team_ids: list[int], start: date, end: date):
+    low, high = _bounds(start, end)
+    return (select(MbeCaseStat).join(ProcessInstance, ProcessInstance.id == MbeCaseStat.instance_id)
+            .where(MbeCaseStat.team_id.in_(team_ids), ProcessInstance.started_at < high,
+                   or_(ProcessInstance.ended_at.is_(None), ProcessInstance.ended_at >= low)))
+
+
+def _grouped(query, column) -> list[tuple[str, int]]:
+    sub = query.subquery()
+    col = sub.c[column]
+    rows = db.session.execute(select(col, func.count()).group_by(col).order_by(func.count().desc(), col)).all()
+    return [(value, count) for value, count in rows]
+
+
+def report(team_ids: list[int], start: date, end: date) -> Report:
+    active = _active_cases(team_ids, start, end)
+    cases = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    tables = []
+    for key, title, head in (
+        ("altersgruppe", _l("Altersgruppen"), _l("Altersgruppe")),
+        ("geschlecht", _l("Geschlecht"), _l("Geschlecht")),
+        ("herkunftsland", _l("Herkunftsländer"), _l("Herkunftsland")),
+        ("aufenthaltsstatus", _l("Aufenthaltsstatus"), _l("Aufenthaltsstatus")),
+        ("art", _l("Beratung und Case Management"), _l("Art der Unterstützung")),
+    ):
+        rows = [(label(key, v), n) for v, n in _grouped(active, key)]
+        tables.append(Table(key, str(title), str(head), rows))
+
+    topics = db.session.execute(
+        select(MbeStatFact.value, func.count()).where(
+            MbeStatFact.team_id.in_(team_ids), MbeStatFact.kind == "thema",
+            MbeStatFact.day >= start, MbeStatFact.day <= end)
+        .group_by(MbeStatFact.value).order_by(func.count().desc(), MbeStatFact.value)).all()
+    tables.append(Table("thema", str(_l("Themen der Beratungsgespräche")), str(_l("Thema")),
+                        [(label("thema", v), n) for v, n in topics]))
+
+    low, high = _bounds(start, end)
+    closed = (select(MbeCaseStat).join(ProcessInstance, ProcessInstance.id == MbeCaseStat.instance_id)
+              .where(MbeCaseStat.team_id.in_(team_ids), ProcessInstance.ended_at >= low,
+                     ProcessInstance.ended_at < high))
+    tables.append(Table("abschlussgrund", str(_l("Abschlussgründe (im Zeitraum beendete Fälle)")),
+                        str(_l("Abschlussgrund")),
+                        [(label("abschlussgrund", v), n) for v, n in _grouped(closed, "abschlussgrund")]))
+
+    goal_rows = db.session.execute(
+        select(MbeStatFact.category, MbeStatFact.value, func.count()).where(
+            MbeStatFact.team_id.in_(team_ids), MbeStatFact.kind == "ziel",
+            MbeStatFact.day >= start, MbeStatFact.day <= end)
+        .group_by(MbeStatFact.category, MbeStatFact.value).order_by(MbeStatFact.category)).all()
+    by_area: dict[str, dict[str, int]] = {}
+    for area, status, count in goal_rows:
+        by_area.setdefault(area, {})[status] = count
+    goals = GoalTable([(label("bereich", area), counts) for area, counts in by_area.items()])
+    return Report(start, end, cases, tables, goals)
+
+
+def to_csv(rep: Report) -> str:
+    """The report as CSV (semicolon separated, as German spreadsheets expect), masked the same way."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(_l("Zeitraum")), rep.start.isoformat(), rep.end.isoformat()])
+    writer.writerow([str(_l("Fälle im Zeitraum")), mask(rep.cases)])
+    for table in rep.tables:
+        writer.writerow([])
+        writer.writerow([table.title, str(_l("Anzahl"))])
+        for name, count in table.rows:
+            writer.writerow([name, mask(count)])
+    writer.writerow([])
+    writer.writerow([str(_l("Ziele nach Bereich")), *[label("status", s) for s in GOAL_STATUSES]])
+    for area, counts in rep.goals.rows:
+        writer.writerow([area, *[mask(counts.get(s, 0)) for s in GOAL_STATUSES]])
+    return out.getvalue()

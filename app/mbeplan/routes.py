@@ -1,0 +1,30 @@
+"""Printable Integrationsvereinbarung of an MBE case, generated from its Förderplan."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+
+from app.auth.access import get_visible_instance_or_404
+from app.engine.models import FULL
+from forms.mbe import ZIELBEREICHE, ZIELSTATUS
+
+bp = Blueprint("mbeplan", __name__, template_folder="../templates")
+
+MBE_KEY = "mbe_beratung"
+
+
+def plan_labels() -> dict[str, dict[str, str]]:
+    return {"bereich": {k: str(v) for k, v in ZIELBEREICHE}, "status": {k: str(v) for k, v in ZIELSTATUS}}
+
+
+@bp.route("/mbe/faelle/<int:instance_id>/integrationsvereinbarung")
+@login_required
+def vereinbarung(instance_id: int):
+    instance, level = get_visible_instance_or_404(current_user, instance_id)
+    if instance.version.model.key != MBE_KEY or level != FULL:
+        abort(404)
+    data = instance.data or {}
+    counsellor = getattr(instance, "responsible", None) or instance.started_by
+    return render_template("mbeplan/vereinbarung.html", instance=instance, data=data,
+                           counsellor=counsellor, labels=plan_labels())

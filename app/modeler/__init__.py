@@ -1,0 +1,1 @@
+"""The process owner's modeler: drafts, validation, versions, publishing, migration of cases."""

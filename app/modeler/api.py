@@ -1,0 +1,149 @@
+"""API v1 for process owners: process models, versions, drafts, publishing (app/modeler)."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.auth import require_token
+from app.api.routes import ApiError, commit
+from app.auth.models import ROLE_PROZESS
+from app.engine.models import ProcessModel, ProcessVersion
+from app.extensions import db
+from app.modeler import services
+from app.modeler.models import ProcessDraft
+from app.modeler.xmlsafe import UnsafeXml
+from app.timeutil import iso
+
+
+def _owner():
+    user = g.api_user
+    if not user.has_role(ROLE_PROZESS):
+        raise ApiError(403, "forbidden", _("Nur Prozessverantwortliche dürfen Prozessmodelle bearbeiten."))
+    return user
+
+
+def _model(key: str) -> ProcessModel:
+    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
+    if model is None:
+        raise ApiError(404, "not_found", _("Dieses Prozessmodell gibt es nicht."))
+    return model
+
+
+def _versions(model: ProcessModel) -> list[ProcessVersion]:
+    return list(db.session.scalars(select(ProcessVersion).where(ProcessVersion.model_id == model.id)
+                                   .order_by(ProcessVersion.number)))
+
+
+def version_json(version: ProcessVersion) -> dict:
+    return {"version": version.number, "published_at": iso(version.published_at),
+            "published_by": version.published_by.username if version.published_by else None,
+            "comment": version.comment}
+
+
+def _draft_json(draft: ProcessDraft) -> dict:
+    return {"id": draft.id, "valid": bool(draft.valid), "status": draft.status,
+            "problems": [{"element_id": p.get("element_id"), "message": p.get("message")} for p in draft.problems]}
+
+
+def _refused(exc: services.PublishRefused):
+    """422 with the problems; nothing of the attempt is kept."""
+    db.session.rollback()
+    problems = [p.as_dict() for p in exc.problems]
+    return jsonify({"error": {"code": "validation_failed", "message": str(exc), "problems": problems}}), 422
+
+
+@bp.get("/process-models")
+@require_token
+def list_process_models():
+    _owner()
+    models = db.session.scalars(select(ProcessModel).order_by(ProcessModel.key)).all()
+    return jsonify([{"key": m.key, "name": m.name, "versions": [version_json(v) for v in _versions(m)]}
+                    for m in models])
+
+
+@bp.get("/process-models/<key>/versions")
+@require_token
+def list_process_versions(key: str):
+    _owner()
+    return jsonify([version_json(v) for v in _versions(_model(key))])
+
+
+@bp.get("/process-models/<key>/versions/<int:number>/bpmn")
+@require_token
+def get_version_bpmn(key: str, number: int):
+    _owner()
+    model = _model(key)
+    version = db.session.scalar(select(ProcessVersion).where(ProcessVersion.model_id == model.id,
+                                                             ProcessVersion.number == number))
+    if version is None:
+        raise ApiError(404, "not_found", _("Diese Version gibt es nicht."))
+    return Response(version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.post("/process-models/<key>/drafts")
+@require_token
+def create_process_draft(key: str):
+    user = _owner()
+    model = _model(key)
+    limit = services.max_bytes()
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", _("Die Datei ist zu groß (höchstens %(kb)s KB).", kb=limit // 1024))
+    data = request.get_data(cache=False)
+    try:
+        draft = services.create_draft(model, user, data, comment=_("Über die API hochgeladen"))
+    except UnsafeXml as exc:
+        raise ApiError(exc.status, "too_large" if exc.status == 413 else "bad_request", str(exc)) from exc
+    commit()
+    return jsonify(_draft_json(draft)), 201
+
+
+def _get_draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
+    draft = db.session.get(ProcessDraft, draft_id)
+    if draft is None or draft.model_id != model.id:
+        raise ApiError(404, "not_found", _("Diesen Entwurf gibt es nicht."))
+    return draft
+
+
+@bp.get("/process-models/<key>/drafts/<int:draft_id>")
+@require_token
+def get_process_draft(key: str, draft_id: int):
+    _owner()
+    return jsonify(_draft_json(_get_draft(_model(key), draft_id)))
+
+
+@bp.post("/process-models/<key>/drafts/<int:draft_id>/publish")
+@require_token
+def publish_process_draft(key: str, draft_id: int):
+    user = _owner()
+    draft = _get_draft(_model(key), draft_id)
+    body = request.get_json(silent=True) if request.data else None
+    comment = (body or {}).get("comment") if isinstance(body, dict) else None
+    try:
+        comment = str(comment or draft.comment or _("Über die API veröffentlicht"))
+        version = services.request_publish(draft, user, comment)
+    except services.PublishRefused as exc:
+        return _refused(exc)
+    except services.ModelerError as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
+    commit()
+    if version is None:
+        return jsonify({"version": None, "status": "submitted"}), 202
+    return jsonify({"version": version.number}), 201
+
+
+@bp.post("/process-models/<key>/drafts/<int:draft_id>/approve")
+@require_token
+def approve_process_draft(key: str, draft_id: int):
+    user = _owner()
+    draft = _get_draft(_model(key), draft_id)
+    try:
+        version = services.approve(draft, user)
+    except services.PublishRefused as exc:
+        return _refused(exc)
+    except services.ModelerError as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
+    commit()
+    return jsonify({"version": version.number}), 201

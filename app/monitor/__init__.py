@@ -1,0 +1,1 @@
+"""Supervisors: instance monitor, live diagram, interventions (issue 6, items 1-3)."""

@@ -1,0 +1,296 @@
+"""Statistics for supervisors: SQL aggregates over the indexed rows, never loading a workflow.
+
+Scope: the teams the user leads (role ``leitung``); cases count for the team that owns them
+(Fallverantwortung), contacts of the counselling log for the team that recorded them. So the
+municipal supervisor never sees cases of the welfare association's MBE service, and the MBE
+lead sees only the MBE team's cases.
+"""
+
+from __future__ import annotations
+
+import statistics as pystats
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from app.auth.models import ROLE_LEITUNG, Team, User
+from app.counselling.models import ContactRecord, ContactTopic
+from app.engine.models import (
+    ACTIVE_TASK_STATES,
+    COMPLETED,
+    DONE,
+    TERMINATED,
+    CaseEvent,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
+)
+from app.extensions import db
+from app.timeutil import utcnow
+from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERANSTALTUNG, VERANSTALTUNGSARTEN
+
+# Crisis steps of the shipped processes: acknowledging the report, the supervisor's escalation.
+ACK_STEPS = ("krise_quittieren",)
+ESCALATION_STEPS = ("krise_eskalation",)
+MAX_DAYS = 3700  # about ten years
+
+
+class StatisticsError(Exception):
+    """Bad parameters (400) or a team outside the user's scope (403); ``field`` names the input."""
+
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.field, self.message = status, field, message
+
+
+@dataclass
+class Scope:
+    teams: list[Team]
+    date_from: date
+    date_to: date
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [t.id for t in self.teams]
+
+
+def may_see_statistics(user: User) -> bool:
+    return user.has_role(ROLE_LEITUNG) and bool(user.lead_team_ids)
+
+
+def lead_teams(user: User) -> list[Team]:
+    if not user.has_role(ROLE_LEITUNG):
+        return []
+    ids = user.lead_team_ids
+    return list(db.session.scalars(select(Team).where(Team.id.in_(ids or [-1])).order_by(Team.name)))
+
+
+def _parse_date(raw: str | None, field: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise StatisticsError(400, field, _("Bitte ein Datum im Format JJJJ-MM-TT angeben.")) from None
+
+
+def resolve_scope(user: User, raw_from: str | None, raw_to: str | None, team_key: str | None) -> Scope:
+    """Check the period and the team against the user's scope; defaults: this year up to today."""
+    today = date.today()
+    date_from = _parse_date(raw_from, "from") or date(today.year, 1, 1)
+    date_to = _parse_date(raw_to, "to") or max(today, date_from)
+    if date_to < date_from:
+        raise StatisticsError(400, "to", _("Das Ende des Zeitraums liegt vor seinem Beginn."))
+    if (date_to - date_from).days > MAX_DAYS:
+        raise StatisticsError(400, "to", _("Der Zeitraum darf höchstens zehn Jahre umfassen."))
+    teams = lead_teams(user)
+    if team_key:
+        teams = [t for t in teams if t.key == team_key]
+        if not teams:
+            raise StatisticsError(403, "team", _("Für dieses Team sind Sie nicht als Leitung eingetragen."))
+    return Scope(teams=teams, date_from=date_from, date_to=date_to)
+
+
+def _utc_bounds(scope: Scope) -> tuple[datetime, datetime]:
+    """The period as [start, end) in UTC, the days counted in the office's time zone."""
+    zone = ZoneInfo(current_app.config.get("APP_TIMEZONE", "Europe/Berlin"))
+    start = datetime.combine(scope.date_from, time.min, zone).astimezone(UTC)
+    end = datetime.combine(scope.date_to + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return start, end
+
+
+def _seconds_between(later, earlier):
+    """SQL: seconds from ``earlier`` to ``later`` (SQLite and PostgreSQL)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _model_join(query):
+    return (query.join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id)
+            .join(ProcessModel, ProcessVersion.model_id == ProcessModel.id))
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def compute(scope: Scope) -> dict:
+    """Every figure of the statistics page for ``scope`` as JSON-plain data."""
+    start, end = _utc_bounds(scope)
+    owned = ProcessInstance.owner_team_id.in_(scope.team_ids or [-1])
+    return {
+        "period": {"from": scope.date_from.isoformat(), "to": scope.date_to.isoformat()},
+        "teams": [{"key": t.key, "name": t.name} for t in scope.teams],
+        "cases_started": _cases_started(owned, start, end),
+        "cases_closed": _cases_closed(owned, start, end),
+        "open_tasks": _open_tasks(owned),
+        "crises": _crises(owned, start, end),
+        "step_durations": _step_durations(owned, start, end),
+        **_contacts(scope),
+    }
+
+
+def _cases_started(owned, start, end) -> list[dict]:
+    rows = db.session.execute(_model_join(
+        select(ProcessModel.key, ProcessModel.name, func.count(ProcessInstance.id)).select_from(ProcessInstance)
+    ).where(owned, ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
+        .group_by(ProcessModel.key, ProcessModel.name).order_by(ProcessModel.name)).all()
+    return [{"process": key, "name": name, "count": count} for key, name, count in rows]
+
+
+def _cases_closed(owned, start, end) -> list[dict]:
+    rows = db.session.execute(_model_join(
+        select(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome, func.count(ProcessInstance.id))
+        .select_from(ProcessInstance)
+    ).where(owned, ProcessInstance.status.in_((COMPLETED, TERMINATED)),
+            ProcessInstance.ended_at >= start, ProcessInstance.ended_at < end)
+        .group_by(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome)
+        .order_by(ProcessModel.name, ProcessInstance.outcome)).all()
+    return [{"process": key, "name": name, "outcome": outcome or "", "count": count}
+            for key, name, outcome, count in rows]
+
+
+def _open_tasks(owned) -> dict:
+    now = utcnow()
+    overdue = func.sum(case((Task.due_at < now, 1), else_=0))
+    rows = db.session.execute(_model_join(
+        select(ProcessModel.key, Task.bpmn_id, func.max(Task.title), func.count(Task.id), overdue)
+        .select_from(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+    ).where(owned, Task.status.in_(ACTIVE_TASK_STATES))
+        .group_by(ProcessModel.key, Task.bpmn_id).order_by(ProcessModel.key, Task.bpmn_id)).all()
+    steps = [{"process": key, "step": step, "title": title, "open": count, "overdue": int(late or 0)}
+             for key, step, title, count, late in rows]
+    return {"total": sum(s["open"] for s in steps), "overdue": sum(s["overdue"] for s in steps), "by_step": steps}
+
+
+def _crises(owned, start, end) -> dict:
+    reported = db.session.scalar(
+        select(func.count(CaseEvent.id)).join(ProcessInstance, CaseEvent.instance_id == ProcessInstance.id)
+        .where(owned, CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end)
+    ) or 0
+    in_period = (Task.created_at >= start) & (Task.created_at < end)
+    ack_rows = db.session.execute(
+        select(Task.status, _seconds_between(Task.completed_at, Task.created_at))
+        .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+        .where(owned, Task.bpmn_id.in_(ACK_STEPS), in_period)
+    ).all()
+    minutes = [seconds / 60 for status, seconds in ack_rows if status == DONE and seconds is not None]
+    escalated = db.session.scalar(
+        select(func.count(Task.id)).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+        .where(owned, Task.bpmn_id.in_(ESCALATION_STEPS), in_period)
+    ) or 0
+    open_now = db.session.scalar(
+        select(func.count(Task.id)).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+        .where(owned, Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))
+    ) or 0
+    return {
+        "reported": reported,
+        "acknowledged": len(minutes),
+        "escalated": escalated,
+        "open_crisis_tasks": open_now,
+        "ack_minutes_mean": _round(pystats.fmean(minutes)) if minutes else None,
+        "ack_minutes_median": _round(pystats.median(minutes)) if minutes else None,
+    }
+
+
+def _step_durations(owned, start, end) -> list[dict]:
+    """Mean and median time from a task's creation to its completion, per step.
+
+    Count and mean are SQL aggregates; the median is ``percentile_cont`` on PostgreSQL and, on
+    SQLite (which has none), Python's median over the durations fetched by one plain query.
+    """
+    seconds = _seconds_between(Task.completed_at, Task.created_at)
+    where = (owned, Task.status == DONE, Task.completed_at >= start, Task.completed_at < end)
+    postgres = db.engine.dialect.name == "postgresql"
+    columns = [ProcessModel.key, Task.bpmn_id, func.max(Task.title), func.count(Task.id), func.avg(seconds)]
+    if postgres:
+        columns.append(func.percentile_cont(0.5).within_group(seconds))
+    rows = db.session.execute(_model_join(
+        select(*columns).select_from(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+    ).where(*where).group_by(ProcessModel.key, Task.bpmn_id).order_by(ProcessModel.key, Task.bpmn_id)).all()
+    medians: dict[tuple[str, str], float] = {}
+    if not postgres:  # one query for every duration (plain rows, no ORM), the median in Python
+        durations: dict[tuple[str, str], list[float]] = {}
+        for key, step, value in db.session.connection().execute(_model_join(
+            select(ProcessModel.key, Task.bpmn_id, seconds).select_from(Task)
+            .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+        ).where(*where)):
+            durations.setdefault((key, step), []).append(float(value or 0))
+        medians = {k: pystats.median(v) for k, v in durations.items()}
+    result = []
+    for row in rows:
+        key, step, title, count, mean = row[:5]
+        median = float(row[5] or 0) if postgres else medians.get((key, step), 0.0)
+        result.append({"process": key, "step": step, "title": title, "completed": count,
+                       "mean_hours": _round(max(float(mean or 0), 0.0) / 3600, 2),
+                       "median_hours": _round(max(median, 0.0) / 3600, 2)})
+    return result
+
+
+def _contacts(scope: Scope) -> dict:
+    """Counselling log: consultations by topic and kind, home visits per week, events, working time."""
+    base = (ContactRecord.team_id.in_(scope.team_ids or [-1]),
+            ContactRecord.datum >= scope.date_from, ContactRecord.datum <= scope.date_to)
+    consultation = ContactRecord.art != VERANSTALTUNG
+    by_kind = dict(db.session.execute(
+        select(ContactRecord.art, func.count(ContactRecord.id)).where(*base).group_by(ContactRecord.art)).all())
+    by_topic = dict(db.session.execute(
+        select(ContactTopic.topic, func.count(ContactTopic.id)).join(ContactRecord)
+        .where(*base, consultation).group_by(ContactTopic.topic)).all())
+    visits_per_day = db.session.execute(
+        select(ContactRecord.datum, func.count(ContactRecord.id))
+        .where(*base, ContactRecord.art == HAUSBESUCH).group_by(ContactRecord.datum)).all()
+    events = db.session.execute(
+        select(ContactRecord.veranstaltungsart, func.count(ContactRecord.id),
+               func.coalesce(func.sum(ContactRecord.teilnehmende), 0))
+        .where(*base, ContactRecord.art == VERANSTALTUNG).group_by(ContactRecord.veranstaltungsart)).all()
+    minutes = dict(db.session.execute(
+        select(ContactRecord.taetigkeit, func.coalesce(func.sum(ContactRecord.dauer_minuten), 0))
+        .where(*base).group_by(ContactRecord.taetigkeit)).all())
+
+    weeks: dict[str, int] = {}
+    day = scope.date_from
+    while day <= scope.date_to:  # every ISO week of the period, also those without visits
+        year, week, _weekday = day.isocalendar()
+        weeks.setdefault(f"{year}-W{week:02d}", 0)
+        day += timedelta(days=1)
+    for day, count in visits_per_day:
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        year, week, _weekday = day.isocalendar()
+        weeks[f"{year}-W{week:02d}"] += count
+    visits = sum(weeks.values())
+    period_weeks = ((scope.date_to - scope.date_from).days + 1) / 7
+    total_minutes = sum(int(v) for v in minutes.values())
+    event_types = {key: (count, int(people)) for key, count, people in events}
+    return {
+        "consultations": {
+            "total": sum(c for art, c in by_kind.items() if art != VERANSTALTUNG),
+            "by_topic": [{"topic": key, "label": str(label), "count": by_topic.get(key, 0)} for key, label in THEMEN],
+            "by_kind": [{"kind": key, "label": str(label), "count": by_kind.get(key, 0)} for key, label in ARTEN],
+        },
+        "home_visits": {
+            "total": visits,
+            "per_week": round(visits / period_weeks, 2) if period_weeks else 0.0,
+            "by_week": [{"week": week, "count": count} for week, count in weeks.items()],
+        },
+        "events": {
+            "count": sum(c for c, _p in event_types.values()),
+            "participants": sum(p for _c, p in event_types.values()),
+            "by_type": [{"type": key, "label": str(label), "count": event_types.get(key, (0, 0))[0],
+                         "participants": event_types.get(key, (0, 0))[1]} for key, label in VERANSTALTUNGSARTEN],
+        },
+        "working_time": {
+            "total_minutes": total_minutes,
+            "by_activity": [
+                {"activity": key, "label": str(label), "minutes": int(minutes.get(key, 0)),
+                 "share_percent": round(100 * int(minutes.get(key, 0)) / total_minutes, 1) if total_minutes else 0.0}
+                for key, label in TAETIGKEITEN
+            ],
+        },
+    }

@@ -1,0 +1,361 @@
+"""Around an assignment: question thread, expense entries and statements, trainings."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.access import visible_instance_ids
+from app.auth.routes import PostForm
+from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
+from app.extensions import db
+from app.volunteers import expenses, services, threads, trainings
+from app.volunteers.access import (
+    assignment_or_404,
+    require_coordinator,
+    require_volunteer,
+    thread_case_or_404,
+)
+from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, Training
+from app.volunteers.routes import bp
+from app.volunteers.work_forms import (
+    AttendanceForm,
+    ExpenseForm,
+    InviteForm,
+    MessageForm,
+    ReturnForm,
+    TrainingForm,
+    choices,
+)
+
+EXPENSE_STATUS = {SUBMITTED: "eingereicht", APPROVED: "genehmigt", RETURNED: "zurückgegeben"}
+
+
+def expense_status_label(status: str) -> str:
+    return {SUBMITTED: _("eingereicht"), APPROVED: _("genehmigt"), RETURNED: _("zurückgegeben")}.get(status, status)
+
+
+def training_kind_label(kind: str) -> str:
+    return {"a": _("Schulung a – Fachliches (FB 36/31)"), "b": _("Schulung b – Rolle im Einsatz (201)"),
+            "c": _("Schulung c – Reflexionstreffen"), "d": _("Schulung d – Hilfsangebote im Kreis"),
+            "stammtisch": _("Stammtisch")}.get(kind, kind)
+
+
+def euro(value) -> str:
+    text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{text} €"
+
+
+def number(value) -> str:
+    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+    return (text or "0").replace(".", ",")
+
+
+@bp.app_template_global()
+def volunteer_case_links(instance_id: int) -> dict:
+    """For the case view: may the reader open the question thread / record expenses?"""
+    if not current_user.is_authenticated:
+        return {}
+    has_volunteer = db.session.scalar(
+        select(CaseParticipant.id).where(CaseParticipant.instance_id == instance_id,
+                                         CaseParticipant.user_id.is_not(None),
+                                         CaseParticipant.level == LIMITED).limit(1)) is not None
+    mine = db.session.scalar(
+        select(CaseParticipant.id).where(CaseParticipant.instance_id == instance_id,
+                                         CaseParticipant.user_id == current_user.id,
+                                         CaseParticipant.level == LIMITED).limit(1)) is not None
+    return {"thread": has_volunteer, "expenses": mine}
+
+
+# --- the volunteer's assignments --------------------------------------------------------------
+
+
+@bp.route("/ehrenamt/einsaetze")
+@login_required
+def my_assignments():
+    require_volunteer(current_user)
+    cases = db.session.scalars(
+        select(ProcessInstance).join(CaseParticipant, CaseParticipant.instance_id == ProcessInstance.id)
+        .where(CaseParticipant.user_id == current_user.id, CaseParticipant.level == LIMITED)
+        .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+    ).all()
+    return render_template("volunteers/assignments.html", cases=cases)
+
+
+# --- question thread ------------------------------------------------------------------------
+
+
+@bp.route("/faelle/<int:instance_id>/fragen", methods=["GET", "POST"])
+@login_required
+def thread(instance_id: int):
+    instance, may_write = thread_case_or_404(current_user, instance_id)
+    form = MessageForm()
+    if request.method == "POST":
+        if not may_write:
+            abort(403, _("Im Fragenverlauf schreiben nur die Ehrenamtliche / der Ehrenamtliche und die "
+                         "Koordinierungsstelle 201."))
+        if form.validate_on_submit():
+            threads.post_message(instance, current_user, form.nachricht.data)
+            db.session.commit()
+            flash(_("Ihre Nachricht wurde gesendet."), "success")
+            return redirect(url_for("volunteers.thread", instance_id=instance.id) + "#neu")
+    return render_template("volunteers/thread.html", instance=instance, messages=threads.messages(instance),
+                           form=form, may_write=may_write), 422 if form.errors else 200
+
+
+# --- expenses: the volunteer ----------------------------------------------------------------
+
+
+@bp.route("/ehrenamt/einsaetze/<int:instance_id>/aufwand", methods=["GET", "POST"], endpoint="expenses")
+@login_required
+def expenses_page(instance_id: int):
+    require_volunteer(current_user)
+    instance = assignment_or_404(current_user, instance_id)
+    form = ExpenseForm()
+    if form.validate_on_submit():
+        expenses.save_entry(None, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
+                            kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
+        db.session.commit()
+        flash(_("Der Eintrag wurde zur Prüfung eingereicht."), "success")
+        return redirect(url_for("volunteers.expenses", instance_id=instance.id))
+    return render_template("volunteers/expenses.html", instance=instance, form=form,
+                           entries=expenses.entries_for(current_user, instance), status_label=expense_status_label,
+                           euro=euro, number=number, rates=expenses.rates()), 422 if form.errors else 200
+
+
+@bp.route("/ehrenamt/aufwand/<int:entry_id>", methods=["GET", "POST"])
+@login_required
+def expense_edit(entry_id: int):
+    require_volunteer(current_user)
+    entry = db.session.get(ExpenseEntry, entry_id)
+    if entry is None or entry.volunteer_id != current_user.id:
+        abort(404)
+    instance = assignment_or_404(current_user, entry.instance_id)
+    if entry.status == APPROVED:
+        abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
+    form = ExpenseForm(obj=entry if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            expenses.save_entry(entry, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
+                                kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
+        except expenses.ExpenseConflict:
+            db.session.rollback()
+            abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
+        db.session.commit()
+        flash(_("Der korrigierte Eintrag wurde erneut eingereicht."), "success")
+        return redirect(url_for("volunteers.expenses", instance_id=instance.id))
+    return render_template("volunteers/expense_edit.html", instance=instance, entry=entry, form=form,
+                           status_label=expense_status_label), 422 if form.errors else 200
+
+
+@bp.route("/ehrenamt/abrechnung")
+@login_required
+def my_statement():
+    require_volunteer(current_user)
+    return _statement(current_user, None, own=True)
+
+
+# --- expenses: 201 --------------------------------------------------------------------------
+
+
+@bp.route("/aufwand/pruefen")
+@login_required
+def expense_review():
+    require_coordinator(current_user)
+    return _review_page(None, None)
+
+
+def _review_page(failed_id: int | None, failed_form: ReturnForm | None, status: int = 200):
+    entries = expenses.pending_for(current_user)
+    forms = {e.id: (failed_form if e.id == failed_id else ReturnForm(formdata=None, prefix=f"r{e.id}"))
+             for e in entries}
+    return render_template("volunteers/review.html", entries=entries, forms=forms, post_form=PostForm(),
+                           euro=euro, number=number), status
+
+
+def _entry_for_decision(entry_id: int) -> ExpenseEntry:
+    entry = db.session.get(ExpenseEntry, entry_id)
+    visible = entry is not None and db.session.scalar(
+        select(ProcessInstance.id).where(ProcessInstance.id == entry.instance_id,
+                                         ProcessInstance.id.in_(visible_instance_ids(current_user))))
+    if not visible:
+        abort(404)
+    return entry
+
+
+@bp.route("/aufwand/<int:entry_id>/genehmigen", methods=["POST"])
+@login_required
+def expense_approve(entry_id: int):
+    require_coordinator(current_user)
+    entry = _entry_for_decision(entry_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        expenses.decide(entry, current_user, approve=True)
+    except expenses.ExpenseConflict:
+        db.session.rollback()
+        flash(_("Der Eintrag wurde inzwischen schon entschieden oder geändert."), "error")
+        return redirect(url_for("volunteers.expense_review")), 303
+    db.session.commit()
+    flash(_("Eintrag genehmigt."), "success")
+    return redirect(url_for("volunteers.expense_review"))
+
+
+@bp.route("/aufwand/<int:entry_id>/zurueckgeben", methods=["POST"])
+@login_required
+def expense_return(entry_id: int):
+    require_coordinator(current_user)
+    entry = _entry_for_decision(entry_id)
+    form = ReturnForm(prefix=f"r{entry.id}")
+    if not form.validate_on_submit():
+        return _review_page(entry.id, form, 422)
+    try:
+        expenses.decide(entry, current_user, approve=False, comment=form.kommentar.data)
+    except expenses.ExpenseConflict:
+        db.session.rollback()
+        flash(_("Der Eintrag wurde inzwischen schon entschieden oder geändert."), "error")
+        return redirect(url_for("volunteers.expense_review")), 303
+    db.session.commit()
+    flash(_("Eintrag mit Begründung zurückgegeben."), "success")
+    return redirect(url_for("volunteers.expense_review"))
+
+
+@bp.route("/aufwand/abrechnung")
+@login_required
+def statement():
+    require_coordinator(current_user)
+    volunteers = services.all_volunteers()
+    chosen = request.args.get("ehrenamtliche", type=int)
+    volunteer = next((u for u in volunteers if u.id == chosen), None)
+    if chosen is not None and volunteer is None:
+        abort(404)
+    return _statement(volunteer, volunteers, own=False)
+
+
+def _month_arg() -> tuple[str, date, date]:
+    month = request.args.get("monat") or date.today().strftime("%Y-%m")
+    try:
+        start, end = expenses.month_bounds(month)
+    except ValueError:
+        abort(400, _("Bitte den Monat als JJJJ-MM angeben."))
+    return month, start, end
+
+
+def _statement(volunteer, volunteers, *, own: bool):
+    month, start, end = _month_arg()
+    data = None
+    if volunteer is not None:
+        data = expenses.statement(volunteer, start, end,
+                                  instance_ids=None if own else visible_instance_ids(current_user))
+        if request.args.get("format") == "csv":
+            return _statement_csv(volunteer, month, data)
+    return render_template("volunteers/statement.html", volunteer=volunteer, volunteers=volunteers, month=month,
+                           data=data, own=own, euro=euro, number=number, rates=expenses.rates())
+
+
+def _statement_csv(volunteer, month: str, data: dict) -> Response:
+    """Semicolon-separated, decimal comma, UTF-8 with BOM (opens as columns in German Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
+                     _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")])
+    for e in data["entries"]:
+        writer.writerow([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
+                         number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
+                         e.notiz])
+    t = data["total"]
+    writer.writerow([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
+                     f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
+    name = f"aufwand-{volunteer.username}-{month}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/aufwand/summen")
+@login_required
+def expense_totals():
+    require_coordinator(current_user)
+    today = date.today()
+    try:
+        start = date.fromisoformat(request.args.get("von") or date(today.year, 1, 1).isoformat())
+        until = date.fromisoformat(request.args.get("bis") or date(today.year, 12, 31).isoformat())
+    except ValueError:
+        abort(400, _("Bitte Datumsangaben als JJJJ-MM-TT angeben."))
+    rows = expenses.totals_by_case(current_user, start, until + timedelta(days=1))
+    total = {k: sum((r[k] for r in rows), start=type(rows[0][k])(0)) if rows else 0
+             for k in ("stunden", "kilometer", "auslagen", "summe", "anzahl")}
+    return render_template("volunteers/totals.html", rows=rows, total=total, von=start, bis=until,
+                           euro=euro, number=number)
+
+
+# --- trainings ------------------------------------------------------------------------------
+
+
+@bp.route("/schulungen", methods=["GET", "POST"], endpoint="trainings")
+@login_required
+def trainings_page():
+    require_coordinator(current_user)
+    form = TrainingForm()
+    if form.validate_on_submit():
+        training = Training(kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data or "",
+                            ort=form.ort.data.strip(), thema=form.thema.data.strip(), created_by_id=current_user.id)
+        db.session.add(training)
+        db.session.commit()
+        flash(_("Termin angelegt. Laden Sie jetzt Ehrenamtliche ein."), "success")
+        return redirect(url_for("volunteers.training", training_id=training.id))
+    items = db.session.scalars(select(Training).order_by(Training.datum.desc(), Training.id.desc())).all()
+    return render_template("volunteers/trainings.html", form=form, items=items,
+                           kind_label=training_kind_label), 422 if form.errors else 200
+
+
+def _training_forms(training: Training):
+    volunteers = services.all_volunteers("aktiv")
+    invited = {inv.user_id for inv in training.invitations}
+    invite = InviteForm(prefix="einladen")
+    invite.ehrenamtliche.choices = choices([(u.id, u.display_name) for u in volunteers if u.id not in invited])
+    attendance = AttendanceForm(prefix="teilnahme")
+    attendance.anwesend.choices = choices([(inv.user_id, inv.user.display_name) for inv in training.invitations])
+    return invite, attendance
+
+
+@bp.route("/schulungen/<int:training_id>", methods=["GET", "POST"])
+@login_required
+def training(training_id: int):
+    require_coordinator(current_user)
+    item = db.session.get(Training, training_id) or abort(404)
+    invite, attendance = _training_forms(item)
+    if request.method == "GET":
+        attendance.anwesend.data = [inv.user_id for inv in item.invitations if inv.attended]
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("aktion")
+        if action == "einladen" and invite.validate_on_submit():
+            users = [u for u in services.all_volunteers("aktiv") if u.id in set(invite.ehrenamtliche.data)]
+            count = trainings.invite(item, users)
+            db.session.commit()
+            flash(_("%(num)s Einladung(en) verschickt.", num=count), "success")
+            return redirect(url_for("volunteers.training", training_id=item.id))
+        if action == "teilnahme" and attendance.validate_on_submit():
+            trainings.record_attendance(item, set(attendance.anwesend.data or []))
+            db.session.commit()
+            flash(_("Teilnahme gespeichert; die Profile sind aktualisiert."), "success")
+            return redirect(url_for("volunteers.training", training_id=item.id))
+        if action not in ("einladen", "teilnahme"):
+            abort(400)
+        status = 422
+    return render_template("volunteers/training.html", item=item, invite=invite, attendance=attendance,
+                           kind_label=training_kind_label), status
+
+
+@bp.route("/ehrenamt/termine")
+@login_required
+def my_trainings():
+    require_volunteer(current_user)
+    return render_template("volunteers/my_trainings.html", invitations=trainings.invitations_of(current_user),
+                           kind_label=training_kind_label)
