@@ -65,6 +65,9 @@ def new():
     form.verfahren.choices = [(m.key, m.name) for m, _teams in options]
     teams = {t.key: t for _m, ts in options for t in ts}
     form.team.choices = [(t.key, t.name) for t in teams.values()]
+    if request.method == "GET" and all(m.confidential for m, _teams in options):
+        # MBE counsellors look the client up first, so that nobody gets a second record
+        return redirect(url_for("mbe.client_search"))
     if request.method == "GET":  # one possible answer needs no choosing
         for field in (form.verfahren, form.team):
             if len(field.choices) == 1:
