@@ -9,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.config import DEV_SECRET_KEY, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.timeutil import use_office_timezone
+
+use_office_timezone()  # date.today() is the office's day (see app/timeutil.py)
 
 
 def select_locale() -> str:

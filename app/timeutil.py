@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
+
+DEFAULT_OFFICE_TIMEZONE = "Europe/Berlin"
+
+
+def use_office_timezone(zone: str | None = None) -> None:
+    """Make the process's local time the offices' time (``APP_TIMEZONE``, default Berlin).
+
+    Timestamps are stored in UTC; but "today" — a form's "not in the future", a statistics period
+    ending today, this year's report — is the office's calendar day. Setting TZ once lets
+    ``date.today()`` mean that day everywhere (between 23:00 and 00:00 UTC it is already tomorrow
+    in Berlin), in the web server, the timer worker and the tests alike.
+    """
+    os.environ["TZ"] = zone or os.environ.get("APP_TIMEZONE") or DEFAULT_OFFICE_TIMEZONE
+    if hasattr(time, "tzset"):
+        time.tzset()
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm, safe_next
 from app.engine import service
-from app.engine.models import ACTIVE_TASK_STATES
+from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
 from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
@@ -34,10 +34,15 @@ def index():
     lists = {}
     for key, mine in (("mine", True), ("group", False)):
         query = inbox_query(current_user, mine=mine)
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        # Count and sort over the task ids alone (covering index ix_task_inbox), then load the
+        # page's rows: sorting whole rows would fetch every open task of the team from the table.
+        ids = query.with_only_columns(Task.id)
+        total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
         pages = max((total + size - 1) // size, 1)
         page = min(max(request.args.get(f"seite_{key}", 1, type=int), 1), pages)
-        items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+        page_ids = list(db.session.scalars(ids.limit(size).offset((page - 1) * size)))
+        by_id = {t.id: t for t in db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids or [-1])))}
+        items = [by_id[i] for i in page_ids if i in by_id]
         lists[key] = {"items": items, "total": total, "page": page, "pages": pages}
     return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware,
                            post_form=PostForm())

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from app.auth.models import (
     ROLE_EHRENAMT,
@@ -36,9 +36,14 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
+from app.sqlhints import not_indexed
 from app.timeutil import aware, utcnow
 
 PER_PAGE = 50
+# What the list shows of a case: never the workflow state or the case file (JSON, kilobytes each).
+LIST_COLUMNS = (ProcessInstance.id, ProcessInstance.reference, ProcessInstance.version_id,
+                ProcessInstance.status, ProcessInstance.owner_team_id, ProcessInstance.started_at,
+                ProcessInstance.ended_at, ProcessInstance.row_version)
 WORKING_ROLES = (ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE, ROLE_LEITUNG)
 SORTS = ("started_at", "reference", "status", "process", "team")
 
@@ -71,9 +76,11 @@ def visible_models(user: User) -> list[ProcessModel]:
     if not teams:
         return []
     departments = {t.department for t in teams}
-    with_cases = select(ProcessVersion.model_id).where(ProcessVersion.id.in_(
-        select(ProcessInstance.version_id).where(ProcessInstance.owner_team_id.in_([t.id for t in teams]))
-        .distinct()))
+    # EXISTS per version over the index (version_id, owner_team_id): a few index probes instead
+    # of a DISTINCT over every case of the teams.
+    with_cases = select(ProcessVersion.model_id).where(exists().where(
+        ProcessInstance.version_id == ProcessVersion.id,
+        ProcessInstance.owner_team_id.in_([t.id for t in teams])))
     models = db.session.scalars(select(ProcessModel).where(ProcessModel.versions.any())
                                 .order_by(ProcessModel.name)).all()
     having = set(db.session.scalars(with_cases))
@@ -182,13 +189,16 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
     per_page = max(1, min(filters.per_page, 200))
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(filters.page, 1), pages)
-    items_query = _order(
-        select(ProcessInstance).where(*where)
-        .options(selectinload(ProcessInstance.version).selectinload(ProcessVersion.model),
-                 selectinload(ProcessInstance.owner_team)),
-        filters,
-    )
-    items = list(db.session.scalars(items_query.limit(per_page).offset((page - 1) * per_page)))
+    # First the ids of the page (sorted over the narrow index rows), then only those rows and
+    # only the listed columns: sorting whole rows would drag every case's workflow state along.
+    page_ids = list(db.session.scalars(_order(select(ProcessInstance.id).where(*where), filters)
+                                       .limit(per_page).offset((page - 1) * per_page)))
+    items_by_id = {i.id: i for i in db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id.in_(page_ids or [-1]))
+        .options(load_only(*LIST_COLUMNS),
+                 selectinload(ProcessInstance.version).selectinload(ProcessVersion.model),
+                 selectinload(ProcessInstance.owner_team)))}
+    items = [items_by_id[i] for i in page_ids if i in items_by_id]
     current: dict[int, list[Task]] = {i.id: [] for i in items}
     if items:
         for task in db.session.scalars(select(Task).where(
@@ -201,15 +211,17 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
 def step_counts(where: list, now: datetime) -> list[StepCount]:
     """Cases per current step (and how many of them overdue) among the instances matching ``where``.
 
-    A join (not ``IN``) over the task index (status, bpmn_id, instance_id, due_at); a case is
-    counted once per step.
+    One pass over the covering task index (status, bpmn_id, instance_id, due_at, title); the
+    cases come in as ``instance_id IN (ids of the matching cases)``, which the database builds
+    once from the instance indexes. (A join would fetch each case row, state and all, from the
+    table: seconds at 100,000 cases on SQLite.) A case is counted once per step.
     """
     overdue = case((Task.status.in_(ACTIVE_TASK_STATES) & (Task.due_at < now), Task.instance_id), else_=None)
     rows = db.session.execute(
         select(Task.bpmn_id, func.min(Task.title), func.count(func.distinct(Task.instance_id)),
                func.count(func.distinct(overdue)))
-        .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-        .where(Task.status.in_(CURRENT_TASK_STATES), *where)
+        .where(Task.status.in_(CURRENT_TASK_STATES),
+               not_indexed(Task.instance_id).in_(select(ProcessInstance.id).where(*where)))
         .group_by(Task.bpmn_id)
     ).all()
     counts = [StepCount(bpmn_id, title, cases, late) for bpmn_id, title, cases, late in rows]

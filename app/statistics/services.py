@@ -8,6 +8,7 @@ lead sees only the MBE team's cases.
 
 from __future__ import annotations
 
+import math
 import statistics as pystats
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, exists, func, literal, select
 
 from app.auth.models import ROLE_LEITUNG, Team, User
 from app.counselling.models import ContactRecord, ContactTopic
@@ -31,6 +32,7 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
+from app.sqlhints import not_indexed
 from app.timeutil import utcnow
 from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERANSTALTUNG, VERANSTALTUNGSARTEN
 
@@ -81,7 +83,7 @@ def _parse_date(raw: str | None, field: str) -> date | None:
 
 def resolve_scope(user: User, raw_from: str | None, raw_to: str | None, team_key: str | None) -> Scope:
     """Check the period and the team against the user's scope; defaults: this year up to today."""
-    today = date.today()
+    today = date.today()  # the office's day (app/timeutil.py sets the process time zone)
     date_from = _parse_date(raw_from, "from") or date(today.year, 1, 1)
     date_to = _parse_date(raw_to, "to") or max(today, date_from)
     if date_to < date_from:
@@ -98,7 +100,7 @@ def resolve_scope(user: User, raw_from: str | None, raw_to: str | None, team_key
 
 def _utc_bounds(scope: Scope) -> tuple[datetime, datetime]:
     """The period as [start, end) in UTC, the days counted in the office's time zone."""
-    zone = ZoneInfo(current_app.config.get("APP_TIMEZONE", "Europe/Berlin"))
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin"))
     start = datetime.combine(scope.date_from, time.min, zone).astimezone(UTC)
     end = datetime.combine(scope.date_to + timedelta(days=1), time.min, zone).astimezone(UTC)
     return start, end
@@ -120,15 +122,53 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+# --- the teams' cases as id lists ---------------------------------------------------------
+#
+# Task and history rows reach "their" case by ``instance_id IN (SELECT id FROM process_instance
+# WHERE owner_team_id IN ... [AND version_id IN ...])``: the database builds each id list once
+# from an instance index, then checks every row of one pass over a covering task index. A join
+# instead fetches each case row (with its workflow state) from the table: seconds at 100,000 cases.
+
+
+class Owned:
+    """The cases owned by the scope's teams, grouped by process (model key)."""
+
+    def __init__(self, team_ids: list[int]) -> None:
+        self.team_ids = team_ids or [-1]
+        self.condition = ProcessInstance.owner_team_id.in_(self.team_ids)
+        has_cases = exists().where(ProcessInstance.version_id == ProcessVersion.id, self.condition)
+        versions: dict[str, list[int]] = {}
+        for key, version_id in db.session.execute(
+                select(ProcessModel.key, ProcessVersion.id).join(ProcessVersion.model).where(has_cases)
+                .order_by(ProcessModel.key, ProcessVersion.id)):
+            versions.setdefault(key, []).append(version_id)
+        self.versions = versions  # model key -> versions with cases of the teams
+
+    def ids(self, version_ids: list[int] | None = None):
+        query = select(ProcessInstance.id).where(self.condition)
+        return query if version_ids is None else query.where(ProcessInstance.version_id.in_(version_ids))
+
+    def contains(self, instance_id):
+        """SQL: the row's case belongs to the teams."""
+        return not_indexed(instance_id).in_(self.ids())
+
+    def model_key(self, instance_id):
+        """SQL: the model key of the row's case (one of ``self.versions``), or NULL."""
+        if len(self.versions) <= 1:
+            return literal(next(iter(self.versions), None), String)
+        return case(*[(not_indexed(instance_id).in_(self.ids(v)), literal(k, String))
+                      for k, v in self.versions.items()], else_=literal(None, String))
+
+
 def compute(scope: Scope) -> dict:
     """Every figure of the statistics page for ``scope`` as JSON-plain data."""
     start, end = _utc_bounds(scope)
-    owned = ProcessInstance.owner_team_id.in_(scope.team_ids or [-1])
+    owned = Owned(scope.team_ids)
     return {
         "period": {"from": scope.date_from.isoformat(), "to": scope.date_to.isoformat()},
         "teams": [{"key": t.key, "name": t.name} for t in scope.teams],
-        "cases_started": _cases_started(owned, start, end),
-        "cases_closed": _cases_closed(owned, start, end),
+        "cases_started": _cases_started(owned.condition, start, end),
+        "cases_closed": _cases_closed(owned.condition, start, end),
         "open_tasks": _open_tasks(owned),
         "crises": _crises(owned, start, end),
         "step_durations": _step_durations(owned, start, end),
@@ -156,79 +196,96 @@ def _cases_closed(owned, start, end) -> list[dict]:
             for key, name, outcome, count in rows]
 
 
-def _open_tasks(owned) -> dict:
+def _by_model_and_step(owned: Owned, columns: list, where: list):
+    """Rows (model key, step, *columns) grouped by process and step, from one pass over the
+    task rows matching ``where`` whose case the teams own."""
+    inner = select(owned.model_key(Task.instance_id).label("model_key"), Task.bpmn_id.label("step"),
+                   *[c.label(f"c{i}") for i, c in enumerate(columns)]).where(
+        *where, owned.contains(Task.instance_id)).subquery()
+    return inner
+
+
+def _open_tasks(owned: Owned) -> dict:
+    """Open tasks per process and step, and how many of them overdue (covering index
+    ix_task_status_bpmn_title: status, step, case, due date, title)."""
     now = utcnow()
-    overdue = func.sum(case((Task.due_at < now, 1), else_=0))
-    rows = db.session.execute(_model_join(
-        select(ProcessModel.key, Task.bpmn_id, func.max(Task.title), func.count(Task.id), overdue)
-        .select_from(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-    ).where(owned, Task.status.in_(ACTIVE_TASK_STATES))
-        .group_by(ProcessModel.key, Task.bpmn_id).order_by(ProcessModel.key, Task.bpmn_id)).all()
+    inner = _by_model_and_step(owned, [Task.title, case((Task.due_at < now, 1), else_=0), Task.id],
+                               [Task.status.in_(ACTIVE_TASK_STATES)])
+    rows = db.session.execute(
+        select(inner.c.model_key, inner.c.step, func.max(inner.c.c0), func.count(inner.c.c2), func.sum(inner.c.c1))
+        .group_by(inner.c.model_key, inner.c.step).order_by(inner.c.model_key, inner.c.step)).all()
     steps = [{"process": key, "step": step, "title": title, "open": count, "overdue": int(late or 0)}
              for key, step, title, count, late in rows]
     return {"total": sum(s["open"] for s in steps), "overdue": sum(s["overdue"] for s in steps), "by_step": steps}
 
 
-def _crises(owned, start, end) -> dict:
+def _crises(owned: Owned, start, end) -> dict:
     reported = db.session.scalar(
-        select(func.count(CaseEvent.id)).join(ProcessInstance, CaseEvent.instance_id == ProcessInstance.id)
-        .where(owned, CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end)
+        select(func.count(CaseEvent.id))
+        .where(CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end,
+               owned.contains(CaseEvent.instance_id))
     ) or 0
     in_period = (Task.created_at >= start) & (Task.created_at < end)
-    ack_rows = db.session.execute(
-        select(Task.status, _seconds_between(Task.completed_at, Task.created_at))
-        .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-        .where(owned, Task.bpmn_id.in_(ACK_STEPS), in_period)
+    rows = db.session.execute(  # acknowledgements and escalations in one pass
+        select(Task.bpmn_id, Task.status, _seconds_between(Task.completed_at, Task.created_at))
+        .where(Task.bpmn_id.in_(ACK_STEPS + ESCALATION_STEPS), in_period, owned.contains(Task.instance_id))
     ).all()
-    minutes = [seconds / 60 for status, seconds in ack_rows if status == DONE and seconds is not None]
-    escalated = db.session.scalar(
-        select(func.count(Task.id)).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-        .where(owned, Task.bpmn_id.in_(ESCALATION_STEPS), in_period)
-    ) or 0
-    open_now = db.session.scalar(
-        select(func.count(Task.id)).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-        .where(owned, Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))
+    minutes = [float(seconds) / 60 for step, status, seconds in rows  # PostgreSQL: Decimal
+               if step in ACK_STEPS and status == DONE and seconds is not None]
+    escalated = sum(1 for step, _status, _seconds in rows if step in ESCALATION_STEPS)
+    open_crisis_tasks = db.session.scalar(
+        select(func.count(Task.id))
+        .where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES), owned.contains(Task.instance_id))
     ) or 0
     return {
         "reported": reported,
         "acknowledged": len(minutes),
         "escalated": escalated,
-        "open_crisis_tasks": open_now,
+        "open_crisis_tasks": open_crisis_tasks,
         "ack_minutes_mean": _round(pystats.fmean(minutes)) if minutes else None,
         "ack_minutes_median": _round(pystats.median(minutes)) if minutes else None,
     }
 
 
-def _step_durations(owned, start, end) -> list[dict]:
+def _step_durations(owned: Owned, start, end) -> list[dict]:
     """Mean and median time from a task's creation to its completion, per step.
 
-    Count and mean are SQL aggregates; the median is ``percentile_cont`` on PostgreSQL and, on
-    SQLite (which has none), Python's median over the durations fetched by one plain query.
+    PostgreSQL: count, mean and median (``percentile_cont``) as SQL aggregates. SQLite has no
+    median: one plain query (no ORM, no GROUP BY sort) fetches each duration and Python counts,
+    averages and takes the median.
     """
     seconds = _seconds_between(Task.completed_at, Task.created_at)
-    where = (owned, Task.status == DONE, Task.completed_at >= start, Task.completed_at < end)
-    postgres = db.engine.dialect.name == "postgresql"
-    columns = [ProcessModel.key, Task.bpmn_id, func.max(Task.title), func.count(Task.id), func.avg(seconds)]
-    if postgres:
-        columns.append(func.percentile_cont(0.5).within_group(seconds))
-    rows = db.session.execute(_model_join(
-        select(*columns).select_from(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-    ).where(*where).group_by(ProcessModel.key, Task.bpmn_id).order_by(ProcessModel.key, Task.bpmn_id)).all()
-    medians: dict[tuple[str, str], float] = {}
-    if not postgres:  # one query for every duration (plain rows, no ORM), the median in Python
-        durations: dict[tuple[str, str], list[float]] = {}
-        for key, step, value in db.session.connection().execute(_model_join(
-            select(ProcessModel.key, Task.bpmn_id, seconds).select_from(Task)
-            .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-        ).where(*where)):
-            durations.setdefault((key, step), []).append(float(value or 0))
-        medians = {k: pystats.median(v) for k, v in durations.items()}
+    where = [Task.status == DONE, Task.completed_at >= start, Task.completed_at < end]
+    inner = _by_model_and_step(owned, [Task.title, seconds], where)
+    stats: dict[tuple[str, str], tuple[str, int, float, float]] = {}
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(
+            select(inner.c.model_key, inner.c.step, func.max(inner.c.c0), func.count(), func.avg(inner.c.c1),
+                   func.percentile_cont(0.5).within_group(inner.c.c1))
+            .group_by(inner.c.model_key, inner.c.step))
+        for key, step, title, count, mean, median in rows:
+            stats[(key, step)] = (title, count, float(mean or 0), float(median or 0))
+    else:
+        # Plain DBAPI rows (strings and floats, nothing to convert): building a result row object
+        # for each of some 100,000 durations would cost more than the query.
+        groups: dict[tuple[str, str], tuple[set[str], list[float]]] = {}
+        result = db.session.connection().execute(select(inner))
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        for key, step, title, value in rows:
+            group = groups.get((key, step))
+            if group is None:
+                group = groups[(key, step)] = (set(), [])
+            group[0].add(title)
+            group[1].append(value or 0.0)
+        for group, (titles, values) in groups.items():
+            stats[group] = (max(titles), len(values), math.fsum(values) / len(values), pystats.median(values))
     result = []
-    for row in rows:
-        key, step, title, count, mean = row[:5]
-        median = float(row[5] or 0) if postgres else medians.get((key, step), 0.0)
+    for (key, step), (title, count, mean, median) in sorted(stats.items()):
         result.append({"process": key, "step": step, "title": title, "completed": count,
-                       "mean_hours": _round(max(float(mean or 0), 0.0) / 3600, 2),
+                       "mean_hours": _round(max(mean, 0.0) / 3600, 2),
                        "median_hours": _round(max(median, 0.0) / 3600, 2)})
     return result
 
