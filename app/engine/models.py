@@ -78,8 +78,9 @@ class ProcessInstance(db.Model):
     # The case file: merged form data of completed tasks (JSON-plain).
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
     outcome: Mapped[str | None] = mapped_column(String(40))
-    # SpiffWorkflow state without the process spec (that is cached per version).
-    state: Mapped[str] = mapped_column(Text)
+    # SpiffWorkflow state without the process spec (that is cached per version). Deferred: tens
+    # of kilobytes per case that only the engine reads (lists and statistics never load it).
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     next_timer_due: Mapped[datetime | None] = mapped_column(TZ, index=True)
     row_version: Mapped[int] = mapped_column(default=1)
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -96,8 +97,17 @@ class ProcessInstance(db.Model):
     participants: Mapped[list[CaseParticipant]] = relationship(back_populates="instance")
 
     __mapper_args__ = {"version_id_col": row_version}
-    # The monitor's list: the teams a supervisor leads, newest first (app/monitor/services.py).
-    __table_args__ = (Index("ix_instance_team_started", "owner_team_id", "started_at"),)
+    __table_args__ = (
+        # The monitor's list (the teams a supervisor leads, newest first) and the statistics'
+        # cases started per process version, both from the index alone (app/monitor, app/statistics).
+        Index("ix_instance_team_started_version", "owner_team_id", "started_at", "version_id"),
+        # Which versions have cases of given teams (EXISTS per version); the ids of a team's cases
+        # per version (the statistics' grouping by process).
+        Index("ix_instance_version_team", "version_id", "owner_team_id"),
+        Index("ix_instance_team_version", "owner_team_id", "version_id"),
+        # Cases closed in a period, per process and outcome (app/statistics).
+        Index("ix_instance_closed", "status", "ended_at", "owner_team_id", "version_id", "outcome"),
+    )
 
 
 class CaseParticipant(db.Model):
@@ -127,8 +137,18 @@ class Task(db.Model):
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_team_status", "candidate_team_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
-        # The monitor: open tasks per step and the step filter, covering (app/monitor/services.py).
-        Index("ix_task_status_bpmn", "status", "bpmn_id", "instance_id", "due_at"),
+        # The monitor's and the statistics' open tasks per step, and the step filter: covering,
+        # title included (app/monitor/services.py, app/statistics/services.py).
+        Index("ix_task_status_bpmn_title", "status", "bpmn_id", "instance_id", "due_at", "title"),
+        # The statistics' step durations: completed tasks of a period, covering.
+        Index("ix_task_done", "status", "completed_at", "bpmn_id", "instance_id", "created_at", "title"),
+        # The statistics' crisis figures: acknowledgements / escalations of a period, open crisis tasks.
+        Index("ix_task_bpmn_created", "bpmn_id", "created_at", "instance_id", "status", "completed_at"),
+        Index("ix_task_crisis_status", "crisis", "status", "instance_id"),
+        # The inbox: a team's unassigned group tasks, and a person's own, counted and sorted from
+        # the index alone (app/inbox/routes.py).
+        Index("ix_task_inbox", "candidate_team_id", "assignee_id", "status", "for_leads", "crisis", "due_at"),
+        Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at"),
         Index("ix_task_instance_status", "instance_id", "status"),
     )
 
@@ -165,6 +185,9 @@ class Task(db.Model):
 
 class CaseEvent(db.Model):
     """The case history: the timeline of the case view and the audit trail."""
+
+    # The statistics' crises reported in a period (app/statistics/services.py).
+    __table_args__ = (Index("ix_event_kind_created", "kind", "created_at", "instance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
