@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 DEFAULT_OFFICE_TIMEZONE = "Europe/Berlin"
 
@@ -20,6 +22,18 @@ def use_office_timezone(zone: str | None = None) -> None:
     os.environ["TZ"] = zone or os.environ.get("APP_TIMEZONE") or DEFAULT_OFFICE_TIMEZONE
     if hasattr(time, "tzset"):
         time.tzset()
+
+
+def office_zone() -> ZoneInfo:
+    """The offices' time zone (the process time zone set by ``use_office_timezone``)."""
+    return ZoneInfo(os.environ.get("TZ") or DEFAULT_OFFICE_TIMEZONE)
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC instants from the start of the office day ``first`` to the end of the day ``last``."""
+    zone = office_zone()
+    return (datetime.combine(first, dtime.min, zone).astimezone(UTC),
+            datetime.combine(last + timedelta(days=1), dtime.min, zone).astimezone(UTC))
 
 
 def utcnow() -> datetime:

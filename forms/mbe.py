@@ -399,6 +399,10 @@ class AssessmentForm(TaskForm):
         return {**super().to_task_data(), "mbe_modus": "case_management"}
 
 
+PARTNER_HELP = _l("Vorschläge aus dem Partnerverzeichnis; freie Eingabe ist möglich. Ein Partner aus dem "
+                  "Verzeichnis wird im Fall als eingebunden vermerkt.")
+
+
 class FoerderzielForm(SubForm):
     today: datetime.date | None = None
 
@@ -408,7 +412,8 @@ class FoerderzielForm(SubForm):
     ziel = _text(_l("Konkretes Ziel"), True, limit=2000)
     frist = DateField(_l("Frist"), required_value())
     partner = StringField(_l("Verantwortliche:r Netzwerkpartner:in"), [Optional(), max_length(200)],
-                          filters=[strip_text])
+                          filters=[strip_text], render_kw={"list": "netzwerkpartner", "autocomplete": "off"},
+                          description=PARTNER_HELP)
     status = SelectField(_l("Stand"), [Optional()], choices=_choices(ZIELSTATUS), default="offen",
                          invalid_choice_message=_l("Bitte einen Stand aus der Liste wählen."))
 
@@ -489,7 +494,8 @@ class ZielueberpruefungForm(SubForm):
     ziel = _text(_l("Konkretes Ziel"), limit=2000, description=_l("Nur bei „angepasst“ änderbar."))
     frist = DateField(_l("Frist"), optional_value(), description=_l("Nur bei „angepasst“ änderbar."))
     partner = StringField(_l("Verantwortliche:r Netzwerkpartner:in"), [Optional(), max_length(200)],
-                          filters=[strip_text])
+                          filters=[strip_text], render_kw={"list": "netzwerkpartner", "autocomplete": "off"},
+                          description=PARTNER_HELP)
     status = RadioField(_l("Stand"), [required(_l("Bitte den Stand des Ziels wählen."))],
                         choices=_choices(REVIEW_STATUS),
                         invalid_choice_message=_l("Bitte einen Stand aus der Liste wählen."))

@@ -386,6 +386,8 @@ def complete_task(task_id: int):
 def report_crisis(instance_id: int):
     user = g.api_user
     instance, _level = get_visible_instance_or_404(user, instance_id)
+    if not service.offers_crisis(instance):
+        raise ApiError(409, "crisis_not_offered", service.crisis_not_offered_message())
     if not can_report_crisis(user, instance):
         raise ApiError(403, "forbidden",
                        _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))

@@ -126,7 +126,12 @@ def inbox_query(user: User, *, mine: bool | None = None):
 
 def can_report_crisis(user: User, instance: ProcessInstance) -> bool:
     """People working on the case report crises: members of a participating team and persons
-    taking part themselves (the volunteer). Supervisors who only lead a team do not."""
+    taking part themselves (the volunteer). Supervisors who only lead a team do not. Nobody,
+    when the case's process has no crisis path (no ``krise_gemeldet`` message, e.g. MBE)."""
+    from app.engine.service import offers_crisis
+
+    if not offers_crisis(instance):
+        return False
     member_teams = set(user.member_team_ids)
     rows = db.session.execute(
         select(CaseParticipant.team_id, CaseParticipant.user_id, CaseParticipant.leads_only)

@@ -122,6 +122,8 @@ def view(instance_id: int):
 @login_required
 def report_crisis(instance_id: int):
     instance, _level = get_visible_instance_or_404(current_user, instance_id)
+    if not service.offers_crisis(instance):
+        abort(409, service.crisis_not_offered_message())
     if not can_report_crisis(current_user, instance):
         abort(403, _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))
     form = KriseMeldenForm()

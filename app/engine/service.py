@@ -210,6 +210,16 @@ COMPLETION_HOOKS: list = []
 CRISIS_MESSAGE = "krise_gemeldet"
 
 
+def crisis_not_offered_message() -> str:
+    return _("Dieses Verfahren sieht keine Krisenmeldung vor.")
+
+
+def offers_crisis(instance: ProcessInstance) -> bool:
+    """Does the case's process version catch the crisis message (``krise_gemeldet``)? Read from
+    the cached parsed version, so the case view can ask without loading the workflow."""
+    return _message_definition(parsed_version(instance.version), CRISIS_MESSAGE) is not None
+
+
 def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
                   dringlichkeit: str) -> list[Task]:
     """Send the crisis message into the case; returns the crisis task rows it created.
@@ -222,7 +232,7 @@ def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
     parsed = parsed_version(instance.version)
     definition = _message_definition(parsed, CRISIS_MESSAGE)
     if definition is None:
-        raise EngineError(_("Dieses Verfahren sieht keine Krisenmeldung vor."))
+        raise ConflictError(crisis_not_offered_message())
     report = {"beschreibung": beschreibung, "dringlichkeit": dringlichkeit,
               "gemeldet_von": user.username, "gemeldet_am": engine_now().isoformat()}
     workflow = _load(instance, parsed)

@@ -14,6 +14,7 @@ from app.engine.clock import engine_now
 from app.engine.models import ProcessInstance, Task
 from app.extensions import db
 from app.mbe.models import MbeCaseStat, MbeStatFact
+from app.timeutil import office_zone
 
 UNKNOWN = "unbekannt"
 AGE_GROUPS = [(0, 26, "unter_27"), (27, 34, "27_34"), (35, 44, "35_44"), (45, 54, "45_54"),
@@ -38,7 +39,7 @@ def _day(value) -> date:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        return engine_now().date()
+        return engine_now().astimezone(office_zone()).date()
 
 
 def record(instance: ProcessInstance, task: Task, data: dict) -> None:

@@ -14,3 +14,7 @@ def after_completion(instance: ProcessInstance, task: Task, user: User, data: di
     if task.bpmn_id == "erstkontakt":
         clients.link_after_erstkontakt(instance, user, data)
     facts.record(instance, task, data)
+    if isinstance(data.get("ziele"), list):  # Förderplan / review: named directory partners become referrals
+        from app.network.services import refer_named_partners
+
+        refer_named_partners(instance, user, data["ziele"])

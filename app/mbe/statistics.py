@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from app.engine.models import ProcessInstance
 from app.extensions import db
 from app.mbe.models import MbeCaseStat, MbeStatFact
+from app.timeutil import day_bounds
 
 MASK = "< 3"
 
@@ -97,7 +98,7 @@ class Report:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time.min, UTC), datetime.combine(end + timedelta(days=1), time.min, UTC))
+    return day_bounds(start, end)  # office days (Berlin), not UTC days
 
 
 def _active_cases(team_ids: list[int], start: date, end: date):

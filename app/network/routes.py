@@ -92,7 +92,27 @@ def edit(partner_id: int | None):
         flash(_("Partner „%(name)s“ gespeichert; die Bewertung gilt für %(jahr)s.", name=partner.name,
                 jahr=date.today().year), "success")
         return redirect(url_for("network.index"))
-    return render_template("network/edit.html", form=form, partner=partner), 422 if form.errors else 200
+    return render_template("network/edit.html", form=form, partner=partner, post_form=PostForm()), \
+        422 if form.errors else 200
+
+
+@bp.route("/netzwerk/partner/<int:partner_id>/status", methods=["POST"])
+@login_required
+def set_status(partner_id: int):
+    org = require_edit(current_user)
+    partner = services.get_partner_or_404(org, partner_id)
+    if not PostForm().validate_on_submit() or request.form.get("aktiv") not in ("0", "1"):
+        abort(400)
+    active = request.form["aktiv"] == "1"
+    if services.set_active(partner, active):
+        db.session.commit()
+    if active:
+        flash(_("Partner „%(name)s“ ist wieder aktiv und kann bei Verweisen gewählt werden.", name=partner.name),
+              "success")
+    else:
+        flash(_("Partner „%(name)s“ ist deaktiviert: Er wird für neue Verweise nicht mehr angeboten; "
+                "bisherige Verweise und Netzwerkkarten bleiben erhalten.", name=partner.name), "success")
+    return redirect(url_for("network.index"))
 
 
 @bp.route("/faelle/<int:instance_id>/verweis", methods=["POST"])

@@ -57,6 +57,17 @@ def save_partner(partner: Partner | None, organisation_id: int, *, name: str, ty
     return partner
 
 
+def set_active(partner: Partner, active: bool) -> bool:
+    """Deactivate or reactivate a partner; returns whether anything changed. An inactive partner
+    is no longer offered for new referrals (nor suggested for MBE goals, nor carried over into a
+    new year's map); its past referrals and past maps stay as they are."""
+    if partner.active is active:
+        return False
+    partner.active = active
+    db.session.flush()
+    return True
+
+
 def rate_year(partner: Partner, year: int) -> PartnerYear:
     row = db.session.scalar(select(PartnerYear).where(PartnerYear.partner_id == partner.id, PartnerYear.jahr == year))
     if row is None:
@@ -105,6 +116,34 @@ def refer(instance: ProcessInstance, partner: Partner, user: User, anlass: str) 
                              data={"partner": partner.name, "anlass": referral.anlass}))
     db.session.flush()
     return referral
+
+
+def refer_named_partners(instance: ProcessInstance, user: User, goals: list) -> list[Referral]:
+    """Goals (MBE Förderplan) name their responsible partner in free text; a name that is an
+    active partner of ``user``'s organisation's directory (compared without case and outer
+    spaces) becomes a referral of the case — once per partner and case, however many goals or
+    reviews name it. Other names stay free text only."""
+    if user.organisation_id is None:
+        return []
+    wanted: dict[str, dict] = {}
+    for goal in goals or []:
+        name = str(goal.get("partner") or "").strip() if isinstance(goal, dict) else ""
+        if name:
+            wanted.setdefault(name.casefold(), goal)
+    if not wanted:
+        return []
+    directory = db.session.scalars(select(Partner).where(Partner.organisation_id == user.organisation_id,
+                                                         Partner.active.is_(True)).order_by(Partner.id))
+    known = set(db.session.scalars(select(Referral.partner_id).where(Referral.instance_id == instance.id)))
+    created = []
+    for partner in directory:
+        goal = wanted.get(partner.name.strip().casefold())
+        if goal is None or partner.id in known:
+            continue
+        known.add(partner.id)
+        anlass = f"Förderziel: {str(goal.get('ziel') or '').strip()}"[:1000]
+        created.append(refer(instance, partner, user, anlass))
+    return created
 
 
 def referrals(instance_id: int) -> list[Referral]:

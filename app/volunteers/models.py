@@ -83,6 +83,17 @@ class Training(db.Model):
     thema: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    # Cancelled by 201 (None = takes place); a cancelled date takes no attendance.
+    abgesagt_am: Mapped[datetime | None] = mapped_column(TZ)
+    absage_grund: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    @property
+    def cancelled(self) -> bool:
+        return self.abgesagt_am is not None
+
+    @property
+    def attendance_recorded(self) -> bool:
+        return any(inv.attended is not None for inv in self.invitations)
 
     invitations: Mapped[list[TrainingInvitation]] = relationship(
         back_populates="training", cascade="all, delete-orphan", order_by="TrainingInvitation.id")

@@ -26,6 +26,7 @@ from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, T
 from app.volunteers.routes import bp
 from app.volunteers.work_forms import (
     AttendanceForm,
+    CancelTrainingForm,
     ExpenseForm,
     InviteForm,
     MessageForm,
@@ -335,6 +336,8 @@ def training(training_id: int):
     status = 200
     if request.method == "POST":
         action = request.form.get("aktion")
+        if action in ("einladen", "teilnahme") and item.cancelled:
+            abort(409, _("Dieser Termin ist abgesagt; Einladungen und Teilnahme sind nicht mehr möglich."))
         if action == "einladen" and invite.validate_on_submit():
             users = [u for u in services.all_volunteers("aktiv") if u.id in set(invite.ehrenamtliche.data)]
             count = trainings.invite(item, users)
@@ -350,7 +353,55 @@ def training(training_id: int):
             abort(400)
         status = 422
     return render_template("volunteers/training.html", item=item, invite=invite, attendance=attendance,
+                           cancel_form=CancelTrainingForm(formdata=None, prefix="absage"),
                            kind_label=training_kind_label), status
+
+
+@bp.route("/schulungen/<int:training_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def training_edit(training_id: int):
+    require_coordinator(current_user)
+    item = db.session.get(Training, training_id) or abort(404)
+    if item.cancelled:
+        abort(409, _("Dieser Termin ist abgesagt und kann nicht mehr geändert werden."))
+    form = TrainingForm(obj=item if request.method == "GET" else None)
+    if form.validate_on_submit():
+        locked = item.attendance_recorded and (form.kind.data != item.kind or form.datum.data != item.datum)
+        if locked:
+            message = _("Nach erfasster Teilnahme können Art und Datum nicht mehr geändert werden.")
+            for field in (form.kind, form.datum):
+                if field.data != getattr(item, field.name):
+                    field.errors = [*field.errors, message]
+        else:
+            told = trainings.update(item, kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data,
+                                    ort=form.ort.data, thema=form.thema.data)
+            db.session.commit()
+            flash(_("Termin gespeichert; die Eingeladenen sind über die Änderung informiert.") if told
+                  else _("Termin gespeichert."), "success")
+            return redirect(url_for("volunteers.training", training_id=item.id))
+    return render_template("volunteers/training_edit.html", item=item, form=form,
+                           kind_label=training_kind_label), 422 if form.errors else 200
+
+
+@bp.route("/schulungen/<int:training_id>/absagen", methods=["POST"])
+@login_required
+def training_cancel(training_id: int):
+    require_coordinator(current_user)
+    item = db.session.get(Training, training_id) or abort(404)
+    form = CancelTrainingForm(prefix="absage")
+    if not form.validate_on_submit():
+        invite, attendance = _training_forms(item)
+        attendance.anwesend.data = [inv.user_id for inv in item.invitations if inv.attended]
+        return render_template("volunteers/training.html", item=item, invite=invite, attendance=attendance,
+                               cancel_form=form, kind_label=training_kind_label), 422
+    try:
+        count = trainings.cancel(item, form.grund.data)
+    except trainings.TrainingConflict as exc:
+        db.session.rollback()
+        abort(409, str(exc))
+    db.session.commit()
+    flash(_("Termin abgesagt; %(num)s eingeladene Person(en) informiert.", num=count), "success")
+    return redirect(url_for("volunteers.training", training_id=item.id))
 
 
 @bp.route("/ehrenamt/termine")

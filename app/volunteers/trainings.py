@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.extensions import db
+from app.timeutil import utcnow
 from app.volunteers import notices
 from app.volunteers.models import Training, TrainingInvitation
 
@@ -29,13 +31,14 @@ def profile_key(kind: str) -> str:
 
 def invite(training: Training, users: list[User]) -> int:
     """Invite ``users`` (in the app and by e-mail); already invited ones are skipped."""
+    if training.cancelled:
+        raise TrainingConflict(_("Dieser Termin ist abgesagt; es kann niemand mehr eingeladen werden."))
     done = {inv.user_id for inv in training.invitations}
     new = [u for u in users if u.id not in done]
     for user in new:
         training.invitations.append(TrainingInvitation(user_id=user.id))
     db.session.flush()
-    with force_locale("de"):
-        when = format_date(training.datum, "medium") + (f", {training.uhrzeit} Uhr" if training.uhrzeit else "")
+    when = _when(training)
     title = f"Einladung: {KIND_LABELS_DE[training.kind]} am {when}"
     notices.notify(new, notices.KIND_INVITE, title, url_for("volunteers.my_trainings"))
     notices.mail(new, title, f"Guten Tag,\n\nSie sind eingeladen: {KIND_LABELS_DE[training.kind]}\n"
@@ -44,8 +47,69 @@ def invite(training: Training, users: list[User]) -> int:
     return len(new)
 
 
+class TrainingConflict(Exception):
+    """The training was cancelled (or its attendance recorded) and cannot take this change."""
+
+
+def _when(training: Training) -> str:
+    with force_locale("de"):
+        return format_date(training.datum, "medium") + (f", {training.uhrzeit} Uhr" if training.uhrzeit else "")
+
+
+def _invited_users(training: Training) -> list[User]:
+    return [inv.user for inv in training.invitations]
+
+
+def update(training: Training, *, kind: str, datum, uhrzeit: str, ort: str, thema: str) -> bool:
+    """Change a scheduled training. Once attendance is recorded, kind and date stay (the profiles
+    carry that date). When date, time or place change, the invited volunteers are told (in the app
+    and by e-mail). Returns whether they were told."""
+    if training.cancelled:
+        raise TrainingConflict(_("Dieser Termin ist abgesagt und kann nicht mehr geändert werden."))
+    if training.attendance_recorded and (kind != training.kind or datum != training.datum):
+        raise TrainingConflict(_("Nach erfasster Teilnahme können Art und Datum nicht mehr geändert werden."))
+    moved = (datum, uhrzeit or "", ort.strip()) != (training.datum, training.uhrzeit, training.ort)
+    training.kind, training.datum, training.uhrzeit = kind, datum, uhrzeit or ""
+    training.ort, training.thema = ort.strip(), thema.strip()
+    db.session.flush()
+    users = _invited_users(training)
+    if not moved or not users:
+        return False
+    when = _when(training)
+    title = f"Geändert: {KIND_LABELS_DE[training.kind]} – jetzt am {when}, {training.ort}"
+    notices.notify(users, notices.KIND_INVITE, title, url_for("volunteers.my_trainings"))
+    notices.mail(users, title, f"Guten Tag,\n\nder Termin wurde geändert: {KIND_LABELS_DE[training.kind]}\n"
+                               f"Thema: {training.thema}\nNeu – Wann: {when}\nWo: {training.ort}\n\n"
+                               "Ihre Koordinierungsstelle 201\n")
+    return True
+
+
+def cancel(training: Training, grund: str) -> int:
+    """Cancel the training and tell every invited volunteer (in the app and by e-mail).
+    Returns how many were told."""
+    if training.cancelled:
+        raise TrainingConflict(_("Dieser Termin ist bereits abgesagt."))
+    if training.attendance_recorded:
+        raise TrainingConflict(_("Für diesen Termin ist die Teilnahme schon erfasst; er kann nicht mehr "
+                                 "abgesagt werden."))
+    training.abgesagt_am = utcnow()
+    training.absage_grund = (grund or "").strip()
+    db.session.flush()
+    users = _invited_users(training)
+    when = _when(training)
+    title = f"Abgesagt: {KIND_LABELS_DE[training.kind]} am {when}"
+    reason = f"Grund: {training.absage_grund}\n" if training.absage_grund else ""
+    notices.notify(users, notices.KIND_INVITE, title, url_for("volunteers.my_trainings"))
+    notices.mail(users, title, f"Guten Tag,\n\nder folgende Termin fällt aus: {KIND_LABELS_DE[training.kind]}\n"
+                               f"Thema: {training.thema}\nWann: {when}\nWo: {training.ort}\n{reason}\n"
+                               "Ihre Koordinierungsstelle 201\n")
+    return len([u for u in users if u.active])
+
+
 def record_attendance(training: Training, attended_ids: set[int]) -> None:
     """Set attendance of every invitation (present: in ``attended_ids``) and update profiles."""
+    if training.cancelled:
+        raise TrainingConflict(_("Dieser Termin ist abgesagt; eine Teilnahme kann nicht erfasst werden."))
     for inv in training.invitations:
         value = inv.user_id in attended_ids
         if inv.attended is value:

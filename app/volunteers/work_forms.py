@@ -85,6 +85,11 @@ class TrainingForm(FlaskForm):
     thema = StringField(_l("Thema"), [DataRequired(_l("Bitte das Thema angeben.")), Length(max=300, message=MAX)])
 
 
+class CancelTrainingForm(FlaskForm):
+    grund = TextAreaField(_l("Grund der Absage"), [Length(max=500, message=MAX)],
+                          description=_l("Wird den eingeladenen Ehrenamtlichen mitgeteilt."))
+
+
 class InviteForm(FlaskForm):
     ehrenamtliche = SelectMultipleField(_l("Ehrenamtliche einladen"), coerce=int, validate_choice=True)
 

@@ -111,16 +111,22 @@ def _response(page, response) -> None:
         page.console_errors.append(f"{response.status} {request.url}")
 
 
-def check_page(page) -> None:
-    """Structure every page must have; called after each navigation."""
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def check_page(page, extra_tags: tuple[str, ...] = ()) -> None:
+    """Structure every page must have; called after each navigation.
+
+    ``extra_tags``: further axe rule tags in the same run (the sweep adds "best-practice").
+    """
     where = page.url
     assert page.locator("h1").count() == 1, f"{where}: expected exactly one h1"
     assert page.locator("main, [role=main]").count() == 1, f"{where}: expected one main landmark"
     unlabelled = page.evaluate(UNLABELLED_JS)
     assert unlabelled == [], f"{where}: form controls without a label: {unlabelled}"
     # axe-core (WCAG 2.1 A/AA rules) on the rendered page; the library ships axe.min.js.
-    results = AXE.run(page, options={"runOnly": {"type": "tag",
-                                                 "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    results = AXE.run(page, options={"runOnly": {"type": "tag", "values": [*WCAG_TAGS, *extra_tags]},
+                                     "resultTypes": ["violations"]})
     violations = [(v["id"], [n["target"] for n in v["nodes"]][:3])
                   for v in results.response["violations"]]
     assert violations == [], f"{where}: accessibility violations: {violations}"

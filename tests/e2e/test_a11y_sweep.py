@@ -1,0 +1,286 @@
+"""Accessibility sweep (WCAG 2.1 AA / BITV 2.0) in a real browser: every main page of every demo role.
+
+One app with demo data is served for the whole module; cases, an MBE case with Förderplan, a
+second process version, a training, an expense entry and partners are prepared through the
+services and a test client first, so no page is checked empty. One Chromium, one page: each role
+logs in once and opens its pages. Each page gets the checks of the other browser tests (one h1,
+one main landmark, labelled controls, axe-core with the WCAG 2.0/2.1 A and AA tags, no console or
+CSP errors) plus axe's best-practice rules (heading order, landmarks, regions) and no horizontal
+scrolling (half of the roles at 320 CSS px, WCAG 1.4.10). All failing pages of a role are listed
+together. Two forms are submitted empty: the error summary takes the focus, is announced
+(role=alert) and links to each field, and each invalid field points to its message with
+aria-describedby.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.cli import load_demo, sync_processes
+from app.extensions import db
+from tests.conftest import _config, _empty_tables, _prepare_schema, login
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _console, _require_chromium, _response, check_page
+from tests.flows import complete_web, open_task, start_case_web, valid_data
+from tests.mbe import mbe_steps as mbe
+
+TODAY = date.today()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """(base URL, ids): the app with CSRF on a free port and the data the pages show."""
+    tmp = tmp_path_factory.mktemp("a11y")
+    server_app = create_app(_config(tmp, {"WTF_CSRF_ENABLED": True}))
+    _prepare_schema(server_app)
+    with server_app.app_context():
+        load_demo()
+        sync_processes()
+        db.session.commit()
+    setup_app = create_app(_config(tmp))
+    ids = _prepare_data(setup_app)
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-a11y-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", ids
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        _empty_tables(server_app)
+        for app in (server_app, setup_app):
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def _prepare_data(app) -> dict:
+    from app.auth.models import User
+    from app.engine.models import ProcessModel
+    from app.modeler import services as modeler
+    from app.network import services as network
+    from app.volunteers.models import ExpenseEntry, Training
+
+    def client(username):
+        return login(app.test_client(), username)
+
+    fb36, k201, ehrenamt1 = client("fb36"), client("k201"), client("ehrenamt1")
+    ids: dict = {}
+    # An Alltagsbegleitung case waiting for the Vermittlung, one with its Bedarfsermittlung open,
+    # and a running assignment of ehrenamt1 (after the Vorgespräch).
+    ids["vermittlung_case"] = start_case_web(fb36)
+    assert complete_web(fb36, ids["vermittlung_case"], "bedarfsermittlung").status_code == 302
+    ids["vermittlung_task"] = open_task(app, ids["vermittlung_case"], "vermittlung").id
+    ids["new_case"] = start_case_web(fb36)
+    ids["bedarf_task"] = open_task(app, ids["new_case"], "bedarfsermittlung").id
+    running = ids["running_case"] = start_case_web(fb36)
+    assert complete_web(fb36, running, "bedarfsermittlung").status_code == 302
+    assert complete_web(k201, running, "vermittlung", valid_data("vermittlung")).status_code == 302
+    assert complete_web(fb36, running, "vorgespraech").status_code == 302
+    # The volunteer records an expense entry and asks a question; 201 plans a training.
+    assert ehrenamt1.post(f"/ehrenamt/einsaetze/{running}/aufwand", data={
+        "datum": TODAY.isoformat(), "stunden": "3", "kilometer": "12"}).status_code == 302
+    assert ehrenamt1.post(f"/faelle/{running}/fragen", data={"nachricht": "Wann ist der nächste Termin?"}
+                          ).status_code == 302
+    assert k201.post("/schulungen", data={"kind": "b", "datum": (TODAY + timedelta(days=14)).isoformat(),
+                                          "uhrzeit": "18:00", "ort": "Rathaus, Raum 2",
+                                          "thema": "Rolle im Einsatz"}).status_code == 302
+    # An MBE case in case management with a Förderplan, waiting for the Integrationsvereinbarung.
+    mbe_case = ids["mbe_case"] = mbe.start(app)
+    for step, data in (("erstkontakt", mbe.erstkontakt()), ("beratung", mbe.beratung("case_management")),
+                       ("assessment", mbe.assessment()), ("foerderplan", mbe.foerderplan())):
+        assert mbe.complete(app, mbe_case, step, data) == {}, step
+    ids["mbe_task"] = open_task(app, mbe_case, "vereinbarung").id
+    with app.test_request_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        ids["ehrenamt1"] = users["ehrenamt1"].id
+        ids["expense"] = db.session.scalar(select(ExpenseEntry.id))
+        ids["training"] = db.session.scalar(select(Training.id))
+        org = users["k201"].organisation_id
+        ids["partner"] = network.save_partner(None, org, name="Jobcenter Musterstadt", typ="jobcenter",
+                                              intensitaet=3, wichtigkeit=3).id
+        network.save_partner(None, org, name="Grundschule am Park", typ="schule", intensitaet=2, wichtigkeit=1)
+        # A second version of the Alltagsbegleitung, so the comparison shows a difference.
+        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "alltagsbegleitung"))
+        xml = max(model.versions, key=lambda v: v.number).bpmn_xml
+        draft = modeler.create_draft(model, users["prozess"],
+                                     xml.replace('name="Vermittlung"', 'name="Vermittlung einer Begleitung"', 1))
+        assert modeler.request_publish(draft, users["prozess"], "Schritt umbenannt") is not None
+        db.session.commit()
+    assert k201.post(f"/schulungen/{ids['training']}", data={
+        "aktion": "einladen", "einladen-ehrenamtliche": ids["ehrenamt1"]}).status_code == 302
+    return ids
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    _require_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.console_errors = []  # type: ignore[attr-defined]
+        page.on("console", lambda msg: _console(page, msg))
+        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+        page.on("response", lambda response: _response(page, response))
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def page(browser_page):
+    """The shared page, logged out, with a fresh list of console errors."""
+    browser_page.context.clear_cookies()
+    browser_page.console_errors = []
+    return browser_page
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill("demo")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+    assert page.url == f"{base}/aufgaben", f"login as {username} failed"
+
+
+def pages_of(role: str, ids: dict) -> list[str]:
+    """The pages of a role; pages built from the same template with the same data appear once."""
+    year = TODAY.year
+    running, mbe_case = ids["running_case"], ids["mbe_case"]
+    return ["/aufgaben"] + {
+        "fb36": ["/faelle", "/faelle/neu", f"/faelle/{ids['vermittlung_case']}", f"/faelle/{running}",
+                 f"/aufgaben/{ids['bedarf_task']}", f"/faelle/{running}/krise", "/benachrichtigungen",
+                 "/abwesenheit", "/netzwerk/partner"],
+        "k201": ["/faelle", f"/aufgaben/{ids['vermittlung_task']}", f"/faelle/{running}/fragen",
+                 "/ehrenamtliche", f"/ehrenamtliche/{ids['ehrenamt1']}", "/aufwand/pruefen",
+                 f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={TODAY:%Y-%m}",
+                 "/aufwand/summen", "/schulungen", f"/schulungen/{ids['training']}", "/beratung/neu",
+                 "/netzwerk/partner", "/netzwerk/partner/neu", f"/netzwerk/partner/{ids['partner']}",
+                 f"/netzwerk/karte?jahr={year}"],
+        "ehrenamt1": ["/ehrenamt/profil", "/ehrenamt/einsaetze", f"/ehrenamt/einsaetze/{running}/aufwand",
+                      f"/ehrenamt/aufwand/{ids['expense']}", "/ehrenamt/abrechnung", "/ehrenamt/termine",
+                      f"/faelle/{running}/fragen", "/benachrichtigungen"],
+        "mbe1": ["/faelle", "/mbe/klienten", "/mbe/klienten?name=Mus", f"/faelle/{mbe_case}",
+                 f"/aufgaben/{ids['mbe_task']}", f"/mbe/faelle/{mbe_case}/integrationsvereinbarung",
+                 f"/mbe/faelle/{mbe_case}/uebergabe", "/abwesenheit", "/netzwerk/partner"],
+        "mbeleitung": ["/mbe/statistik", f"/faelle/{mbe_case}", "/monitor", f"/monitor/faelle/{mbe_case}"],
+        "leitung": ["/faelle", f"/faelle/{running}", "/monitor", f"/monitor/faelle/{running}",
+                    "/monitor/prozesse/alltagsbegleitung/1", "/statistik", "/statistik?von=kaputt",
+                    f"/statistik/jahresbericht?jahr={year}", "/statistik/jahresbericht?jahr=kaputt"],
+        "prozess": ["/prozessmodelle", "/prozessmodelle/alltagsbegleitung",
+                    "/prozessmodelle/alltagsbegleitung/versionen/1",
+                    "/prozessmodelle/alltagsbegleitung/vergleich?von=1&bis=2",
+                    "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
+                    "/entscheidungen", "/entscheidungen/mbe_berechtigung"],
+        "admin": ["/admin/postausgang"],
+    }[role]
+
+
+ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin"]
+# These roles' pages are checked at 320 CSS px (WCAG 1.4.10 Reflow: no horizontal scrolling of the
+# page; a wide data table scrolls in its own box); the others at a desktop width.
+NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_role_passes_axe(site, page, role):
+    base, ids = site
+    width = 320 if role in NARROW else 1280
+    page.set_viewport_size({"width": width, "height": 720})
+    sign_in(page, base, role)
+    failures = []
+    for path in pages_of(role, ids):
+        page.console_errors = []
+        response = page.goto(f"{base}{path}")
+        expected = 400 if "kaputt" in path else 200  # a filter with a wrong value shows its error
+        if response.status != expected:
+            failures.append(f"{path}: HTTP {response.status}")
+            continue
+        try:
+            check_page(page, extra_tags=("best-practice",))
+        except AssertionError as exc:
+            failures.append(str(exc).split("\n")[0][:600])
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        if scroll_width > width:
+            failures.append(f"{path}: {scroll_width} px wide at a {width} px viewport (reflow)")
+    assert failures == [], "\n".join(failures)
+
+
+def test_login_and_an_english_page_pass_axe(site, page):
+    base, ids = site
+    page.goto(f"{base}/login")
+    check_page(page)
+    sign_in(page, base, "leitung")
+    page.goto(f"{base}/faelle/{ids['running_case']}?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    check_page(page)
+
+
+# Each shown field error: its id, the elements that name it in aria-describedby (and whether they are
+# marked invalid), and the links of the error summary with whether their target exists.
+ERRORS_JS = """() => ({
+  errors: Array.from(document.querySelectorAll('.field-errors[id]')).filter(ul => ul.innerText.trim()).map(ul => ({
+    id: ul.id,
+    describers: Array.from(document.querySelectorAll('[aria-describedby]'))
+      .filter(el => el.getAttribute('aria-describedby').split(/\\s+/).includes(ul.id))
+      .map(el => el.tagName.toLowerCase() + (el.getAttribute('aria-invalid') === 'true' ? '[invalid]' : ''))})),
+  links: Array.from(document.querySelectorAll('#error-summary a')).map(a => ({
+    href: a.getAttribute('href'), target: !!document.getElementById(a.getAttribute('href').slice(1))}))})"""
+
+
+def assert_error_summary(page, at_least: int) -> None:
+    """The summary is announced and focused; every field error is tied to its field and linked."""
+    summary = page.locator("#error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Es wurde nichts gespeichert.")
+    found = page.evaluate(ERRORS_JS)
+    errors, links = found["errors"], found["links"]
+    assert len(errors) >= at_least, errors
+    for error in errors:
+        assert error["describers"], f"{error['id']} is named by no aria-describedby"
+        assert any(d in ("fieldset", "input[invalid]", "select[invalid]", "textarea[invalid]")
+                   for d in error["describers"]), error
+    assert len(links) == len(errors) and all(link["target"] for link in links), (links, errors)
+    # Following a link in the summary moves the focus to that field.
+    first = links[0]["href"]
+    summary.locator(f'a[href="{first}"]').click()
+    expect(page.locator(first)).to_be_focused()
+    check_page(page)
+
+
+def submit_form(page, button: str) -> None:
+    with page.expect_navigation():
+        page.locator("main form").get_by_role("button", name=button).click()
+
+
+def test_empty_forms_announce_and_link_their_errors(site, page):
+    base, ids = site
+    # The quick capture of a consultation, submitted as it comes (date and kind are prefilled).
+    sign_in(page, base, "k201")
+    page.goto(f"{base}/beratung/neu")
+    submit_form(page, "Kontakt speichern")
+    assert_error_summary(page, at_least=2)
+    # A group of checkboxes is reached through its first box.
+    expect(page.locator("#error-summary a[href='#themen-0']")).to_have_count(1)
+
+    # A task form with a list of goals: the Bedarfsermittlung submitted empty.
+    page.context.clear_cookies()
+    sign_in(page, base, "fb36")
+    page.goto(f"{base}/aufgaben/{ids['bedarf_task']}")
+    submit_form(page, "Abschließen")
+    assert_error_summary(page, at_least=3)
+    expect(page.locator("#bedarf")).to_have_attribute("aria-describedby", re.compile(r"\bbedarf-error\b"))
