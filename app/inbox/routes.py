@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm, safe_next
 from app.engine import service
+from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
 from app.inbox.services import build_form
@@ -52,6 +53,10 @@ def index():
 @login_required
 def task_page(task_id: int):
     task = get_task_or_404(current_user, task_id)
+    if task.status == PAUSED:  # the case is suspended by a supervisor (app/engine/interventions.py)
+        flash(_("Dieser Fall ist angehalten; die Aufgabe kann erst nach der Fortsetzung bearbeitet werden."),
+              "error")
+        return redirect(url_for("cases.view", instance_id=task.instance_id))
     if task.status not in ACTIVE_TASK_STATES:  # e.g. a colleague was faster: say so plainly
         flash(_("Diese Aufgabe ist bereits erledigt."), "error")
         return redirect(url_for("cases.view", instance_id=task.instance_id))

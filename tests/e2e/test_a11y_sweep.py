@@ -19,7 +19,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -27,7 +27,7 @@ from app import create_app
 from app.cli import load_demo, sync_processes
 from app.extensions import db
 from tests.conftest import _config, _empty_tables, _prepare_schema, login
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _console, _require_chromium, _response, check_page
+from tests.e2e.test_browser import check_page, open_page
 from tests.flows import complete_web, open_task, start_case_web, valid_data
 from tests.mbe import mbe_steps as mbe
 
@@ -122,21 +122,8 @@ def _prepare_data(app) -> dict:
 
 @pytest.fixture(scope="module")
 def browser_page():
-    _require_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="de-DE")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.console_errors = []  # type: ignore[attr-defined]
-        page.on("console", lambda msg: _console(page, msg))
-        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-        page.on("response", lambda response: _response(page, response))
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    with open_page() as page:  # one browser for the whole module
+        yield page
 
 
 @pytest.fixture

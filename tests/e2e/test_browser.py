@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def live_server(make_app):
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def page():
+@contextmanager
+def open_page():
+    """A German Chromium page that collects console errors, CSP violations and failed responses."""
     _require_chromium()
 
     with sync_playwright() as p:
@@ -89,6 +91,12 @@ def page():
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def page():
+    with open_page() as page:
+        yield page
 
 
 def _console(page, msg) -> None:

@@ -164,6 +164,8 @@ def test_suspend_pauses_tasks_and_timers_and_resume_restores_them(app, login_as)
     assert f"/aufgaben/{task.id}" not in k201.get("/aufgaben").data.decode()
     blocked = k201.post(f"/aufgaben/{task.id}", data={"datum": "2026-01-01", "notizen": "x"})
     assert blocked.status_code in (302, 403, 409)
+    opened = k201.get(f"/aufgaben/{task.id}", follow_redirects=True).data.decode()
+    assert "Dieser Fall ist angehalten" in opened and "bereits erledigt" not in opened
     assert open_task(app, case_id, "zwischengespraech") is None  # still paused, not completed
     with app.app_context():
         assert fire_due(datetime.now(UTC) + timedelta(days=400)) == 0  # timers do not fire
