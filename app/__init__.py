@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
-from app.config import DEV_SECRET_KEY, load_config
+from app.config import PUBLISHED_SECRET_KEYS, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.timeutil import use_office_timezone
 
@@ -20,6 +20,8 @@ def select_locale() -> str:
     lang = request.args.get("lang") or session.get("lang")
     if lang in ("de", "en"):
         return lang
+    if "api_locale" in g:  # read at sign-in (app/api/auth.py), not from a session that may have failed
+        return g.api_locale or "de"
     user = getattr(g, "api_user", None)
     return getattr(user, "locale", None) or "de"
 
@@ -40,8 +42,17 @@ def _tune_sqlite(engine) -> None:
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY is the dev-only default; set SECRET_KEY for production.")
+    if app.config["SECRET_KEY"] in PUBLISHED_SECRET_KEYS:
+        raise RuntimeError("SECRET_KEY is a published key; set your own or leave it empty to generate one.")
+    if not app.config["SECRET_KEY"]:  # generated once per installation (app/auth/secret.py)
+        from app.auth.secret import installation_secret
+
+        app.config["SECRET_KEY"] = installation_secret(app.config["INSTANCE_DIR"])
+    if app.config["TRUSTED_PROXY_HOPS"] > 0:  # X-Forwarded-For/-Proto only from that many proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if app.config["ENV_NAME"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -54,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
     if uri.startswith("sqlite"):
         with app.app_context():
             _tune_sqlite(db.engine)
+    from app import bounds
+
+    bounds.init_app(app)  # body/JSON/id limits; before any blueprint (the bounded <int:> converter)
     migrate.init_app(app, db, render_as_batch=True, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -63,6 +77,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Bitte melden Sie sich an.")
     login_manager.session_protection = "strong"
+    from app.auth.sessions import init_app as init_sessions
+
+    init_sessions(app)  # idle timeout and session lifetime
 
     from app import models  # noqa: F401 - register every table
     from app.absence.routes import bp as absence_bp

@@ -107,8 +107,9 @@ def load_demo(password: str = "demo") -> int:
     for username, display, roles, org, memberships, profile in DEMO_USERS:
         if db.session.scalar(select(am.User).where(am.User.username == username)) is not None:
             continue
+        # is_demo: the only accounts whose password ("demo") skips the policy (app/auth/passwords.py)
         user = am.User(username=username, display_name=display, organisation=orgs[org],
-                       email=f"{username}@example.org", profile=profile)
+                       email=f"{username}@example.org", profile=profile, is_demo=True)
         user.roles = roles
         user.set_password(password)
         for team_key, kind in memberships:
@@ -148,6 +149,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(processes)
     app.cli.add_command(demo)
+    from app.auth.cli import register_user_cli
+
+    register_user_cli(app)  # flask users set-password / unlock
     register_timer_cli(app)
 
 
@@ -156,7 +160,7 @@ def register_timer_cli(app: Flask) -> None:
     import threading
     from datetime import UTC, datetime
 
-    from app.timers.services import fire_due, run_worker
+    from app.timers.services import fire_due, supervise
 
     timers = AppGroup("timers", help="Timers and deadlines of running cases.")
 
@@ -182,6 +186,6 @@ def register_timer_cli(app: Flask) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         click.echo(f"timer worker running (every {interval} s)")
-        run_worker(stop, interval)
+        supervise(stop, interval)
 
     app.cli.add_command(timers)

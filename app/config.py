@@ -11,8 +11,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Marked so that production refuses to start with it (see create_app).
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+# Keys that were published with the code (README, earlier versions). Refused in every mode; without
+# SECRET_KEY the app generates its own key per installation (app/auth/secret.py).
+PUBLISHED_SECRET_KEYS = frozenset({"dev-only-insecure-secret-key-change-me"})
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -25,7 +26,9 @@ def load_config(overrides: dict | None = None) -> dict:
     env = os.environ
     config = {
         "ENV_NAME": env.get("APP_ENV", "development"),  # development | production | testing
-        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        # Empty: a random key generated once and kept in INSTANCE_DIR/secret_key (mode 0600).
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "INSTANCE_DIR": env.get("INSTANCE_DIR", str(BASE_DIR / "instance")),
         "SQLALCHEMY_DATABASE_URI": env.get(
             "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'app.db'}"
         ),
@@ -43,8 +46,41 @@ def load_config(overrides: dict | None = None) -> dict:
         "LANGUAGES": ["de", "en"],
         "API_TOKEN_HOURS": int(env.get("API_TOKEN_HOURS", "8")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),  # per client IP
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "30 per hour"),  # per user name
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (ProxyFix);
+        # 0: none, the client address is the TCP peer.
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
+        # Sessions (app/auth/sessions.py): end after this much inactivity; at the latest after
+        # PERMANENT_SESSION_LIFETIME from the login.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "60")),
+        # Per-account login protection (app/auth/throttle.py): the first LOGIN_FREE_FAILURES
+        # failures cost nothing, then each waits LOGIN_DELAY_SECONDS, doubling; after
+        # LOGIN_MAX_FAILURES the account is locked for LOGIN_LOCKOUT_MINUTES, doubling with each
+        # lockout up to LOGIN_LOCKOUT_MAX_MINUTES. Failures older than LOGIN_FAILURE_WINDOW_MINUTES
+        # are forgotten, lockouts after LOGIN_LOCKOUT_MEMORY_HOURS.
+        "LOGIN_FREE_FAILURES": int(env.get("LOGIN_FREE_FAILURES", "2")),
+        "LOGIN_DELAY_SECONDS": int(env.get("LOGIN_DELAY_SECONDS", "2")),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "LOGIN_LOCKOUT_MAX_MINUTES": int(env.get("LOGIN_LOCKOUT_MAX_MINUTES", "1440")),
+        "LOGIN_FAILURE_WINDOW_MINUTES": int(env.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")),
+        "LOGIN_LOCKOUT_MEMORY_HOURS": int(env.get("LOGIN_LOCKOUT_MEMORY_HOURS", "24")),
+        # Password policy for every password set in the app (app/auth/passwords.py).
+        "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
         "SCRIPT_TIMEOUT_SECONDS": float(env.get("SCRIPT_TIMEOUT_SECONDS", "1.0")),
+        # All evaluations of one step together (a loop of scripts each under the time limit).
+        "SCRIPT_TOTAL_SECONDS": float(env.get("SCRIPT_TOTAL_SECONDS", "5.0")),
+        # Process owners' code runs in separate sandbox processes (app/engine/isolation.py):
+        # address space per process on top of its idle size, seconds after the script's own
+        # time budget before the process is killed, processes at once / kept idle per worker.
+        "SANDBOX_MEMORY_MB": int(env.get("SANDBOX_MEMORY_MB", "256")),
+        "SANDBOX_KILL_GRACE_SECONDS": float(env.get("SANDBOX_KILL_GRACE_SECONDS", "0.5")),
+        "SANDBOX_MAX_PROCESSES": int(env.get("SANDBOX_MAX_PROCESSES", "8")),
+        "SANDBOX_IDLE_PROCESSES": int(env.get("SANDBOX_IDLE_PROCESSES", "2")),
+        # Task data a script may leave behind, and the stored state of one case (bytes).
+        "CASE_DATA_MAX_BYTES": int(env.get("CASE_DATA_MAX_BYTES", str(2**20))),
+        "CASE_STATE_MAX_BYTES": int(env.get("CASE_STATE_MAX_BYTES", str(4 * 2**20))),
         "INBOX_PAGE_SIZE": 50,
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         # E-mail (app/notify). Without SMTP_HOST nothing is sent: mails wait in the outbox,
@@ -72,6 +108,12 @@ def load_config(overrides: dict | None = None) -> dict:
         # largest BPMN file accepted (bytes, larger uploads get 413).
         "FOUR_EYES_PUBLISHING": _bool(env.get("FOUR_EYES_PUBLISHING"), False),
         "MODELER_MAX_BPMN_BYTES": int(env.get("MODELER_MAX_BPMN_BYTES", str(2 * 1024 * 1024))),
+        # Bounded input (app/bounds.py): the largest request body (bytes; larger, also chunked
+        # ones, get 413 while being read), the largest JSON body (every API request except
+        # multipart uploads) and the deepest nesting of a JSON body (deeper: 400).
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", str(1024 * 1024))),
+        "MAX_JSON_DEPTH": int(env.get("MAX_JSON_DEPTH", "32")),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(

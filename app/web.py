@@ -32,8 +32,9 @@ ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    from app.auth.sessions import load_user as load_versioned
+
+    return load_versioned(user_id)  # active, and the session version still current
 
 
 def register_web(app: Flask) -> None:
@@ -49,6 +50,10 @@ def register_web(app: Flask) -> None:
         code = getattr(exc, "code", 500) or 500
         db.session.rollback()
         title, text = ERROR_TEXT.get(code, (str(code), ""))
+        if code == 413:  # say which limit applied (app/bounds.py)
+            from app.bounds import too_large_text
+
+            text = too_large_text()
         # Descriptions we pass to abort() ourselves are German sentences worth showing; the
         # defaults of werkzeug are English and generic.
         description = getattr(exc, "description", None)

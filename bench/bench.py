@@ -501,6 +501,78 @@ def bare(results: Results) -> tuple[float, dict[str, int]]:
     return parse_ms, sizes
 
 
+# --- the process-isolated sandbox ----------------------------------------------------------------
+
+N_SANDBOX = 500
+
+
+def sandbox_costs(results: Results) -> dict[str, float]:
+    """What running process owners' code in a separate process costs: one condition and one
+    script through the pool (pipes + JSON both ways + the sandbox) against the same code run by
+    the RestrictedPython environment inside this process, with a realistic case file as task
+    data; and how many evaluations one completion of each Alltagsbegleitung step makes."""
+    from app.engine.isolation import IsolatedEnvironment, Limits
+    from app.engine.sandbox import RestrictedEnvironment
+
+    data: dict = {}
+    for name in ("bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech"):
+        data.update(valid_data(name))
+    data["ergebnis"] = "fortfuehren"
+    condition = 'ergebnis == "fortfuehren"'
+    script = "anzahl_ziele = len(ziele)\nfristen = sorted(z['frist'] for z in ziele)"
+    isolated, local = IsolatedEnvironment(Limits()), RestrictedEnvironment(timeout=1.0)
+    isolated.evaluate(condition, dict(data))  # spawn the first sandbox process outside the timing
+    rows = {
+        "sandbox process: evaluate condition": lambda: isolated.evaluate(condition, dict(data)),
+        "in-process RestrictedPython: evaluate condition": lambda: local.evaluate(condition, dict(data)),
+        "sandbox process: execute script": lambda: isolated.execute(script, dict(data)),
+        "in-process RestrictedPython: execute script": lambda: local.execute(script, dict(data)),
+    }
+    medians = {}
+    for label, fn in rows.items():
+        samples = results.add(label, "–", [timed(fn) for _ in range(N_SANDBOX)])
+        medians[label] = statistics.median(samples)
+    spawn = results.add("sandbox process: spawn a new one (first call)", "–",
+                        [timed(lambda: _spawn_once()) for _ in range(10)])
+    medians["spawn"] = statistics.median(spawn)
+    return medians
+
+
+def _spawn_once() -> None:
+    from app.engine.isolation import Limits, _Process
+
+    proc = _Process(Limits().spawn_settings())
+    proc.kill()
+
+
+def evaluations_per_completion(app) -> dict[str, int]:
+    """Sandbox round trips each step of one Alltagsbegleitung case makes (web completions)."""
+    from app.engine import isolation
+
+    counts: dict[str, int] = {}
+    real_run = isolation.POOL.run
+    calls = [0]
+
+    def counting(request, limits):
+        calls[0] += 1
+        return real_run(request, limits)
+
+    isolation.POOL.run = counting  # type: ignore[method-assign]
+    try:
+        fb36, k201 = login(app, "fb36"), login(app, "k201")
+        calls[0] = 0
+        case_id = start_web(fb36)
+        counts["start"] = calls[0]
+        for step_name, client in (("bedarfsermittlung", fb36), ("vermittlung", k201),
+                                  ("vorgespraech", fb36), ("zwischengespraech", k201)):
+            calls[0] = 0
+            expect_status(complete_web(client, case_id, step_name), 302, step_name)
+            counts[step_name] = calls[0]
+    finally:
+        isolation.POOL.run = real_run  # type: ignore[method-assign]
+    return counts
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -548,12 +620,16 @@ def main() -> None:
                 measure_pages(app, results, size)
         with step(f"one case through Vorgespräch and {LOOPS} Zwischengespräche"):
             app_sizes = app_state_sizes(app, results)
+        with step("sandbox round trips per step"):
+            per_step = evaluations_per_completion(app)
         with app.app_context():
             total = count_cases(app)
             db.session.remove()
             db.engine.dispose()
     with step("bare SpiffWorkflow"):
         parse_ms, bare_sizes = bare(results)
+    with step("process-isolated sandbox"):
+        sandbox = sandbox_costs(results)
 
     print(f"\nTimings ({total:,} cases at the end; p95 = nearest rank)\n")
     print(results.table())
@@ -575,6 +651,17 @@ def main() -> None:
                 f"  {label:<9} {size:>6,} cases: {http_ms:8.2f} ms / {bare_ms:6.2f} ms "
                 f"= {http_ms / bare_ms:6.1f} x"
             )
+
+    print("\nProcess-isolated sandbox (medians)\n")
+    for kind in ("evaluate condition", "execute script"):
+        remote = sandbox[f"sandbox process: {kind}"]
+        local = sandbox[f"in-process RestrictedPython: {kind}"]
+        print(f"  {kind:<20} {remote:6.3f} ms in a sandbox process vs {local:6.3f} ms in-process "
+              f"(+{remote - local:.3f} ms per evaluation)")
+    print(f"  spawning a sandbox process (once per process, and after a kill): {sandbox['spawn']:.0f} ms")
+    added = sandbox["sandbox process: evaluate condition"] - sandbox["in-process RestrictedPython: evaluate condition"]
+    for name, count in per_step.items():
+        print(f"  {name:<20} {count:3d} evaluation(s) -> about +{count * added:.2f} ms per completion")
 
     print("\nSerialised state per case (bytes)\n")
     print(f"  {'':<28} {'stored by the app':>18} {'bare Spiff JSON':>16}")

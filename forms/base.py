@@ -8,11 +8,14 @@ JSON-plain result of :meth:`TaskForm.to_task_data`.
 from __future__ import annotations
 
 import datetime
+import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (
@@ -20,7 +23,9 @@ from wtforms.fields import (
     DateTimeField,
     DecimalField,
     FieldList,
+    FloatField,
     FormField,
+    IntegerField,
     SubmitField,
 )
 from wtforms.fields.core import UnboundField
@@ -106,7 +111,109 @@ class StopOnInvalidInput:
             raise StopValidation()
 
 
-class TaskForm(FlaskForm):
+#: NUL and lone UTF-16 surrogates: no database stores them (PostgreSQL refuses NUL, neither
+#: driver can encode a lone surrogate), so text containing them is refused as input.
+UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
+#: Largest integer accepted from input: the range of an SQL ``integer`` column (PostgreSQL).
+MAX_INT = 2**31 - 1
+#: Largest absolute decimal accepted from input (no column holds more; keeps ``Decimal`` sane).
+MAX_DECIMAL = 10**12
+
+UNSAFE_TEXT_MESSAGE = _l("Die Eingabe enthält unzulässige Zeichen (z. B. ein Nullzeichen). "
+                         "Bitte entfernen Sie sie.")
+NOT_FINITE_MESSAGE = _l("Bitte eine gültige Zahl angeben.")
+TOO_LARGE_MESSAGE = _l("Die Zahl ist zu groß.")
+
+
+def has_unsafe_chars(text: str) -> bool:
+    """True if ``text`` holds a NUL character or a lone surrogate (see :data:`UNSAFE_CHARS`).
+
+    Also checks every SQL parameter (app/bounds.py), hence the fast paths in C.
+    """
+    if "\x00" in text:
+        return True
+    return not text.isascii() and UNSAFE_CHARS.search(text) is not None
+
+
+def input_problem(field: Any) -> Any | None:
+    """The message for input no database can store or no rule can compare, else ``None``.
+
+    Text with NUL or a lone surrogate; numbers that are NaN, infinite or beyond the column
+    ranges. Fields whose value was already refused on conversion, and choice fields (their
+    value must be one of the choices anyway) are left to their own checks.
+    """
+    if field.process_errors or (getattr(field, "choices", None) is not None
+                                and getattr(field, "validate_choice", False)):
+        return None
+    raw = field.raw_data or ()
+    if any(isinstance(value, str) and has_unsafe_chars(value) for value in raw):
+        return UNSAFE_TEXT_MESSAGE
+    data = field.data
+    if isinstance(field, DecimalField | FloatField) and isinstance(data, Decimal | float):
+        if not (data.is_finite() if isinstance(data, Decimal) else math.isfinite(data)):
+            return NOT_FINITE_MESSAGE
+        if abs(data) >= MAX_DECIMAL:
+            return TOO_LARGE_MESSAGE
+    if isinstance(field, IntegerField) and isinstance(data, int) and abs(data) > MAX_INT:
+        return TOO_LARGE_MESSAGE
+    return None
+
+
+def _leaf_fields(fields: Any) -> Iterator[Any]:
+    for form_field in fields:
+        if isinstance(form_field, FormField):
+            yield from _leaf_fields(form_field.form)
+        elif isinstance(form_field, FieldList):
+            yield from _leaf_fields(form_field.entries)
+        else:
+            yield form_field
+
+
+class _Refuse:
+    """Validator put first on a field with unusable input: its message, nothing else runs."""
+
+    field_flags: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: Form, field: Any) -> None:
+        raise StopValidation(self.message)
+
+
+def refuse_unusable_input(form: Form) -> bool:
+    """Mark every field of ``form`` (nested ones too) whose input :func:`input_problem` refuses.
+
+    The marked field gets only that message next to it and none of its other rules run (a
+    rule comparing ``NaN`` would raise); a refused number counts as "not given" for the rules
+    of other fields, like a number that could not be converted. True if anything was marked.
+    """
+    marked = False
+    for form_field in _leaf_fields(form):
+        message = input_problem(form_field)
+        if message is None:
+            continue
+        marked = True
+        if isinstance(form_field.data, Decimal | float | int) and not isinstance(form_field.data, bool):
+            form_field.data = None
+        form_field.validators = [_Refuse(message), *form_field.validators]
+    return marked
+
+
+class AppForm(FlaskForm):
+    """Base class of every form of the application (HTML and JSON).
+
+    Before the form's own rules run, input that no database can store or no rule can compare
+    (NUL, lone surrogates, NaN/Infinity, numbers beyond the column ranges) is refused with a
+    German message next to its field, so a bad submission is shown again and nothing is saved.
+    """
+
+    def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
+        refuse_unusable_input(self)
+        return super().validate(extra_validators=extra_validators)
+
+
+class TaskForm(AppForm):
     """Base class of all task forms.
 
     Subclasses set ``title`` (German, lazy) and may override :meth:`configure` (dynamic

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.absence.services import today
+from forms.base import AppForm
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(AppForm):
     starts_on = DateField(_l("Abwesend von"), [InputRequired(_l("Bitte füllen Sie dieses Feld aus."))])
     ends_on = DateField(_l("Abwesend bis (einschließlich)"),
                         [InputRequired(_l("Bitte füllen Sie dieses Feld aus."))])

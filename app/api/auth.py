@@ -79,6 +79,7 @@ def require_token(view):
                 return unauthorized(_("Das Token ist ungültig, abgelaufen oder widerrufen."))
             return unauthorized()
         g.api_user, g.api_token = found
+        g.api_locale = found[0].locale  # read now: translating an error must not need the database
         return view(*args, **kwargs)
 
     return wrapper

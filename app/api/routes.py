@@ -7,10 +7,12 @@ handlers at the end of this module.
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import NotFound
 
 from app.api import bp
 from app.api.auth import issue_token, require_token, revoke, unauthorized
@@ -24,7 +26,8 @@ from app.auth.access import (
     inbox_query,
     startable_teams,
 )
-from app.auth.routes import authenticate
+from app.auth.routes import authenticate, login_limits
+from app.bounds import bounded_int
 from app.cases.routes import startable
 from app.cases.services import visible_cases, visible_data
 from app.engine import service
@@ -44,7 +47,7 @@ from app.engine.models import (
     ProcessVersion,
     Task,
 )
-from app.extensions import db, limiter
+from app.extensions import db
 from app.inbox.services import build_form, initial_values
 from app.timeutil import iso
 from forms import KriseMeldenForm, form_errors, form_schema, json_to_formdata, validate_json
@@ -155,9 +158,14 @@ def int_arg(name: str, default: int | None = None, *, maximum: int | None = None
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
+        value = bounded_int(raw)
     except ValueError:
         value = 0
+    except NotFound:  # beyond the integer range of the database: no such page or id
+        if maximum:
+            return maximum
+        raise ApiError(404, "not_found", _("Der Parameter „%(name)s“ ist zu groß; so etwas gibt es nicht.",
+                                           name=name)) from None
     if value < 1:
         raise ApiError(400, "bad_request",
                        _("Der Parameter „%(name)s“ muss eine positive ganze Zahl sein.", name=name))
@@ -186,17 +194,14 @@ def ensure_can_work_on(task: Task) -> None:
 
 
 def commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        raise service.ConflictError(
-            _("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
+    """Commit once at the edge; a lost race is a 409, rolled back before the message is made."""
+    service.commit()
 
 
 # --- tokens and the caller -------------------------------------------------------------------
 
 @bp.post("/tokens")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+@login_limits  # per IP and per user name, like the web login
 def create_token():
     body = json_object()
     username, password = body.get("username"), body.get("password")
@@ -207,10 +212,15 @@ def create_token():
         fields["password"] = [_("Bitte Passwort eingeben.")]
     if fields:
         raise validation_error(fields)
-    user = authenticate(username, password)
-    if user is None:
-        return unauthorized(_("Benutzername oder Passwort ist falsch."))
-    token, row = issue_token(user)
+    attempt = authenticate(username, password)  # throttled per account (app/auth/throttle.py)
+    db.session.commit()  # the failure count, before unauthorized() rolls back
+    if attempt.retry_after:
+        response = jsonify({"error": {"code": "rate_limited", "message": attempt.message}})
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response, 429
+    if attempt.user is None:
+        return unauthorized(attempt.message)
+    token, row = issue_token(attempt.user)
     commit()
     return jsonify({"token": token, "expires_at": iso(row.expires_at)}), 201
 
@@ -439,4 +449,15 @@ def _forbidden(exc: service.ForbiddenError):
 
 @bp.errorhandler(service.EngineError)
 def _engine_error(exc: service.EngineError):
-    return _error(500, "engine_error", str(exc))
+    return _error(422, "engine_error", str(exc))
+
+
+@bp.errorhandler(StaleDataError)
+@bp.errorhandler(DBAPIError)
+def _lost_race(exc: Exception):
+    """A write that lost against a concurrent request wherever it surfaced (e.g. an autoflush):
+    409, rolled back before the message is translated. Other database errors stay errors."""
+    if not service.is_write_conflict(exc):
+        raise exc
+    db.session.rollback()
+    return _error(409, "conflict", _("Der Fall wurde gleichzeitig von einer anderen Person geändert."))

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,6 +62,12 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     # Volunteer profile facts used when matching (languages, availability); plain JSON.
     profile: Mapped[dict | None] = mapped_column(db.JSON)
+    # Part of every session (see get_id): raising it ends all sessions of this user at once
+    # (logout, password change, deactivation; app/auth/sessions.py).
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Created by `flask demo load` with the password "demo"; every other password set in the
+    # app follows the policy in app/auth/passwords.py.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -71,6 +77,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session (and a remember cookie): id and session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def roles(self) -> list[str]:
@@ -137,3 +147,19 @@ class ApiToken(db.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per user name (app/auth/throttle.py).
+
+    Keyed by the name that was typed, not by the account, so that a name without an account is
+    throttled and locked exactly like one with: the answers do not tell which names exist.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)  # since the last success or lockout
+    lockouts: Mapped[int] = mapped_column(default=0)  # each one doubles the next lock
+    last_failure_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
+    delay_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))

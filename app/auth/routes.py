@@ -1,19 +1,22 @@
-"""Login, logout and the language switch."""
+"""Login, logout, password change, the admin's account list and the language switch."""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from app.auth.models import User
+from app import timeutil
+from app.auth import sessions, throttle
+from app.auth.forms import PasswordChangeForm
+from app.auth.models import ROLE_ADMIN, User
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -30,11 +33,17 @@ class PostForm(FlaskForm):
     """An empty form: gives bare POST buttons their CSRF token."""
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
+def authenticate(username: str, password: str) -> throttle.Attempt:
+    """Check a login under the per-account throttle (app/auth/throttle.py); the caller commits."""
+    return throttle.attempt_login(username, password)
+
+
+def login_limits(view):
+    """Rate limits of a login endpoint (web and API): per client IP and per user name."""
+    view = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+                         key_func=throttle.account_rate_key, methods=["POST"],
+                         exempt_when=lambda: throttle.account_rate_key() == "account:")(view)
+    return limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])(view)
 
 
 def safe_next(target: str | None) -> str:
@@ -44,17 +53,16 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@login_limits
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is not None:
-            session.clear()
-            login_user(user)
-            session.permanent = True
+        attempt = authenticate(form.username.data, form.password.data)
+        db.session.commit()  # the failure count, or its reset
+        if attempt.user is not None:
+            sessions.start_session(attempt.user)
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append(_("Benutzername oder Passwort ist falsch."))
+        form.password.errors.append(attempt.message)
     return render_template("auth/login.html", form=form)
 
 
@@ -62,10 +70,91 @@ def login():
 @login_required
 def logout():
     if PostForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        sessions.logout(current_user._get_current_object())  # also copies of this cookie
+        db.session.commit()
         flash(_("Sie wurden abgemeldet."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto/passwort", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = PasswordChangeForm(user.username)
+    if form.validate_on_submit():
+        attempt = authenticate(user.username, form.current_password.data)  # throttled like a login
+        if attempt.user is None:
+            db.session.commit()
+            form.current_password.errors.append(
+                attempt.message if attempt.retry_after else _("Das bisherige Passwort ist falsch."))
+        else:
+            sessions.change_password(user, form.new_password.data)
+            db.session.commit()
+            sessions.start_session(user)  # this browser stays logged in, with the new version
+            flash(_("Ihr Passwort wurde geändert. Ihre anderen Sitzungen und API-Tokens sind "
+                    "damit beendet."), "info")
+            return redirect(url_for("auth.change_password"))
+    return render_template("auth/password.html", form=form)
+
+
+# --- accounts (admin) ----------------------------------------------------------------------------
+
+ACCOUNTS_PAGE_SIZE = 50
+
+
+def _admin_user(user_id: int) -> User:
+    if not current_user.has_role(ROLE_ADMIN):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/konten")
+@login_required
+def accounts():
+    if not current_user.has_role(ROLE_ADMIN):
+        abort(403)
+    total = db.session.scalar(select(func.count(User.id))) or 0
+    pages = max(1, -(-total // ACCOUNTS_PAGE_SIZE))
+    page = min(max(request.args.get("seite", 1, type=int), 1), pages)
+    users = db.session.scalars(select(User).order_by(User.username)
+                               .offset((page - 1) * ACCOUNTS_PAGE_SIZE).limit(ACCOUNTS_PAGE_SIZE)).all()
+    locked = throttle.locked_accounts()
+    states = throttle.states_for([u.username for u in users] + [u.username for u in locked])
+    return render_template("auth/accounts.html", users=users, states=states, locked=locked,
+                           page=page, pages=pages, total=total,
+                           form=PostForm(), now=timeutil.utcnow(), aware=timeutil.aware)
+
+
+@bp.route("/admin/konten/<int:user_id>/entsperren", methods=["POST"])
+@login_required
+def unlock_account(user_id: int):
+    user = _admin_user(user_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if throttle.unlock(user.username):
+        flash(_("Das Konto %(name)s ist entsperrt.", name=user.username), "info")
+    db.session.commit()
+    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
+
+
+@bp.route("/admin/konten/<int:user_id>/aktiv", methods=["POST"])
+@login_required
+def set_account_active(user_id: int):
+    user = _admin_user(user_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    active = request.args.get("aktiv") == "1"
+    if user.id == current_user.id and not active:
+        abort(409, _("Sie können Ihr eigenes Konto nicht deaktivieren."))
+    sessions.set_active(user, active)
+    db.session.commit()
+    flash(_("Das Konto %(name)s ist aktiviert.", name=user.username) if active else
+          _("Das Konto %(name)s ist deaktiviert; seine Sitzungen und API-Tokens sind beendet.",
+            name=user.username), "info")
+    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
 
 
 @bp.route("/sprache/<lang>", methods=["POST"])

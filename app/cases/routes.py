@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
@@ -23,11 +22,12 @@ from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
 from forms import KriseMeldenForm
+from forms.base import AppForm
 
 bp = Blueprint("cases", __name__, template_folder="../templates")
 
 
-class StartForm(FlaskForm):
+class StartForm(AppForm):
     verfahren = SelectField(_l("Verfahren"), validators=[DataRequired(_l("Bitte ein Verfahren wählen."))])
     team = SelectField(_l("Anfragendes Team (Fallverantwortung)"),
                        validators=[DataRequired(_l("Bitte ein Team wählen."))])
@@ -88,7 +88,7 @@ def new():
             except service.EngineError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
-                return render_template("cases/new.html", form=form), 500
+                return render_template("cases/new.html", form=form), 422
             flash(_("Fall %(ref)s angelegt.", ref=reference), "success")
             return redirect(target)
     return render_template("cases/new.html", form=form), 422 if form.errors else 200
@@ -131,7 +131,7 @@ def report_crisis(instance_id: int):
         try:
             service.report_crisis(instance, current_user, form.beschreibung.data,
                                   form.dringlichkeit.data)
-            db.session.commit()
+            service.commit()
         except (service.ConflictError, service.EngineError) as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -38,7 +38,7 @@ def new():
             except (service.EngineError, service.ConflictError) as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
-                return _page(form, team), 500
+                return _page(form, team), 422
             message = _("Kontakt erfasst (%(ref)s).", ref=instance.reference)
             if follow_up:
                 message += " " + _("Die Nachverfolgung steht in den Aufgaben der Koordinierungsstelle.")

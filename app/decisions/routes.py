@@ -6,18 +6,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from app.auth.models import ROLE_PROZESS
 from app.decisions import services
 from app.extensions import db
+from forms.base import AppForm
 
 bp = Blueprint("decisions", __name__, template_folder="../templates")
 
 
-class SaveForm(FlaskForm):
+class SaveForm(AppForm):
     kommentar = StringField(_l("Kommentar zur Änderung"), [Optional(), Length(max=500)])
 
 

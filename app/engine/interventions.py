@@ -39,7 +39,7 @@ from app.engine.models import (
     ProcessInstance,
     Task,
 )
-from app.engine.service import ConflictError, _flush, _load, _record, _run, _save, _sync, _touch, parsed_version
+from app.engine.service import ConflictError, _flush, _load, _record, _run, _save, _sync, parsed_version
 from app.engine.state import dump_state, load_state
 from app.extensions import db
 
@@ -70,6 +70,9 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     _require_status(instance, RUNNING)
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    # still as the supervisor saw it (not claimed or moved meanwhile); locked until the commit
+    service._take_row(task, {"status": task.status, "assignee_id": task.assignee_id,
+                             "candidate_team_id": task.candidate_team_id})
     before = {"person": task.assignee.username if task.assignee else None,
               "team": task.candidate_team.key if task.candidate_team else None}
     if user is not None:
@@ -87,7 +90,7 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     task.reminder_sent_at = None
     _record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
             task=task)
-    _touch(instance)
+    _flush()  # the case's row version was bumped by _take_row
     from app.notify.services import notify_task
 
     notify_task(task, email=task.crisis)
@@ -150,7 +153,7 @@ def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     parsed = parsed_version(instance.version)
     workflow = _load(instance, parsed)
     _run(workflow.cancel)
-    instance.state = _run(lambda: dump_state(workflow))
+    instance.state = service.dumped_state(workflow)
     cancelled = 0
     for row in _rows(instance, CURRENT_TASK_STATES):
         row.status = CANCELLED

@@ -9,7 +9,7 @@ runs the same code through RestrictedPython instead:
   ``_``, frame/generator/code introspection attributes, ``exec``/``eval`` calls, async code and
   ``nonlocal``; we additionally reject imports, class definitions, ``with`` and computed or huge
   f-string format specs. Every loop body, comprehension step, function and lambda gets a
-  ``_tick_()`` call that enforces the time and memory budget; ``*``, ``**``, ``<<``, ``+``,
+  ``_tick_()`` call that enforces the time budget; ``*``, ``**``, ``<<``, ``+``,
   ``%`` and ``*iterable`` unpacking are routed through size-checking guards.
 * Run time: an explicit allow-list of builtins (``open``, ``getattr``, ``type``, ``globals``, ...
   are stubs raising a readable ``SandboxError``; ``__import__`` only serves the two modules the
@@ -31,13 +31,14 @@ Results: after a script, task data with more than ``MAX_DATA_NODES`` values (sha
 counted at every occurrence, cycles never end) is refused and rolled back, because it is later
 serialised, rendered and sent outside any budget; the same holds for expression results.
 
-Not bounded: a single C-level operation cannot be interrupted. Within the size limits most are
-fast (``sorted`` of a million items, ~0.3 s), but ``str()``, ``hash()`` or ``==`` on a value
-built as ``x = [x, x]`` sixty times walk 2**60 elements. Memory is bounded by the size guards
-and, as a backstop, by sampling the process RSS every few milliseconds at ticks (concurrent
-requests count towards it; one big allocation is noticed only afterwards). Run workers with a
-memory limit (cgroup/``RLIMIT_AS``) and a hard timeout (gunicorn sync workers ``--timeout``;
-a stuck thread in a gthread worker is not killed) as the last line of defence.
+This module is the first wall and runs inside the sandbox processes of
+``app/engine/isolation.py`` (loaded by path in ``sandbox_worker.py``, without the application).
+What a guard inside the interpreter cannot stop — one long C call (``sorted`` of millions of
+items a hundred times, ``str()`` of ``x = [x, x]`` sixty times), one huge allocation, a
+``BaseException`` — is stopped by the operating system there: ``RLIMIT_AS``, ``RLIMIT_CPU`` and
+the parent's wall-clock deadline, after which the process is killed and replaced. The web and
+timer workers only call ``check_expression``/``check_script`` (compile, never run) themselves;
+sources are length-limited and nesting too deep for the parser is reported, not raised.
 """
 
 from __future__ import annotations
@@ -45,11 +46,9 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import ctypes
 import datetime as _dt
 import functools
 import operator
-import os
 import re
 import threading
 import time
@@ -70,13 +69,14 @@ from RestrictedPython.transformer import (
     RestrictingNodeTransformer,
     copy_locations,
 )
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 MAX_ITEMS = 1_000_000  # elements of a range / sequence / characters of a string
 MAX_INT_BITS = 100_000  # ~30,000 decimal digits
 MAX_ROUND_DIGITS = 1_000
+MAX_EXPRESSION_CHARS = 20_000  # a condition, timer or due-date expression, a DMN cell
+MAX_SCRIPT_CHARS = 200_000
 MAX_DATA_NODES = 200_000  # values in task data / results, shared containers counted repeatedly
-MEMORY_CHECK_INTERVAL = 0.005  # seconds between RSS samples of a running script
 _SCRIPT_FILENAME = "<string>"  # Spiff looks for this name to report the failing line
 
 Mode = Literal["eval", "exec"]
@@ -100,9 +100,20 @@ class _BudgetExceeded(BaseException):
     """Internal: not an ``Exception``, so ``except Exception`` in scripts cannot swallow it."""
 
 
-def _de_number(value: float) -> str:
+def de_number(value: float) -> str:
     """1000000 -> "1.000.000", 0.5 -> "0,5"."""
     return f"{value:,}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_de_number = de_number
+
+
+def time_limit_message(mode: Mode, timeout: float) -> str:
+    """"Skript hat das Zeitlimit von 1,0 s überschritten" (also used by the process pool)."""
+    seconds = f"{timeout:g}"
+    if "." not in seconds and "e" not in seconds:
+        seconds += ".0"
+    return f"{_kind(mode)} hat das Zeitlimit von {seconds.replace('.', ',')} s überschritten"
 
 
 def _kind(mode: Mode) -> str:
@@ -276,6 +287,18 @@ def _compile(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
     """Compile with the sandbox policy; return (code, None) or (None, German message)."""
     if mode == "eval":
         source = source.strip()  # eval() tolerates surrounding whitespace, ast.parse does not
+    limit = MAX_EXPRESSION_CHARS if mode == "eval" else MAX_SCRIPT_CHARS
+    if len(source) > limit:
+        return None, f"{_kind(mode)} ist zu lang (mehr als {de_number(limit)} Zeichen)"
+    try:
+        return _compile_checked(source, mode)
+    except (RecursionError, MemoryError):
+        # e.g. "1" + "+1" * 30000 or "not " * 5000: the parser or the policy's tree walk
+        # recurses once per level.
+        return None, f"{_kind(mode)} ist zu tief verschachtelt"
+
+
+def _compile_checked(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
     # catch_warnings is process-global: the lock keeps our own compiles from interleaving.
     with _COMPILE_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning / DeprecationWarning for odd literals
@@ -658,7 +681,7 @@ _STATIC_GUARDS: dict[str, Any] = {
 
 
 # --------------------------------------------------------------------------------------------
-# Time and memory budget
+# Time budget
 # --------------------------------------------------------------------------------------------
 
 _active = threading.local()  # .budget: the budget of the call running in this thread
@@ -699,42 +722,15 @@ _TOO_MUCH_DATA = (
 )
 
 
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _release_free_heap() -> None:
-    """Give freed heap memory back to the OS (glibc ``malloc_trim``) so that the RSS baseline of
-    a script is not inflated by memory that earlier work freed but the allocator kept: without
-    this a script could grow into that retained memory unseen."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the baseline is merely less exact
-        pass
-
-
-def _rss_bytes() -> int | None:
-    """Resident set size of this process (Linux); None where /proc is unavailable."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE_SIZE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 class _Budget:
-    """Deadline and memory allowance of one evaluate/execute call; ``tick`` enforces them."""
+    """Deadline of one evaluate/execute call; ``tick`` enforces it."""
 
-    __slots__ = ("timeout", "deadline", "memory_limit", "memory_base", "next_memory_check",
-                 "exceeded", "closed")
+    __slots__ = ("timeout", "deadline", "exceeded", "closed")
 
-    def __init__(self, timeout: float, memory_limit: int | None) -> None:
-        now = time.monotonic()
+    def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self.deadline = now + timeout
-        self.memory_limit = memory_limit
-        self.memory_base: int | None = None
-        self.next_memory_check = now + MEMORY_CHECK_INTERVAL
-        self.exceeded: str | None = None  # "time" / "memory" once tripped
+        self.deadline = time.monotonic() + timeout
+        self.exceeded: str | None = None  # "time" once tripped
         self.closed = False
 
     def tick(self) -> None:
@@ -742,31 +738,12 @@ class _Budget:
             raise SandboxError("Skriptcode wurde außerhalb seiner Ausführung aufgerufen")
         if self.exceeded is not None:
             raise _BudgetExceeded
-        now = time.monotonic()
-        if now > self.deadline:
+        if time.monotonic() > self.deadline:
             self.exceeded = "time"
             raise _BudgetExceeded
-        if self.memory_limit is not None and now >= self.next_memory_check:
-            self.next_memory_check = now + MEMORY_CHECK_INTERVAL
-            rss = _rss_bytes()
-            if rss is None:
-                self.memory_limit = None
-            elif self.memory_base is None:
-                _release_free_heap()
-                self.memory_base = _rss_bytes() or rss
-            elif rss - self.memory_base > self.memory_limit:
-                self.exceeded = "memory"
-                raise _BudgetExceeded
 
     def message(self, mode: Mode) -> str:
-        if self.exceeded == "memory":
-            limit = _de_number(round((self.memory_limit or 0) / 2**20))
-            return f"{_kind(mode)} hat das Speicherlimit von {limit} MB überschritten"
-        seconds = f"{self.timeout:g}"
-        if "." not in seconds and "e" not in seconds:
-            seconds += ".0"
-        seconds = seconds.replace(".", ",")
-        return f"{_kind(mode)} hat das Zeitlimit von {seconds} s überschritten"
+        return time_limit_message(mode, self.timeout)
 
 
 # --------------------------------------------------------------------------------------------
@@ -784,14 +761,9 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self,
         environment_globals: dict[str, Any] | None = None,
         timeout: float = 1.0,
-        # Off by default: RSS growth is sampled process-wide, so a parallel request that
-        # allocates could trip a harmless script. Per-operation size caps are always on; the
-        # process limit (cgroup / RLIMIT_AS, gunicorn --timeout) is the real backstop.
-        memory_limit_mb: int | None = None,
     ) -> None:
         super().__init__(environment_globals)
         self.timeout = timeout
-        self.memory_limit = None if memory_limit_mb is None else memory_limit_mb * 2**20
 
     def _code(self, source: str, mode: Mode) -> CodeType:
         if not isinstance(source, str):
@@ -804,7 +776,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return code
 
     def _run(self, mode: Mode, namespace: dict[str, Any], run: Callable[[], Any]) -> Any:
-        budget = _Budget(self.timeout, self.memory_limit)
+        budget = _Budget(self.timeout)
         namespace.update(_STATIC_GUARDS)  # after the task data: data cannot replace guards
         namespace[_TICK] = budget.tick
         outer_budget = getattr(_active, "budget", None)
@@ -870,8 +842,3 @@ class RestrictedEnvironment(TaskDataEnvironment):
             context.update(before)
             raise SandboxError(_TOO_MUCH_DATA.format(kind="Skript"))
         return True
-
-
-def make_script_engine(timeout: float = 1.0) -> PythonScriptEngine:
-    """Script engine for all workflows: sandboxed scripts, conditions, timers and DMN cells."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(timeout=timeout))

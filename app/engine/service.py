@@ -1,26 +1,33 @@
 """The one door to SpiffWorkflow: start, complete, claim, and the task-row sync.
 
 Services only flush; the request (or CLI command) commits once at its edge. An exception from
-here means nothing of the change may be committed.
+here means nothing of the change may be committed. A write that lost against a concurrent
+request is rolled back here already (``write_conflicts``) and raised as ``ConflictError``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Team, User
 from app.engine import lanes
 from app.engine.clock import engine_now, engine_time
+from app.engine.isolation import make_script_engine
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     CANCELLED,
@@ -60,9 +67,13 @@ class ForbiddenError(Exception):
 
 
 def _script_engine():
-    from app.engine.sandbox import make_script_engine
-
-    return make_script_engine(timeout=current_app.config["SCRIPT_TIMEOUT_SECONDS"])
+    config = current_app.config
+    return make_script_engine(
+        timeout=config["SCRIPT_TIMEOUT_SECONDS"], memory_mb=config["SANDBOX_MEMORY_MB"],
+        kill_grace=config["SANDBOX_KILL_GRACE_SECONDS"], max_data_bytes=config["CASE_DATA_MAX_BYTES"],
+        max_processes=config["SANDBOX_MAX_PROCESSES"], idle_processes=config["SANDBOX_IDLE_PROCESSES"],
+        total_seconds=config["SCRIPT_TOTAL_SECONDS"],
+    )
 
 
 def latest_version(model: ProcessModel) -> ProcessVersion | None:
@@ -154,6 +165,7 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
         raise ConflictError(_("Diese Aufgabe wurde von einer anderen Person übernommen."))
     if instance.status != RUNNING:
         raise ConflictError(_("Der Fall ist nicht aktiv."))
+    _check_unchanged(task, instance)
     parsed = parsed_version(instance.version)
     workflow = _load(instance, parsed)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
@@ -168,10 +180,8 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
 
     baseline: dict = {}
     _run(step)
-    try:  # the flush in _save writes everything at once; a concurrent change surfaces there
+    with write_conflicts(task):  # the flush in _save writes everything at once; a race surfaces there
         _apply_completion(instance, task, user, data, parsed, workflow, baseline, standing_in_for)
-    except StaleDataError as exc:
-        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
     return instance
 
 
@@ -244,15 +254,13 @@ def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
         workflow.do_engine_steps()
 
     _run(step)
-    try:
+    with write_conflicts():
         with db.session.no_autoflush:
             instance.data = {**(instance.data or {}),
                              "krisen": [*(instance.data or {}).get("krisen", []), report]}
             _record(instance, "crisis", "", user, report)
             created = _sync(instance, workflow, parsed, completed_row=None, actor=user)
         _save(instance, workflow)
-    except StaleDataError as exc:
-        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
     return [row for row in created if row.crisis]
 
 
@@ -274,9 +282,14 @@ def claim_task(task: Task, user: User) -> None:
         raise ConflictError(_("Diese Aufgabe wurde bereits von einer anderen Person übernommen."))
     if task.candidate_team_id not in (user.lead_team_ids if task.for_leads else user.member_team_ids):
         raise ForbiddenError(_("Sie gehören nicht zur Gruppe dieser Aufgabe."))
-    task.assignee_id, task.status = user.id, CLAIMED
+    task_id = task.id
+    try:
+        _take_row(task, {"status": task.status, "assignee_id": None}, assignee_id=user.id, status=CLAIMED)
+    except ConflictError:
+        if _fresh_row(task_id) == (CLAIMED, user.id):
+            return  # the same person pressed twice: the first press took the task
+        raise
     _record(task.instance, "claimed", task.title, user, None, task=task)
-    _touch(task.instance)
 
 
 def unclaim_task(task: Task, user: User) -> None:
@@ -284,9 +297,8 @@ def unclaim_task(task: Task, user: User) -> None:
         raise ConflictError(_("Diese Aufgabe kann nicht zurückgegeben werden."))
     if task.assignee_id != user.id and _standing_in_for(task, user) is None:
         raise ForbiddenError(_("Nur die Person, die die Aufgabe übernommen hat, kann sie zurückgeben."))
-    task.assignee_id, task.status = None, OPEN
+    _take_row(task, {"status": CLAIMED, "assignee_id": task.assignee_id}, assignee_id=None, status=OPEN)
     _record(task.instance, "unclaimed", task.title, user, None, task=task)
-    _touch(task.instance)
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -323,13 +335,27 @@ def _case_ending(workflow) -> str | None:
     return None
 
 
+def dumped_state(workflow) -> str:
+    """The workflow's state to store, refused (EngineError, nothing saved) above
+    ``CASE_STATE_MAX_BYTES``: a case state is loaded and written on every step of the case."""
+    state = _run(lambda: dump_state(workflow))
+    limit = current_app.config["CASE_STATE_MAX_BYTES"]
+    if len(state) > limit:
+        raise EngineError(_(
+            "Der Prozess konnte nicht fortgesetzt werden: Die Falldaten wären zu groß "
+            "(%(size)s MB, erlaubt sind %(limit)s MB).",
+            size=format_decimal(round(len(state) / 2**20, 1)), limit=format_decimal(round(limit / 2**20, 1))))
+    return state
+
+
 def _save(instance: ProcessInstance, workflow) -> None:
     ending = _case_ending(workflow)
     if ending is not None and not workflow.is_completed():
         _run(workflow.cancel)
         _cancel_open_rows(instance)
-    instance.state = _run(lambda: dump_state(workflow))
+    instance.state = dumped_state(workflow)
     instance.next_timer_due = _next_timer_due(workflow)
+    instance.error_message = None  # a step went through: an earlier timer error is over
     if workflow.is_completed():
         instance.status = COMPLETED
         instance.ended_at = engine_now()
@@ -364,20 +390,122 @@ def _cancel_open_rows(instance: ProcessInstance) -> None:
         row.status = CANCELLED
 
 
-def _touch(instance: ProcessInstance) -> None:
+def _touch(instance: ProcessInstance, task: Task | None = None) -> None:
     """Bump the row version so concurrent changes of the same case conflict."""
     db.session.add(instance)
     from sqlalchemy.orm.attributes import flag_modified
 
     flag_modified(instance, "status")
-    _flush()
+    _flush(task)
 
 
-def _flush() -> None:
-    try:
+def _flush(task: Task | None = None) -> None:
+    with write_conflicts(task):
         db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert.")) from exc
+
+
+# --- one winner: conditional writes and lost races ---------------------------------------------
+
+# PostgreSQL's "another transaction was in the way": serialization failure, deadlock detected,
+# lock not available (lock_timeout).
+_PG_RACES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Did a write fail only because a concurrent request changed or locked the same rows?"""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if (getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)) in _PG_RACES:
+            return True
+        return "database is locked" in str(exc.orig)  # SQLite: the busy timeout ran out
+    return False
+
+
+@contextmanager
+def write_conflicts(task: Task | None = None) -> Iterator[None]:
+    """Turn a write that lost against a concurrent request into a ConflictError (HTTP 409).
+
+    The session is rolled back *before* the message is made: after a failed flush every
+    attribute access raises PendingRollbackError, and translating the message may read the
+    user's locale (an API caller's ``User.locale``), which was the 500 of the losing claims.
+    """
+    task_id = task.id if task is not None else None  # unreadable once the flush has failed
+    try:
+        yield
+    except (StaleDataError, DBAPIError) as exc:
+        if not is_write_conflict(exc):
+            raise
+        db.session.rollback()
+        raise _task_conflict(task_id) from exc
+
+
+def commit() -> None:
+    """Commit a request's change at its edge (views, CLI); a commit that loses against a
+    concurrent one becomes a ConflictError, after the rollback (``write_conflicts``)."""
+    with write_conflicts():
+        db.session.commit()
+
+
+def _take_row(task: Task, seen: dict, **values) -> None:
+    """Write ``values`` to the row of ``task`` only if its columns are still ``seen`` (what this
+    request checked, e.g. status and assignee): "check, then write" of claims and reassignments
+    made atomic.
+
+    First the case's row version is bumped (every change of a task row does that, so that a
+    completion computed from an older case state conflicts; PostgreSQL thereby locks the case
+    before the task, in the order of a completion's flush: no deadlock). Then one conditional
+    UPDATE: of concurrent requests exactly one finds the row unchanged (PostgreSQL re-checks
+    the WHERE clause after waiting for the row lock, SQLite has one writer at a time); the
+    others get a ConflictError. Without ``values`` the row is only locked until the commit.
+    """
+    _touch(task.instance, task)
+    unchanged = [getattr(Task, k).is_(None) if v is None else getattr(Task, k) == v for k, v in seen.items()]
+    statement = (update(Task).where(Task.id == task.id, *unchanged)
+                 .values(**(values or {"status": seen["status"]}))
+                 .execution_options(synchronize_session=False))
+    with write_conflicts(task):
+        taken = db.session.execute(statement).rowcount
+    if taken != 1:
+        raise _task_conflict(task.id)
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+    if "assignee_id" in values:
+        db.session.expire(task, ["assignee"])
+
+
+def _check_unchanged(task: Task, instance: ProcessInstance) -> None:
+    """Is the task row still as this request read it? Read fresh *after* the case row: a change
+    of the task committed later also bumped the case's row version (claims, reassignments and
+    completions all do), so the version check of the final flush catches it; one committed
+    before is seen here. So a completion never overwrites a claim it did not see."""
+    _ = instance.row_version  # loaded (if expired) before the fresh read
+    if _fresh_row(task.id) != (task.status, task.assignee_id):
+        raise _task_conflict(task.id)
+
+
+def _fresh_row(task_id: int | None) -> tuple[str, int | None] | None:
+    row = db.session.execute(select(Task.status, Task.assignee_id).where(Task.id == task_id)).first()
+    return (row.status, row.assignee_id) if row is not None else None
+
+
+def _task_conflict(task_id: int | None) -> ConflictError:
+    """The answer to a request that lost a race, saying what became of the task (read fresh;
+    only on a healthy session, i.e. after the rollback of a failed write)."""
+    from app.engine.interventions import PAUSED
+
+    fresh = _fresh_row(task_id) if task_id is not None else None
+    status, assignee_id = fresh or (None, None)
+    if status == CANCELLED:
+        return ConflictError(_("Diese Aufgabe wurde abgebrochen."))
+    if status == PAUSED:
+        return ConflictError(_("Dieser Fall ist angehalten; die Aufgabe kann erst nach der Fortsetzung "
+                               "bearbeitet werden."))
+    if status is not None and status not in ACTIVE_TASK_STATES:
+        return ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    if assignee_id is not None:
+        return ConflictError(_("Diese Aufgabe wurde bereits von einer anderen Person übernommen."))
+    return ConflictError(_("Der Fall wurde gleichzeitig von einer anderen Person geändert."))
 
 
 def _timer_events(workflow) -> dict[str, datetime]:

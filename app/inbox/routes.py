@@ -68,7 +68,7 @@ def task_page(task_id: int):
             title = task.title
             try:
                 service.complete_task(task, current_user, form.to_task_data())
-                db.session.commit()
+                service.commit()
             except service.ConflictError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
@@ -76,8 +76,10 @@ def task_page(task_id: int):
             except service.EngineError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
+                # The model cannot run this step (e.g. a script stopped in the sandbox): a clear
+                # answer on the same page, nothing saved; not a server error.
                 return render_template("inbox/task.html", task=task, form=form, post_form=PostForm(),
-                           suggestions=_suggestions(task)), 500
+                           suggestions=_suggestions(task)), 422
             flash(_("Aufgabe „%(title)s“ erledigt.", title=title), "success")
             return redirect(url_for("inbox.index"))
         status = 422
@@ -111,7 +113,7 @@ def _claim_action(task_id: int, action, message: str):
         abort(400)
     try:
         action(task, current_user)
-        db.session.commit()
+        service.commit()
         flash(message, "success")
     except service.ForbiddenError as exc:
         db.session.rollback()

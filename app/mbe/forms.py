@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from forms.base import AppForm
 
-class ClientSearchForm(FlaskForm):
+
+class ClientSearchForm(AppForm):
     """GET form: no CSRF token (it changes nothing)."""
 
     class Meta:
@@ -27,19 +28,19 @@ class ClientSearchForm(FlaskForm):
         return valid
 
 
-class StartCaseForm(FlaskForm):
+class StartCaseForm(AppForm):
     client_id = HiddenField()
     team = SelectField(_l("Beratungsstelle (Team)"), validators=[DataRequired(_l("Bitte ein Team wählen."))])
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(AppForm):
     an = SelectField(_l("Übergeben an"),
                      validators=[DataRequired(_l("Bitte eine Beraterin oder einen Berater wählen."))])
     grund = TextAreaField(_l("Grund der Übergabe"), [
         DataRequired(_l("Bitte den Grund der Übergabe angeben.")), Length(max=1000)])
 
 
-class StatisticsForm(FlaskForm):
+class StatisticsForm(AppForm):
     class Meta:
         csrf = False
 

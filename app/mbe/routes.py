@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
+from app.bounds import bounded_int
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.extensions import db
@@ -60,7 +61,7 @@ def start_case():
     client = None
     if form.client_id.data:
         try:
-            client = clients.get_client(current_user, int(form.client_id.data))
+            client = clients.get_client(current_user, bounded_int(form.client_id.data))  # 404 beyond range
         except ValueError:
             client = None
         if client is None:
@@ -111,7 +112,7 @@ def hand_over(instance_id: int):
         new = next(u for u in candidates if u.username == form.an.data)
         try:
             handover.hand_over(instance, current_user, new, form.grund.data.strip())
-            db.session.commit()
+            service.commit()
         except (service.ConflictError, service.ForbiddenError, ValueError) as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -8,7 +8,6 @@ closing reasons count cases ended in the period.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.engine.models import ProcessInstance
+from app.exports import csv_writer
 from app.extensions import db
 from app.mbe.models import MbeCaseStat, MbeStatFact
 from app.timeutil import day_bounds
@@ -160,7 +160,7 @@ def report(team_ids: list[int], start: date, end: date) -> Report:
 def to_csv(rep: Report) -> str:
     """The report as CSV (semicolon separated, as German spreadsheets expect), masked the same way."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_writer(out)  # user text stays text (app/exports.py)
     writer.writerow([str(_l("Zeitraum")), rep.start.isoformat(), rep.end.isoformat()])
     writer.writerow([str(_l("Fälle im Zeitraum")), mask(rep.cases)])
     for table in rep.tables:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import bp
 from app.api.auth import require_token
 from app.api.routes import ApiError, commit
 from app.auth.models import ROLE_PROZESS
+from app.bounds import body_limit
 from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
 from app.modeler import services
@@ -84,14 +86,19 @@ def get_version_bpmn(key: str, number: int):
 
 
 @bp.post("/process-models/<key>/drafts")
+@body_limit(services.max_bytes)
 @require_token
 def create_process_draft(key: str):
     user = _owner()
     model = _model(key)
     limit = services.max_bytes()
+    too_large = ApiError(413, "too_large", _("Die Datei ist zu groß (höchstens %(kb)s KB).", kb=limit // 1024))
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "too_large", _("Die Datei ist zu groß (höchstens %(kb)s KB).", kb=limit // 1024))
-    data = request.get_data(cache=False)
+        raise too_large
+    try:  # a chunked body stops being read at the limit (app/bounds.py)
+        data = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise too_large from None
     try:
         draft = services.create_draft(model, user, data, comment=_("Über die API hochgeladen"))
     except UnsafeXml as exc:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
+from app.bounds import body_limit, bounded_int
 from app.engine import migration
 from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion, Task
 from app.engine.service import latest_version
@@ -71,6 +72,11 @@ def _uploaded_bytes(form: UploadForm) -> bytes:
     return data
 
 
+def _upload_limit() -> int:
+    """Bytes a modeler form may post: the BPMN file and the other fields (app/bounds.py)."""
+    return services.max_bytes() + 65536
+
+
 def _refuse_huge_request() -> None:
     if request.content_length is not None and request.content_length > services.max_bytes() + 65536:
         abort(413, _("Die Datei ist zu groß (höchstens %(kb)s KB).", kb=services.max_bytes() // 1024))
@@ -107,10 +113,11 @@ def _model_page(model: ProcessModel, upload: UploadForm, status: int = 200):
     versions = _versions(model)
     return render_template("modeler/model.html", model=model, versions=versions, drafts=services.open_drafts(model),
                            approvals=_approvals(model), upload=upload, post_form=PostForm(),
-                           four_eyes=services.four_eyes()), status
+                           four_eyes=services.four_eyes(), failing=services.failing_cases(model)), status
 
 
 @bp.post("/prozessmodelle/<key>/entwuerfe")
+@body_limit(_upload_limit)
 @process_owner_required
 def create_draft(key: str):
     model = _model(key)
@@ -204,6 +211,7 @@ def _save_from_request(model, draft) -> tuple[bool, object]:
 
 
 @bp.post("/prozessmodelle/<key>/entwuerfe/<int:draft_id>")
+@body_limit(_upload_limit)
 @process_owner_required
 @diagram_page
 def save_draft(key: str, draft_id: int):
@@ -222,6 +230,7 @@ def save_draft(key: str, draft_id: int):
 
 
 @bp.post("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/veroeffentlichen")
+@body_limit(_upload_limit)
 @process_owner_required
 @diagram_page
 def publish(key: str, draft_id: int):
@@ -349,8 +358,8 @@ def compare(key: str):
         abort(404)
     numbers = [v.number for v in versions]
     try:
-        new_n = int(request.args.get("bis") or numbers[0])
-        old_n = int(request.args.get("von") or (numbers[1] if len(numbers) > 1 else numbers[0]))
+        new_n = bounded_int(request.args.get("bis") or str(numbers[0]))  # beyond 2**31-1: 404
+        old_n = bounded_int(request.args.get("von") or str(numbers[1] if len(numbers) > 1 else numbers[0]))
     except ValueError:
         abort(400)
     old, new = _version(model, old_n), _version(model, new_n)

@@ -11,10 +11,10 @@ import hashlib
 from flask import current_app
 from flask_babel import gettext as _
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth.models import ROLE_PROZESS, User
-from app.engine.models import ProcessModel, ProcessVersion
+from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion
 from app.engine.service import latest_version
 from app.extensions import db
 from app.modeler.models import DRAFT, OPEN_DRAFT_STATES, PUBLISHED, SUBMITTED, ProcessDraft
@@ -95,6 +95,7 @@ def update_draft(draft: ProcessDraft, user: User, data: bytes | str) -> list[Pro
     the old content)."""
     if draft.status not in OPEN_DRAFT_STATES:
         raise ModelerError(_("Dieser Entwurf ist bereits veröffentlicht oder verworfen."))
+    _hold(draft)
     xml = normalise(data)
     if xml != draft.bpmn_xml:
         draft.bpmn_xml, draft.content_hash = xml, digest(xml)
@@ -108,6 +109,7 @@ def update_draft(draft: ProcessDraft, user: User, data: bytes | str) -> list[Pro
 def discard_draft(draft: ProcessDraft, user: User) -> None:
     if draft.status not in OPEN_DRAFT_STATES:
         raise ModelerError(_("Dieser Entwurf ist bereits veröffentlicht oder verworfen."))
+    _hold(draft)
     draft.status, draft.updated_by, draft.updated_at = "discarded", user, utcnow()
     db.session.flush()
 
@@ -116,6 +118,7 @@ def request_publish(draft: ProcessDraft, user: User, comment: str) -> ProcessVer
     """Publish the draft, or (four-eyes publishing) submit it for approval: returns None then."""
     if draft.status not in OPEN_DRAFT_STATES:
         raise ModelerError(_("Dieser Entwurf ist bereits veröffentlicht oder verworfen."))
+    _hold(draft)
     comment = (comment or draft.comment or "").strip()[:500]
     if not comment:
         raise ModelerError(_("Bitte beschreiben Sie kurz, was sich ändert (Kommentar)."))
@@ -139,6 +142,7 @@ def approve(draft: ProcessDraft, user: User) -> ProcessVersion:
         raise ModelerError(_("Nur Prozessverantwortliche können freigeben."))
     if draft.submitted_by_id == user.id:
         raise ModelerError(_("Das Vier-Augen-Prinzip verlangt die Freigabe durch eine zweite Person."))
+    _hold(draft)
     problems = _check(draft)
     if problems:
         raise PublishRefused(problems)
@@ -159,7 +163,24 @@ def _refuse_unchanged(draft: ProcessDraft) -> None:
         raise ModelerError(_("Der Entwurf ist inhaltlich gleich der neuesten Version %(n)s.", n=newest.number))
 
 
+def _hold(draft: ProcessDraft) -> None:
+    """Lock the draft's row until the commit, if it is still in the status just checked: of two
+    process owners acting on one draft at once (approving twice, publishing while the other
+    discards) exactly one goes on, the other gets a ModelerError (409). A conditional UPDATE:
+    PostgreSQL re-checks it after waiting for the row lock, SQLite has one writer at a time."""
+    held = db.session.execute(
+        update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.status == draft.status)
+        .values(status=draft.status).execution_options(synchronize_session=False)).rowcount
+    if held != 1:
+        raise ModelerError(_("Der Entwurf wurde gleichzeitig von einer anderen Person geändert."))
+
+
 def _publish(draft: ProcessDraft, author: User | None, approver: User | None) -> ProcessVersion:
+    # One publication per model at a time (row lock on the model), so that two drafts published
+    # at once get the numbers n+1 and n+2 instead of both n+1; the newest is read after the lock.
+    db.session.execute(update(ProcessModel).where(ProcessModel.id == draft.model_id)
+                       .values(key=ProcessModel.key).execution_options(synchronize_session=False))
+    _refuse_unchanged(draft)
     newest = latest_version(draft.model)
     version = ProcessVersion(model=draft.model, number=(newest.number + 1) if newest else 1,
                              bpmn_xml=draft.bpmn_xml, content_hash=draft.content_hash,
@@ -173,3 +194,15 @@ def _publish(draft: ProcessDraft, author: User | None, approver: User | None) ->
 
 def approval_of(version: ProcessVersion) -> ProcessDraft | None:
     return db.session.scalar(select(ProcessDraft).where(ProcessDraft.published_version_id == version.id))
+
+
+def failing_cases(model: ProcessModel, limit: int = 50) -> list[ProcessInstance]:
+    """Running cases of ``model`` whose last timer step failed (error kept, retried later):
+    the process owner sees which version and what went wrong, to fix the model. Only the case
+    number, version and engine message are shown, never the case file."""
+    return list(db.session.scalars(
+        select(ProcessInstance)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+        .where(ProcessVersion.model_id == model.id, ProcessInstance.status == RUNNING,
+               ProcessInstance.error_message.is_not(None))
+        .order_by(ProcessInstance.id).limit(limit)))

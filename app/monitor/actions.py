@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.auth.models import Team, User
-from app.engine import interventions
+from app.engine import interventions, service
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
 from app.monitor import services
@@ -61,7 +61,14 @@ def _done_label(task: Task) -> str:
 
 def apply(kind: str, instance: ProcessInstance, form: FlaskForm, actor: User) -> str:
     """Run the validated intervention; returns the German confirmation. Engine errors
-    (``ConflictError``, ``EngineError``) pass to the caller, who rolls back."""
+    (``ConflictError``, ``EngineError``) pass to the caller, who rolls back; a write that lost
+    against a concurrent change of the case (also one flushed early by a query) is a
+    ``ConflictError`` too, the session already rolled back."""
+    with service.write_conflicts():
+        return _apply(kind, instance, form, actor)
+
+
+def _apply(kind: str, instance: ProcessInstance, form: FlaskForm, actor: User) -> str:
     reason = form.grund.data
     if kind == "reassign":
         task = db.session.get(Task, int(form.aufgabe.data))

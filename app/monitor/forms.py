@@ -6,11 +6,10 @@ The same intervention forms validate the browser form and the JSON API.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.base import strip_text
+from forms.base import AppForm, strip_text
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -21,7 +20,7 @@ STATUS_CHOICES = [("", _l("alle")), ("running", _l("laufend")), ("suspended", _l
                   ("completed", _l("abgeschlossen")), ("terminated", _l("beendet")), ("error", _l("Fehler"))]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(AppForm):
     """The instance list's filters, read from the query string."""
 
     class Meta:
@@ -59,7 +58,7 @@ def _offered(field) -> None:
         raise ValidationError(_l("Diese Auswahl ist nicht möglich."))
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(AppForm):
     aufgabe = SelectField(_l("Aufgabe"), choices=[], validate_choice=False,
                           validators=[DataRequired(message=_l("Bitte eine offene Aufgabe wählen."))])
     person = SelectField(_l("An Person"), choices=[], validate_choice=False)
@@ -78,19 +77,19 @@ class ReassignForm(FlaskForm):
         _offered(field)
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(AppForm):
     grund = _reason()
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(AppForm):
     grund = _reason()
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(AppForm):
     grund = _reason()
 
 
-class ResetForm(FlaskForm):
+class ResetForm(AppForm):
     schritt = SelectField(_l("Zurück zu Schritt"), choices=[], validate_choice=False,
                           validators=[DataRequired(message=_l("Bitte einen erledigten Schritt wählen."))])
     grund = _reason()
@@ -99,7 +98,7 @@ class ResetForm(FlaskForm):
         _offered(field)
 
 
-INTERVENTION_FORMS: dict[str, type[FlaskForm]] = {
+INTERVENTION_FORMS: dict[str, type[AppForm]] = {
     "reassign": ReassignForm, "suspend": SuspendForm, "resume": ResumeForm,
     "terminate": TerminateForm, "reset": ResetForm,
 }

@@ -186,7 +186,7 @@ def intervene(instance_id: int, kind: str):
         return diagram_csp(make_response(_render_case(instance, failed=(kind, form), status=422)))
     try:
         message = actions.apply(kind, instance, form, current_user)
-        db.session.commit()
+        service.commit()
     except (service.ConflictError, service.EngineError) as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from forms.base import SubForm
+from forms.base import AppForm, SubForm
 
 MAX = _l("Bitte höchstens %(max)d Zeichen eingeben.")
 
@@ -34,7 +33,7 @@ class ContactForm(SubForm):
                                        Length(max=200, message=MAX)])
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(AppForm):
     name = StringField(_l("Name der Einrichtung"), [DataRequired(_l("Bitte den Namen angeben.")),
                                                     Length(max=200, message=MAX)])
     typ = SelectField(_l("Art"), [DataRequired(_l("Bitte die Art wählen."))],
@@ -56,6 +55,6 @@ class PartnerForm(FlaskForm):
                 raise ValidationError(_l("Bitte die markierten Ansprechpersonen vervollständigen."))
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(AppForm):
     partner = SelectField(_l("Partner"), [DataRequired(_l("Bitte einen Partner wählen."))], coerce=str)
     anlass = TextAreaField(_l("Anlass / Auftrag"), [Length(max=1000, message=MAX)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.engine.models import FULL
+from app.exports import csv_writer
 from app.extensions import db
 from app.network import netmap, services
 from app.network.access import may_edit, may_read, require_edit, require_read
@@ -178,7 +178,7 @@ def netmap_svg(year: int):
 def netmap_csv(year: int):
     org = require_read(current_user)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)  # user text stays text (app/exports.py)
     writer.writerow([_("Jahr"), _("Partner"), _("Art"), _("Intensität"), _("Intensität (Text)"),
                      _("Wichtigkeit"), _("Wichtigkeit (Text)")])
     labels = _labels()

@@ -14,11 +14,11 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from app.auth.models import ROLE_ADMIN
-from app.auth.routes import PostForm
 from app.extensions import db
 from app.notify import services
 from app.notify.mailer import smtp_configured
 from app.notify.models import FAILED, KIND_CRISIS, KIND_OVERDUE, KIND_TASK, PENDING, SENT
+from forms.base import AppForm
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ KIND_LABELS = {KIND_TASK: _l("Neue Aufgabe"), KIND_CRISIS: _l("Krise"), KIND_OVE
 MAIL_STATUS_LABELS = {PENDING: _l("wartet"), SENT: _l("gesendet"), FAILED: _l("fehlgeschlagen")}
 
 
-class MarkReadForm(PostForm):
+class MarkReadForm(AppForm):
     """Mark one notification read (``notification`` set) or all of them (empty)."""
 
     notification = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from app.exports import csv_writer, xlsx_append, xlsx_set
 from app.statistics.tables import Table
 
 
@@ -18,7 +18,7 @@ def to_csv(tables: list[Table]) -> bytes:
     Each table: a line with its title, the header line, its rows, an empty line.
     """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)  # user text stays text (app/exports.py)
     for table in tables:
         writer.writerow([table.title])
         writer.writerow(table.columns)
@@ -44,17 +44,16 @@ def to_xlsx(tables: list[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))
-        sheet["A1"] = table.title
-        sheet["A1"].font = Font(bold=True, size=13)
+        xlsx_set(sheet, "A1", table.title).font = Font(bold=True, size=13)
         sheet.append([])
-        sheet.append(table.columns)
+        xlsx_append(sheet, table.columns)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         if table.note:
             sheet.append([])
-            sheet.append([table.note])
+            xlsx_append(sheet, [table.note])
         sheet.column_dimensions["A"].width = 42
         for letter in "BCDE":
             sheet.column_dimensions[letter].width = 20

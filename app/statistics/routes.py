@@ -69,7 +69,7 @@ def download(fmt: str):
 def _annual():
     _require_lead()
     raw = request.args.get("jahr") or str(date.today().year)
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= date.today().year else None
+    year = int(raw) if raw.isdigit() and len(raw) <= 4 and 2000 <= int(raw) <= date.today().year else None
     if year is None:
         return None, None, {"jahr": _("Bitte ein Jahr zwischen 2000 und dem laufenden Jahr angeben.")}
     end = min(date(year, 12, 31), max(date.today(), date(year, 1, 1)))

@@ -14,6 +14,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.engine import service
@@ -67,16 +68,28 @@ def fire_due(now: datetime | None = None, limit: int = 1000) -> int:
             db.session.rollback()
             failed.add(instance_id)
             _postpone(instance_id, now, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one broken case must not stop the others
+            log.exception("timer of case %s failed unexpectedly", instance_id)
+            db.session.rollback()
+            failed.add(instance_id)
+            _postpone(instance_id, now, gettext("Der Zeitgeber des Falls ist fehlgeschlagen: %(detail)s",
+                                                detail=type(exc).__name__))
     return done
 
 
 def _postpone(instance_id: int, now: datetime, message: str) -> None:
+    """Try the case again after RETRY_AFTER and keep its error for supervisors and process
+    owners (monitor). If even that fails (the database is gone), the case simply stays due."""
     log.warning("timer of case %s failed: %s", instance_id, message)
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is not None:
-        instance.next_timer_due = now + RETRY_AFTER
-        instance.error_message = message[:2000]
-        db.session.commit()
+    try:
+        instance = db.session.get(ProcessInstance, instance_id)
+        if instance is not None:
+            instance.next_timer_due = now + RETRY_AFTER
+            instance.error_message = message[:2000]
+            db.session.commit()
+    except Exception:  # noqa: BLE001
+        log.exception("could not postpone case %s", instance_id)
+        db.session.rollback()
 
 
 def notify_round(now: datetime | None = None) -> tuple[int, int]:
@@ -86,6 +99,27 @@ def notify_round(now: datetime | None = None) -> tuple[int, int]:
     reminded = remind_overdue(now)
     db.session.commit()
     return reminded, send_outbox(now=max(now, utcnow()))  # the new mails are due from now on
+
+
+def supervise(stop: threading.Event, interval: float = 1.0, round_fn=None) -> None:
+    """Run the worker loop until ``stop``; if the loop itself ever breaks (anything but the
+    interpreter being shut down), log it and start it again after a growing pause (up to a
+    minute), so a bad moment of the database or a bug in one round never ends the timers."""
+    pause = interval
+    while not stop.is_set():
+        try:
+            (round_fn or run_worker)(stop, interval)
+            return
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - restart instead of dying
+            log.exception("timer worker stopped unexpectedly; restarting in %.0f s", pause)
+            try:
+                db.session.remove()
+            except Exception:  # noqa: BLE001
+                pass
+            stop.wait(pause)
+            pause = min(pause * 2, 60.0)
 
 
 def run_worker(stop: threading.Event, interval: float = 1.0) -> None:

@@ -55,6 +55,13 @@ def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer:
         db.session.add(entry)
     elif entry.status == APPROVED:
         raise ExpenseConflict
+    else:  # still not approved when written (201 may be approving it this moment): row locked till commit
+        held = db.session.execute(
+            update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status != APPROVED)
+            .values(status=ExpenseEntry.status).execution_options(synchronize_session=False)
+        ).rowcount
+        if held != 1:
+            raise ExpenseConflict
     entry.datum = datum
     entry.stunden, entry.kilometer, entry.auslagen = _d(stunden), _d(kilometer), _d(auslagen)
     entry.notiz = (notiz or "").strip()

@@ -11,13 +11,12 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.volunteers.matching import STATUSES
 from app.volunteers.work_forms import CommaDecimalField, choices
-from forms.base import StopOnInvalidInput
+from forms.base import AppForm, StopOnInvalidInput
 
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "Muttersprache")
 WEEKDAYS = (("mo", _l("Montag")), ("di", _l("Dienstag")), ("mi", _l("Mittwoch")),
@@ -64,7 +63,7 @@ def join_languages(profile: dict) -> str:
                      for name in profile.get("sprachen") or [])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     sprachen = StringField(
         _l("Sprachen"), [Length(max=200, message=_l("Bitte höchstens %(max)d Zeichen eingeben."))],
         description=_l("Mehrere Sprachen durch Komma trennen, das Niveau in Klammern, "

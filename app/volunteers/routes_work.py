@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
+from app.exports import csv_writer
 from app.extensions import db
 from app.volunteers import expenses, services, threads, trainings
 from app.volunteers.access import (
@@ -263,7 +263,7 @@ def _statement(volunteer, volunteers, *, own: bool):
 def _statement_csv(volunteer, month: str, data: dict) -> Response:
     """Semicolon-separated, decimal comma, UTF-8 with BOM (opens as columns in German Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)  # user text stays text (app/exports.py)
     writer.writerow([_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
                      _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")])
     for e in data["entries"]:

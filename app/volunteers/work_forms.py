@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from forms.base import StopOnInvalidInput
+from forms.base import AppForm, StopOnInvalidInput
 
 MAX = _l("Bitte höchstens %(max)d Zeichen eingeben.")
 
@@ -33,12 +32,12 @@ class CommaDecimalField(DecimalField):
             raise ValueError(_l("Bitte eine Zahl angeben, z. B. 2,5.")) from None
 
 
-class MessageForm(FlaskForm):
+class MessageForm(AppForm):
     nachricht = TextAreaField(_l("Ihre Nachricht"), [DataRequired(_l("Bitte eine Nachricht eingeben.")),
                                                      Length(max=4000, message=MAX)])
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(AppForm):
     datum = DateField(_l("Datum"), [StopOnInvalidInput(), InputRequired(_l("Bitte ein gültiges Datum angeben."))])
     stunden = CommaDecimalField(_l("Stunden"), [
         StopOnInvalidInput(), InputRequired(_l("Bitte die Stunden angeben (0 ist möglich).")),
@@ -67,13 +66,13 @@ class ExpenseForm(FlaskForm):
             raise ValidationError(_l("Bitte die Auslagen in der Notiz erläutern."))
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(AppForm):
     kommentar = TextAreaField(_l("Begründung für die Rückgabe"), [
         DataRequired(_l("Bitte begründen Sie die Rückgabe, damit die Ehrenamtliche / der Ehrenamtliche "
                         "den Eintrag korrigieren kann.")), Length(max=1000, message=MAX)])
 
 
-class TrainingForm(FlaskForm):
+class TrainingForm(AppForm):
     kind = SelectField(_l("Art"), [DataRequired(_l("Bitte die Art wählen."))], choices=choices([
         ("a", _l("Schulung a – Fachliches (FB 36/31)")), ("b", _l("Schulung b – Rolle im Einsatz (201)")),
         ("c", _l("Schulung c – Reflexionstreffen")), ("d", _l("Schulung d – Hilfsangebote im Kreis")),
@@ -85,12 +84,12 @@ class TrainingForm(FlaskForm):
     thema = StringField(_l("Thema"), [DataRequired(_l("Bitte das Thema angeben.")), Length(max=300, message=MAX)])
 
 
-class CancelTrainingForm(FlaskForm):
+class CancelTrainingForm(AppForm):
     grund = TextAreaField(_l("Grund der Absage"), [Length(max=500, message=MAX)],
                           description=_l("Wird den eingeladenen Ehrenamtlichen mitgeteilt."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(AppForm):
     ehrenamtliche = SelectMultipleField(_l("Ehrenamtliche einladen"), coerce=int, validate_choice=True)
 
     def validate_ehrenamtliche(self, field) -> None:
@@ -98,5 +97,5 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Bitte mindestens eine Person auswählen."))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(AppForm):
     anwesend = SelectMultipleField(_l("Teilgenommen haben"), coerce=int, validate_choice=True)

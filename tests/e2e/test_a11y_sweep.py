@@ -172,7 +172,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/alltagsbegleitung/vergleich?von=1&bis=2",
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung"],
-        "admin": ["/admin/postausgang"],
+        "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort"],
     }[role]
 
 

@@ -372,7 +372,7 @@ def test_engine_error_on_the_task_page(app, login_as):
         task_id = open_row(case_id, "abschluss").id
         before = snapshot(case_id)
     response = login_as("fb36").post(f"/aufgaben/{task_id}", data=to_form(valid_data("abschluss")))
-    assert response.status_code == 500
+    assert response.status_code == 422
     page = response.data.decode()
     assert "Der Prozess konnte nicht fortgesetzt werden" in page
     assert "division by zero" in page

@@ -16,12 +16,12 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.isolation import make_script_engine
 from app.engine.sandbox import (
     RestrictedEnvironment,
     SandboxError,
     check_expression,
     check_script,
-    make_script_engine,
 )
 
 TIMEOUT = 0.5
@@ -441,7 +441,9 @@ def test_timer_expression_escape_is_blocked(tmp_path: Path) -> None:
 
 def test_task_data_cannot_override_guards_or_builtins() -> None:
     hostile = {
-        "__builtins__": {"open": open, "__import__": __import__},
+        # JSON values only: task data crosses to the sandbox process as JSON (a function in
+        # task data is refused before it gets there).
+        "__builtins__": {"open": "kaputt", "__import__": "kaputt"},
         "_getattr_": "kaputt",
         "_getiter_": "kaputt",
         "_write_": "kaputt",
@@ -506,8 +508,16 @@ def test_endless_scripts_are_stopped(script: str) -> None:
     with pytest.raises(WorkflowTaskException) as info:
         workflow.do_engine_steps()
     elapsed = time.monotonic() - started
-    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + 2.0
-    assert str(sandbox_error(info.value)) == "Skript hat das Zeitlimit von 0,5 s überschritten"
+    message = str(sandbox_error(info.value))
+    # Growing scripts may meet the sandbox process's memory limit or the size cap of a list
+    # before the time budget.
+    assert message in (
+        "Skript hat das Zeitlimit von 0,5 s überschritten",
+        "Skript hat das Speicherlimit von 256 MB überschritten",
+        "Nicht erlaubt im Skript: Ergebnis mit mehr als 1.000.000 Elementen bzw. Zeichen",
+    )
+    if "Zeitlimit" in message:
+        assert elapsed >= TIMEOUT * 0.9  # never stopped before its budget
     assert "ergebnis" not in workflow.get_tasks(state=TaskState.ERROR)[0].data
 
 
@@ -580,17 +590,14 @@ def test_timeout_works_in_a_worker_thread() -> None:
     assert "Zeitlimit" in str(sandbox_error(exc))
 
 
-def test_memory_backstop_stops_a_growing_script() -> None:
-    if not Path("/proc/self/statm").exists():
-        pytest.skip("RSS sampling needs /proc")
-    env = RestrictedEnvironment(timeout=60.0, memory_limit_mb=64)
-    context: dict = {}
-    started = time.monotonic()
-    with pytest.raises(SandboxError, match="Speicherlimit von 64 MB"):
-        # Up to 600 strings of 1 MB each: would end at ~600 MB without the limit.
-        env.execute("l = []\nfor i in range(600):\n    l.append(str(i) * 500000)", context)
-    assert time.monotonic() - started < 60.0
-    assert not any(key.startswith("_") for key in context)
+def test_memory_limit_of_the_sandbox_process_stops_a_growing_script() -> None:
+    """The address-space limit of the sandbox process (not the RSS of this one) stops it."""
+    workflow = new_workflow(script_bpmn("l = []\nfor i in range(600):\n    l.append(str(i) + 'x' * 900000)"),
+                            timeout=60.0)
+    with pytest.raises(WorkflowTaskException) as info:
+        workflow.do_engine_steps()
+    assert str(sandbox_error(info.value)) == "Skript hat das Speicherlimit von 256 MB überschritten"
+    assert "l" not in workflow.get_tasks(state=TaskState.ERROR)[0].data
 
 
 def test_timeout_is_per_call_and_a_fast_script_after_a_timeout_works() -> None:

@@ -46,6 +46,15 @@ CASES = [
      "vermittlung", "ist von keinem Startereignis aus erreichbar"),
     ("wrong process id", 'id="alltagsbegleitung" name="Alltagsbegleitung" isExecutable',
      'id="Process_1" name="Alltagsbegleitung" isExecutable', None, "keinen Prozess mit der ID „alltagsbegleitung“"),
+    # issue 11: these raised RecursionError in compile and gave a 500
+    ("condition nested too deep", 'ergebnis == "ueberleiten"', '"1"' + '+"1"' * 4000,
+     "flow_ueberleiten", "zu tief verschachtelt"),
+    ("condition of 3000 nots", 'ergebnis == "ueberleiten"', "not " * 3000 + "ergebnis",
+     "flow_ueberleiten", "zu tief verschachtelt"),
+    ("condition too long", 'ergebnis == "ueberleiten"', '"1"' + '+"1"' * 30000,
+     "flow_ueberleiten", "zu lang"),
+    ("script nested too deep", "ende = neues_ende", "ende = " + "-" * 60000 + "1", "neuer_zeitraum",
+     "zu tief verschachtelt"),
     ("schema error", '<bpmn:userTask id="vermittlung"', '<bpmn:userTask id="vermittlung" bogus="1"', "vermittlung",
      "Schemafehler (Zeile"),
 ]
@@ -81,3 +90,13 @@ def test_all_problems_are_listed_at_once(app):
     xml = SHIPPED.replace(FORM, "", 1).replace("ende = neues_ende", "import os", 1)
     ids = {e for e, _m in problems(app, xml)}
     assert {"vermittlung", "neuer_zeitraum"} <= ids
+
+
+def test_a_hostile_condition_in_an_uploaded_draft_is_a_problem_not_a_500(app, api):
+    from tests.modeler.conftest import post_xml
+
+    owner = api("prozess")
+    response = post_xml(owner, SHIPPED.replace('ergebnis == "ueberleiten"', '"1"' + '+"1"' * 4000, 1))
+    assert response.status_code in (201, 422), response.status_code
+    body = response.get_json()
+    assert "zu tief verschachtelt" in str(body)

@@ -21,6 +21,7 @@ def past(days: int) -> str:
 
 
 TODAY = date.today().isoformat()
+UNSAFE = "Die Eingabe enthält unzulässige Zeichen (z. B. ein Nullzeichen)."
 
 # The stage a case must be at, and who works on the step.
 STEP_USER = {
@@ -139,6 +140,18 @@ CASES = [
     pytest.param("abschluss", valid_data("abschluss", zielbewertungen=[{"ziel": "x"}]),
                  "zielbewertungen-0-bewertung", "Bitte eine Bewertung wählen.",
                  id="goal-not-rated"),
+    # Input no database can store or no rule can compare (app/bounds.py, forms/base.py AppForm)
+    pytest.param("zwischengespraech", valid_data("zwischengespraech", notizen="Läuft\x00gut."),
+                 "notizen", UNSAFE, id="nul-in-text"),
+    pytest.param("bedarfsermittlung",
+                 valid_data("bedarfsermittlung", ziele=[_goal(beschreibung="Kita\x00")]),
+                 "ziele-0-beschreibung", UNSAFE, id="nul-in-nested-text"),
+    pytest.param("vorgespraech", valid_data("vorgespraech", stunden_pro_woche="Infinity"),
+                 "stunden_pro_woche", "Bitte eine gültige Zahl angeben.", id="infinite-hours"),
+    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": "ok", "stunden": "sNaN"},
+                 "stunden", "Bitte eine gültige Zahl angeben.", id="snan-hours"),
+    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": "ok", "stunden": "NaN"},
+                 "stunden", "Bitte eine gültige Zahl angeben.", id="nan-hours"),
 ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.auth.models import User
-from app.config import DEV_SECRET_KEY
+from app.config import PUBLISHED_SECRET_KEYS
 from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from tests.flows import open_task, to_form, valid_data
@@ -200,9 +200,10 @@ def test_production_cookie_is_secure(make_app):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_production_refuses_dev_secret(tmp_path):
+@pytest.mark.parametrize("env_name", ["production", "development", "testing"])
+def test_every_mode_refuses_the_published_secret(tmp_path, env_name):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": DEV_SECRET_KEY,
+        create_app({"ENV_NAME": env_name, "SECRET_KEY": next(iter(PUBLISHED_SECRET_KEYS)),
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}"})
 
 

@@ -1,0 +1,48 @@
+"""``flask users set-password`` and ``flask users unlock``: for when nobody can log in."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth import sessions, throttle
+from app.auth.models import User
+from app.auth.passwords import password_problems
+from app.extensions import db
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"Kein Konto mit dem Benutzernamen {username!r}.")
+    return user
+
+
+def register_user_cli(app: Flask) -> None:
+    users = AppGroup("users", help="Benutzerkonten.")
+
+    @users.command("set-password")
+    @click.argument("username")
+    @click.password_option(prompt="Neues Passwort")
+    def set_password(username: str, password: str) -> None:
+        """Set a password (policy applies); ends the account's sessions and API tokens."""
+        user = _user(username)
+        problems = password_problems(password, username)
+        if problems:
+            raise click.ClickException(" ".join(problems))
+        sessions.change_password(user, password)
+        throttle.unlock(username)
+        db.session.commit()
+        click.echo(f"Passwort von {username} gesetzt.")
+
+    @users.command("unlock")
+    @click.argument("username")
+    def unlock(username: str) -> None:
+        """Lift a login lockout of a user name."""
+        done = throttle.unlock(username)
+        db.session.commit()
+        click.echo(f"{username} entsperrt." if done else f"{username} war nicht gesperrt.")
+
+    app.cli.add_command(users)

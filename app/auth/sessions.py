@@ -1,0 +1,122 @@
+"""Sessions that end: per-user session version, idle timeout, revocation on password change.
+
+The session cookie is signed, not stored: a copy made before a logout used to stay valid for the
+whole ``PERMANENT_SESSION_LIFETIME``. Now every session carries the user's ``session_version``
+(in Flask-Login's user id, ``User.get_id``) and the user loader compares it with the database on
+each request; raising the version ends every session of that user at once — the cookie in this
+browser, a copied one, and any remember cookie (it holds the same id). Logout, a password change
+and a deactivation raise it; the last two also revoke the user's API tokens.
+
+The session also records when it started and when it was last used (whole seconds, from
+``app.timeutil.utcnow`` so tests control the clock); ``enforce_limits`` ends it after
+``SESSION_IDLE_MINUTES`` without a request, and at the latest ``PERMANENT_SESSION_LIFETIME``
+after the login.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, request, session
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import update
+
+from app import timeutil
+from app.auth.models import ApiToken, User
+from app.extensions import db
+
+SEEN, STARTED = "seen", "auth_at"
+
+
+def _now() -> int:
+    return int(timeutil.utcnow().timestamp())
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in with a fresh session (no data of a previous one is carried over)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session[SEEN] = session[STARTED] = _now()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the active user whose session version matches the cookie's."""
+    ident, sep, version = user_id.partition(":")
+    if not sep or not ident.isdigit() or not version.isdigit():
+        return None  # a cookie from before session versions, or forged
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every existing session (and remember cookie) of ``user``."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1))
+    db.session.refresh(user, ["session_version"])
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke all API tokens of ``user``; returns how many were still valid."""
+    result = db.session.execute(update(ApiToken)
+                                .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                                .values(revoked=True).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def logout(user: User) -> None:
+    end_all_sessions(user)
+    _clear()
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set the password and end the user's other sessions and tokens (the caller re-logs in)."""
+    user.set_password(new_password)
+    user.is_demo = False  # no longer the demo password
+    end_all_sessions(user)
+    revoke_tokens(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate an account; deactivation ends its sessions and tokens."""
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+        revoke_tokens(user)
+    db.session.flush()
+
+
+def enforce_limits() -> None:
+    """``before_request``: end a session idle too long or older than its lifetime."""
+    if request.endpoint == "static":
+        return
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if remember in request.cookies and session.get("_remember") != "clear":
+        # No remember-me here: a remember cookie would outlive logout and idle timeout, so
+        # Flask-Login must neither use it nor keep it (it deletes it on this response).
+        session["_remember"] = "clear"
+    if "_user_id" not in session:
+        return
+    now = _now()
+    seen, started = session.get(SEEN), session.get(STARTED)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if (not isinstance(seen, int) or not isinstance(started, int)
+            or (idle > 0 and now - seen > idle) or now - started > lifetime):
+        _clear()
+        flash(_("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an."), "info")
+        return
+    if now != seen:
+        session[SEEN] = now
+
+
+def _clear() -> None:
+    logout_user()
+    session.clear()
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"  # Flask-Login deletes a remember cookie on the response
+
+
+def init_app(app) -> None:
+    app.before_request(enforce_limits)
