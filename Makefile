@@ -75,8 +75,12 @@ chromium:
 	  fi; \
 	fi
 
+# Every core: test files are spread over pytest-xdist workers (a file stays on one worker, so
+# its module fixtures and the PostgreSQL database of the worker are its own).
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: install translations chromium assets
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/bench.py

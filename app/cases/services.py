@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import FieldList, FormField
 
 from app.auth.access import visible_instance_ids
 from app.auth.models import User
+from app.engine import events as event_kinds
 from app.engine.lanes import LIMITED_FIELDS
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
@@ -76,24 +76,8 @@ def choice_labels() -> dict[str, dict[str, str]]:
     return result
 
 
-EVENT_LABELS = {
-    "started": _l("Fall angelegt"),
-    "completed": _l("Fall abgeschlossen"),
-    "claimed": _l("Aufgabe übernommen"),
-    "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
-    "timer": _l("Termin erreicht"),
-    "crisis": _l("Krise gemeldet"),
-    "cover": _l("In Vertretung erledigt"),
-    "referral": _l("Partner eingebunden"),
-    "migrated": _l("Auf neue Verfahrensversion umgestellt"),
-}
-
-
 def event_title(event) -> str:
-    label = EVENT_LABELS.get(event.kind)
-    if label is None:
-        return event.title
-    return f"{label}: {event.title}" if event.title else str(label)
+    return event_kinds.event_title(event)
 
 
 def goals(data: dict) -> list[dict]:

@@ -46,7 +46,7 @@ from app.extensions import db
 PAUSED = "paused"  # task status while its case is suspended
 CURRENT_TASK_STATES = (*ACTIVE_TASK_STATES, PAUSED)  # where a case stands (running or suspended)
 
-# Case event kinds written here (labelled in app/monitor/services.py EVENT_LABELS)
+# Case event kinds written here (labelled in app/engine/events.py)
 REASSIGNED, SUSPENDED_EVENT, RESUMED, TERMINATED_EVENT, RESET = (
     "reassigned", "suspended", "resumed", "terminated", "reset",
 )
@@ -216,7 +216,9 @@ def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> 
         workflow.do_engine_steps()
         # Reload from the saved form: the reset leaves the removed branches' timers in the
         # workflow's event manager until the next load, which would keep a stale timer due.
-        return load_state(dump_state(workflow), parsed.spec, parsed.subprocess_specs, workflow.script_engine)
+        state = dump_state(workflow)
+        spec, subprocess_specs = parsed.specs_for(parsed.triggered_in(state))
+        return load_state(state, spec, subprocess_specs, workflow.script_engine)
 
     workflow = _run(step)
     previous = db.session.scalar(select(CaseEvent.data).where(

@@ -245,7 +245,9 @@ def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
         raise ConflictError(crisis_not_offered_message())
     report = {"beschreibung": beschreibung, "dringlichkeit": dringlichkeit,
               "gemeldet_von": user.username, "gemeldet_am": engine_now().isoformat()}
-    workflow = _load(instance, parsed)
+    # The crisis event subprocess runs on a spec in which it is already connected, so that
+    # SpiffWorkflow does not connect it into the shared one (see ParsedProcess.specs_for).
+    workflow = _load(instance, parsed, also_triggered=frozenset(parsed.trigger_specs))
 
     def step():
         from SpiffWorkflow.bpmn import BpmnEvent
@@ -318,8 +320,9 @@ def _run(fn):
         raise EngineError(_("Der Prozess konnte nicht fortgesetzt werden: %(detail)s", detail=detail)) from exc
 
 
-def _load(instance: ProcessInstance, parsed: ParsedProcess):
-    return _run(lambda: load_state(instance.state, parsed.spec, parsed.subprocess_specs, _script_engine()))
+def _load(instance: ProcessInstance, parsed: ParsedProcess, also_triggered: frozenset[str] = frozenset()):
+    spec, subprocess_specs = parsed.specs_for(parsed.triggered_in(instance.state) | also_triggered)
+    return _run(lambda: load_state(instance.state, spec, subprocess_specs, _script_engine()))
 
 
 def _case_ending(workflow) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 
@@ -34,6 +35,48 @@ class ParsedProcess:
     user_tasks: dict[str, TaskInfo]
     # Decision tables (DMN) parsed into the spec: decision id -> content hash.
     decisions: dict[str, str] = field(default_factory=dict)
+    # Copies of (spec, subprocess_specs) with triggered event subprocesses connected (see below).
+    _variants: dict[frozenset[str], tuple[object, dict]] = field(default_factory=dict, repr=False)
+
+    @property
+    def trigger_specs(self) -> list[str]:
+        """Event subprocesses started by a message or signal (not part of the graph until then)."""
+        return list(getattr(self.spec.start, "trigger_specs", []))  # type: ignore[attr-defined]
+
+    def triggered_in(self, state: str | None) -> frozenset[str]:
+        """The event subprocesses a stored state has started (its tasks name them as task_spec)."""
+        if not state:
+            return frozenset()
+        return frozenset(name for name in self.trigger_specs if f'"task_spec":"{name}"' in state)
+
+    def specs_for(self, triggered: frozenset[str]) -> tuple[object, dict]:
+        """(spec, subprocess_specs) for a workflow in which ``triggered`` event subprocesses run.
+
+        SpiffWorkflow connects an event subprocess into the process *spec* when a message starts
+        it (``BpmnStartTask.trigger_wf``: start -> subprocess -> end) and relies on that edge for
+        the rest of that workflow's life. Its own serializer stores the spec with every instance;
+        we share one parsed spec per version, so that edge must neither leak into the shared spec
+        (every later case would start with the subprocess) nor be missing when a case with a
+        running or finished crisis is loaded by another process. Each combination gets its own
+        connected deep copy (about 6 ms, once per process and version).
+        """
+        if not triggered:
+            return self.spec, self.subprocess_specs
+        with _VARIANTS_LOCK:
+            variant = self._variants.get(triggered)
+            if variant is None:
+                spec, subprocess_specs = copy.deepcopy((self.spec, self.subprocess_specs))
+                start = spec.start  # type: ignore[attr-defined]
+                for name in sorted(triggered):
+                    task_spec = spec.task_specs.get(name)  # type: ignore[attr-defined]
+                    if task_spec is not None and start not in task_spec.inputs:
+                        start.connect(task_spec)
+                        task_spec.connect(spec.end)  # type: ignore[attr-defined]
+                variant = self._variants[triggered] = (spec, subprocess_specs)
+        return variant
+
+
+_VARIANTS_LOCK = threading.Lock()
 
 
 def _current_decisions(data: bytes) -> list[tuple[str, str, str]]:

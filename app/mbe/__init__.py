@@ -15,7 +15,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.cases import services as case_services
+    from app.engine import events as event_kinds
     from app.engine import service
     from app.extensions import csrf
     from app.mbe.api import bp as api_bp
@@ -24,9 +24,9 @@ def init_app(app: Flask) -> None:
 
     if after_completion not in service.COMPLETION_HOOKS:
         service.COMPLETION_HOOKS.append(after_completion)
-    case_services.EVENT_LABELS.setdefault("mbe_handover", _l("Fall übergeben an"))
-    case_services.EVENT_LABELS.setdefault("mbe_client_linked", _l("Mit Klient/in verknüpft"))
-    case_services.EVENT_LABELS.setdefault("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
+    event_kinds.register("mbe_handover", _l("Fall übergeben an"))
+    event_kinds.register("mbe_client_linked", _l("Mit Klient/in verknüpft"))
+    event_kinds.register("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
     app.register_blueprint(bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -25,6 +25,7 @@ from app.auth.models import (
     Team,
     User,
 )
+from app.engine import events as event_kinds
 from app.engine.interventions import CURRENT_TASK_STATES, PAUSED
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -307,20 +308,6 @@ class TimelineEntry:
     reason: str = ""
 
 
-EVENT_LABELS = {
-    "started": _l("Fall angelegt"),
-    "completed": _l("Fall abgeschlossen"),
-    "claimed": _l("Aufgabe übernommen"),
-    "unclaimed": _l("Aufgabe an die Gruppe zurückgegeben"),
-    "timer": _l("Termin erreicht"),
-    "crisis": _l("Krise gemeldet"),
-    "cover": _l("In Vertretung erledigt"),
-    "reassigned": _l("Aufgabe neu zugewiesen"),
-    "suspended": _l("Fall angehalten"),
-    "resumed": _l("Fall fortgesetzt"),
-    "terminated": _l("Fall beendet (Leitung)"),
-    "reset": _l("Zurückgesetzt auf Schritt"),
-}
 TASK_STATUS_LABELS = {
     "open": _l("offen"), "claimed": _l("übernommen"), "completed": _l("erledigt"),
     "cancelled": _l("abgebrochen"), PAUSED: _l("pausiert"),
@@ -350,7 +337,7 @@ def timeline(instance: ProcessInstance, now: datetime | None = None) -> list[Tim
         CaseEvent.instance_id == instance.id, CaseEvent.kind != "task_completed")
         .options(selectinload(CaseEvent.actor)).order_by(CaseEvent.id)).all()
     for event in events:
-        label = EVENT_LABELS.get(event.kind, event.kind)
+        label = event_kinds.label(event.kind) or event.kind
         what = f"{label}: {event.title}" if event.title else str(label)
         data = event.data if isinstance(event.data, dict) else {}
         entries.append(TimelineEntry(when=aware(event.created_at), what=what,

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
+from app.engine import events as event_kinds
 from app.engine.models import CaseEvent, ProcessInstance
 from app.extensions import db
 from app.network.models import PARTNER_TYPES, Partner, PartnerContact, PartnerYear, Referral
 from app.timeutil import utcnow
+
+event_kinds.register("referral", _l("Partner eingebunden"))  # history entries written below
 
 
 def partners(organisation_id: int, *, typ: str | None = None, active_only: bool = False) -> list[Partner]:

@@ -182,3 +182,27 @@ def test_acknowledgement_due_date_follows_urgency(app, login_as):
     for text, hours in (("A", 1), ("B", 4)):
         due = rows[text].due_at.replace(tzinfo=UTC) if rows[text].due_at.tzinfo is None else rows[text].due_at
         assert abs((due - utcnow()) - timedelta(hours=hours)) < timedelta(minutes=2)
+
+
+def test_a_crisis_goes_on_in_another_process(app, login_as):
+    """The escalation timer fires in the timer worker and the outcome is entered in some web
+    worker, not in the process that took the report. Each process parses the spec itself
+    (an empty cache here); the crisis must still run to its end there."""
+    from app.engine.specs import spec_cache
+
+    case_id = _running_case(login_as)
+    assert _report_web(login_as("ehrenamt1"), case_id).status_code == 302
+    spec_cache.clear()
+    with app.app_context():
+        fire_due(utcnow() + timedelta(hours=5))
+    assert len(_crisis_rows(app, case_id, "krise_eskalation")) == 1
+    spec_cache.clear()
+    fb36 = login_as("fb36")
+    assert complete_web(fb36, case_id, "krise_quittieren", {"erste_massnahme": "Rückruf"}).status_code == 302
+    spec_cache.clear()
+    assert complete_web(fb36, case_id, "krise_bearbeiten",
+                        {"krisen_ergebnis": "beendet", "massnahmen": "Einsatz abgebrochen"}).status_code == 302
+    assert instance(app, case_id).status == "completed"
+    # and a case started afterwards in this process has no crisis of its own
+    other = start_case_web(login_as("fb36"))
+    assert _crisis_rows(app, other, "krise_quittieren") == []

@@ -466,3 +466,22 @@ def test_sandbox_runs_harmless_script(ctx, tmp_path):
     complete(case_id, "weiter", "fb36", {})
     assert db.session.get(ProcessInstance, case_id).status == "completed"
     assert not Path(marker).exists()
+
+
+def test_a_crisis_does_not_change_the_cached_spec_for_later_cases(ctx):
+    """Issue 12: SpiffWorkflow connected the crisis event subprocess into the cached spec, so
+    every case started later by the same process carried a crisis subprocess (6 KB -> 12.5 KB)."""
+    def fresh_tasks(case_id: int) -> list[str]:
+        state = json.loads(db.session.get(ProcessInstance, case_id).state)
+        return sorted(task["task_spec"] for task in state["tasks"].values())
+
+    before = start()
+    in_crisis = start()
+    service.report_crisis(db.session.get(ProcessInstance, in_crisis), user("fb36"), "Notlage", "hoch")
+    db.session.commit()
+    after = start()
+    assert fresh_tasks(after) == fresh_tasks(before)
+    assert len(db.session.get(ProcessInstance, after).state) < 1.2 * len(db.session.get(ProcessInstance, before).state)
+    # the crisis itself still works: its task is open for the owner team
+    assert open_row(in_crisis, "krise_bestaetigen") is not None or db.session.scalar(
+        select(func.count()).select_from(Task).where(Task.instance_id == in_crisis, Task.crisis.is_(True))) > 0

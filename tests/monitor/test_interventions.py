@@ -182,6 +182,10 @@ def test_suspend_pauses_tasks_and_timers_and_resume_restores_them(app, login_as)
     assert open_task(app, case_id, "zwischengespraech").status == "open"
     assert f"/aufgaben/{task.id}" in k201.get("/aufgaben").data.decode()
     assert events(app, case_id, "resumed")[0].data["grund"] == "Familie zurück"
+    # The case view labels the supervisor's entries (issue 12: an empty bold label before).
+    case_page = login_as("fb36").get(f"/faelle/{case_id}").data.decode()
+    assert "<strong>Fall angehalten</strong>" in case_page and "<strong>Fall fortgesetzt</strong>" in case_page
+    assert "<strong></strong>" not in case_page
     finish(app, login_as, case_id)
 
 
