@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.decisions.models import SOURCE_EDITOR, SOURCE_FILE, DecisionTable
 from app.engine.sandbox import check_expression
+from app.engine.specs import check_decision_table
 from app.extensions import db
 
 MAX_CELL = 500
@@ -183,13 +184,9 @@ def output_cell_error(cell: str) -> str | None:
 
 def check_dmn(xml: str) -> TableView:
     """Refuse a DMN document that the engine could not use; returns its table."""
-    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-
     view = read_table(xml)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
-        parser.add_dmn_str(xml.encode("utf-8"))
-        parser.get_engine(view.decision_id, None)
+        check_decision_table(xml, view.decision_id)
     except Exception as exc:  # noqa: BLE001 - the parser raises many kinds; report them in German
         detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise DecisionError(_("Die Entscheidungstabelle ist fehlerhaft: %(detail)s", detail=detail)) from exc

@@ -325,6 +325,19 @@ def _load(instance: ProcessInstance, parsed: ParsedProcess, also_triggered: froz
     return _run(lambda: load_state(instance.state, spec, subprocess_specs, _script_engine()))
 
 
+def completed_element_ids(instance: ProcessInstance) -> set[str]:
+    """BPMN ids of the events, gateways and tasks the engine completed in this case (the path
+    shown in the monitor); empty if the state cannot be loaded."""
+    if not instance.state:
+        return set()
+    try:
+        workflow = _load(instance, parsed_version(instance.version))
+    except Exception:  # noqa: BLE001 - the caller still shows the path from the task rows
+        return set()
+    return {bpmn_id for spiff_task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if (bpmn_id := getattr(spiff_task.task_spec, "bpmn_id", None))}
+
+
 def _case_ending(workflow) -> str | None:
     """The outcome of a reached end event marked ``endsCase`` (ends the whole case), if any.
 
@@ -391,6 +404,12 @@ def _cancel_open_rows(instance: ProcessInstance) -> None:
     for row in db.session.scalars(select(Task).where(
             Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))):
         row.status = CANCELLED
+
+
+def lock_case(instance: ProcessInstance) -> None:
+    """Take the case's optimistic lock for a change made outside the engine (e.g. a handover):
+    a concurrent change of the same case then conflicts (ConflictError) instead of both winning."""
+    _touch(instance)
 
 
 def _touch(instance: ProcessInstance, task: Task | None = None) -> None:

@@ -140,6 +140,43 @@ def parse_bpmn(xml: str | bytes, process_id: str,
     )
 
 
+# --- what other features may ask of the BPMN/DMN machinery (they never import SpiffWorkflow) ----
+
+def bpmn_schema():
+    """SpiffWorkflow's XSD validator (BPMN 2.0 plus its extensions): ``preprocess(tree)`` and
+    ``validator`` (an lxml XMLSchema). Not thread-safe: callers serialise its use."""
+    return VALIDATOR
+
+
+def is_iso_duration(value: str) -> bool:
+    """Whether the engine accepts ``value`` as an ISO 8601 duration (``P10D``, ``PT4H``)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    try:
+        TimerEventDefinition.parse_iso_duration(value)
+    except Exception:  # noqa: BLE001 - the engine raises several kinds for bad input
+        return False
+    return value.upper().startswith("P")
+
+
+def is_iso_recurrence(value: str) -> bool:
+    """Whether the engine accepts ``value`` as an ISO 8601 repetition (``R3/PT1H``)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    try:
+        TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def check_decision_table(dmn_xml: str, decision_id: str) -> None:
+    """Parse a DMN document the way a business rule task will; raises the parser's error."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_dmn_str(dmn_xml.encode("utf-8"))
+    parser.get_engine(decision_id, None)
+
+
 class SpecCache:
     """Parsed specs by content hash and process id: the same text always parses the same."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from app.auth.models import User
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, CaseParticipant, ProcessInstance, Task
-from app.engine.service import ConflictError, ForbiddenError, _touch
+from app.engine.service import ConflictError, ForbiddenError, lock_case
 from app.extensions import db
 from app.mbe.access import counsellors, is_mbe_case, lead_teams, responsible_of
 
@@ -50,7 +50,7 @@ def hand_over(instance: ProcessInstance, actor: User, new: User, reason: str) ->
     db.session.add(CaseParticipant(instance_id=instance.id, user_id=new.id, level=FULL, reason="handover"))
     db.session.add(CaseEvent(instance=instance, kind="mbe_handover", title=new.display_name, actor=actor,
                              data={"von": old.username, "an": new.username, "grund": reason}))
-    _touch(instance)
+    lock_case(instance)
     from app.notify.services import notify_task
 
     for task in moved:

@@ -36,6 +36,7 @@ from lxml import etree
 
 from app.engine import lanes
 from app.engine.sandbox import check_expression, check_script
+from app.engine.specs import bpmn_schema, is_iso_duration, is_iso_recurrence
 from app.modeler.xmlsafe import BPMN_NS, DEFAULT_MAX_BYTES, read_bpmn
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -127,16 +128,15 @@ _SCHEMA_LOCK = threading.Lock()
 
 
 def schema_problems(root) -> list[Problem]:
-    from SpiffWorkflow.spiff.parser.process import VALIDATOR
-
+    validator = bpmn_schema()
     tree = root  # preprocess renames two message tags in place; the later checks do not read them
     lines: dict[int, str] = {}
     for el in root.iter():
         if isinstance(el.tag, str) and el.get("id") and el.sourceline and el.sourceline not in lines:
             lines[el.sourceline] = el.get("id")
     with _SCHEMA_LOCK:
-        VALIDATOR.preprocess(tree)
-        schema = VALIDATOR.validator
+        validator.preprocess(tree)
+        schema = validator.validator
         ok = schema.validate(tree)
         errors = [] if ok else list(schema.error_log)
     problems = []
@@ -234,18 +234,10 @@ def lane_problems(process) -> list[Problem]:
 
 
 def _iso_duration_ok(value: str) -> bool:
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
-    try:
-        TimerEventDefinition.parse_iso_duration(value)
-    except Exception:  # noqa: BLE001
-        return False
-    return value.upper().startswith("P")
+    return is_iso_duration(value)
 
 
 def timer_problems(definition) -> list[Problem]:
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
     event = definition.getparent()
     problems = []
     parts = [(local(c), (c.text or "").strip()) for c in definition
@@ -272,7 +264,7 @@ def timer_problems(definition) -> list[Problem]:
             elif ok and kind == "timeDate":
                 datetime.fromisoformat(value)
             elif ok:
-                TimerEventDefinition.parse_iso_recurring_interval(value)
+                ok = is_iso_recurrence(value)
         except Exception:  # noqa: BLE001
             ok = False
         if not ok:

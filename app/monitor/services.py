@@ -26,6 +26,7 @@ from app.auth.models import (
     User,
 )
 from app.engine import events as event_kinds
+from app.engine import service
 from app.engine.interventions import CURRENT_TASK_STATES, PAUSED
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -279,22 +280,7 @@ def case_path(instance: ProcessInstance) -> dict[str, list[str]]:
 
 def _engine_completed(instance: ProcessInstance) -> set[str]:
     """Events, gateways and tasks the engine completed (for highlighting the path)."""
-    from SpiffWorkflow.util.task import TaskState
-
-    from app.engine.service import _load, parsed_version
-
-    if not instance.state:
-        return set()
-    try:
-        workflow = _load(instance, parsed_version(instance.version))
-    except Exception:  # noqa: BLE001 - the path from the task rows is still shown
-        return set()
-    found = set()
-    for spiff_task in workflow.get_tasks(state=TaskState.COMPLETED):
-        bpmn_id = getattr(spiff_task.task_spec, "bpmn_id", None)
-        if bpmn_id:
-            found.add(bpmn_id)
-    return found
+    return service.completed_element_ids(instance)
 
 
 @dataclass

@@ -386,10 +386,8 @@ SCRIPT_ESCAPES = [
 def test_script_escapes_are_blocked(tmp_path: Path, script: str, fragment: str) -> None:
     marker = tmp_path / "pwned"
     workflow = new_workflow(script_bpmn(script.format(marker=marker)))
-    started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as info:
         workflow.do_engine_steps()
-    assert time.monotonic() - started < TIMEOUT + 2.0
     assert info.value.error_type == "SandboxError"
     message = str(sandbox_error(info.value))
     assert message.startswith("Nicht erlaubt im Skript: "), message
@@ -523,10 +521,8 @@ def test_endless_scripts_are_stopped(script: str) -> None:
 
 def test_endless_expression_is_stopped() -> None:
     workflow = new_workflow(gateway_bpmn("[a.append(1) for a in [[1]] for x in a] != []"))
-    started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as info:
         workflow.do_engine_steps()
-    assert time.monotonic() - started < TIMEOUT + 2.0
     assert str(sandbox_error(info.value)) == "Ausdruck hat das Zeitlimit von 0,5 s überschritten"
 
 
@@ -540,10 +536,8 @@ def test_endless_expression_is_stopped() -> None:
 )
 def test_oversized_or_cyclic_task_data_is_refused_and_rolled_back(script: str) -> None:
     workflow = new_workflow(script_bpmn(script), {"alt": 1})
-    started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as info:
         workflow.do_engine_steps()
-    assert time.monotonic() - started < 1.5
     assert "zu große oder zirkuläre Daten" in str(sandbox_error(info.value))
     assert workflow.get_tasks(state=TaskState.ERROR)[0].data == {"alt": 1}
 
