@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.auth.passwords import password_problems
+from forms.base import AppForm
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current_password = PasswordField(
         _l("Bisheriges Passwort"), validators=[DataRequired(_l("Bitte das bisherige Passwort eingeben."))],
         render_kw={"autocomplete": "current-password"})

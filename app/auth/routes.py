@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
@@ -18,18 +17,19 @@ from app.auth import sessions, throttle
 from app.auth.forms import PasswordChangeForm
 from app.auth.models import ROLE_ADMIN, User
 from app.extensions import db, limiter
+from forms.base import AppForm
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(_l("Benutzername"), validators=[DataRequired(_l("Bitte Benutzernamen eingeben."))],
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte Passwort eingeben."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class PostForm(FlaskForm):
+class PostForm(AppForm):
     """An empty form: gives bare POST buttons their CSRF token."""
 
 

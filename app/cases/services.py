@@ -9,6 +9,7 @@ from wtforms import FieldList, FormField
 from app.auth.access import visible_instance_ids
 from app.auth.models import User
 from app.engine import events as event_kinds
+from app.engine import signals
 from app.engine.lanes import LIMITED_FIELDS
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
@@ -74,6 +75,13 @@ def choice_labels() -> dict[str, dict[str, str]]:
                 mapping.setdefault(str(value), str(label))
     result["ehrenamtliche"] = dict(volunteer_choices())
     return result
+
+
+@signals.task_completed.connect
+def _name_the_case(instance, task=None, user=None, data=None, **_kwargs) -> None:
+    """A case is listed under the family's name once a form has given it."""
+    if data and data.get("familienname"):
+        instance.title = str(data["familienname"])[:200]
 
 
 def event_title(event) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.access import startable_teams
 from app.auth.models import Team, User
 from app.counselling.models import ContactRecord, ContactTopic
-from app.engine import service
+from app.engine import service, signals
 from app.engine.models import ProcessInstance, ProcessModel, Task
 from app.extensions import db
 
@@ -59,8 +59,7 @@ def record_contact(instance: ProcessInstance, task: Task, user: User, data: dict
     db.session.flush()
 
 
-if record_contact not in service.COMPLETION_HOOKS:
-    service.COMPLETION_HOOKS.append(record_contact)
+signals.task_completed.connect(record_contact)
 
 
 def recent_contacts(team_ids: list[int], limit: int = 10) -> list[ContactRecord]:

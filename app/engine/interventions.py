@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from app.auth.models import ROLE_EHRENAMT, Team, User
-from app.engine import service
+from app.engine import service, signals
 from app.engine.clock import engine_now
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -162,6 +162,7 @@ def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     instance.ended_at = engine_now()
     instance.next_timer_due = None
     _record(instance, TERMINATED_EVENT, "", actor, {"grund": reason, "aufgaben": cancelled})
+    signals.case_closed.send(instance, outcome=TERMINATED)
     _flush()
 
 

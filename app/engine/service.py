@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Team, User
-from app.engine import lanes
+from app.engine import lanes, signals
 from app.engine.clock import engine_now, engine_time
 from app.engine.isolation import make_script_engine
 from app.engine.models import (
@@ -146,6 +146,7 @@ def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | No
         new_tasks[0].draft = draft
     _record(instance, "started", "", user, None)
     _save(instance, workflow)
+    signals.case_started.send(instance, user=user)
     return instance
 
 
@@ -202,19 +203,12 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
                     task=task)
         task.assignee = user
         instance.data = {**(instance.data or {}), **data}
-        if data.get("familienname"):
-            instance.title = str(data["familienname"])[:200]
         _record(instance, "task_completed", task.title, user, data, task=task)
         _add_data_participants(instance, parsed, data)
         _sync(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
     _save(instance, workflow)
-    for hook in COMPLETION_HOOKS:  # e.g. app/mbe: link the client, write statistics rows
-        hook(instance, task, user, data)
-
-
-# Functions (instance, task, user, data) that feature packages register to run after a task's
-# data joined the case file, in the same transaction (they only flush).
-COMPLETION_HOOKS: list = []
+    # e.g. app/mbe: link the client, write statistics rows; app/cases: the case's title
+    signals.task_completed.send(instance, task=task, user=user, data=data)
 
 
 CRISIS_MESSAGE = "krise_gemeldet"
@@ -377,6 +371,7 @@ def _save(instance: ProcessInstance, workflow) -> None:
         instance.ended_at = engine_now()
         instance.outcome = ending or (instance.data or {}).get("ergebnis") or "abgeschlossen"
         _record(instance, "completed", "", None, {"ergebnis": instance.outcome})
+        signals.case_closed.send(instance, outcome=instance.outcome)
     _flush()
     _announce_new_tasks()
 

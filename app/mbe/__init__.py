@@ -16,14 +16,13 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.engine import events as event_kinds
-    from app.engine import service
+    from app.engine import signals
     from app.extensions import csrf
     from app.mbe.api import bp as api_bp
     from app.mbe.hooks import after_completion
     from app.mbe.routes import bp
 
-    if after_completion not in service.COMPLETION_HOOKS:
-        service.COMPLETION_HOOKS.append(after_completion)
+    signals.task_completed.connect(after_completion)  # idempotent: one connection per receiver
     event_kinds.register("mbe_handover", _l("Fall übergeben an"))
     event_kinds.register("mbe_client_linked", _l("Mit Klient/in verknüpft"))
     event_kinds.register("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))

@@ -1,4 +1,4 @@
-"""The MBE part of every task completion (registered in ``app.engine.service.COMPLETION_HOOKS``)."""
+"""The MBE part of every task completion (a receiver of ``app.engine.signals.task_completed``)."""
 
 from __future__ import annotations
 

@@ -485,3 +485,40 @@ def test_a_crisis_does_not_change_the_cached_spec_for_later_cases(ctx):
     # the crisis itself still works: its task is open for the owner team
     assert open_row(in_crisis, "krise_bestaetigen") is not None or db.session.scalar(
         select(func.count()).select_from(Task).where(Task.instance_id == in_crisis, Task.crisis.is_(True))) > 0
+
+
+def test_features_hear_the_life_of_a_case_through_signals(ctx):
+    """Issue 12: the engine announces start, completion and end; receivers run in the same
+    transaction (a receiver's failure undoes the change)."""
+    from app.engine import interventions, signals
+
+    heard: list[tuple] = []
+
+    def on_start(instance, user, **_):
+        heard.append(("started", instance.id, user.username))
+
+    def on_task(instance, task, user, data, **_):
+        heard.append(("completed", task.bpmn_id, user.username))
+
+    def on_close(instance, outcome, **_):
+        heard.append(("closed", instance.id, outcome))
+
+    with signals.case_started.connected_to(on_start), signals.task_completed.connected_to(on_task), \
+            signals.case_closed.connected_to(on_close):
+        case_id = start()
+        complete(case_id, "bedarfsermittlung", "fb36")
+        assert db.session.get(ProcessInstance, case_id).title == valid_data("bedarfsermittlung")["familienname"]
+        interventions.terminate(db.session.get(ProcessInstance, case_id), user("leitung"), "Familie verzogen")
+        db.session.commit()
+    assert heard == [("started", case_id, "fb36"), ("completed", "bedarfsermittlung", "fb36"),
+                     ("closed", case_id, "terminated")]
+
+    def broken(instance, **_):
+        raise RuntimeError("receiver failed")
+
+    other = start()
+    before = snapshot(other)
+    with signals.task_completed.connected_to(broken), pytest.raises(RuntimeError):
+        complete(other, "bedarfsermittlung", "fb36")
+    db.session.rollback()
+    assert snapshot(other) == before

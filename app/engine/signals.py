@@ -1,0 +1,23 @@
+"""What the engine tells other features (blinker signals; the sender is the ``ProcessInstance``).
+
+Features react to the life of a case without the engine knowing them: MBE links the client and
+writes its statistics rows when a task is completed, the Beratungskontakt turns its capture task
+into a contact record, the case file names the case after the family. Receivers run in the same
+transaction as the change (they only flush; the request or worker commits once), and an exception
+in a receiver undoes the whole change.
+
+- ``task_completed``: ``(instance, task=Task, user=User, data=dict)`` after the task's data joined
+  the case file and the workflow moved on (saved, not yet committed).
+- ``case_started``: ``(instance, user=User)`` after the first engine steps of a new case.
+- ``case_closed``: ``(instance, outcome=str)`` when a case ends (completed or terminated).
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+task_completed = _signals.signal("task-completed")
+case_started = _signals.signal("case-started")
+case_closed = _signals.signal("case-closed")
