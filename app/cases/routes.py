@@ -112,7 +112,7 @@ def view(instance_id: int):
         "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
-        event_title=services.event_title, can_work_on=can_work_on,
+        event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
         visible_data=services.visible_data, post_form=PostForm(),
         can_report=instance.status == RUNNING and can_report_crisis(current_user, instance),
     )

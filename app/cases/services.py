@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from wtforms import FieldList, FormField
@@ -75,6 +76,19 @@ def choice_labels() -> dict[str, dict[str, str]]:
                 mapping.setdefault(str(value), str(label))
     result["ehrenamtliche"] = dict(volunteer_choices())
     return result
+
+
+# The plan section of the case view. A feature whose process keeps its plan differently connects
+# a receiver ``(instance) -> template name | None``; the first name given wins, else the goals.
+case_plan_panel = Namespace().signal("case-plan-panel")
+DEFAULT_PLAN_PANEL = "cases/_goals.html"
+
+
+def plan_panel(instance: ProcessInstance) -> str:
+    for _receiver, template in case_plan_panel.send(instance):
+        if template:
+            return template
+    return DEFAULT_PLAN_PANEL
 
 
 @signals.task_completed.connect

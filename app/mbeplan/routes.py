@@ -6,12 +6,19 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
 from app.auth.access import get_visible_instance_or_404
+from app.cases.services import case_plan_panel
 from app.engine.models import FULL
 from forms.mbe import ZIELBEREICHE, ZIELSTATUS
 
 bp = Blueprint("mbeplan", __name__, template_folder="../templates")
 
 MBE_KEY = "mbe_beratung"
+
+
+@case_plan_panel.connect
+def _plan_panel(instance) -> str | None:
+    """An MBE case shows its Förderplan instead of the goals section."""
+    return "mbeplan/_case.html" if instance.version.model.key == MBE_KEY else None
 
 
 def plan_labels() -> dict[str, dict[str, str]]:

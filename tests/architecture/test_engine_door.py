@@ -43,3 +43,11 @@ def test_no_spiffworkflow_and_no_private_engine_names_outside_the_engine(path):
         elif module.startswith("app.engine") and name and name.startswith("_"):
             wrong.append(f"line {line}: uses {module}.{name}")
     assert wrong == []
+
+
+def test_no_template_branches_on_a_process_key():
+    """Features plug their parts into shared pages (e.g. the case view's plan panel through
+    ``app.cases.services.case_plan_panel``) instead of a template asking which process it is."""
+    offenders = [p.relative_to(ROOT).as_posix() for p in (ROOT / "app" / "templates").rglob("*.html")
+                 if "model.key ==" in p.read_text(encoding="utf-8")]
+    assert offenders == []
