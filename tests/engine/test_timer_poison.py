@@ -175,3 +175,17 @@ def test_a_step_that_goes_through_clears_the_error(app, cases):
         db.session.commit()
         assert timers.fire_due(due + timedelta(minutes=1)) == 1
     assert instance(app, good).error_message is None
+
+
+def test_process_owners_do_not_read_the_message_of_a_confidential_case(app, cases, login_as):
+    """The engine message may quote case data; in a confidential procedure (MBE) only the
+    supervisors in the monitor read it, the process owner sees that a case fails."""
+    poisoned, _, due = cases
+    with app.app_context():
+        timers.fire_due(due + timedelta(minutes=1))
+        db.session.scalar(select(ProcessModel).where(ProcessModel.key == "poison_base_exception")).confidential = True
+        db.session.commit()
+    page = login_as("prozess").get("/prozessmodelle/poison_base_exception").get_data(as_text=True)
+    assert instance(app, poisoned["base_exception"]).reference in page
+    assert "nicht erlaubte Ausnahme" not in page
+    assert "sieht nur die Leitung im Monitor" in page
