@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.absence.models import Absence
+from app.auth import deputies
 from app.auth.models import MEMBER, Membership, User
 from app.extensions import db
 from app.timeutil import utcnow
@@ -28,6 +29,9 @@ def covered_user_ids(user: User, on: date | None = None) -> list[int]:
     ))
     user._covered_cache = (on, ids)  # per request: the user object lives one request
     return ids
+
+
+deputies.provide(covered_user_ids)  # access checks and the engine ask through app.auth.deputies
 
 
 def colleagues(user: User) -> list[User]:

@@ -19,7 +19,6 @@ from app.api.auth import issue_token, require_token, revoke, unauthorized
 from app.api.openapi import openapi_document
 from app.auth.access import (
     access_level,
-    can_report_crisis,
     can_work_on,
     get_task_or_404,
     get_visible_instance_or_404,
@@ -30,6 +29,7 @@ from app.auth.routes import authenticate, login_limits
 from app.bounds import bounded_int
 from app.cases.routes import startable
 from app.cases.services import visible_cases, visible_data
+from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -396,9 +396,9 @@ def complete_task(task_id: int):
 def report_crisis(instance_id: int):
     user = g.api_user
     instance, _level = get_visible_instance_or_404(user, instance_id)
-    if not service.offers_crisis(instance):
-        raise ApiError(409, "crisis_not_offered", service.crisis_not_offered_message())
-    if not can_report_crisis(user, instance):
+    if not crisis.offers_crisis(instance):
+        raise ApiError(409, "crisis_not_offered", crisis.crisis_not_offered_message())
+    if not crisis.can_report_crisis(user, instance):
         raise ApiError(403, "forbidden",
                        _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))
     body = json_object()
@@ -408,7 +408,7 @@ def report_crisis(instance_id: int):
         raise validation_error(errors)
     if not form.validate():
         raise validation_error(form_errors(form))
-    created = service.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
+    created = crisis.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
     if not created:  # the process model routes the message to no crisis task: refuse, save nothing
         raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
     commit()

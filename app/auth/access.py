@@ -6,6 +6,7 @@ from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app.auth import deputies
 from app.auth.models import Team, User
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -35,9 +36,7 @@ def participant_filter(user: User):
 
 
 def _covered(user: User) -> list[int]:
-    from app.absence.services import covered_user_ids
-
-    return covered_user_ids(user)
+    return deputies.covered_user_ids(user)
 
 
 def _covered_tasks(covered: list[int]):
@@ -122,20 +121,3 @@ def inbox_query(user: User, *, mine: bool | None = None):
         .where(Task.status.in_(ACTIVE_TASK_STATES), cond)
         .order_by(Task.crisis.desc(), Task.due_at.is_(None), Task.due_at, Task.id)
     )
-
-
-def can_report_crisis(user: User, instance: ProcessInstance) -> bool:
-    """People working on the case report crises: members of a participating team and persons
-    taking part themselves (the volunteer). Supervisors who only lead a team do not. Nobody,
-    when the case's process has no crisis path (no ``krise_gemeldet`` message, e.g. MBE)."""
-    from app.engine.service import offers_crisis
-
-    if not offers_crisis(instance):
-        return False
-    member_teams = set(user.member_team_ids)
-    rows = db.session.execute(
-        select(CaseParticipant.team_id, CaseParticipant.user_id, CaseParticipant.leads_only)
-        .where(CaseParticipant.instance_id == instance.id)
-    ).all()
-    return any((team_id in member_teams and not leads_only) or user_id == user.id
-               for team_id, user_id, leads_only in rows)

@@ -11,13 +11,13 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from app.auth.access import (
-    can_report_crisis,
     can_work_on,
     get_visible_instance_or_404,
     startable_teams,
 )
 from app.auth.routes import PostForm
 from app.cases import services
+from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
@@ -114,7 +114,7 @@ def view(instance_id: int):
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
         visible_data=services.visible_data, post_form=PostForm(),
-        can_report=instance.status == RUNNING and can_report_crisis(current_user, instance),
+        can_report=instance.status == RUNNING and crisis.can_report_crisis(current_user, instance),
     )
 
 
@@ -122,15 +122,15 @@ def view(instance_id: int):
 @login_required
 def report_crisis(instance_id: int):
     instance, _level = get_visible_instance_or_404(current_user, instance_id)
-    if not service.offers_crisis(instance):
-        abort(409, service.crisis_not_offered_message())
-    if not can_report_crisis(current_user, instance):
+    if not crisis.offers_crisis(instance):
+        abort(409, crisis.crisis_not_offered_message())
+    if not crisis.can_report_crisis(current_user, instance):
         abort(403, _("Sie sind an diesem Fall nicht so beteiligt, dass Sie eine Krise melden können."))
     form = KriseMeldenForm()
     if form.validate_on_submit():
         try:
-            service.report_crisis(instance, current_user, form.beschreibung.data,
-                                  form.dringlichkeit.data)
+            crisis.report_crisis(instance, current_user, form.beschreibung.data,
+                                 form.dringlichkeit.data)
             service.commit()
         except (service.ConflictError, service.EngineError) as exc:
             db.session.rollback()

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.decisions.models import SOURCE_EDITOR, SOURCE_FILE, DecisionTable
 from app.engine.sandbox import check_expression
-from app.engine.specs import check_decision_table
+from app.engine.specs import check_decision_table, provide_decisions
 from app.extensions import db
 
 MAX_CELL = 500
@@ -244,6 +244,9 @@ def current_hashes(ids: list[str]) -> dict[str, str]:
         .where(DecisionTable.decision_id.in_(ids))
     ).all()
     return {decision_id: digest for decision_id, digest in rows}
+
+
+provide_decisions(current_sources, current_hashes)  # the engine's spec cache parses these in
 
 
 def versions(decision_id: str) -> list[DecisionTable]:

@@ -1,7 +1,7 @@
 """Supervisor interventions on a running case: reassign, suspend, resume, terminate, reset.
 
 Each function changes the task rows and (where the engine is involved) the workflow through
-the same internals as ``service.py`` (``_load``, ``_sync``, ``_save``, ``_record``), records a
+the same door as ``actions.py`` (``load_workflow``, ``sync_tasks``, ``save``, ``record``), records a
 case event with the reason, and only flushes: the request commits once at its edge. Who may
 intervene is decided by the caller (``app.monitor.services.can_intervene``).
 
@@ -21,8 +21,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from app.auth.models import ROLE_EHRENAMT, Team, User
-from app.engine import service, signals
+from app.engine import signals
 from app.engine.clock import engine_now
+from app.engine.errors import ConflictError, EngineError
+from app.engine.locking import flush, take_row
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     CANCELLED,
@@ -31,6 +33,7 @@ from app.engine.models import (
     FULL,
     LIMITED,
     OPEN,
+    PAUSED,
     RUNNING,
     SUSPENDED,
     TERMINATED,
@@ -39,11 +42,13 @@ from app.engine.models import (
     ProcessInstance,
     Task,
 )
-from app.engine.service import ConflictError, _flush, _load, _record, _run, _save, _sync, parsed_version
+from app.engine.runtime import announce_tasks, dumped_state, load_workflow, record, run_step, save
 from app.engine.state import dump_state, load_state
+from app.engine.taskrows import sync_tasks
+from app.engine.timers import next_timer_due
+from app.engine.versions import parsed_version
 from app.extensions import db
 
-PAUSED = "paused"  # task status while its case is suspended
 CURRENT_TASK_STATES = (*ACTIVE_TASK_STATES, PAUSED)  # where a case stands (running or suspended)
 
 # Case event kinds written here (labelled in app/engine/events.py)
@@ -71,7 +76,7 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
     # still as the supervisor saw it (not claimed or moved meanwhile); locked until the commit
-    service._take_row(task, {"status": task.status, "assignee_id": task.assignee_id,
+    take_row(task, {"status": task.status, "assignee_id": task.assignee_id,
                              "candidate_team_id": task.candidate_team_id})
     before = {"person": task.assignee.username if task.assignee else None,
               "team": task.candidate_team.key if task.candidate_team else None}
@@ -88,12 +93,10 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
         _grant_team(instance, team)
         after = {"person": None, "team": team.key}
     task.reminder_sent_at = None
-    _record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
+    record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
             task=task)
-    _flush()  # the case's row version was bumped by _take_row
-    from app.notify.services import notify_task
-
-    notify_task(task, email=task.crisis)
+    flush()  # the case's row version was bumped by take_row
+    announce_tasks(instance, [task])  # app/notify tells the new people (crises also by mail)
     return task
 
 
@@ -128,21 +131,21 @@ def suspend(instance: ProcessInstance, actor: User, reason: str) -> None:
         paused += 1
     instance.status = SUSPENDED
     instance.next_timer_due = None
-    _record(instance, SUSPENDED_EVENT, "", actor, {"grund": reason, "aufgaben": paused})
-    _flush()
+    record(instance, SUSPENDED_EVENT, "", actor, {"grund": reason, "aufgaben": paused})
+    flush()
 
 
 def resume(instance: ProcessInstance, actor: User, reason: str) -> None:
     _require_status(instance, SUSPENDED)
     parsed = parsed_version(instance.version)
-    workflow = _load(instance, parsed)
+    workflow = load_workflow(instance, parsed)
     for row in _rows(instance, (PAUSED,)):
         # a group task held by someone was claimed; personal and unheld group tasks are open
         row.status = CLAIMED if row.candidate_team_id is not None and row.assignee_id is not None else OPEN
     instance.status = RUNNING
-    instance.next_timer_due = service._next_timer_due(workflow)
-    _record(instance, RESUMED, "", actor, {"grund": reason})
-    _flush()
+    instance.next_timer_due = next_timer_due(workflow)
+    record(instance, RESUMED, "", actor, {"grund": reason})
+    flush()
 
 
 # --- terminate ---------------------------------------------------------------------------
@@ -151,9 +154,9 @@ def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     """End the case for good: the workflow is cancelled, every open task row cancelled."""
     _require_status(instance, RUNNING, SUSPENDED)
     parsed = parsed_version(instance.version)
-    workflow = _load(instance, parsed)
-    _run(workflow.cancel)
-    instance.state = service.dumped_state(workflow)
+    workflow = load_workflow(instance, parsed)
+    run_step(workflow.cancel)
+    instance.state = dumped_state(workflow)
     cancelled = 0
     for row in _rows(instance, CURRENT_TASK_STATES):
         row.status = CANCELLED
@@ -161,9 +164,9 @@ def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     instance.status = TERMINATED
     instance.ended_at = engine_now()
     instance.next_timer_due = None
-    _record(instance, TERMINATED_EVENT, "", actor, {"grund": reason, "aufgaben": cancelled})
+    record(instance, TERMINATED_EVENT, "", actor, {"grund": reason, "aufgaben": cancelled})
     signals.case_closed.send(instance, outcome=TERMINATED)
-    _flush()
+    flush()
 
 
 # --- reset to an earlier step ------------------------------------------------------------
@@ -180,7 +183,7 @@ def reset_targets(instance: ProcessInstance) -> list[Task]:
                                                  Task.crisis.is_(False)).order_by(Task.id)).all()
     if not rows:
         return []
-    workflow = _load(instance, parsed_version(instance.version))
+    workflow = load_workflow(instance, parsed_version(instance.version))
     latest: dict[str, Task] = {}
     for row in rows:
         latest[row.spiff_task_id] = row
@@ -210,7 +213,7 @@ def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> 
     if target.instance_id != instance.id or target.id not in {r.id for r in reset_targets(instance)}:
         raise ConflictError(_("Auf diesen Schritt kann der Fall nicht zurückgesetzt werden."))
     parsed = parsed_version(instance.version)
-    workflow = _load(instance, parsed)
+    workflow = load_workflow(instance, parsed)
 
     def step():
         workflow.reset_from_task_id(UUID(target.spiff_task_id))
@@ -221,19 +224,19 @@ def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> 
         spec, subprocess_specs = parsed.specs_for(parsed.triggered_in(state))
         return load_state(state, spec, subprocess_specs, workflow.script_engine)
 
-    workflow = _run(step)
+    workflow = run_step(step)
     previous = db.session.scalar(select(CaseEvent.data).where(
         CaseEvent.instance_id == instance.id, CaseEvent.task_id == target.id,
         CaseEvent.kind == "task_completed").order_by(CaseEvent.id.desc()).limit(1))
     with db.session.no_autoflush:
-        _record(instance, RESET, target.title, actor, {"grund": reason, "schritt": target.bpmn_id}, task=target)
-        created = _sync(instance, workflow, parsed, completed_row=None, actor=actor)
+        record(instance, RESET, target.title, actor, {"grund": reason, "schritt": target.bpmn_id}, task=target)
+        created = sync_tasks(instance, workflow, parsed, completed_row=None, actor=actor)
     new_row = next((r for r in created if r.spiff_task_id == target.spiff_task_id), None)
     if new_row is None:
-        raise service.EngineError(_("Der Schritt konnte nicht wieder geöffnet werden."))
+        raise EngineError(_("Der Schritt konnte nicht wieder geöffnet werden."))
     if isinstance(previous, dict):
         new_row.draft = {k: v for k, v in previous.items() if v is not None}
-    _save(instance, workflow)
+    save(instance, workflow)
     return new_row
 
 

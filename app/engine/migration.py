@@ -19,10 +19,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.engine import service
+from app.engine.errors import EngineError
 from app.engine.models import ACTIVE_TASK_STATES, RUNNING, ProcessInstance, ProcessVersion, Task
+from app.engine.runtime import load_workflow, record, save, script_engine
 from app.engine.specs import SpecError
 from app.engine.state import _serializer, dump_state, load_state
+from app.engine.taskrows import sync_tasks
+from app.engine.versions import parsed_version
 from app.extensions import db
 
 WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -48,11 +51,11 @@ def _plan(instance: ProcessInstance, target: ProcessVersion):
     if target.number <= current.number:
         return None, None, [_("Der Fall läuft bereits auf Version %(n)s.", n=current.number)]
     try:
-        parsed = service.parsed_version(target)
+        parsed = parsed_version(target)
     except SpecError as exc:
         return None, None, [_("Version %(n)s lässt sich nicht laden: %(e)s", n=target.number, e=exc)]
-    old = service.parsed_version(current)
-    workflow = service._load(instance, old)
+    old = parsed_version(current)
+    workflow = load_workflow(instance, old)
     new_specs = {name: spec for name, spec in parsed.subprocess_specs.items()}
     new_by_id = {}
     for spec in [parsed.spec, *new_specs.values()]:
@@ -83,7 +86,7 @@ def check(instance: ProcessInstance, target: ProcessVersion) -> list[str]:
     """Why ``instance`` cannot move to ``target`` (empty: it can)."""
     try:
         return _plan(instance, target)[2]
-    except service.EngineError as exc:
+    except EngineError as exc:
         return [str(exc)]
 
 
@@ -103,7 +106,7 @@ def migrate(instance: ProcessInstance, target: ProcessVersion, user: User) -> No
         workflow.subprocess_specs = parsed.subprocess_specs
         # Verify: the state must load with the new spec alone.
         state = dump_state(workflow)
-        workflow = load_state(state, parsed.spec, parsed.subprocess_specs, service._script_engine())
+        workflow = load_state(state, parsed.spec, parsed.subprocess_specs, script_engine())
         workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any failure refuses the migration, nothing saved
         raise MigrationRefused([_("Der Zustand des Falls passt nicht zu Version %(n)s (%(e)s).",
@@ -120,7 +123,7 @@ def migrate(instance: ProcessInstance, target: ProcessVersion, user: User) -> No
             info = parsed.user_tasks.get(row.bpmn_id)
             if info is not None:
                 row.title, row.form_key = info.title[:200], info.form_key
-        service._record(instance, "migrated", f"Version {old_number} → {target.number}", user,
-                        {"von_version": old_number, "zu_version": target.number})
-        service._sync(instance, workflow, parsed, completed_row=None, actor=user)
-    service._save(instance, workflow)
+        record(instance, "migrated", f"Version {old_number} → {target.number}", user,
+               {"von_version": old_number, "zu_version": target.number})
+        sync_tasks(instance, workflow, parsed, completed_row=None, actor=user)
+    save(instance, workflow)

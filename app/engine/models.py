@@ -21,6 +21,7 @@ RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR = (
 # Task status values
 OPEN, CLAIMED, DONE, CANCELLED = "open", "claimed", "completed", "cancelled"
 ACTIVE_TASK_STATES = (OPEN, CLAIMED)
+PAUSED = "paused"  # task status while its case is suspended (app/engine/interventions.py)
 
 # Case participant access levels
 FULL, LIMITED = "full", "limited"

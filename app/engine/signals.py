@@ -10,6 +10,9 @@ in a receiver undoes the whole change.
   the case file and the workflow moved on (saved, not yet committed).
 - ``case_started``: ``(instance, user=User)`` after the first engine steps of a new case.
 - ``case_closed``: ``(instance, outcome=str)`` when a case ends (completed or terminated).
+- ``tasks_assigned``: ``(instance, tasks=[Task])`` after the flush of a change that gave open
+  task rows to new people (created by the engine, or reassigned by a supervisor); app/notify
+  tells them (crises also by mail).
 """
 
 from __future__ import annotations
@@ -21,3 +24,4 @@ _signals = Namespace()
 task_completed = _signals.signal("task-completed")
 case_started = _signals.signal("case-started")
 case_closed = _signals.signal("case-closed")
+tasks_assigned = _signals.signal("tasks-assigned")

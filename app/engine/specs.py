@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import has_app_context
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -79,21 +81,29 @@ class ParsedProcess:
 _VARIANTS_LOCK = threading.Lock()
 
 
+# Where the current decision tables (DMN) come from: app/decisions registers its store here
+# (``provide_decisions``), so that the engine does not import the feature that builds on it.
+_decision_sources: Callable[[], list[tuple[str, str, str]]] | None = None
+_decision_hashes: Callable[[list[str]], dict[str, str]] | None = None
+
+
+def provide_decisions(sources: Callable[[], list[tuple[str, str, str]]],
+                      hashes: Callable[[list[str]], dict[str, str]]) -> None:
+    """Register the store of decision tables: ``sources()`` gives (id, hash, DMN text) of every
+    current table, ``hashes(ids)`` the current hash of each of ``ids``."""
+    global _decision_sources, _decision_hashes
+    _decision_sources, _decision_hashes = sources, hashes
+
+
 def _current_decisions(data: bytes) -> list[tuple[str, str, str]]:
     """The current decision tables (id, hash, DMN text) for a BPMN that calls any (app/decisions)."""
-    from flask import has_app_context
-
-    if b"businessRuleTask" not in data or not has_app_context():
+    if b"businessRuleTask" not in data or not has_app_context() or _decision_sources is None:
         return []
-    from app.decisions.services import current_sources
-
-    return current_sources()
+    return _decision_sources()
 
 
-def _current_decision_hashes(ids) -> dict[str, str]:
-    from app.decisions.services import current_hashes
-
-    return current_hashes(ids)
+def _current_decision_hashes(ids: list[str]) -> dict[str, str]:
+    return _decision_hashes(ids) if _decision_hashes is not None else {}
 
 
 def parse_bpmn(xml: str | bytes, process_id: str,

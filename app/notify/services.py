@@ -14,6 +14,7 @@ from flask_babel import force_locale, format_datetime
 from sqlalchemy import func, select, update
 
 from app.auth.models import LEAD, MEMBER, Membership, User
+from app.engine import signals
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
 from app.notify.models import KIND_CRISIS, KIND_OVERDUE, KIND_TASK, Notification, OutboxMail
@@ -57,6 +58,13 @@ def notify_task(task: Task, *, email: bool = False) -> None:
     _notify(task, reference, recipients(task), kind, f"{label}: {task.title} ({reference})",
             template if email else None)
     db.session.flush()
+
+
+@signals.tasks_assigned.connect
+def announce_tasks(instance: ProcessInstance, tasks: list[Task]) -> None:
+    """The engine gave ``tasks`` to new people: tell them in the app, crises also by e-mail."""
+    for task in tasks:
+        notify_task(task, email=task.crisis)
 
 
 def remind_overdue(now: datetime | None = None) -> int:

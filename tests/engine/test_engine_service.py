@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import MEMBER, Membership, Team, User
+from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -477,7 +478,7 @@ def test_a_crisis_does_not_change_the_cached_spec_for_later_cases(ctx):
 
     before = start()
     in_crisis = start()
-    service.report_crisis(db.session.get(ProcessInstance, in_crisis), user("fb36"), "Notlage", "hoch")
+    crisis.report_crisis(db.session.get(ProcessInstance, in_crisis), user("fb36"), "Notlage", "hoch")
     db.session.commit()
     after = start()
     assert fresh_tasks(after) == fresh_tasks(before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
@@ -24,7 +25,7 @@ def test_mbe_case_offers_no_crisis_report(mbe_app, login_as):
     with mbe_app.app_context():
         case_id = start("mbe1")
         before = _snapshot(case_id)
-        assert service.offers_crisis(db.session.get(ProcessInstance, case_id)) is False
+        assert crisis.offers_crisis(db.session.get(ProcessInstance, case_id)) is False
     mbe1 = login_as("mbe1")
     page = mbe1.get(f"/faelle/{case_id}")
     assert page.status_code == 200
@@ -67,7 +68,7 @@ def test_engine_refuses_a_crisis_without_crisis_path(mbe_app):
 
         user = db.session.scalar(select(User).where(User.username == "mbe1"))
         try:
-            service.report_crisis(instance, user, "Drohung", "hoch")
+            crisis.report_crisis(instance, user, "Drohung", "hoch")
         except service.ConflictError as exc:
             assert str(exc) == NOT_OFFERED
         else:

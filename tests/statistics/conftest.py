@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import Team, User
 from app.counselling import services as counselling
+from app.crisis.services import report_crisis
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, ProcessModel, Task
 from app.extensions import db
@@ -86,7 +87,7 @@ def dataset(app) -> DataSet:
         _complete(crisis, "bedarfsermittlung", "fb36")
         _complete(crisis, "vermittlung", "k201")
         _complete(crisis, "vorgespraech", "fb36")
-        service.report_crisis(crisis, _user("ehrenamt1"), "Streit in der Familie", "normal")
+        report_crisis(crisis, _user("ehrenamt1"), "Streit in der Familie", "normal")
         _complete(crisis, "krise_quittieren", "fb36", erste_massnahme="Rückruf")
         old = service.start_instance(model, _user("fb36"), _team("asd"))
         mbe_case = service.start_instance(model, _user("mbe1"), _team("mbe"))
