@@ -16,7 +16,7 @@ help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   – install and run the test suite (pytest; browser test in $(CHROMIUM))"
 	@echo "make bench  – timings of start / complete / inbox with 1,000 and 10,000 cases"
-	@echo "make lint   – ruff check"
+	@echo "make lint   – ruff check, import contracts (lint-imports, see [tool.importlinter])"
 	@echo "make clean  – remove the virtualenv and caches (keeps instance/, the dev database)"
 
 venv: $(STAMP)
@@ -87,7 +87,8 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check app forms tests bench
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache build *.egg-info
 	find . -path ./node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

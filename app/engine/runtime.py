@@ -14,6 +14,7 @@ import sys
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import signals
@@ -61,8 +62,6 @@ def run_step(fn):
 
 def new_workflow(parsed: ParsedProcess):
     """A fresh workflow of ``parsed`` after its first engine steps."""
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-
     def start():
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine())
         workflow.do_engine_steps()
@@ -90,8 +89,6 @@ def message_definition(parsed: ParsedProcess, name: str):
 
 def catch_message(workflow, definition, payload: dict) -> None:
     """Send a message (``message_definition``) with ``payload`` into the workflow and run on."""
-    from SpiffWorkflow.bpmn import BpmnEvent
-
     def step():
         workflow.catch(BpmnEvent(definition, payload=payload))
         workflow.do_engine_steps()

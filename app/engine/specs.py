@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import has_app_context
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 
@@ -160,8 +161,6 @@ def bpmn_schema():
 
 def is_iso_duration(value: str) -> bool:
     """Whether the engine accepts ``value`` as an ISO 8601 duration (``P10D``, ``PT4H``)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
     try:
         TimerEventDefinition.parse_iso_duration(value)
     except Exception:  # noqa: BLE001 - the engine raises several kinds for bad input
@@ -171,8 +170,6 @@ def is_iso_duration(value: str) -> bool:
 
 def is_iso_recurrence(value: str) -> bool:
     """Whether the engine accepts ``value`` as an ISO 8601 repetition (``R3/PT1H``)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
     try:
         TimerEventDefinition.parse_iso_recurring_interval(value)
     except Exception:  # noqa: BLE001

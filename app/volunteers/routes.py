@@ -5,17 +5,16 @@ The question thread, expenses and trainings live in ``routes_work`` on the same 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.volunteers import services
 from app.volunteers.access import require_coordinator, require_volunteer
+from app.volunteers.blueprint import bp
 from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, ProfileForm, join_languages
 from app.volunteers.matching import STATUSES, status_label
-
-bp = Blueprint("volunteers", __name__, template_folder="../templates")
 
 
 def _context(**extra) -> dict:

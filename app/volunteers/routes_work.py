@@ -22,8 +22,8 @@ from app.volunteers.access import (
     require_volunteer,
     thread_case_or_404,
 )
+from app.volunteers.blueprint import bp
 from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, Training
-from app.volunteers.routes import bp
 from app.volunteers.work_forms import (
     AttendanceForm,
     CancelTrainingForm,
