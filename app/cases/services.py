@@ -14,6 +14,7 @@ from app.engine import signals
 from app.engine.lanes import LIMITED_FIELDS
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
+from app.inbox.services import volunteer_choices
 from forms import ACTION_FORMS, FORMS
 
 
@@ -64,8 +65,6 @@ def field_labels() -> dict[str, str]:
 def choice_labels() -> dict[str, dict[str, str]]:
     """Per field, the label of each stored choice value (e.g. ergebnis: beenden → "Einsatz
     beenden"; ehrenamtliche: username → name)."""
-    from app.inbox.services import volunteer_choices
-
     result: dict[str, dict[str, str]] = {}
     for name, field in _fields():
         choices = getattr(field, "choices", None)

@@ -10,6 +10,7 @@ from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, Case
 from app.engine.service import ConflictError, ForbiddenError, lock_case
 from app.extensions import db
 from app.mbe.access import counsellors, is_mbe_case, lead_teams, responsible_of
+from app.notify.services import notify_task
 
 
 def may_hand_over(user: User, instance: ProcessInstance) -> bool:
@@ -51,8 +52,6 @@ def hand_over(instance: ProcessInstance, actor: User, new: User, reason: str) ->
     db.session.add(CaseEvent(instance=instance, kind="mbe_handover", title=new.display_name, actor=actor,
                              data={"von": old.username, "an": new.username, "grund": reason}))
     lock_case(instance)
-    from app.notify.services import notify_task
-
     for task in moved:
         notify_task(task)
     return moved

@@ -6,6 +6,7 @@ from app.auth.models import User
 from app.engine.models import ProcessInstance, Task
 from app.mbe import clients, facts
 from app.mbe.access import is_mbe_case
+from app.network.services import refer_named_partners
 
 
 def after_completion(instance: ProcessInstance, task: Task, user: User, data: dict) -> None:
@@ -15,6 +16,4 @@ def after_completion(instance: ProcessInstance, task: Task, user: User, data: di
         clients.link_after_erstkontakt(instance, user, data)
     facts.record(instance, task, data)
     if isinstance(data.get("ziele"), list):  # Förderplan / review: named directory partners become referrals
-        from app.network.services import refer_named_partners
-
         refer_named_partners(instance, user, data["ziele"])

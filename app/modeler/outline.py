@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.modeler.inspect import Element, lane_rule_text, read
+from forms import FORMS
 
 
 @dataclass
@@ -24,8 +25,6 @@ class Outline:
 
 
 def build_outline(xml: str, process_id: str) -> Outline:
-    from forms import FORMS
-
     elements = read(xml, process_id)
     lanes = [(el, lane_rule_text(el.name)) for el in elements.values() if el.kind == "lane"]
     nodes = {i: e for i, e in elements.items() if e.kind not in ("lane", "sequenceFlow")}

@@ -16,6 +16,7 @@ from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
 from app.bounds import body_limit, bounded_int
 from app.engine import migration
+from app.engine.lanes import LANE_RULES
 from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion, Task
 from app.engine.service import latest_version
 from app.extensions import db
@@ -27,6 +28,7 @@ from app.modeler.inspect import lane_rule_text
 from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.xmlsafe import TooLarge, UnsafeXml
+from forms import FORMS
 
 bp = Blueprint("modeler", __name__, template_folder="../templates")
 
@@ -146,9 +148,6 @@ def create_draft(key: str):
 # --- the modeler -----------------------------------------------------------------------------
 
 def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=200):
-    from app.engine.lanes import LANE_RULES
-    from forms import FORMS
-
     forms = [{"key": k, "title": str(cls.title)} for k, cls in sorted(FORMS.items())]
     lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,

@@ -36,8 +36,9 @@ from lxml import etree
 
 from app.engine import lanes
 from app.engine.sandbox import check_expression, check_script
-from app.engine.specs import bpmn_schema, is_iso_duration, is_iso_recurrence
+from app.engine.specs import SpecError, bpmn_schema, is_iso_duration, is_iso_recurrence, parse_bpmn
 from app.modeler.xmlsafe import BPMN_NS, DEFAULT_MAX_BYTES, read_bpmn
+from forms import FORMS
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 B = f"{{{BPMN_NS}}}"
@@ -87,8 +88,6 @@ def spiff_properties(el) -> dict[str, str]:
 
 
 def form_registry() -> dict:
-    from forms import FORMS
-
     return FORMS
 
 
@@ -407,8 +406,6 @@ def reachability_problems(scope) -> list[Problem]:
 def spiff_problems(raw: bytes, process_id: str, dmn: list[bytes] | None = None) -> list[Problem]:
     """The engine's own parser (``app.engine.specs.parse_bpmn``, which also adds the current
     decision tables for business rule tasks)."""
-    from app.engine.specs import SpecError, parse_bpmn
-
     try:
         parse_bpmn(raw, process_id)
     except SpecError as exc:

@@ -6,6 +6,7 @@ tasks, people, teams and earlier steps are on offer) and calls the one engine fu
 
 from __future__ import annotations
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
 from app.monitor import services
 from app.monitor.forms import INTERVENTION_FORMS, choices
+from app.timeutil import aware
 
 
 def open_tasks(instance: ProcessInstance) -> list[Task]:
@@ -50,10 +52,6 @@ def build_form(kind: str, instance: ProcessInstance, *, formdata: MultiDict | No
 
 
 def _done_label(task: Task) -> str:
-    from flask_babel import format_datetime
-
-    from app.timeutil import aware
-
     who = task.completed_by.display_name if task.completed_by else ""
     when = format_datetime(aware(task.completed_at), "short") if task.completed_at else ""
     return ", ".join(x for x in (when, who) if x)

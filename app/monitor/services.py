@@ -232,13 +232,11 @@ def step_counts(where: list, now: datetime) -> list[StepCount]:
 
 def step_choices(user: User) -> list[tuple[str, str]]:
     """User task ids and names of the processes the user watches (for the step filter)."""
-    from app.engine.service import parsed_version
-
     seen: dict[str, str] = {}
     for model in visible_models(user):
         for version in model.versions:
             try:
-                tasks = parsed_version(version).user_tasks
+                tasks = service.parsed_version(version).user_tasks
             except Exception:  # noqa: BLE001 - a version that does not parse has no steps to offer
                 continue
             for bpmn_id, info in tasks.items():
