@@ -51,3 +51,44 @@ def test_no_template_branches_on_a_process_key():
     offenders = [p.relative_to(ROOT).as_posix() for p in (ROOT / "app" / "templates").rglob("*.html")
                  if "model.key ==" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+ENGINE = sorted((ROOT / "app" / "engine").glob("*.py"))
+FEATURES = sorted(p.name for p in (ROOT / "app").iterdir()
+                  if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"engine", "auth"})
+
+
+def test_the_scan_sees_the_engine_and_the_features():
+    assert {"actions.py", "runtime.py", "taskrows.py", "timers.py", "versions.py"} <= {p.name for p in ENGINE}
+    assert {"cases", "crisis", "notify", "decisions", "absence", "api"} <= set(FEATURES)
+
+
+@pytest.mark.parametrize("path", ENGINE, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_engine_imports_no_feature_and_nothing_inside_functions(path):
+    """Features plug into the engine through signals (app/engine/signals.py), the event registry
+    and small providers (app.engine.specs.provide_decisions, app.auth.deputies); an import inside
+    a function is how a cycle used to be hidden. ``make lint`` checks the same as a contract."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    wrong = []
+    for line, module, _name in _imports(path):
+        parts = module.split(".")
+        if parts[0] == "forms" or (parts[0] == "app" and len(parts) > 1 and parts[1] in FEATURES):
+            wrong.append(f"line {line}: imports {module}")
+        elif parts[:2] == ["app", "auth"] and module not in {"app.auth", "app.auth.models", "app.auth.deputies"}:
+            wrong.append(f"line {line}: imports {module}")
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            wrong += [f"line {node.lineno}: import inside {function.name}()" for node in ast.walk(function)
+                      if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app")]
+    assert wrong == []
+
+
+def test_the_facade_exports_the_public_door_only():
+    """``app.engine.service`` stays importable for every feature (a thin facade over the split
+    modules) and exports no underscore name."""
+    from app.engine import service
+
+    assert service.__all__ and not [name for name in service.__all__ if name.startswith("_")]
+    assert all(callable(getattr(service, name)) for name in service.__all__)
+    assert service.start_instance.__module__ == "app.engine.actions"
+    assert len((ROOT / "app" / "engine" / "service.py").read_text(encoding="utf-8").splitlines()) < 80

@@ -488,6 +488,41 @@ def test_a_crisis_does_not_change_the_cached_spec_for_later_cases(ctx):
         select(func.count()).select_from(Task).where(Task.instance_id == in_crisis, Task.crisis.is_(True))) > 0
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _shape(state: str):
+    """A stored state without what differs between any two cases: task ids (numbered in order of
+    appearance) and timestamps."""
+    ids: dict[str, str] = {}
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str) and _UUID.match(value):
+            return ids.setdefault(value, f"id{len(ids)}")
+        if isinstance(value, float):
+            return 0.0
+        return value
+
+    return walk(json.loads(state))
+
+
+def test_fresh_states_are_identical_before_and_after_a_crisis_in_the_same_process(ctx):
+    """Issue 12: parsed specs are immutable once cached. A case started after another case's
+    crisis (same worker process, same cached spec) gets the same fresh state as one started
+    before it, up to task ids and timestamps."""
+    before = start()
+    in_crisis = start()
+    crisis.report_crisis(db.session.get(ProcessInstance, in_crisis), user("fb36"), "Notlage", "hoch")
+    db.session.commit()
+    after = start()
+    state = {case_id: db.session.get(ProcessInstance, case_id).state for case_id in (before, after)}
+    assert _shape(state[after]) == _shape(state[before])
+
+
 def test_features_hear_the_life_of_a_case_through_signals(ctx):
     """Issue 12: the engine announces start, completion and end; receivers run in the same
     transaction (a receiver's failure undoes the change)."""
