@@ -132,9 +132,10 @@ class FlaskRulePlugin(BasePlugin):
     Path placeholders take the names of the operation's path parameters in order (the document
     says ``{id}`` where the rule says ``<int:instance_id>``)."""
 
-    def path_helper(self, path=None, operations=None, parameters=None, *, rule: Rule, view: Callable,
-                    **kwargs: Any) -> str:
-        description: Operation | None = getattr(view, "openapi", None)
+    def path_helper(self, path: str | None = None, operations: dict | None = None,
+                    parameters: list[dict] | None = None, **kwargs: Any) -> str | None:
+        rule: Rule = kwargs["rule"]
+        description: Operation | None = getattr(kwargs["view"], "openapi", None)
         if description is None:
             raise LookupError(f"{rule.endpoint} ({rule.rule}) has no @describe(...) OpenAPI description")
         op = description.as_dict()
