@@ -80,4 +80,5 @@ def require_token(view):
         g.api_locale = found[0].locale  # read now: translating an error must not need the database
         return view(*args, **kwargs)
 
+    wrapper.requires_token = True  # type: ignore[attr-defined]  # the OpenAPI security is checked against it
     return wrapper

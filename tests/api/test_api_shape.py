@@ -74,6 +74,16 @@ def test_mbe_endpoints_answer_conflicts_like_the_others(app):
     assert app.error_handler_spec["mbe_api"][None].keys() == app.error_handler_spec["cases_api"][None].keys()
 
 
+def test_the_document_says_which_endpoints_need_a_token(app):
+    """Only the endpoints documented without security (sign-in, this document) go without
+    ``@require_token``; every other one is documented as needing the bearer token."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(f"{BASE}/"):
+            view = app.view_functions[rule.endpoint]
+            public = view.openapi.extra.get("security") == []
+            assert getattr(view, "requires_token", False) is not public, rule.rule
+
+
 def test_api_error_is_the_one_error_shape(app):
     with app.test_request_context():
         response = api_error(422, "validation_failed", "Nein.", {"name": ["Fehlt."]})
