@@ -3,7 +3,9 @@
 The endpoints live with their features (``app/<feature>/api.py``), each on a blueprint made by
 ``api_blueprint`` and registered by the app factory. This package only holds what they share:
 token auth (``auth``), the error answer (``errors``), request helpers (``helpers``) and the
-OpenAPI assembly (``openapi``). It imports no feature; features import it.
+OpenAPI assembly (``openapi``). It imports no feature's views or services (only the token and
+user rows of ``app.auth.models`` and the engine's exceptions); features import it
+(tests/api/test_api_shape.py).
 """
 
 from __future__ import annotations
