@@ -83,7 +83,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401 - register every table
     from app.absence.routes import bp as absence_bp
-    from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.cases.routes import bp as cases_bp
     from app.cli import register_cli
@@ -98,7 +97,6 @@ def create_app(config: dict | None = None) -> Flask:
     from app.volunteers.routes import bp as volunteers_bp
     from app.web import register_web
 
-    csrf.exempt(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(absence_bp)
     app.register_blueprint(inbox_bp)
@@ -111,15 +109,33 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
     notify_mailer.init_app(app)
-    app.register_blueprint(api_bp)
     from app.mbe import init_app as init_mbe
 
-    init_mbe(app)  # MBE pages, API endpoints, completion hook
+    init_mbe(app)  # MBE pages, completion hook
     from app.decisions.routes import bp as decisions_bp
     from app.mbeplan.routes import bp as mbeplan_bp
 
     app.register_blueprint(decisions_bp)  # decision tables (DMN) for process owners
     app.register_blueprint(mbeplan_bp)  # printable Integrationsvereinbarung of MBE cases
+    register_api(app)
     register_web(app)
     register_cli(app)
     return app
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API v1: each feature's endpoints on its own blueprint (app/<feature>/api.py, made
+    by app.api.api_blueprint) and the OpenAPI document assembled from their descriptions."""
+    from app.api.openapi import bp as openapi_bp
+    from app.auth.api import bp as auth_api
+    from app.cases.api import bp as cases_api
+    from app.inbox.api import bp as inbox_api
+    from app.mbe.api import bp as mbe_api
+    from app.modeler.api import bp as modeler_api
+    from app.monitor.api import bp as monitor_api
+    from app.statistics.api import bp as statistics_api
+    from app.volunteers.api import bp as volunteers_api
+
+    for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
+               openapi_bp):
+        app.register_blueprint(bp)

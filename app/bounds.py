@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import Flask, Request, current_app, jsonify, render_template, request
+from flask import Flask, Request, current_app, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -72,10 +72,12 @@ def _answer(exc: HTTPException):
     code = exc.code or 400
     message = str(exc.description)
     if request.path.startswith("/api/"):
-        error: dict[str, Any] = {"code": ERROR_CODES.get(code, str(code)), "message": message}
+        from app.api.errors import api_error
+
+        fields = None
         if code == 422:  # api-v1.md: field errors; "_" is the whole input (as in forms/jsonio.py)
-            error["fields"] = getattr(exc, "fields", None) or {"_": [message]}
-        return jsonify({"error": error}), code
+            fields = getattr(exc, "fields", None) or {"_": [message]}
+        return api_error(code, ERROR_CODES.get(code, str(code)), message, fields)
     title = ERROR_TEXT[400][0] if code == 400 else _("Ungültige Eingabe")
     return render_template("error.html", code=code, title=title,
                            text=f"{message} {_('Es wurde nichts gespeichert.')}"), code

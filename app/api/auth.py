@@ -9,10 +9,11 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.api.errors import api_error
 from app.auth.models import ApiToken, User
 from app.extensions import db
 from app.timeutil import aware, utcnow
@@ -58,11 +59,8 @@ def token_user(token: str) -> tuple[User, ApiToken] | None:
 
 def unauthorized(message: str | None = None):
     """The 401 answer, with the challenge RFC 6750 asks for."""
-    db.session.rollback()
-    body = {"error": {"code": "unauthorized",
-                      "message": message or _("Anmeldung erforderlich: gültiges Token fehlt.")}}
-    response = jsonify(body)
-    response.status_code = 401
+    db.session.rollback()  # before the message is translated (the locale may need the database)
+    response = api_error(401, "unauthorized", message or _("Anmeldung erforderlich: gültiges Token fehlt."))
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
@@ -82,4 +80,5 @@ def require_token(view):
         g.api_locale = found[0].locale  # read now: translating an error must not need the database
         return view(*args, **kwargs)
 
+    wrapper.requires_token = True  # type: ignore[attr-defined]  # the OpenAPI security is checked against it
     return wrapper

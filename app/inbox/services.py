@@ -12,7 +12,7 @@ from app.auth.models import ROLE_EHRENAMT, User
 from app.engine.models import ProcessInstance, Task
 from app.extensions import db
 from app.volunteers.services import matches_for
-from forms import FormContext, TaskForm, bind_form, get_form_class
+from forms import FormContext, TaskForm, bind_form, form_schema, get_form_class
 
 
 def volunteer_choices() -> list[tuple[str, str]]:
@@ -80,3 +80,10 @@ def initial_values(task: Task) -> dict:
     form_cls = get_form_class(task.form_key)
     ctx = form_context(task.instance)
     return {**form_cls.initial(ctx), **(task.draft or {})}
+
+
+def task_schema(task: Task) -> dict | None:
+    """The JSON Schema of the task's form (None for a task without form)."""
+    if not task.form_key:
+        return None
+    return form_schema(build_form(task, csrf=False))

@@ -17,8 +17,6 @@ def init_app(app: Flask) -> None:
 
     from app.engine import events as event_kinds
     from app.engine import signals
-    from app.extensions import csrf
-    from app.mbe.api import bp as api_bp
     from app.mbe.hooks import after_completion
     from app.mbe.routes import bp
 
@@ -27,5 +25,3 @@ def init_app(app: Flask) -> None:
     event_kinds.register("mbe_client_linked", _l("Mit Klient/in verknüpft"))
     event_kinds.register("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
     app.register_blueprint(bp)
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)

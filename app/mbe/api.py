@@ -4,69 +4,100 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, g, jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from app.api import routes as api
+from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
 from app.api.auth import require_token
+from app.api.openapi import errors, json_body, json_response, ref
 from app.auth.access import access_level, get_visible_instance_or_404
-from app.engine import service
+from app.cases.serialize import instance_summary
 from app.mbe import handover, statistics
 from app.mbe.access import is_mbe_case, lead_teams, responsible_of
 from app.mbe.forms import HandoverForm, StatisticsForm
 from forms import form_errors
 
-bp = Blueprint("mbe_api", __name__, url_prefix="/api/v1")
+COUNT = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["< 3"]}],
+         "description": "Anzahl; 1 und 2 werden als \"< 3\" ausgegeben"}
+SCHEMAS = {
+    "MbeHandover": {
+        "type": "object", "required": ["an", "grund"],
+        "properties": {"an": {"type": "string", "description": "Benutzername der neuen Beratung"},
+                       "grund": {"type": "string", "description": "Grund der Übergabe (Pflicht)"}},
+    },
+    "MbeStatistics": {
+        "type": "object", "required": ["from", "to", "cases", "tables", "goals"],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "cases": COUNT,
+            "tables": {"type": "object", "additionalProperties": {
+                "type": "array", "items": {"type": "object", "required": ["label", "count"],
+                                           "properties": {"label": {"type": "string"}, "count": COUNT}}}},
+            "goals": {"type": "array", "items": {"type": "object", "required": ["area"],
+                                                 "properties": {"area": {"type": "string"}},
+                                                 "additionalProperties": COUNT}},
+        },
+    },
+}
 
-for _exc, _handler in ((api.ApiError, api._api_error), (service.ConflictError, api._conflict),
-                       (service.ForbiddenError, api._forbidden), (service.EngineError, api._engine_error)):
-    bp.register_error_handler(_exc, _handler)
+bp = api_blueprint("mbe_api", __name__, SCHEMAS)
 
 
 @bp.post("/process-instances/<int:instance_id>/handover")
+@describe("handOverMbeCase", "MBE-Fall an eine andere Beratung übergeben (zuständige Beratung oder Leitung)",
+          tag="MBE", parameters=[{"name": "instance_id", "in": "path", "required": True,
+                                  "schema": {"type": "integer", "minimum": 1}}],
+          request_body=json_body(ref("MbeHandover")),
+          responses={"200": json_response({"type": "object"}, "Fall übergeben; offene Aufgaben verschoben"),
+                     **errors("400", "401", "403", "404", "409", "422")})
 @require_token
 def hand_over(instance_id: int):
     """``{"an": "<username>", "grund": "..."}``: hand an MBE case to another counsellor."""
     user = g.api_user
     instance, _level = get_visible_instance_or_404(user, instance_id)
     if not is_mbe_case(instance):
-        raise api.ApiError(404, "not_found", _("Nicht gefunden."))
+        raise ApiError(404, "not_found", _("Nicht gefunden."))
     if not handover.may_hand_over(user, instance):
-        raise api.ApiError(403, "forbidden",
+        raise ApiError(403, "forbidden",
                            _("Nur die zuständige Beratung oder die Leitung kann den Fall übergeben."))
-    body = api.json_object()
+    body = json_object()
     form = HandoverForm(formdata=MultiDict({k: str(v) for k, v in body.items() if v is not None}),
                         meta={"csrf": False})
     candidates = handover.candidates(instance)
     form.an.choices = [SelectChoice(u.username, u.display_name) for u in candidates]
     if not form.validate():
-        raise api.validation_error(form_errors(form))
+        raise validation_error(form_errors(form))
     new = next(u for u in candidates if u.username == form.an.data)
     try:
         moved = handover.hand_over(instance, user, new, form.grund.data.strip())
     except ValueError as exc:
-        raise api.validation_error({"an": [str(exc)]}) from exc
-    api.commit()
-    result = {**api.instance_summary(instance), "responsible": responsible_of(instance).username,
+        raise validation_error({"an": [str(exc)]}) from exc
+    commit()
+    result = {**instance_summary(instance), "responsible": responsible_of(instance).username,
               "moved_tasks": [t.id for t in moved]}
     level = access_level(user, instance)
     return jsonify({**result, "visible_to_you": level is not None})
 
 
 @bp.get("/mbe/statistics")
+@describe("mbeStatistics", "Anonyme MBE-Statistik eines Zeitraums (nur Leitung der MBE)", tag="MBE",
+          parameters=[{"name": "von", "in": "query", "schema": {"type": "string", "format": "date"}},
+                      {"name": "bis", "in": "query", "schema": {"type": "string", "format": "date"}}],
+          responses={"200": json_response(ref("MbeStatistics"), "Kennzahlen"), **errors("401", "403", "422")})
 @require_token
 def mbe_statistics():
     """The MBE statistics of the caller's teams (team leads only), masked like the page."""
     teams = lead_teams(g.api_user)
     if not teams:
-        raise api.ApiError(403, "forbidden", _("Nur die Leitung der Migrationsberatung sieht diese Statistik."))
+        raise ApiError(403, "forbidden", _("Nur die Leitung der Migrationsberatung sieht diese Statistik."))
     form = StatisticsForm(formdata=MultiDict(request.args), meta={"csrf": False})
     if not request.args.get("von") and not request.args.get("bis"):
         form.von.data, form.bis.data = date(date.today().year, 1, 1), date.today()
     if not form.validate():
-        raise api.validation_error(form_errors(form))
+        raise validation_error(form_errors(form))
     rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
     return jsonify({
         "from": rep.start.isoformat(), "to": rep.end.isoformat(), "cases": statistics.mask(rep.cases),

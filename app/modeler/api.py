@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api import bp
+from app.api import ApiError, api_blueprint, api_error, commit, describe
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit
+from app.api.openapi import errors, json_response, ref
 from app.auth.models import ROLE_PROZESS
 from app.bounds import body_limit
 from app.engine.models import ProcessModel, ProcessVersion
@@ -18,6 +18,47 @@ from app.modeler import services
 from app.modeler.models import ProcessDraft
 from app.modeler.xmlsafe import UnsafeXml
 from app.timeutil import iso
+
+PROBLEM = {"type": "object", "required": ["element_id", "message"],
+           "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"}}}
+SCHEMAS = {
+    "ProcessVersionInfo": {
+        "type": "object", "required": ["version", "published_at", "published_by", "comment"],
+        "properties": {"version": {"type": "integer"},
+                       "published_at": {"type": "string", "format": "date-time"},
+                       "published_by": {"type": ["string", "null"],
+                                        "description": "Benutzername; null = Import aus Datei"},
+                       "comment": {"type": "string"}},
+    },
+    "ProcessDraftResult": {
+        "type": "object", "required": ["id", "valid", "problems"],
+        "properties": {"id": {"type": "integer"}, "valid": {"type": "boolean"},
+                       "status": {"type": "string", "enum": ["draft", "submitted", "published", "discarded"]},
+                       "problems": {"type": "array", "items": PROBLEM}},
+    },
+}
+TAG = "process-models"
+
+
+def _path(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+KEY = _path("key", "Schlüssel des Verfahrens, z. B. alltagsbegleitung", {"type": "string"})
+NUMBER = _path("n", "Versionsnummer", {"type": "integer", "minimum": 1})
+DRAFT = _path("draft_id", "ID des Entwurfs", {"type": "integer", "minimum": 1})
+MODEL = {"type": "object", "required": ["key", "name", "versions"],
+         "properties": {"key": {"type": "string"}, "name": {"type": "string"},
+                        "versions": {"type": "array", "items": ref("ProcessVersionInfo")}}}
+PUBLISHED = {"type": "object", "required": ["version"], "properties": {"version": {"type": ["integer", "null"]},
+                                                                        "status": {"type": "string"}}}
+REFUSED = json_response({"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message", "problems"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                   "problems": {"type": "array", "items": {"type": "object"}}}}}},
+    "Das Modell hat Probleme (Liste in error.problems); nichts wurde veröffentlicht")
+
+bp = api_blueprint("modeler_api", __name__, SCHEMAS)
 
 
 def _owner():
@@ -52,12 +93,12 @@ def _draft_json(draft: ProcessDraft) -> dict:
 
 def _refused(exc: services.PublishRefused):
     """422 with the problems; nothing of the attempt is kept."""
-    db.session.rollback()
-    problems = [p.as_dict() for p in exc.problems]
-    return jsonify({"error": {"code": "validation_failed", "message": str(exc), "problems": problems}}), 422
+    return api_error(422, "validation_failed", str(exc), problems=[p.as_dict() for p in exc.problems])
 
 
 @bp.get("/process-models")
+@describe("listProcessModels", "Prozessmodelle mit ihren Versionen (Prozessverantwortliche)", tag=TAG,
+          responses={"200": json_response({"type": "array", "items": MODEL}, "OK"), **errors("401", "403")})
 @require_token
 def list_process_models():
     _owner()
@@ -67,6 +108,9 @@ def list_process_models():
 
 
 @bp.get("/process-models/<key>/versions")
+@describe("listProcessVersions", "Versionen eines Prozessmodells", tag=TAG, parameters=[KEY],
+          responses={"200": json_response({"type": "array", "items": ref("ProcessVersionInfo")}, "OK"),
+                     **errors("401", "403", "404")})
 @require_token
 def list_process_versions(key: str):
     _owner()
@@ -74,6 +118,10 @@ def list_process_versions(key: str):
 
 
 @bp.get("/process-models/<key>/versions/<int:number>/bpmn")
+@describe("getProcessVersionBpmn", "BPMN-XML einer Version", tag=TAG, parameters=[KEY, NUMBER],
+          responses={"200": {"description": "BPMN 2.0 XML",
+                             "content": {"application/xml": {"schema": {"type": "string"}}}},
+                     **errors("401", "403", "404")})
 @require_token
 def get_version_bpmn(key: str, number: int):
     _owner()
@@ -86,6 +134,10 @@ def get_version_bpmn(key: str, number: int):
 
 
 @bp.post("/process-models/<key>/drafts")
+@describe("createProcessDraft", "Entwurf aus BPMN-XML anlegen; wird sofort geprüft", tag=TAG, parameters=[KEY],
+          responses={"201": json_response(ref("ProcessDraftResult"), "Entwurf angelegt (valid=false: siehe problems)"),
+                     **errors("400", "401", "403", "404"), "413": json_response(ref("Error"), "Datei zu groß")},
+          request_body={"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}})
 @body_limit(services.max_bytes)
 @require_token
 def create_process_draft(key: str):
@@ -115,6 +167,8 @@ def _get_draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
 
 
 @bp.get("/process-models/<key>/drafts/<int:draft_id>")
+@describe("getProcessDraft", "Entwurf mit dem Ergebnis der letzten Prüfung", tag=TAG, parameters=[KEY, DRAFT],
+          responses={"200": json_response(ref("ProcessDraftResult"), "OK"), **errors("401", "403", "404")})
 @require_token
 def get_process_draft(key: str, draft_id: int):
     _owner()
@@ -122,6 +176,13 @@ def get_process_draft(key: str, draft_id: int):
 
 
 @bp.post("/process-models/<key>/drafts/<int:draft_id>/publish")
+@describe("publishProcessDraft", "Entwurf als neue Version veröffentlichen (bei Vier-Augen-Prinzip: vorlegen)",
+          tag=TAG, parameters=[KEY, DRAFT],
+          responses={"201": json_response(PUBLISHED, "veröffentlicht"),
+                     "202": json_response(PUBLISHED, "zur Freigabe vorgelegt"),
+                     "422": REFUSED, **errors("401", "403", "404", "409")},
+          request_body={"required": False, "content": {"application/json": {"schema": {
+              "type": "object", "properties": {"comment": {"type": "string", "maxLength": 500}}}}}})
 @require_token
 def publish_process_draft(key: str, draft_id: int):
     user = _owner()
@@ -142,6 +203,10 @@ def publish_process_draft(key: str, draft_id: int):
 
 
 @bp.post("/process-models/<key>/drafts/<int:draft_id>/approve")
+@describe("approveProcessDraft", "Vorgelegten Entwurf freigeben (zweite prozessverantwortliche Person)",
+          tag=TAG, parameters=[KEY, DRAFT],
+          responses={"201": json_response(PUBLISHED, "veröffentlicht"), "422": REFUSED,
+                     **errors("401", "403", "404", "409")})
 @require_token
 def approve_process_draft(key: str, draft_id: int):
     user = _owner()

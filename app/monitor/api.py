@@ -11,19 +11,40 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.api import bp
+from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit, instance_json, json_object, validation_error
+from app.api.openapi import errors, json_body, json_response, path_id, ref
 from app.auth.access import access_level
+from app.cases.serialize import instance_json
 from app.engine.models import FULL, ProcessInstance
 from app.extensions import db
 from app.monitor import actions, services
 from app.monitor.forms import INTERVENTION_FORMS
 
 FIELDS = ("grund", "aufgabe", "person", "team", "schritt")
+BODY = {
+    "type": "object", "additionalProperties": False, "required": ["kind", "grund"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["reassign", "suspend", "resume", "terminate", "reset"],
+                 "description": "neu zuweisen, anhalten, fortsetzen, beenden, zurücksetzen"},
+        "grund": {"type": "string", "title": "Grund", "maxLength": 2000},
+        "aufgabe": {"type": "integer", "description": "reassign: ID der offenen Aufgabe"},
+        "person": {"type": "string", "description": "reassign: Benutzername (oder team)"},
+        "team": {"type": "string", "description": "reassign: Team-Schlüssel (oder person)"},
+        "schritt": {"type": "integer",
+                    "description": "reset: ID der erledigten Aufgabe, die erneut zu bearbeiten ist"},
+    },
+}
+
+bp = api_blueprint("monitor_api", __name__)
 
 
 @bp.post("/process-instances/<int:instance_id>/interventions")
+@describe("intervene", "Eingriff der Leitung des fallverantwortlichen Teams (mit Grund, in der Fallhistorie)",
+          tag="monitoring", parameters=[path_id("id", "ID des Falls")], request_body=json_body(BODY),
+          responses={"200": json_response({"type": "object", "required": ["message", "instance"], "properties": {
+              "message": {"type": "string"}, "instance": ref("Instance")}}, "ausgeführt; der Fall danach"),
+              **errors("400", "401", "403", "404", "409", "422")})
 @require_token
 def intervene(instance_id: int):
     user = g.api_user

@@ -12,9 +12,9 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.api import bp
+from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit, json_object, validation_error
+from app.api.openapi import errors, json_body, json_response, ref
 from app.timeutil import iso
 from app.volunteers import expenses, threads
 from app.volunteers.access import assignment_or_404, require_volunteer, thread_case_or_404
@@ -22,6 +22,31 @@ from app.volunteers.models import CaseMessage, ExpenseEntry
 from app.volunteers.work_forms import ExpenseForm, MessageForm
 
 EXPENSE_FIELDS = ("datum", "stunden", "kilometer", "auslagen", "notiz")
+DECIMAL = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "Dezimalzahl als Text"}
+NUMBER = {"type": ["number", "string"]}
+SCHEMAS = {
+    "CaseMessage": {
+        "type": "object", "required": ["id", "author", "author_name", "text", "created_at"],
+        "properties": {"id": {"type": "integer"}, "author": {"type": "string"},
+                       "author_name": {"type": "string"}, "text": {"type": "string"},
+                       "created_at": {"type": "string", "format": "date-time"}},
+    },
+    "ExpenseEntry": {
+        "type": "object",
+        "required": ["id", "process_instance_id", "datum", "stunden", "kilometer", "auslagen", "notiz", "betrag",
+                     "status", "kommentar"],
+        "properties": {"id": {"type": "integer"}, "process_instance_id": {"type": "integer"},
+                       "datum": {"type": "string", "format": "date"}, "stunden": DECIMAL,
+                       "kilometer": DECIMAL, "auslagen": DECIMAL, "betrag": DECIMAL,
+                       "notiz": {"type": "string"},
+                       "status": {"type": "string", "enum": ["eingereicht", "genehmigt", "zurueckgegeben"]},
+                       "kommentar": {"type": "string", "description": "Begründung einer Rückgabe"}},
+    },
+}
+ID = {"name": "instance_id", "in": "path", "required": True, "description": "ID des Falls",
+      "schema": {"type": "integer", "minimum": 1}}
+
+bp = api_blueprint("volunteers_api", __name__, SCHEMAS)
 
 
 def message_json(m: CaseMessage) -> dict:
@@ -52,6 +77,12 @@ def _form(form_cls, body: dict, fields: tuple[str, ...]):
 
 
 @bp.get("/process-instances/<int:instance_id>/messages")
+@describe("listCaseMessages", "Fragenverlauf des Einsatzes (Ehrenamt, 201, fallführendes Team)", tag="volunteers",
+          parameters=[ID], responses={
+              "200": json_response({"type": "object", "required": ["items", "may_write"],
+                                    "properties": {"items": {"type": "array", "items": ref("CaseMessage")},
+                                                   "may_write": {"type": "boolean"}}}, "Nachrichten, älteste zuerst"),
+              **errors("401", "404")})
 @require_token
 def list_messages(instance_id: int):
     instance, may_write = thread_case_or_404(g.api_user, instance_id)
@@ -59,6 +90,12 @@ def list_messages(instance_id: int):
 
 
 @bp.post("/process-instances/<int:instance_id>/messages")
+@describe("postCaseMessage", "Frage / Antwort schreiben (Ehrenamtliche des Falls und 201)", tag="volunteers",
+          parameters=[ID], responses={
+              "201": json_response(ref("CaseMessage"), "Die Nachricht; die andere Seite wird benachrichtigt"),
+              **errors("400", "401", "403", "404", "422")},
+          request_body=json_body({"type": "object", "required": ["text"],
+                                  "properties": {"text": {"type": "string", "maxLength": 4000}}}))
 @require_token
 def post_message(instance_id: int):
     instance, may_write = thread_case_or_404(g.api_user, instance_id)
@@ -73,6 +110,12 @@ def post_message(instance_id: int):
 
 
 @bp.get("/process-instances/<int:instance_id>/expenses")
+@describe("listExpenses", "Eigene Aufwandseinträge zum Einsatz (nur die Ehrenamtliche des Falls)", tag="volunteers",
+          parameters=[ID], responses={
+              "200": json_response({"type": "object", "required": ["items"],
+                                    "properties": {"items": {"type": "array", "items": ref("ExpenseEntry")}}},
+                                   "Einträge"),
+              **errors("401", "403", "404")})
 @require_token
 def list_expenses(instance_id: int):
     require_volunteer(g.api_user)
@@ -81,6 +124,13 @@ def list_expenses(instance_id: int):
 
 
 @bp.post("/process-instances/<int:instance_id>/expenses")
+@describe("addExpense", "Aufwand einreichen (Datum, Stunden, km, Auslagen, Notiz)", tag="volunteers",
+          parameters=[ID], responses={
+              "201": json_response(ref("ExpenseEntry"), "Der eingereichte Eintrag mit berechnetem Betrag"),
+              **errors("400", "401", "403", "404", "422")},
+          request_body=json_body({"type": "object", "required": ["datum", "stunden"], "properties": {
+              "datum": {"type": "string", "format": "date"}, "stunden": NUMBER, "kilometer": NUMBER,
+              "auslagen": NUMBER, "notiz": {"type": "string", "maxLength": 500}}}))
 @require_token
 def add_expense(instance_id: int):
     require_volunteer(g.api_user)

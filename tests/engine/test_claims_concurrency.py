@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.api import routes as api_routes
 from app.api.auth import issue_token
 from app.auth.models import LEAD, MEMBER, Membership, Team, User
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, CaseEvent, ProcessInstance, ProcessModel, Task
 from app.extensions import db
+from app.inbox import api as inbox_api
 from app.inbox import routes as inbox_routes
 from tests.api.test_api_flow import BASE
 from tests.conftest import login
@@ -313,7 +313,7 @@ def test_api_claim_after_a_failed_flush_is_409_not_500(app, monkeypatch):
     names = add_members(app, 1)
     token = tokens_for(app, names)[names[0]]
     task_id = group_task(app)
-    _changed_meanwhile(monkeypatch, api_routes)
+    _changed_meanwhile(monkeypatch, inbox_api)
     status, body = api_post(app, token, f"/tasks/{task_id}/claim")()
     assert (status, body["error"]["code"]) == (409, "conflict"), body
     assert "gleichzeitig" in body["error"]["message"]
@@ -331,7 +331,7 @@ def test_task_taken_after_it_was_loaded_is_409_not_a_second_winner(app, monkeypa
     task_id = group_task(app)
     with app.app_context():
         colleague = _user(names[1]).id
-    original = api_routes.get_task_or_404
+    original = inbox_api.get_task_or_404
 
     def colleague_first(user, task_id):
         task = original(user, task_id)
@@ -343,7 +343,7 @@ def test_task_taken_after_it_was_loaded_is_409_not_a_second_winner(app, monkeypa
         db.session.refresh(task.instance)  # the case is read after the colleague's commit
         return task
 
-    monkeypatch.setattr(api_routes, "get_task_or_404", colleague_first)
+    monkeypatch.setattr(inbox_api, "get_task_or_404", colleague_first)
     body = {"data": valid_data("vermittlung")} if action == "complete" else None
     status, body = api_post(app, token, f"/tasks/{task_id}/{action}", json=body)()
     assert (status, body["error"]["message"]) == (

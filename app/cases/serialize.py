@@ -1,0 +1,78 @@
+"""Cases and tasks as JSON (API v1): the shapes of api-v1.md, used by every feature's API."""
+
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import select
+
+from app.cases.services import visible_data
+from app.engine.models import ACTIVE_TASK_STATES, FULL, CaseEvent, ProcessInstance, Task
+from app.extensions import db
+from app.timeutil import iso
+
+
+def task_json(task: Task) -> dict:
+    instance = task.instance
+    return {
+        "id": task.id,
+        "process_instance_id": task.instance_id,
+        "process": instance.version.model.key,
+        "name": task.bpmn_id,
+        "title": task.title,
+        "lane": task.lane,
+        "assignee": task.assignee.username if task.assignee else None,
+        "candidate_group": task.candidate_team.key if task.candidate_team else None,
+        "team": instance.owner_team.key if instance.owner_team else None,
+        "due_at": iso(task.due_at),
+        "priority": task.priority,
+        "crisis": bool(task.crisis),
+        "created_at": iso(task.created_at),
+        "status": task.status,
+    }
+
+
+def instance_summary(instance: ProcessInstance) -> dict:
+    """The list entry of a case: no case data, no tasks."""
+    return {
+        "id": instance.id,
+        "reference": instance.reference,
+        "title": instance.title,
+        "process": instance.version.model.key,
+        "version": instance.version.number,
+        "status": instance.status,
+        "outcome": instance.outcome,
+        "started_at": iso(instance.started_at),
+        "ended_at": iso(instance.ended_at),
+        "started_by": instance.started_by.username,
+        "owner_team": instance.owner_team.key if instance.owner_team else None,
+    }
+
+
+def instance_json(instance: ProcessInstance, level: str) -> dict:
+    """The case as the API caller, a participant of ``level``, may see it."""
+    user = g.api_user
+    open_tasks = db.session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+        .order_by(Task.id)
+    ).all()
+    if level != FULL:
+        open_tasks = [t for t in open_tasks if t.assignee_id == user.id]
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.instance_id == instance.id,
+                                CaseEvent.kind == "task_completed")
+        .order_by(CaseEvent.id)
+    ).all()
+    return {
+        **instance_summary(instance),
+        "data": visible_data(instance.data, level),
+        "open_tasks": [task_json(t) for t in open_tasks],
+        "history": [
+            {
+                "task": e.task.bpmn_id if e.task else None,
+                "title": e.title,
+                "completed_by": e.actor.username if e.actor else None,
+                "completed_at": iso(e.created_at),
+            }
+            for e in events
+        ],
+    }

@@ -1,0 +1,143 @@
+"""API v1: the caller's tasks (inbox), one task with its form, claim, unclaim, complete."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+
+from app.api import ApiError, api_blueprint, commit, describe, int_arg, json_object, validation_error
+from app.api.auth import require_token
+from app.api.openapi import errors, json_body, json_response, path_id, query, ref
+from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
+from app.cases.serialize import instance_json, task_json
+from app.engine import service
+from app.engine.models import (
+    ACTIVE_TASK_STATES,
+    CANCELLED,
+    LIMITED,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
+)
+from app.extensions import db
+from app.inbox.services import build_form, initial_values, task_schema
+from forms import form_errors, validate_json
+
+SCHEMAS = {
+    "CompleteRequest": {
+        "type": "object", "required": ["data"],
+        "properties": {"data": {"type": "object",
+                                "description": "Werte nach dem form_schema der Aufgabe"}},
+    },
+    "TaskDetail": {
+        "allOf": [ref("Task"), {
+            "type": "object", "required": ["form_schema", "form_data"],
+            "properties": {
+                "form_schema": {"type": ["object", "null"],
+                                "description": "JSON Schema (draft 2020-12) des Formulars"},
+                "form_data": {"type": "object",
+                              "description": "aktuelle Werte bzw. Vorgaben"},
+            },
+        }],
+    },
+}
+TASK_ID = path_id("id", "ID der Aufgabe")
+
+bp = api_blueprint("inbox_api", __name__, SCHEMAS)
+
+
+def ensure_can_work_on(task: Task) -> None:
+    """409 if the task is done or held by someone else, 403 if it is not the caller's work."""
+    user = g.api_user
+    if task.status == CANCELLED:
+        raise ApiError(409, "conflict", _("Diese Aufgabe wurde abgebrochen."))
+    if task.status not in ACTIVE_TASK_STATES:
+        raise ApiError(409, "conflict", _("Diese Aufgabe ist bereits erledigt."))
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise ApiError(409, "conflict",
+                       _("Diese Aufgabe wurde von einer anderen Person übernommen."))
+    if not can_work_on(user, task):
+        raise ApiError(403, "forbidden", _("Sie dürfen diese Aufgabe nicht bearbeiten."))
+
+
+@bp.get("/tasks")
+@describe("listTasks", "Ihr Posteingang (Krisen zuerst, dann nach Fälligkeit)", tag="tasks",
+          responses={"200": json_response({"type": "array", "items": ref("Task")}, "OK"), **errors("400", "401")},
+          parameters=[query("process", "Verfahrensschlüssel", {"type": "string"}),
+                      query("process_instance", "ID des Falls", {"type": "integer", "minimum": 1})])
+@require_token
+def list_tasks():
+    query_ = inbox_query(g.api_user)
+    process = request.args.get("process") or None
+    if process:
+        query_ = (query_.join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+                  .join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id)
+                  .join(ProcessModel, ProcessVersion.model_id == ProcessModel.id)
+                  .where(ProcessModel.key == process))
+    instance_id = int_arg("process_instance")
+    if instance_id is not None:
+        query_ = query_.where(Task.instance_id == instance_id)
+    return jsonify([task_json(t) for t in db.session.scalars(query_)])
+
+
+@bp.get("/tasks/<int:task_id>")
+@describe("getTask", "Eine Aufgabe mit Formularschema und aktuellen Werten", tag="tasks", parameters=[TASK_ID],
+          responses={"200": json_response(ref("TaskDetail"), "OK"), **errors("401", "404")})
+@require_token
+def get_task(task_id: int):
+    task = get_task_or_404(g.api_user, task_id)
+    form_data = initial_values(task) if task.form_key else {}
+    return jsonify({**task_json(task), "form_schema": task_schema(task), "form_data": form_data})
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@describe("claimTask", "Gruppenaufgabe übernehmen", tag="tasks", parameters=[TASK_ID],
+          responses={"200": json_response(ref("Task"), "übernommen"), **errors("401", "403", "404", "409")})
+@require_token
+def claim_task(task_id: int):
+    task = get_task_or_404(g.api_user, task_id)
+    service.claim_task(task, g.api_user)
+    commit()
+    return jsonify(task_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@describe("unclaimTask", "Aufgabe an die Gruppe zurückgeben", tag="tasks", parameters=[TASK_ID],
+          responses={"200": json_response(ref("Task"), "zurückgegeben"), **errors("401", "403", "404", "409")})
+@require_token
+def unclaim_task(task_id: int):
+    task = get_task_or_404(g.api_user, task_id)
+    service.unclaim_task(task, g.api_user)
+    commit()
+    return jsonify(task_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@describe("completeTask", "Aufgabe erledigen", tag="tasks", parameters=[TASK_ID],
+          request_body=json_body(ref("CompleteRequest")),
+          responses={"200": json_response(ref("Instance"), "erledigt; der Fall danach"),
+                     **errors("400", "401", "403", "404", "409", "422")})
+@require_token
+def complete_task(task_id: int):
+    user = g.api_user
+    task = get_task_or_404(user, task_id)
+    body = json_object()
+    data = body.get("data", {})
+    ensure_can_work_on(task)
+    schema = task_schema(task)
+    if schema is not None:
+        errors_ = validate_json(schema, data)
+        if errors_:
+            raise validation_error(errors_)
+        form = build_form(task, json_data=data, csrf=False)
+        if not form.validate():
+            raise validation_error(form_errors(form))
+        values = form.to_task_data()
+    elif data:
+        raise validation_error({"data": [_("Diese Aufgabe hat kein Formular.")]})
+    else:
+        values = {}
+    instance = service.complete_task(task, user, values)
+    commit()
+    return jsonify(instance_json(instance, access_level(user, instance) or LIMITED))
