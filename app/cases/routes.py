@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
@@ -21,6 +21,7 @@ from app.cases import services
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
+from app.web.access import login_required
 from forms import KriseMeldenForm
 from forms.base import AppForm
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
-from app.auth.routes import PostForm, safe_next
+from app.auth.routes import PostForm
 from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
@@ -16,6 +16,8 @@ from app.extensions import db
 from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
+from app.web.access import login_required
+from app.web.redirects import safe_redirect
 
 bp = Blueprint("inbox", __name__, template_folder="../templates")
 
@@ -121,4 +123,4 @@ def _claim_action(task_id: int, action, message: str):
     except service.ConflictError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    return redirect(safe_next(request.form.get("next")))
+    return safe_redirect(request.form.get("next"))

@@ -5,11 +5,9 @@ Only users with the role ``prozess`` may use them (403 for everyone else, checke
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import ROLE_PROZESS
@@ -27,19 +25,12 @@ from app.modeler.inspect import lane_rule_text
 from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.xmlsafe import TooLarge, UnsafeXml
+from app.web.access import roles_required
 
 bp = Blueprint("modeler", __name__, template_folder="../templates")
 
 
-def process_owner_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.has_role(ROLE_PROZESS):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+process_owner_required = roles_required(ROLE_PROZESS)
 
 
 def _model(key: str) -> ProcessModel:

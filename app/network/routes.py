@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
@@ -15,9 +15,10 @@ from app.engine.models import FULL
 from app.exports import csv_writer
 from app.extensions import db
 from app.network import netmap, services
-from app.network.access import may_edit, may_read, require_edit, require_read
+from app.network.access import editor_required, may_edit, may_read, reader_required, require_edit, require_read
 from app.network.forms import IMPORTANCE_LABELS, INTENSITY_LABELS, TYPE_LABELS, PartnerForm, ReferralForm, choices
 from app.network.models import PARTNER_TYPES
+from app.web.access import login_required
 
 bp = Blueprint("network", __name__, template_folder="../templates")
 
@@ -51,7 +52,7 @@ def network_partner_names() -> list[str]:
 
 
 @bp.route("/netzwerk/partner")
-@login_required
+@reader_required
 def index():
     org = require_read(current_user)
     typ = request.args.get("typ") or None
@@ -72,7 +73,7 @@ def _fill_contacts(form: PartnerForm, contacts) -> None:
 
 @bp.route("/netzwerk/partner/neu", methods=["GET", "POST"], defaults={"partner_id": None})
 @bp.route("/netzwerk/partner/<int:partner_id>", methods=["GET", "POST"])
-@login_required
+@reader_required
 def edit(partner_id: int | None):
     org = require_read(current_user)
     partner = services.get_partner_or_404(org, partner_id) if partner_id is not None else None
@@ -97,7 +98,7 @@ def edit(partner_id: int | None):
 
 
 @bp.route("/netzwerk/partner/<int:partner_id>/status", methods=["POST"])
-@login_required
+@editor_required
 def set_status(partner_id: int):
     org = require_edit(current_user)
     partner = services.get_partner_or_404(org, partner_id)
@@ -154,7 +155,7 @@ def _map_context(org: int, year: int) -> dict:
 
 
 @bp.route("/netzwerk/karte")
-@login_required
+@reader_required
 def netmap_page():
     org = require_read(current_user)
     year = _year()
@@ -163,7 +164,7 @@ def netmap_page():
 
 
 @bp.route("/netzwerk/karte/<int:year>.svg")
-@login_required
+@reader_required
 def netmap_svg(year: int):
     org = require_read(current_user)
     if not 2000 <= year <= 2100:
@@ -174,7 +175,7 @@ def netmap_svg(year: int):
 
 
 @bp.route("/netzwerk/karte/<int:year>.csv")
-@login_required
+@reader_required
 def netmap_csv(year: int):
     org = require_read(current_user)
     out = io.StringIO()
@@ -191,7 +192,7 @@ def netmap_csv(year: int):
 
 
 @bp.route("/netzwerk/karte/<int:year>/uebernehmen", methods=["POST"])
-@login_required
+@editor_required
 def netmap_carry_over(year: int):
     org = require_edit(current_user)
     if not PostForm().validate_on_submit() or not 2000 <= year <= 2100:

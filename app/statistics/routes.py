@@ -6,11 +6,14 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from app.auth.models import ROLE_LEITUNG
 from app.statistics import export
 from app.statistics.services import StatisticsError, compute, lead_teams, may_see_statistics, resolve_scope
 from app.statistics.tables import all_tables, annual_tables
+from app.web.access import roles_required
 
 bp = Blueprint("statistics", __name__, template_folder="../templates")
 
@@ -18,9 +21,14 @@ WEB_FIELDS = {"from": "von", "to": "bis", "team": "team", "year": "jahr"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+LEAD_ONLY = _l("Die Statistik sehen nur Leitungen für die Teams, die sie leiten.")
+lead_required = roles_required(ROLE_LEITUNG, message=LEAD_ONLY)
+
+
 def _require_lead() -> None:
+    """Beyond the role: leads at least one team."""
     if not may_see_statistics(current_user):
-        abort(403, _("Die Statistik sehen nur Leitungen für die Teams, die sie leiten."))
+        abort(403, str(LEAD_ONLY))
 
 
 def _scope_or_errors():
@@ -39,7 +47,7 @@ def _file(content: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.route("/statistik")
-@login_required
+@lead_required
 def index():
     _require_lead()
     scope, errors = _scope_or_errors()
@@ -51,7 +59,7 @@ def index():
 
 
 @bp.route("/statistik/export.<fmt>")
-@login_required
+@lead_required
 def download(fmt: str):
     _require_lead()
     if fmt not in ("csv", "xlsx"):
@@ -83,7 +91,7 @@ def _annual():
 
 
 @bp.route("/statistik/jahresbericht")
-@login_required
+@lead_required
 def annual():
     year, scope, errors = _annual()
     stats = compute(scope) if scope else None
@@ -95,7 +103,7 @@ def annual():
 
 
 @bp.route("/statistik/jahresbericht.xlsx")
-@login_required
+@lead_required
 def annual_xlsx():
     year, scope, errors = _annual()
     if errors:

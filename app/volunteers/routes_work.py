@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.access import visible_instance_ids
@@ -18,9 +18,10 @@ from app.extensions import db
 from app.volunteers import expenses, services, threads, trainings
 from app.volunteers.access import (
     assignment_or_404,
+    coordinator_required,
     require_coordinator,
-    require_volunteer,
     thread_case_or_404,
+    volunteer_required,
 )
 from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, Training
 from app.volunteers.routes import bp
@@ -34,6 +35,7 @@ from app.volunteers.work_forms import (
     TrainingForm,
     choices,
 )
+from app.web.access import login_required
 
 EXPENSE_STATUS = {SUBMITTED: "eingereicht", APPROVED: "genehmigt", RETURNED: "zurückgegeben"}
 
@@ -78,9 +80,8 @@ def volunteer_case_links(instance_id: int) -> dict:
 
 
 @bp.route("/ehrenamt/einsaetze")
-@login_required
+@volunteer_required
 def my_assignments():
-    require_volunteer(current_user)
     cases = db.session.scalars(
         select(ProcessInstance).join(CaseParticipant, CaseParticipant.instance_id == ProcessInstance.id)
         .where(CaseParticipant.user_id == current_user.id, CaseParticipant.level == LIMITED)
@@ -114,9 +115,8 @@ def thread(instance_id: int):
 
 
 @bp.route("/ehrenamt/einsaetze/<int:instance_id>/aufwand", methods=["GET", "POST"], endpoint="expenses")
-@login_required
+@volunteer_required
 def expenses_page(instance_id: int):
-    require_volunteer(current_user)
     instance = assignment_or_404(current_user, instance_id)
     form = ExpenseForm()
     if form.validate_on_submit():
@@ -131,9 +131,8 @@ def expenses_page(instance_id: int):
 
 
 @bp.route("/ehrenamt/aufwand/<int:entry_id>", methods=["GET", "POST"])
-@login_required
+@volunteer_required
 def expense_edit(entry_id: int):
-    require_volunteer(current_user)
     entry = db.session.get(ExpenseEntry, entry_id)
     if entry is None or entry.volunteer_id != current_user.id:
         abort(404)
@@ -156,9 +155,8 @@ def expense_edit(entry_id: int):
 
 
 @bp.route("/ehrenamt/abrechnung")
-@login_required
+@volunteer_required
 def my_statement():
-    require_volunteer(current_user)
     return _statement(current_user, None, own=True)
 
 
@@ -166,7 +164,7 @@ def my_statement():
 
 
 @bp.route("/aufwand/pruefen")
-@login_required
+@coordinator_required
 def expense_review():
     require_coordinator(current_user)
     return _review_page(None, None)
@@ -191,7 +189,7 @@ def _entry_for_decision(entry_id: int) -> ExpenseEntry:
 
 
 @bp.route("/aufwand/<int:entry_id>/genehmigen", methods=["POST"])
-@login_required
+@coordinator_required
 def expense_approve(entry_id: int):
     require_coordinator(current_user)
     entry = _entry_for_decision(entry_id)
@@ -209,7 +207,7 @@ def expense_approve(entry_id: int):
 
 
 @bp.route("/aufwand/<int:entry_id>/zurueckgeben", methods=["POST"])
-@login_required
+@coordinator_required
 def expense_return(entry_id: int):
     require_coordinator(current_user)
     entry = _entry_for_decision(entry_id)
@@ -228,7 +226,7 @@ def expense_return(entry_id: int):
 
 
 @bp.route("/aufwand/abrechnung")
-@login_required
+@coordinator_required
 def statement():
     require_coordinator(current_user)
     volunteers = services.all_volunteers()
@@ -279,7 +277,7 @@ def _statement_csv(volunteer, month: str, data: dict) -> Response:
 
 
 @bp.route("/aufwand/summen")
-@login_required
+@coordinator_required
 def expense_totals():
     require_coordinator(current_user)
     today = date.today()
@@ -299,7 +297,7 @@ def expense_totals():
 
 
 @bp.route("/schulungen", methods=["GET", "POST"], endpoint="trainings")
-@login_required
+@coordinator_required
 def trainings_page():
     require_coordinator(current_user)
     form = TrainingForm()
@@ -326,7 +324,7 @@ def _training_forms(training: Training):
 
 
 @bp.route("/schulungen/<int:training_id>", methods=["GET", "POST"])
-@login_required
+@coordinator_required
 def training(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -358,7 +356,7 @@ def training(training_id: int):
 
 
 @bp.route("/schulungen/<int:training_id>/bearbeiten", methods=["GET", "POST"])
-@login_required
+@coordinator_required
 def training_edit(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -384,7 +382,7 @@ def training_edit(training_id: int):
 
 
 @bp.route("/schulungen/<int:training_id>/absagen", methods=["POST"])
-@login_required
+@coordinator_required
 def training_cancel(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -405,8 +403,7 @@ def training_cancel(training_id: int):
 
 
 @bp.route("/ehrenamt/termine")
-@login_required
+@volunteer_required
 def my_trainings():
-    require_volunteer(current_user)
     return render_template("volunteers/my_trainings.html", invitations=trainings.invitations_of(current_user),
                            kind_label=training_kind_label)
