@@ -33,7 +33,7 @@ def index():
               "success")
         return redirect(url_for("absence.index"))
     return render_template("absence/index.html", form=form, absences=services.absences_of(current_user),
-                           today=services.today(), post_form=PostForm(),
+                           today=services.today(),
                            has_colleagues=bool(colleagues)), 422 if form.errors else 200
 
 

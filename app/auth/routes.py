@@ -16,6 +16,7 @@ from app.auth.forms import PasswordChangeForm
 from app.auth.models import ROLE_ADMIN, User
 from app.extensions import db, limiter
 from app.web.access import login_required, roles_required
+from app.web.paging import page_arg, paginate
 from app.web.redirects import safe_redirect
 from forms.base import AppForm
 
@@ -107,15 +108,13 @@ def _admin_user(user_id: int) -> User:
 @roles_required(ROLE_ADMIN)
 def accounts():
     total = db.session.scalar(select(func.count(User.id))) or 0
-    pages = max(1, -(-total // ACCOUNTS_PAGE_SIZE))
-    page = min(max(request.args.get("seite", 1, type=int), 1), pages)
-    users = db.session.scalars(select(User).order_by(User.username)
-                               .offset((page - 1) * ACCOUNTS_PAGE_SIZE).limit(ACCOUNTS_PAGE_SIZE)).all()
+    listing = paginate(select(User).order_by(User.username), page_arg(), ACCOUNTS_PAGE_SIZE, total=total)
+    users = listing.items
     locked = throttle.locked_accounts()
     states = throttle.states_for([u.username for u in users] + [u.username for u in locked])
     return render_template("auth/accounts.html", users=users, states=states, locked=locked,
-                           page=page, pages=pages, total=total,
-                           form=PostForm(), now=timeutil.utcnow(), aware=timeutil.aware)
+                           listing=listing, page=listing.page, total=total,
+                           now=timeutil.utcnow(), aware=timeutil.aware)
 
 
 @bp.route("/admin/konten/<int:user_id>/entsperren", methods=["POST"])

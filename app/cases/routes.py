@@ -16,7 +16,6 @@ from app.auth.access import (
     get_visible_instance_or_404,
     startable_teams,
 )
-from app.auth.routes import PostForm
 from app.cases import services
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
@@ -114,7 +113,7 @@ def view(instance_id: int):
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
-        visible_data=services.visible_data, post_form=PostForm(),
+        visible_data=services.visible_data,
         can_report=instance.status == RUNNING and can_report_crisis(current_user, instance),
     )
 

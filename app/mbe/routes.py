@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -18,6 +18,7 @@ from app.mbe import clients, handover, statistics
 from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
+from app.web.responses import csv_response
 
 bp = Blueprint("mbe", __name__, template_folder="../templates")
 
@@ -140,10 +141,8 @@ def stats():
     if form.validate():
         rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
         if request.args.get("format") == "csv":
-            body = statistics.to_csv(rep)
             name = f"mbe-statistik-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"
-            return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return csv_response(statistics.to_csv(rep), name)
     return render_template("mbe/statistics.html", form=form, report=rep, teams=teams, mask=statistics.mask,
                            statuses=statistics.GOAL_STATUSES, status_label=statistics.label), \
         422 if form.errors else 200

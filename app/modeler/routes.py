@@ -103,7 +103,7 @@ def model(key: str):
 def _model_page(model: ProcessModel, upload: UploadForm, status: int = 200):
     versions = _versions(model)
     return render_template("modeler/model.html", model=model, versions=versions, drafts=services.open_drafts(model),
-                           approvals=_approvals(model), upload=upload, post_form=PostForm(),
+                           approvals=_approvals(model), upload=upload,
                            four_eyes=services.four_eyes(), failing=services.failing_cases(model)), status
 
 
@@ -144,7 +144,7 @@ def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=20
     lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,
                            save=save or SaveForm(), publish=publish or PublishForm(comment=draft.comment),
-                           upload=upload or UploadForm(), post_form=PostForm(), four_eyes=services.four_eyes(),
+                           upload=upload or UploadForm(), four_eyes=services.four_eyes(),
                            editable=draft.status in ("draft", SUBMITTED)), status
 
 
@@ -381,7 +381,7 @@ def cases(key: str):
     if newest is None:
         abort(404)
     rows = [(i, _open_steps(i), migration.check(i, newest)) for i in _running_on_old(model, newest)]
-    return render_template("modeler/cases.html", model=model, newest=newest, rows=rows, post_form=PostForm())
+    return render_template("modeler/cases.html", model=model, newest=newest, rows=rows)
 
 
 @bp.post("/prozessmodelle/<key>/faelle/<int:instance_id>/umstellen")

@@ -46,7 +46,7 @@ def inject_unread():
 @login_required
 def index():
     listing = services.list_for(current_user, request.args.get("seite", 1, type=int))
-    return render_template("notify/index.html", listing=listing, form=MarkReadForm(),
+    return render_template("notify/index.html", listing=listing,
                            kind_labels=KIND_LABELS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,11 +14,11 @@ from app.statistics import export
 from app.statistics.services import StatisticsError, compute, lead_teams, may_see_statistics, resolve_scope
 from app.statistics.tables import all_tables, annual_tables
 from app.web.access import roles_required
+from app.web.responses import csv_response, xlsx_response
 
 bp = Blueprint("statistics", __name__, template_folder="../templates")
 
 WEB_FIELDS = {"from": "von", "to": "bis", "team": "team", "year": "jahr"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 LEAD_ONLY = _l("Die Statistik sehen nur Leitungen für die Teams, die sie leiten.")
@@ -39,11 +39,6 @@ def _scope_or_errors():
         if exc.status == 403:
             abort(403, exc.message)
         return None, {WEB_FIELDS[exc.field]: exc.message}
-
-
-def _file(content: bytes, mimetype: str, name: str) -> Response:
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/statistik")
@@ -70,8 +65,8 @@ def download(fmt: str):
     tables = all_tables(compute(scope))
     name = f"statistik_{scope.date_from.isoformat()}_{scope.date_to.isoformat()}.{fmt}"
     if fmt == "csv":
-        return _file(export.to_csv(tables), "text/csv; charset=utf-8", name)
-    return _file(export.to_xlsx(tables), XLSX, name)
+        return csv_response(export.to_csv(tables), name)
+    return xlsx_response(export.to_xlsx(tables), name)
 
 
 def _annual():
@@ -108,7 +103,7 @@ def annual_xlsx():
     year, scope, errors = _annual()
     if errors:
         abort(400, " ".join(errors.values()))
-    return _file(export.to_xlsx(annual_tables(compute(scope), year)), XLSX, f"jahresbericht_{year}.xlsx")
+    return xlsx_response(export.to_xlsx(annual_tables(compute(scope), year)), f"jahresbericht_{year}.xlsx")
 
 
 @bp.app_template_filter("stat_value")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +12,6 @@ from sqlalchemy import select
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
-from app.exports import csv_writer
 from app.extensions import db
 from app.volunteers import expenses, services, threads, trainings
 from app.volunteers.access import (
@@ -36,6 +34,7 @@ from app.volunteers.work_forms import (
     choices,
 )
 from app.web.access import login_required
+from app.web.responses import csv_response
 
 EXPENSE_STATUS = {SUBMITTED: "eingereicht", APPROVED: "genehmigt", RETURNED: "zurückgegeben"}
 
@@ -48,11 +47,6 @@ def training_kind_label(kind: str) -> str:
     return {"a": _("Schulung a – Fachliches (FB 36/31)"), "b": _("Schulung b – Rolle im Einsatz (201)"),
             "c": _("Schulung c – Reflexionstreffen"), "d": _("Schulung d – Hilfsangebote im Kreis"),
             "stammtisch": _("Stammtisch")}.get(kind, kind)
-
-
-def euro(value) -> str:
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{text} €"
 
 
 def number(value) -> str:
@@ -127,7 +121,7 @@ def expenses_page(instance_id: int):
         return redirect(url_for("volunteers.expenses", instance_id=instance.id))
     return render_template("volunteers/expenses.html", instance=instance, form=form,
                            entries=expenses.entries_for(current_user, instance), status_label=expense_status_label,
-                           euro=euro, number=number, rates=expenses.rates()), 422 if form.errors else 200
+                           rates=expenses.rates()), 422 if form.errors else 200
 
 
 @bp.route("/ehrenamt/aufwand/<int:entry_id>", methods=["GET", "POST"])
@@ -174,8 +168,7 @@ def _review_page(failed_id: int | None, failed_form: ReturnForm | None, status: 
     entries = expenses.pending_for(current_user)
     forms = {e.id: (failed_form if e.id == failed_id else ReturnForm(formdata=None, prefix=f"r{e.id}"))
              for e in entries}
-    return render_template("volunteers/review.html", entries=entries, forms=forms, post_form=PostForm(),
-                           euro=euro, number=number), status
+    return render_template("volunteers/review.html", entries=entries, forms=forms), status
 
 
 def _entry_for_decision(entry_id: int) -> ExpenseEntry:
@@ -255,25 +248,22 @@ def _statement(volunteer, volunteers, *, own: bool):
         if request.args.get("format") == "csv":
             return _statement_csv(volunteer, month, data)
     return render_template("volunteers/statement.html", volunteer=volunteer, volunteers=volunteers, month=month,
-                           data=data, own=own, euro=euro, number=number, rates=expenses.rates())
+                           data=data, own=own, rates=expenses.rates())
 
 
 def _statement_csv(volunteer, month: str, data: dict) -> Response:
     """Semicolon-separated, decimal comma, UTF-8 with BOM (opens as columns in German Excel)."""
-    out = io.StringIO()
-    writer = csv_writer(out)  # user text stays text (app/exports.py)
-    writer.writerow([_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
-                     _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")])
+    rows = [[_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
+             _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")]]
     for e in data["entries"]:
-        writer.writerow([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
-                         number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
-                         e.notiz])
+        rows.append([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
+                     number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
+                     e.notiz])
     t = data["total"]
-    writer.writerow([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
-                     f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
+    rows.append([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
+                 f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
     name = f"aufwand-{volunteer.username}-{month}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(rows, name)  # user text stays text (app/exports.py)
 
 
 @bp.route("/aufwand/summen")
@@ -289,8 +279,7 @@ def expense_totals():
     rows = expenses.totals_by_case(current_user, start, until + timedelta(days=1))
     total = {k: sum((r[k] for r in rows), start=type(rows[0][k])(0)) if rows else 0
              for k in ("stunden", "kilometer", "auslagen", "summe", "anzahl")}
-    return render_template("volunteers/totals.html", rows=rows, total=total, von=start, bis=until,
-                           euro=euro, number=number)
+    return render_template("volunteers/totals.html", rows=rows, total=total, von=start, bis=until)
 
 
 # --- trainings ------------------------------------------------------------------------------

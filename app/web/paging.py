@@ -8,7 +8,7 @@ narrow index (inbox, monitor) use :func:`bounds` and build the :class:`Page` the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,24 @@ def bounds(total: int, page: int, size: int) -> tuple[int, int, int]:
 def paginate(query: Select, page: int, size: int, *, total: int | None = None) -> Page:
     """One page of the ordered ``query``; ``total`` if the caller counts more cheaply."""
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        total = count(query)
     page, pages, offset = bounds(total, page, size)
     items = db.session.scalars(query.limit(size).offset(offset)).all()
     return Page(items=items, total=total, page=page, pages=pages)
+
+
+def count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def paginate_ids(ids: Select, load: Callable[[list[Any]], Iterable[Any]], page: int, size: int, *,
+                 total: int | None = None) -> Page:
+    """One page in two steps: the ordered ``ids`` query (count and sort over a narrow index,
+    not over whole rows), then ``load(page_ids)`` fetches only the page's rows (objects with
+    an ``id``), returned in the order of the ids."""
+    if total is None:
+        total = count(ids)
+    page, pages, offset = bounds(total, page, size)
+    page_ids = list(db.session.scalars(ids.limit(size).offset(offset)))
+    by_id = {row.id: row for row in load(page_ids)} if page_ids else {}
+    return Page(items=[by_id[i] for i in page_ids if i in by_id], total=total, page=page, pages=pages)
