@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.absence import services
 from app.absence.forms import AbsenceForm
 from app.absence.models import Absence
 from app.auth.routes import PostForm
 from app.extensions import db
+from app.web.access import login_required
 
 bp = Blueprint("absence", __name__, template_folder="../templates")
 
@@ -32,7 +33,7 @@ def index():
               "success")
         return redirect(url_for("absence.index"))
     return render_template("absence/index.html", form=form, absences=services.absences_of(current_user),
-                           today=services.today(), post_form=PostForm(),
+                           today=services.today(),
                            has_colleagues=bool(colleagues)), 422 if form.errors else 200
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
@@ -17,6 +15,9 @@ from app.auth import sessions, throttle
 from app.auth.forms import PasswordChangeForm
 from app.auth.models import ROLE_ADMIN, User
 from app.extensions import db, limiter
+from app.web.access import login_required, roles_required
+from app.web.paging import page_arg, paginate
+from app.web.redirects import safe_redirect
 from forms.base import AppForm
 
 bp = Blueprint("auth", __name__)
@@ -46,12 +47,6 @@ def login_limits(view):
     return limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])(view)
 
 
-def safe_next(target: str | None) -> str:
-    if target and not urlparse(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @login_limits
 def login():
@@ -61,7 +56,7 @@ def login():
         db.session.commit()  # the failure count, or its reset
         if attempt.user is not None:
             sessions.start_session(attempt.user)
-            return redirect(safe_next(request.args.get("next")))
+            return safe_redirect(request.args.get("next"))
         form.password.errors.append(attempt.message)
     return render_template("auth/login.html", form=form)
 
@@ -103,8 +98,6 @@ ACCOUNTS_PAGE_SIZE = 50
 
 
 def _admin_user(user_id: int) -> User:
-    if not current_user.has_role(ROLE_ADMIN):
-        abort(403)
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
@@ -112,24 +105,20 @@ def _admin_user(user_id: int) -> User:
 
 
 @bp.route("/admin/konten")
-@login_required
+@roles_required(ROLE_ADMIN)
 def accounts():
-    if not current_user.has_role(ROLE_ADMIN):
-        abort(403)
     total = db.session.scalar(select(func.count(User.id))) or 0
-    pages = max(1, -(-total // ACCOUNTS_PAGE_SIZE))
-    page = min(max(request.args.get("seite", 1, type=int), 1), pages)
-    users = db.session.scalars(select(User).order_by(User.username)
-                               .offset((page - 1) * ACCOUNTS_PAGE_SIZE).limit(ACCOUNTS_PAGE_SIZE)).all()
+    listing = paginate(select(User).order_by(User.username), page_arg(), ACCOUNTS_PAGE_SIZE, total=total)
+    users = listing.items
     locked = throttle.locked_accounts()
     states = throttle.states_for([u.username for u in users] + [u.username for u in locked])
     return render_template("auth/accounts.html", users=users, states=states, locked=locked,
-                           page=page, pages=pages, total=total,
-                           form=PostForm(), now=timeutil.utcnow(), aware=timeutil.aware)
+                           listing=listing, page=listing.page, total=total,
+                           now=timeutil.utcnow(), aware=timeutil.aware)
 
 
 @bp.route("/admin/konten/<int:user_id>/entsperren", methods=["POST"])
-@login_required
+@roles_required(ROLE_ADMIN)
 def unlock_account(user_id: int):
     user = _admin_user(user_id)
     if not PostForm().validate_on_submit():
@@ -141,7 +130,7 @@ def unlock_account(user_id: int):
 
 
 @bp.route("/admin/konten/<int:user_id>/aktiv", methods=["POST"])
-@login_required
+@roles_required(ROLE_ADMIN)
 def set_account_active(user_id: int):
     user = _admin_user(user_id)
     if not PostForm().validate_on_submit():
@@ -161,4 +150,4 @@ def set_account_active(user_id: int):
 def set_language(lang: str):
     if PostForm().validate_on_submit() and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next")))
+    return safe_redirect(request.form.get("next"))

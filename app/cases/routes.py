@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
@@ -15,12 +15,12 @@ from app.auth.access import (
     get_visible_instance_or_404,
     startable_teams,
 )
-from app.auth.routes import PostForm
 from app.cases import services
 from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
+from app.web.access import login_required
 from forms import KriseMeldenForm
 from forms.base import AppForm
 
@@ -113,7 +113,7 @@ def view(instance_id: int):
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
-        visible_data=services.visible_data, post_form=PostForm(),
+        visible_data=services.visible_data,
         can_report=instance.status == RUNNING and crisis.can_report_crisis(current_user, instance),
     )
 

@@ -6,11 +6,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.counselling import services
 from app.engine import service
 from app.extensions import db
+from app.web.access import login_required
 from forms import FormContext, bind_form
 from forms.beratungskontakt import ARTEN, THEMEN, BeratungskontaktForm
 

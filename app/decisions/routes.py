@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from app.auth.models import ROLE_PROZESS
 from app.decisions import services
 from app.extensions import db
+from app.web.access import roles_required
 from forms.base import AppForm
 
 bp = Blueprint("decisions", __name__, template_folder="../templates")
@@ -21,22 +22,19 @@ class SaveForm(AppForm):
     kommentar = StringField(_l("Kommentar zur Änderung"), [Optional(), Length(max=500)])
 
 
-def _require_owner() -> None:
-    if not current_user.has_role(ROLE_PROZESS):
-        abort(403, _("Nur Prozessverantwortliche dürfen Entscheidungstabellen ansehen und ändern."))
+process_owner_required = roles_required(
+    ROLE_PROZESS, message=_l("Nur Prozessverantwortliche dürfen Entscheidungstabellen ansehen und ändern."))
 
 
 @bp.route("/entscheidungen")
-@login_required
+@process_owner_required
 def index():
-    _require_owner()
     return render_template("decisions/index.html", tables=services.current_tables())
 
 
 @bp.route("/entscheidungen/<decision_id>", methods=["GET", "POST"])
-@login_required
+@process_owner_required
 def edit(decision_id: str):
-    _require_owner()
     table = services.current(decision_id)
     if table is None:
         abort(404)

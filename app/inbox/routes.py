@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from flask_login import current_user
 
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
-from app.auth.routes import PostForm, safe_next
+from app.auth.routes import PostForm
 from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
@@ -16,6 +15,9 @@ from app.extensions import db
 from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
+from app.web.access import login_required
+from app.web.paging import page_arg, paginate_ids
+from app.web.redirects import safe_redirect
 
 bp = Blueprint("inbox", __name__, template_folder="../templates")
 
@@ -37,16 +39,11 @@ def index():
         query = inbox_query(current_user, mine=mine)
         # Count and sort over the task ids alone (covering index ix_task_inbox), then load the
         # page's rows: sorting whole rows would fetch every open task of the team from the table.
-        ids = query.with_only_columns(Task.id)
-        total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
-        pages = max((total + size - 1) // size, 1)
-        page = min(max(request.args.get(f"seite_{key}", 1, type=int), 1), pages)
-        page_ids = list(db.session.scalars(ids.limit(size).offset((page - 1) * size)))
-        by_id = {t.id: t for t in db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids or [-1])))}
-        items = [by_id[i] for i in page_ids if i in by_id]
-        lists[key] = {"items": items, "total": total, "page": page, "pages": pages}
-    return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware,
-                           post_form=PostForm())
+        lists[key] = paginate_ids(
+            query.with_only_columns(Task.id),
+            lambda page_ids, query=query: db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids))),
+            page_arg(f"seite_{key}"), size)
+    return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware)
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])
@@ -78,7 +75,7 @@ def task_page(task_id: int):
                 flash(str(exc), "error")
                 # The model cannot run this step (e.g. a script stopped in the sandbox): a clear
                 # answer on the same page, nothing saved; not a server error.
-                return render_template("inbox/task.html", task=task, form=form, post_form=PostForm(),
+                return render_template("inbox/task.html", task=task, form=form,
                            suggestions=_suggestions(task)), 422
             flash(_("Aufgabe „%(title)s“ erledigt.", title=title), "success")
             return redirect(url_for("inbox.index"))
@@ -86,7 +83,7 @@ def task_page(task_id: int):
     else:
         form = build_form(task)
         status = 200
-    return render_template("inbox/task.html", task=task, form=form, post_form=PostForm(),
+    return render_template("inbox/task.html", task=task, form=form,
                            suggestions=_suggestions(task)), status
 
 
@@ -121,4 +118,4 @@ def _claim_action(task_id: int, action, message: str):
     except service.ConflictError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    return redirect(safe_next(request.form.get("next")))
+    return safe_redirect(request.form.get("next"))

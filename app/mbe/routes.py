@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
@@ -15,8 +15,10 @@ from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.extensions import db
 from app.mbe import clients, handover, statistics
-from app.mbe.access import counsellor_teams, is_mbe_case, require_lead, require_staff, responsible_of
+from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
+from app.web.access import login_required
+from app.web.responses import csv_response
 
 bp = Blueprint("mbe", __name__, template_folder="../templates")
 
@@ -139,10 +141,8 @@ def stats():
     if form.validate():
         rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
         if request.args.get("format") == "csv":
-            body = statistics.to_csv(rep)
             name = f"mbe-statistik-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"
-            return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return csv_response(statistics.to_csv(rep), name)
     return render_template("mbe/statistics.html", form=form, report=rep, teams=teams, mask=statistics.mask,
                            statuses=statistics.GOAL_STATUSES, status_label=statistics.label), \
         422 if form.errors else 200
@@ -150,16 +150,9 @@ def stats():
 
 @bp.app_context_processor
 def inject_mbe():
-    """Menu entries for MBE staff (the pages check access themselves)."""
-    def mbe_menu() -> dict:
-        if not current_user.is_authenticated:
-            return {}
-        from app.mbe.access import lead_teams
-
-        return {"klienten": bool(counsellor_teams(current_user) or lead_teams(current_user)),
-                "statistik": bool(lead_teams(current_user))}
+    """The case view's handover link (the menu entries are in app/mbe/menu.py)."""
     def mbe_can_hand_over(instance) -> bool:
         return (current_user.is_authenticated and instance.status == "running"
                 and handover.may_hand_over(current_user, instance))
 
-    return {"mbe_menu": mbe_menu, "mbe_can_hand_over": mbe_can_hand_over}
+    return {"mbe_can_hand_over": mbe_can_hand_over}

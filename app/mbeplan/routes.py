@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.auth.access import get_visible_instance_or_404
 from app.cases.services import case_plan_panel
 from app.engine.models import FULL
+from app.web.access import login_required
 from forms.mbe import ZIELBEREICHE, ZIELSTATUS
 
 bp = Blueprint("mbeplan", __name__, template_folder="../templates")

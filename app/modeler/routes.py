@@ -5,11 +5,9 @@ Only users with the role ``prozess`` may use them (403 for everyone else, checke
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import ROLE_PROZESS
@@ -28,20 +26,13 @@ from app.modeler.inspect import lane_rule_text
 from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.xmlsafe import TooLarge, UnsafeXml
+from app.web.access import roles_required
 from forms import FORMS
 
 bp = Blueprint("modeler", __name__, template_folder="../templates")
 
 
-def process_owner_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.has_role(ROLE_PROZESS):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+process_owner_required = roles_required(ROLE_PROZESS)
 
 
 def _model(key: str) -> ProcessModel:
@@ -114,7 +105,7 @@ def model(key: str):
 def _model_page(model: ProcessModel, upload: UploadForm, status: int = 200):
     versions = _versions(model)
     return render_template("modeler/model.html", model=model, versions=versions, drafts=services.open_drafts(model),
-                           approvals=_approvals(model), upload=upload, post_form=PostForm(),
+                           approvals=_approvals(model), upload=upload,
                            four_eyes=services.four_eyes(), failing=services.failing_cases(model)), status
 
 
@@ -152,7 +143,7 @@ def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=20
     lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,
                            save=save or SaveForm(), publish=publish or PublishForm(comment=draft.comment),
-                           upload=upload or UploadForm(), post_form=PostForm(), four_eyes=services.four_eyes(),
+                           upload=upload or UploadForm(), four_eyes=services.four_eyes(),
                            editable=draft.status in ("draft", SUBMITTED)), status
 
 
@@ -389,7 +380,7 @@ def cases(key: str):
     if newest is None:
         abort(404)
     rows = [(i, _open_steps(i), migration.check(i, newest)) for i in _running_on_old(model, newest)]
-    return render_template("modeler/cases.html", model=model, newest=newest, rows=rows, post_form=PostForm())
+    return render_template("modeler/cases.html", model=model, newest=newest, rows=rows)
 
 
 @bp.post("/prozessmodelle/<key>/faelle/<int:instance_id>/umstellen")

@@ -19,10 +19,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.auth.models import ROLE_LEITUNG
 from app.engine import interventions, service
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.extensions import db
@@ -30,6 +32,7 @@ from app.modeler.csp import diagram_csp, diagram_page
 from app.monitor import actions, services
 from app.monitor.forms import INTERVENTION_FORMS, FilterForm, choices
 from app.timeutil import aware, utcnow
+from app.web.access import roles_required
 
 bp = Blueprint("monitor", __name__, template_folder="../templates")
 
@@ -41,17 +44,19 @@ def _viewer() -> dict:
     return {"viewer_available": (Path(current_app.static_folder or "") / "build" / "viewer.js").exists()}
 
 
+SUPERVISORS_ONLY = _l("Nur die Leitung eines Teams sieht den Monitor.")
+
+
 def supervisor_required(view):
     """Role ``leitung`` and at least one led team; everyone else 403."""
 
     @wraps(view)
-    @login_required
     def wrapper(*args, **kwargs):
         if not services.led_team_ids(current_user):
-            abort(403, _("Nur die Leitung eines Teams sieht den Monitor."))
+            abort(403, str(SUPERVISORS_ONLY))
         return view(*args, **kwargs)
 
-    return wrapper
+    return roles_required(ROLE_LEITUNG, message=SUPERVISORS_ONLY)(wrapper)
 
 
 def _instance_or_404(instance_id: int) -> ProcessInstance:

@@ -40,6 +40,7 @@ from app.engine.models import (
 from app.extensions import db
 from app.sqlhints import not_indexed
 from app.timeutil import aware, utcnow
+from app.web.paging import paginate_ids
 
 PER_PAGE = 50
 # What the list shows of a case: never the workflow state or the case file (JSON, kilobytes each).
@@ -189,18 +190,17 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
     where = conditions(user, filters, now)
     total = db.session.scalar(select(func.count(ProcessInstance.id)).where(*where)) or 0
     per_page = max(1, min(filters.per_page, 200))
-    pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(filters.page, 1), pages)
     # First the ids of the page (sorted over the narrow index rows), then only those rows and
     # only the listed columns: sorting whole rows would drag every case's workflow state along.
-    page_ids = list(db.session.scalars(_order(select(ProcessInstance.id).where(*where), filters)
-                                       .limit(per_page).offset((page - 1) * per_page)))
-    items_by_id = {i.id: i for i in db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.id.in_(page_ids or [-1]))
-        .options(load_only(*LIST_COLUMNS),
-                 selectinload(ProcessInstance.version).selectinload(ProcessVersion.model),
-                 selectinload(ProcessInstance.owner_team)))}
-    items = [items_by_id[i] for i in page_ids if i in items_by_id]
+    listing = paginate_ids(
+        _order(select(ProcessInstance.id).where(*where), filters),
+        lambda page_ids: db.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_(page_ids))
+            .options(load_only(*LIST_COLUMNS),
+                     selectinload(ProcessInstance.version).selectinload(ProcessVersion.model),
+                     selectinload(ProcessInstance.owner_team))),
+        filters.page, per_page, total=total)
+    items, page, pages = list(listing.items), listing.page, listing.pages
     current: dict[int, list[Task]] = {i.id: [] for i in items}
     if items:
         for task in db.session.scalars(select(Task).where(

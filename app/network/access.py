@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_LEITUNG, ROLE_MBE, User
+from app.web.access import roles_required
 
 READ_ROLES = (ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_MBE, ROLE_LEITUNG)
 EDIT_ROLES = (ROLE_KOORDINATION, ROLE_MBE, ROLE_LEITUNG)
@@ -26,6 +28,13 @@ def may_read(user: User) -> bool:
 
 def may_edit(user: User) -> bool:
     return user.organisation_id is not None and user.has_role(*EDIT_ROLES)
+
+
+#: Route decorators (app/web/access.py); ``require_read``/``require_edit`` add the organisation.
+reader_required = roles_required(
+    *READ_ROLES, message=_l("Das Partnerverzeichnis ist nur für Fach- und Beratungskräfte."))
+editor_required = roles_required(
+    *EDIT_ROLES, message=_l("Partner pflegen nur die Koordinierungsstelle, die Beratung und die Leitung."))
 
 
 def require_read(user: User) -> int:

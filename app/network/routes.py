@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.engine.models import FULL
-from app.exports import csv_writer
 from app.extensions import db
 from app.network import netmap, services
-from app.network.access import may_edit, may_read, require_edit, require_read
+from app.network.access import editor_required, may_edit, may_read, reader_required, require_edit, require_read
 from app.network.forms import IMPORTANCE_LABELS, INTENSITY_LABELS, TYPE_LABELS, PartnerForm, ReferralForm, choices
 from app.network.models import PARTNER_TYPES
+from app.web.access import login_required
+from app.web.responses import attachment, csv_response
 
 bp = Blueprint("network", __name__, template_folder="../templates")
 
@@ -51,7 +51,7 @@ def network_partner_names() -> list[str]:
 
 
 @bp.route("/netzwerk/partner")
-@login_required
+@reader_required
 def index():
     org = require_read(current_user)
     typ = request.args.get("typ") or None
@@ -72,7 +72,7 @@ def _fill_contacts(form: PartnerForm, contacts) -> None:
 
 @bp.route("/netzwerk/partner/neu", methods=["GET", "POST"], defaults={"partner_id": None})
 @bp.route("/netzwerk/partner/<int:partner_id>", methods=["GET", "POST"])
-@login_required
+@reader_required
 def edit(partner_id: int | None):
     org = require_read(current_user)
     partner = services.get_partner_or_404(org, partner_id) if partner_id is not None else None
@@ -92,12 +92,12 @@ def edit(partner_id: int | None):
         flash(_("Partner „%(name)s“ gespeichert; die Bewertung gilt für %(jahr)s.", name=partner.name,
                 jahr=date.today().year), "success")
         return redirect(url_for("network.index"))
-    return render_template("network/edit.html", form=form, partner=partner, post_form=PostForm()), \
+    return render_template("network/edit.html", form=form, partner=partner), \
         422 if form.errors else 200
 
 
 @bp.route("/netzwerk/partner/<int:partner_id>/status", methods=["POST"])
-@login_required
+@editor_required
 def set_status(partner_id: int):
     org = require_edit(current_user)
     partner = services.get_partner_or_404(org, partner_id)
@@ -154,44 +154,40 @@ def _map_context(org: int, year: int) -> dict:
 
 
 @bp.route("/netzwerk/karte")
-@login_required
+@reader_required
 def netmap_page():
     org = require_read(current_user)
     year = _year()
     return render_template("network/map.html", years=services.years(org), may_edit=may_edit(current_user),
-                           post_form=PostForm(), **_map_context(org, year))
+                           **_map_context(org, year))
 
 
 @bp.route("/netzwerk/karte/<int:year>.svg")
-@login_required
+@reader_required
 def netmap_svg(year: int):
     org = require_read(current_user)
     if not 2000 <= year <= 2100:
         abort(404)
     svg = render_template("network/map.svg", standalone=True, **_map_context(org, year))
-    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="netzwerkkarte-{year}.svg"'})
+    return attachment('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, "image/svg+xml", f"netzwerkkarte-{year}.svg")
 
 
 @bp.route("/netzwerk/karte/<int:year>.csv")
-@login_required
+@reader_required
 def netmap_csv(year: int):
     org = require_read(current_user)
-    out = io.StringIO()
-    writer = csv_writer(out)  # user text stays text (app/exports.py)
-    writer.writerow([_("Jahr"), _("Partner"), _("Art"), _("Intensität"), _("Intensität (Text)"),
-                     _("Wichtigkeit"), _("Wichtigkeit (Text)")])
     labels = _labels()
+    rows = [[_("Jahr"), _("Partner"), _("Art"), _("Intensität"), _("Intensität (Text)"),
+             _("Wichtigkeit"), _("Wichtigkeit (Text)")]]
     for row in services.year_rows(org, year):
-        writer.writerow([year, row.name, labels["type_label"](row.typ), row.intensitaet,
-                         labels["intensity_label"](row.intensitaet), row.wichtigkeit,
-                         labels["importance_label"](row.wichtigkeit)])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="netzwerkkarte-{year}.csv"'})
+        rows.append([year, row.name, labels["type_label"](row.typ), row.intensitaet,
+                     labels["intensity_label"](row.intensitaet), row.wichtigkeit,
+                     labels["importance_label"](row.wichtigkeit)])
+    return csv_response(rows, f"netzwerkkarte-{year}.csv")  # user text stays text (app/exports.py)
 
 
 @bp.route("/netzwerk/karte/<int:year>/uebernehmen", methods=["POST"])
-@login_required
+@editor_required
 def netmap_carry_over(year: int):
     org = require_edit(current_user)
     if not PostForm().validate_on_submit() or not 2000 <= year <= 2100:

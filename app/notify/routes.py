@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
+from flask_login import current_user
 from wtforms import IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
@@ -17,10 +14,10 @@ from app.auth.models import ROLE_ADMIN
 from app.extensions import db
 from app.notify import services
 from app.notify.mailer import smtp_configured
+from app.notify.menu import unread_or_none
 from app.notify.models import FAILED, KIND_CRISIS, KIND_OVERDUE, KIND_TASK, PENDING, SENT
+from app.web.access import login_required, roles_required
 from forms.base import AppForm
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("notify", __name__, template_folder="../templates")
 
@@ -40,14 +37,7 @@ class MarkReadForm(AppForm):
 def inject_unread():
     def notify_unread() -> int | None:
         """Unread notifications of the logged-in user (None when unknown, e.g. DB down)."""
-        if not current_user.is_authenticated:
-            return None
-        try:
-            return services.unread_count(current_user)
-        except SQLAlchemyError:  # the error page must still render
-            log.exception("counting notifications failed")
-            db.session.rollback()
-            return None
+        return unread_or_none(current_user)
 
     return {"notify_unread": notify_unread}
 
@@ -56,7 +46,7 @@ def inject_unread():
 @login_required
 def index():
     listing = services.list_for(current_user, request.args.get("seite", 1, type=int))
-    return render_template("notify/index.html", listing=listing, form=MarkReadForm(),
+    return render_template("notify/index.html", listing=listing,
                            kind_labels=KIND_LABELS)
 
 
@@ -75,10 +65,8 @@ def mark_read():
 
 
 @bp.route("/admin/postausgang")
-@login_required
+@roles_required(ROLE_ADMIN)
 def outbox():
-    if not current_user.has_role(ROLE_ADMIN):
-        abort(403)
     listing = services.outbox_page(request.args.get("seite", 1, type=int))
     return render_template("notify/outbox.html", listing=listing, status_labels_mail=MAIL_STATUS_LABELS,
                            smtp=smtp_configured())

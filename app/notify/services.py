@@ -19,6 +19,7 @@ from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
 from app.notify.models import KIND_CRISIS, KIND_OVERDUE, KIND_TASK, Notification, OutboxMail
 from app.timeutil import aware, utcnow
+from app.web.paging import Page, paginate
 
 SUBJECT_PREFIX = "[Fallwerk]"
 
@@ -104,19 +105,13 @@ def unread_count(user: User) -> int:
     ) or 0
 
 
-def list_for(user: User, page: int = 1, size: int | None = None) -> dict:
+def list_for(user: User, page: int = 1, size: int | None = None) -> Page:
     """One page of the user's notifications, newest first: items, total, page, pages."""
     size = size or current_app.config["NOTIFY_PAGE_SIZE"]
     total = db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.user_id == user.id)) or 0
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(size).offset((page - 1) * size)
-    ).all()
-    return {"items": items, "total": total, "page": page, "pages": pages}
+    return paginate(select(Notification).where(Notification.user_id == user.id)
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()), page, size, total=total)
 
 
 def mark_read(user: User, ids: list[int] | str) -> int:
@@ -166,15 +161,11 @@ def _render_mail(template: str, task: Task, reference: str) -> tuple[str, str]:
     return f"{SUBJECT_PREFIX} {subject}"[:300], body.lstrip("\n")
 
 
-def outbox_page(page: int = 1, size: int = 50) -> dict:
+def outbox_page(page: int = 1, size: int = 50) -> Page:
     """Admin view of the outbox, newest first: items, total, page, pages, counts per status."""
     total = db.session.scalar(select(func.count()).select_from(OutboxMail)) or 0
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
-        select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
-        .limit(size).offset((page - 1) * size)
-    ).all()
-    counts = dict(db.session.execute(
+    listing = paginate(select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
+                       page, size, total=total)
+    listing.extra["counts"] = dict(db.session.execute(
         select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
-    return {"items": items, "total": total, "page": page, "pages": pages, "counts": counts}
+    return listing

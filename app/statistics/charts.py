@@ -7,6 +7,7 @@ The same numbers are always shown in a table next to the chart.
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 LABEL_WIDTH = 230
@@ -20,9 +21,10 @@ TEXT_FILL = "#1a1a1a"
 
 
 def _number(value: float) -> str:
+    """The figure in the reader's locale: whole numbers as they are, others with one decimal."""
     if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return format_decimal(int(value), "#,##0")
+    return format_decimal(value, "#,##0.0")
 
 
 def _short(label: str) -> str:

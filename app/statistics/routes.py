@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from app.auth.models import ROLE_LEITUNG
 from app.statistics import export
 from app.statistics.services import StatisticsError, compute, lead_teams, may_see_statistics, resolve_scope
 from app.statistics.tables import all_tables, annual_tables
+from app.web.access import roles_required
+from app.web.responses import csv_response, xlsx_response
 
 bp = Blueprint("statistics", __name__, template_folder="../templates")
 
 WEB_FIELDS = {"from": "von", "to": "bis", "team": "team", "year": "jahr"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+LEAD_ONLY = _l("Die Statistik sehen nur Leitungen für die Teams, die sie leiten.")
+lead_required = roles_required(ROLE_LEITUNG, message=LEAD_ONLY)
 
 
 def _require_lead() -> None:
+    """Beyond the role: leads at least one team."""
     if not may_see_statistics(current_user):
-        abort(403, _("Die Statistik sehen nur Leitungen für die Teams, die sie leiten."))
+        abort(403, str(LEAD_ONLY))
 
 
 def _scope_or_errors():
@@ -33,13 +41,8 @@ def _scope_or_errors():
         return None, {WEB_FIELDS[exc.field]: exc.message}
 
 
-def _file(content: bytes, mimetype: str, name: str) -> Response:
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @bp.route("/statistik")
-@login_required
+@lead_required
 def index():
     _require_lead()
     scope, errors = _scope_or_errors()
@@ -51,7 +54,7 @@ def index():
 
 
 @bp.route("/statistik/export.<fmt>")
-@login_required
+@lead_required
 def download(fmt: str):
     _require_lead()
     if fmt not in ("csv", "xlsx"):
@@ -62,8 +65,8 @@ def download(fmt: str):
     tables = all_tables(compute(scope))
     name = f"statistik_{scope.date_from.isoformat()}_{scope.date_to.isoformat()}.{fmt}"
     if fmt == "csv":
-        return _file(export.to_csv(tables), "text/csv; charset=utf-8", name)
-    return _file(export.to_xlsx(tables), XLSX, name)
+        return csv_response(export.to_csv(tables), name)
+    return xlsx_response(export.to_xlsx(tables), name)
 
 
 def _annual():
@@ -83,7 +86,7 @@ def _annual():
 
 
 @bp.route("/statistik/jahresbericht")
-@login_required
+@lead_required
 def annual():
     year, scope, errors = _annual()
     stats = compute(scope) if scope else None
@@ -95,12 +98,12 @@ def annual():
 
 
 @bp.route("/statistik/jahresbericht.xlsx")
-@login_required
+@lead_required
 def annual_xlsx():
     year, scope, errors = _annual()
     if errors:
         abort(400, " ".join(errors.values()))
-    return _file(export.to_xlsx(annual_tables(compute(scope), year)), XLSX, f"jahresbericht_{year}.xlsx")
+    return xlsx_response(export.to_xlsx(annual_tables(compute(scope), year)), f"jahresbericht_{year}.xlsx")
 
 
 @bp.app_template_filter("stat_value")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.statistics.charts import bar_chart
+from app.web.formatting import zahl
 
 OUTCOME_LABELS = {
     "beenden": _l("Einsatz beendet"),
@@ -111,7 +112,7 @@ def counselling_tables(stats: dict) -> list[Table]:
               [[r["label"], r["count"]] for r in stats["consultations"]["by_kind"]], chart_value=1),
         Table("hausbesuche_woche", _("Hausbesuche je Kalenderwoche"), [_("Kalenderwoche"), _("Hausbesuche")],
               [[r["week"], r["count"]] for r in stats["home_visits"]["by_week"]], chart_value=1,
-              note=_("Durchschnitt: %(n)s Hausbesuche je Woche.", n=stats["home_visits"]["per_week"])),
+              note=_("Durchschnitt: %(n)s Hausbesuche je Woche.", n=zahl(stats["home_visits"]["per_week"]))),
         Table("veranstaltungen", _("Veranstaltungen und Teilnehmende"),
               [_("Art der Veranstaltung"), _("Anzahl"), _("Teilnehmende")],
               [[r["label"], r["count"], r["participants"]] for r in stats["events"]["by_type"]], chart_value=1),

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.access import get_visible_instance_or_404
 from app.auth.models import MEMBER, ROLE_EHRENAMT, ROLE_KOORDINATION, Membership, Team, User
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
 from app.extensions import db
+from app.web.access import roles_required
 
 DEPARTMENT_201 = "201"
 
@@ -38,6 +40,12 @@ def is_coordinator(user: User) -> bool:
 def require_coordinator(user: User) -> None:
     if not is_coordinator(user):
         abort(403, _("Diese Seite ist nur für die Koordinierungsstelle 201."))
+
+
+#: Route decorators (app/web/access.py); the 201 team check stays in ``require_coordinator``.
+volunteer_required = roles_required(ROLE_EHRENAMT, message=_l("Diese Seite ist nur für Ehrenamtliche."))
+coordinator_required = roles_required(ROLE_KOORDINATION,
+                                      message=_l("Diese Seite ist nur für die Koordinierungsstelle 201."))
 
 
 def require_volunteer(user: User) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.extensions import db
 from app.volunteers import services
-from app.volunteers.access import require_coordinator, require_volunteer
+from app.volunteers.access import coordinator_required, require_coordinator, volunteer_required
 from app.volunteers.blueprint import bp
 from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, ProfileForm, join_languages
 from app.volunteers.matching import STATUSES, status_label
@@ -23,9 +23,8 @@ def _context(**extra) -> dict:
 
 
 @bp.route("/ehrenamt/profil", methods=["GET", "POST"])
-@login_required
+@volunteer_required
 def profile():
-    require_volunteer(current_user)
     data = current_user.profile or {}
     form = ProfileForm()
     if request.method == "GET":
@@ -40,7 +39,7 @@ def profile():
 
 
 @bp.route("/ehrenamtliche")
-@login_required
+@coordinator_required
 def coord_list():
     require_coordinator(current_user)
     status = request.args.get("status") or None
@@ -53,7 +52,7 @@ def coord_list():
 
 
 @bp.route("/ehrenamtliche/<int:user_id>", methods=["GET", "POST"])
-@login_required
+@coordinator_required
 def coord_edit(user_id: int):
     require_coordinator(current_user)
     volunteer = services.get_volunteer_or_404(user_id)

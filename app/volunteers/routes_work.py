@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
-from app.exports import csv_writer
 from app.extensions import db
 from app.volunteers import expenses, services, threads, trainings
 from app.volunteers.access import (
     assignment_or_404,
+    coordinator_required,
     require_coordinator,
-    require_volunteer,
     thread_case_or_404,
+    volunteer_required,
 )
 from app.volunteers.blueprint import bp
 from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, Training
@@ -34,6 +33,8 @@ from app.volunteers.work_forms import (
     TrainingForm,
     choices,
 )
+from app.web.access import login_required
+from app.web.responses import csv_response
 
 EXPENSE_STATUS = {SUBMITTED: "eingereicht", APPROVED: "genehmigt", RETURNED: "zurückgegeben"}
 
@@ -46,11 +47,6 @@ def training_kind_label(kind: str) -> str:
     return {"a": _("Schulung a – Fachliches (FB 36/31)"), "b": _("Schulung b – Rolle im Einsatz (201)"),
             "c": _("Schulung c – Reflexionstreffen"), "d": _("Schulung d – Hilfsangebote im Kreis"),
             "stammtisch": _("Stammtisch")}.get(kind, kind)
-
-
-def euro(value) -> str:
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{text} €"
 
 
 def number(value) -> str:
@@ -78,9 +74,8 @@ def volunteer_case_links(instance_id: int) -> dict:
 
 
 @bp.route("/ehrenamt/einsaetze")
-@login_required
+@volunteer_required
 def my_assignments():
-    require_volunteer(current_user)
     cases = db.session.scalars(
         select(ProcessInstance).join(CaseParticipant, CaseParticipant.instance_id == ProcessInstance.id)
         .where(CaseParticipant.user_id == current_user.id, CaseParticipant.level == LIMITED)
@@ -114,9 +109,8 @@ def thread(instance_id: int):
 
 
 @bp.route("/ehrenamt/einsaetze/<int:instance_id>/aufwand", methods=["GET", "POST"], endpoint="expenses")
-@login_required
+@volunteer_required
 def expenses_page(instance_id: int):
-    require_volunteer(current_user)
     instance = assignment_or_404(current_user, instance_id)
     form = ExpenseForm()
     if form.validate_on_submit():
@@ -127,13 +121,12 @@ def expenses_page(instance_id: int):
         return redirect(url_for("volunteers.expenses", instance_id=instance.id))
     return render_template("volunteers/expenses.html", instance=instance, form=form,
                            entries=expenses.entries_for(current_user, instance), status_label=expense_status_label,
-                           euro=euro, number=number, rates=expenses.rates()), 422 if form.errors else 200
+                           rates=expenses.rates()), 422 if form.errors else 200
 
 
 @bp.route("/ehrenamt/aufwand/<int:entry_id>", methods=["GET", "POST"])
-@login_required
+@volunteer_required
 def expense_edit(entry_id: int):
-    require_volunteer(current_user)
     entry = db.session.get(ExpenseEntry, entry_id)
     if entry is None or entry.volunteer_id != current_user.id:
         abort(404)
@@ -156,9 +149,8 @@ def expense_edit(entry_id: int):
 
 
 @bp.route("/ehrenamt/abrechnung")
-@login_required
+@volunteer_required
 def my_statement():
-    require_volunteer(current_user)
     return _statement(current_user, None, own=True)
 
 
@@ -166,7 +158,7 @@ def my_statement():
 
 
 @bp.route("/aufwand/pruefen")
-@login_required
+@coordinator_required
 def expense_review():
     require_coordinator(current_user)
     return _review_page(None, None)
@@ -176,8 +168,7 @@ def _review_page(failed_id: int | None, failed_form: ReturnForm | None, status: 
     entries = expenses.pending_for(current_user)
     forms = {e.id: (failed_form if e.id == failed_id else ReturnForm(formdata=None, prefix=f"r{e.id}"))
              for e in entries}
-    return render_template("volunteers/review.html", entries=entries, forms=forms, post_form=PostForm(),
-                           euro=euro, number=number), status
+    return render_template("volunteers/review.html", entries=entries, forms=forms), status
 
 
 def _entry_for_decision(entry_id: int) -> ExpenseEntry:
@@ -191,7 +182,7 @@ def _entry_for_decision(entry_id: int) -> ExpenseEntry:
 
 
 @bp.route("/aufwand/<int:entry_id>/genehmigen", methods=["POST"])
-@login_required
+@coordinator_required
 def expense_approve(entry_id: int):
     require_coordinator(current_user)
     entry = _entry_for_decision(entry_id)
@@ -209,7 +200,7 @@ def expense_approve(entry_id: int):
 
 
 @bp.route("/aufwand/<int:entry_id>/zurueckgeben", methods=["POST"])
-@login_required
+@coordinator_required
 def expense_return(entry_id: int):
     require_coordinator(current_user)
     entry = _entry_for_decision(entry_id)
@@ -228,7 +219,7 @@ def expense_return(entry_id: int):
 
 
 @bp.route("/aufwand/abrechnung")
-@login_required
+@coordinator_required
 def statement():
     require_coordinator(current_user)
     volunteers = services.all_volunteers()
@@ -257,29 +248,26 @@ def _statement(volunteer, volunteers, *, own: bool):
         if request.args.get("format") == "csv":
             return _statement_csv(volunteer, month, data)
     return render_template("volunteers/statement.html", volunteer=volunteer, volunteers=volunteers, month=month,
-                           data=data, own=own, euro=euro, number=number, rates=expenses.rates())
+                           data=data, own=own, rates=expenses.rates())
 
 
 def _statement_csv(volunteer, month: str, data: dict) -> Response:
     """Semicolon-separated, decimal comma, UTF-8 with BOM (opens as columns in German Excel)."""
-    out = io.StringIO()
-    writer = csv_writer(out)  # user text stays text (app/exports.py)
-    writer.writerow([_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
-                     _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")])
+    rows = [[_("Ehrenamtliche/r"), _("Monat"), _("Datum"), _("Fall"), _("Stunden"), _("Kilometer"),
+             _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")]]
     for e in data["entries"]:
-        writer.writerow([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
-                         number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
-                         e.notiz])
+        rows.append([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
+                     number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
+                     e.notiz])
     t = data["total"]
-    writer.writerow([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
-                     f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
+    rows.append([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
+                 f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
     name = f"aufwand-{volunteer.username}-{month}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(rows, name)  # user text stays text (app/exports.py)
 
 
 @bp.route("/aufwand/summen")
-@login_required
+@coordinator_required
 def expense_totals():
     require_coordinator(current_user)
     today = date.today()
@@ -291,15 +279,14 @@ def expense_totals():
     rows = expenses.totals_by_case(current_user, start, until + timedelta(days=1))
     total = {k: sum((r[k] for r in rows), start=type(rows[0][k])(0)) if rows else 0
              for k in ("stunden", "kilometer", "auslagen", "summe", "anzahl")}
-    return render_template("volunteers/totals.html", rows=rows, total=total, von=start, bis=until,
-                           euro=euro, number=number)
+    return render_template("volunteers/totals.html", rows=rows, total=total, von=start, bis=until)
 
 
 # --- trainings ------------------------------------------------------------------------------
 
 
 @bp.route("/schulungen", methods=["GET", "POST"], endpoint="trainings")
-@login_required
+@coordinator_required
 def trainings_page():
     require_coordinator(current_user)
     form = TrainingForm()
@@ -326,7 +313,7 @@ def _training_forms(training: Training):
 
 
 @bp.route("/schulungen/<int:training_id>", methods=["GET", "POST"])
-@login_required
+@coordinator_required
 def training(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -358,7 +345,7 @@ def training(training_id: int):
 
 
 @bp.route("/schulungen/<int:training_id>/bearbeiten", methods=["GET", "POST"])
-@login_required
+@coordinator_required
 def training_edit(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -384,7 +371,7 @@ def training_edit(training_id: int):
 
 
 @bp.route("/schulungen/<int:training_id>/absagen", methods=["POST"])
-@login_required
+@coordinator_required
 def training_cancel(training_id: int):
     require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
@@ -405,8 +392,7 @@ def training_cancel(training_id: int):
 
 
 @bp.route("/ehrenamt/termine")
-@login_required
+@volunteer_required
 def my_trainings():
-    require_volunteer(current_user)
     return render_template("volunteers/my_trainings.html", invitations=trainings.invitations_of(current_user),
                            kind_label=training_kind_label)

@@ -1,4 +1,10 @@
-"""Cross-cutting web set-up: user loading, error pages, security headers, template helpers."""
+"""The small web kernel: what every feature's pages share.
+
+Here: user loading, error pages, security headers, the template context. Beside it:
+``access`` (role decorators), ``redirects`` (``safe_redirect``), ``paging`` (``Page``),
+``responses`` (CSV/XLSX downloads), ``formatting`` (Babel filters), ``menu`` (menu entries
+declared by the features) and the macros of ``templates/_kernel.html`` (``post_button``, ``pager``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.extensions import db, login_manager
-from app.timeutil import aware
+from app.web import formatting, menu
 
 ERROR_TEXT = {
     400: (_l("Ungültige Anfrage"), _l("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -78,24 +84,9 @@ def register_web(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.template_filter("datum")
-    def format_date(value):
-        from datetime import date, datetime
-
-        if not value:
-            return ""
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value[:10]) if len(value) <= 10 else datetime.fromisoformat(value)
-            except ValueError:
-                return value
-        from flask_babel import format_date as fd
-        from flask_babel import format_datetime as fdt
-
-        if isinstance(value, datetime):
-            return fdt(aware(value), "short")
-        return fd(value, "medium")
+    formatting.init_app(app)  # datum, datumzeit, zahl, menge, prozent, betrag
 
     @app.context_processor
     def inject():
-        return {"current_locale": str(get_locale()), "status_labels": STATUS_LABELS}
+        return {"current_locale": str(get_locale()), "status_labels": STATUS_LABELS,
+                "main_menu": menu.visible_menu}  # entries from the features' menu.py
