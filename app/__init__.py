@@ -65,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     if uri.startswith("sqlite"):
         with app.app_context():
             _tune_sqlite(db.engine)
-    from app import bounds
+    from app.web import bounds
 
     bounds.init_app(app)  # body/JSON/id limits; before any blueprint (the bounded <int:> converter)
     migrate.init_app(app, db, render_as_batch=True, directory=str(Path(__file__).parent.parent / "migrations"))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import service
 from app.extensions import db
+from app.web.errors import json_error
 
 
 class ApiError(Exception):
@@ -31,13 +32,7 @@ def api_error(status: int, code: str, message: str, fields: dict[str, Any] | Non
               **extra: Any) -> Response:
     """The error answer, after a rollback. ``extra`` adds keys to ``error`` (e.g. ``problems``)."""
     db.session.rollback()
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields is not None:
-        error["fields"] = fields
-    error.update(extra)
-    response = jsonify({"error": error})
-    response.status_code = status
-    return response
+    return json_error(status, code, message, fields, **extra)
 
 
 def validation_error(fields: dict[str, list[str]]) -> ApiError:

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from app.api.errors import ApiError
-from app.bounds import bounded_int
 from app.engine import service
+from app.web.bounds import bounded_int
 
 
 def json_object() -> dict:

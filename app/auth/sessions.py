@@ -22,7 +22,7 @@ from sqlalchemy import update
 
 from app import timeutil
 from app.auth.models import ApiToken, User
-from app.extensions import db
+from app.extensions import db, login_manager
 
 SEEN, STARTED = "seen", "auth_at"
 
@@ -119,4 +119,5 @@ def _clear() -> None:
 
 
 def init_app(app) -> None:
+    login_manager.user_loader(load_user)  # active, and the session version still current
     app.before_request(enforce_limits)

@@ -13,11 +13,11 @@ from app.auth.access import access_level, get_visible_instance_or_404, startable
 from app.cases.routes import startable
 from app.cases.serialize import instance_json, instance_summary, task_json
 from app.cases.services import visible_cases
+from app.cases.taskforms import task_schema
 from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import COMPLETED, ERROR, LIMITED, RUNNING, SUSPENDED, TERMINATED, ProcessModel, Task
 from app.extensions import db
-from app.inbox.services import task_schema
 from forms import KriseMeldenForm, form_errors, form_schema, json_to_formdata, validate_json
 
 INSTANCE_STATUSES = (RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR)

@@ -9,12 +9,12 @@ from wtforms import FieldList, FormField
 
 from app.auth.access import visible_instance_ids
 from app.auth.models import User
+from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
 from app.engine import signals
 from app.engine.lanes import LIMITED_FIELDS
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
-from app.inbox.services import volunteer_choices
 from forms import ACTION_FORMS, FORMS
 
 

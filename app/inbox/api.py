@@ -10,6 +10,7 @@ from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, path_id, query, ref
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
 from app.cases.serialize import instance_json, task_json
+from app.cases.taskforms import build_form, initial_values, task_schema
 from app.engine import service
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -21,7 +22,6 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
-from app.inbox.services import build_form, initial_values, task_schema
 from forms import form_errors, validate_json
 
 SCHEMAS = {

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
+from app.cases.taskforms import build_form
 from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
-from app.inbox.services import build_form
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
 from app.web.access import login_required

@@ -10,7 +10,6 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
-from app.bounds import bounded_int
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.extensions import db
@@ -18,6 +17,7 @@ from app.mbe import clients, handover, statistics
 from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
+from app.web.bounds import bounded_int
 from app.web.responses import csv_response
 
 bp = Blueprint("mbe", __name__, template_folder="../templates")

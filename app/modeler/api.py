@@ -11,13 +11,13 @@ from app.api import ApiError, api_blueprint, api_error, commit, describe
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response, ref
 from app.auth.models import ROLE_PROZESS
-from app.bounds import body_limit
 from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
 from app.modeler import services
 from app.modeler.models import ProcessDraft
 from app.modeler.xmlsafe import UnsafeXml
 from app.timeutil import iso
+from app.web.bounds import body_limit
 
 PROBLEM = {"type": "object", "required": ["element_id", "message"],
            "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"}}}

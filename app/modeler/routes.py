@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
-from app.bounds import body_limit, bounded_int
 from app.engine import migration
 from app.engine.lanes import LANE_RULES
 from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion, Task
@@ -27,6 +26,7 @@ from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.xmlsafe import TooLarge, UnsafeXml
 from app.web.access import roles_required
+from app.web.bounds import body_limit, bounded_int
 from forms import FORMS
 
 bp = Blueprint("modeler", __name__, template_folder="../templates")

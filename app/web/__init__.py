@@ -8,13 +8,13 @@ declared by the features) and the macros of ``templates/_kernel.html`` (``post_b
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.auth.models import User
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.web import formatting, menu
+from app.web.errors import json_error
 
 ERROR_TEXT = {
     400: (_l("Ungültige Anfrage"), _l("Die Anfrage konnte nicht verarbeitet werden.")),
@@ -36,13 +36,6 @@ ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                429: "rate_limited", 500: "internal_error"}
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    from app.auth.sessions import load_user as load_versioned
-
-    return load_versioned(user_id)  # active, and the session version still current
-
-
 def register_web(app: Flask) -> None:
     @app.errorhandler(400)
     @app.errorhandler(403)
@@ -57,7 +50,7 @@ def register_web(app: Flask) -> None:
         db.session.rollback()
         title, text = ERROR_TEXT.get(code, (str(code), ""))
         if code == 413:  # say which limit applied (app/bounds.py)
-            from app.bounds import too_large_text
+            from app.web.bounds import too_large_text
 
             text = too_large_text()
         # Descriptions we pass to abort() ourselves are German sentences worth showing; the
@@ -66,7 +59,7 @@ def register_web(app: Flask) -> None:
         own = isinstance(description, str) and description != getattr(type(exc), "description", None)
         if request.path.startswith("/api/"):
             message = description if own and code in (403, 409, 422) else str(text or title)
-            return jsonify({"error": {"code": ERROR_CODES.get(code, str(code)), "message": message}}), code
+            return json_error(code, ERROR_CODES.get(code, str(code)), message)
         shown = description if own and code in (403, 409) else text
         return render_template("error.html", code=code, title=title, text=shown), code
 

@@ -34,7 +34,7 @@ DOCUMENTED = {
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions and commit,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).
-KERNEL_IMPORTS = ("app.api", "app.extensions", "app.bounds", "app.timeutil", "app.engine", "app.auth.models",
+KERNEL_IMPORTS = ("app.api", "app.extensions", "app.web.bounds", "app.web.errors", "app.timeutil", "app.engine", "app.auth.models",
                   "forms")
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from app.auth.models import Team, User
+from app.cases.taskforms import build_form
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, ProcessModel, Task
 from app.extensions import db
-from app.inbox.services import build_form
 from forms import form_errors, form_schema, validate_json
 
 TODAY = date.today()

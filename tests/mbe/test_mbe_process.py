@@ -163,7 +163,7 @@ def test_three_year_limit_reminds_and_then_forces_the_closing_review(app):
     assert s.fire(app, s.at((three_years - s.TODAY).days)) == 1
     assert s.open_tasks(app, instance_id) == ["abschluss"]  # the running counselling was ended
     with app.test_request_context():
-        from app.inbox.services import build_form
+        from app.cases.taskforms import build_form
 
         task = db.session.scalar(select(Task).where(Task.instance_id == instance_id, Task.bpmn_id == "abschluss"))
         assert build_form(task).abschlussgrund.data == "hoechstdauer_erreicht"

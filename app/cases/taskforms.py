@@ -1,4 +1,5 @@
-"""Binding task forms to a case: context, dynamic choices, defaults."""
+"""Binding task forms to a case: context, dynamic choices, defaults (the inbox, the case view
+and the API build task forms through here)."""
 
 from __future__ import annotations
 

@@ -72,12 +72,12 @@ def _answer(exc: HTTPException):
     code = exc.code or 400
     message = str(exc.description)
     if request.path.startswith("/api/"):
-        from app.api.errors import api_error
+        from app.web.errors import json_error
 
         fields = None
         if code == 422:  # api-v1.md: field errors; "_" is the whole input (as in forms/jsonio.py)
             fields = getattr(exc, "fields", None) or {"_": [message]}
-        return api_error(code, ERROR_CODES.get(code, str(code)), message, fields)
+        return json_error(code, ERROR_CODES.get(code, str(code)), message, fields)
     title = ERROR_TEXT[400][0] if code == 400 else _("Ungültige Eingabe")
     return render_template("error.html", code=code, title=title,
                            text=f"{message} {_('Es wurde nichts gespeichert.')}"), code
