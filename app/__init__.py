@@ -122,4 +122,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(mbeplan_bp)  # printable Integrationsvereinbarung of MBE cases
     register_web(app)
     register_cli(app)
+    from app import transaction
+
+    transaction.init_app(app)  # last: wraps every view registered above (one commit per request)
     return app

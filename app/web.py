@@ -6,8 +6,9 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app import transaction
 from app.auth.models import User
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.timeutil import aware
 
 ERROR_TEXT = {
@@ -48,7 +49,7 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(500)
     def error_page(exc):
         code = getattr(exc, "code", 500) or 500
-        db.session.rollback()
+        transaction.discard()  # errors raised before a view (hooks) did not pass the edge
         title, text = ERROR_TEXT.get(code, (str(code), ""))
         if code == 413:  # say which limit applied (app/bounds.py)
             from app.bounds import too_large_text

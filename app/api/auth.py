@@ -57,8 +57,7 @@ def token_user(token: str) -> tuple[User, ApiToken] | None:
 
 
 def unauthorized(message: str | None = None):
-    """The 401 answer, with the challenge RFC 6750 asks for."""
-    db.session.rollback()
+    """The 401 answer, with the challenge RFC 6750 asks for (nothing is saved: app/transaction.py)."""
     body = {"error": {"code": "unauthorized",
                       "message": message or _("Anmeldung erforderlich: gültiges Token fehlt.")}}
     response = jsonify(body)

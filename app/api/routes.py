@@ -1,8 +1,8 @@
 """JSON API v1 endpoints (contract: api-v1.md; document: GET /api/v1/openapi.json).
 
-Each view loads, checks access, validates, calls one service and commits once. Errors are
-raised as ``ApiError`` (or the engine's exceptions) and answered, after a rollback, by the
-handlers at the end of this module.
+Each view loads, checks access, validates and calls one service; the transaction edge
+(app/transaction.py) commits once. Errors are raised as ``ApiError`` (answered by the handler at
+the end of this module) or as the engine's exceptions (answered by app/transaction.py).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
+from app import transaction
 from app.api import bp
 from app.api.auth import issue_token, require_token, revoke, unauthorized
 from app.api.openapi import openapi_document
@@ -193,11 +192,6 @@ def ensure_can_work_on(task: Task) -> None:
         raise ApiError(403, "forbidden", _("Sie dürfen diese Aufgabe nicht bearbeiten."))
 
 
-def commit() -> None:
-    """Commit once at the edge; a lost race is a 409, rolled back before the message is made."""
-    service.commit()
-
-
 # --- tokens and the caller -------------------------------------------------------------------
 
 @bp.post("/tokens")
@@ -213,7 +207,7 @@ def create_token():
     if fields:
         raise validation_error(fields)
     attempt = authenticate(username, password)  # throttled per account (app/auth/throttle.py)
-    db.session.commit()  # the failure count, before unauthorized() rolls back
+    transaction.keep()  # the failure count (or its reset), also when the answer is 401/429
     if attempt.retry_after:
         response = jsonify({"error": {"code": "rate_limited", "message": attempt.message}})
         response.headers["Retry-After"] = str(attempt.retry_after)
@@ -221,7 +215,6 @@ def create_token():
     if attempt.user is None:
         return unauthorized(attempt.message)
     token, row = issue_token(attempt.user)
-    commit()
     return jsonify({"token": token, "expires_at": iso(row.expires_at)}), 201
 
 
@@ -229,7 +222,6 @@ def create_token():
 @require_token
 def delete_token():
     revoke(g.api_token)
-    commit()
     return "", 204
 
 
@@ -294,7 +286,6 @@ def start_instance():
         errors = validate_json(schema, draft)
         if errors:
             raise validation_error(errors)
-    commit()
     response = jsonify(instance_json(instance, access_level(user, instance) or LIMITED))
     response.headers["Location"] = url_for("api.get_instance", instance_id=instance.id)
     return response, 201
@@ -352,7 +343,6 @@ def get_task(task_id: int):
 def claim_task(task_id: int):
     task = get_task_or_404(g.api_user, task_id)
     service.claim_task(task, g.api_user)
-    commit()
     return jsonify(task_json(task))
 
 
@@ -361,7 +351,6 @@ def claim_task(task_id: int):
 def unclaim_task(task_id: int):
     task = get_task_or_404(g.api_user, task_id)
     service.unclaim_task(task, g.api_user)
-    commit()
     return jsonify(task_json(task))
 
 
@@ -387,7 +376,6 @@ def complete_task(task_id: int):
     else:
         values = {}
     instance = service.complete_task(task, user, values)
-    commit()
     return jsonify(instance_json(instance, access_level(user, instance) or LIMITED))
 
 
@@ -411,7 +399,6 @@ def report_crisis(instance_id: int):
     created = service.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
     if not created:  # the process model routes the message to no crisis task: refuse, save nothing
         raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
-    commit()
     return jsonify(task_json(created[0])), 201
 
 
@@ -425,7 +412,7 @@ def openapi():
 # --- error answers ---------------------------------------------------------------------------
 
 def _error(status: int, code: str, message: str, fields: dict | None = None):
-    db.session.rollback()
+    transaction.discard()
     error = {"code": code, "message": message}
     if fields is not None:
         error["fields"] = fields
@@ -436,28 +423,5 @@ def _error(status: int, code: str, message: str, fields: dict | None = None):
 def _api_error(exc: ApiError):
     return _error(exc.status, exc.code, exc.message, exc.fields)
 
-
-@bp.errorhandler(service.ConflictError)
-def _conflict(exc: service.ConflictError):
-    return _error(409, "conflict", str(exc))
-
-
-@bp.errorhandler(service.ForbiddenError)
-def _forbidden(exc: service.ForbiddenError):
-    return _error(403, "forbidden", str(exc))
-
-
-@bp.errorhandler(service.EngineError)
-def _engine_error(exc: service.EngineError):
-    return _error(422, "engine_error", str(exc))
-
-
-@bp.errorhandler(StaleDataError)
-@bp.errorhandler(DBAPIError)
-def _lost_race(exc: Exception):
-    """A write that lost against a concurrent request wherever it surfaced (e.g. an autoflush):
-    409, rolled back before the message is translated. Other database errors stay errors."""
-    if not service.is_write_conflict(exc):
-        raise exc
-    db.session.rollback()
-    return _error(409, "conflict", _("Der Fall wurde gleichzeitig von einer anderen Person geändert."))
+# The engine's errors (403 forbidden, 409 conflict, 422 engine_error) and lost write races are
+# answered by the handlers registered once for the whole app in app/transaction.py.

@@ -457,13 +457,6 @@ def write_conflicts(task: Task | None = None) -> Iterator[None]:
         raise _task_conflict(task_id) from exc
 
 
-def commit() -> None:
-    """Commit a request's change at its edge (views, CLI); a commit that loses against a
-    concurrent one becomes a ConflictError, after the rollback (``write_conflicts``)."""
-    with write_conflicts():
-        db.session.commit()
-
-
 def _take_row(task: Task, seen: dict, **values) -> None:
     """Write ``values`` to the row of ``task`` only if its columns are still ``seen`` (what this
     request checked, e.g. status and assignee): "check, then write" of claims and reassignments

@@ -12,7 +12,6 @@ from wtforms import SelectChoice
 from app.api import routes as api
 from app.api.auth import require_token
 from app.auth.access import access_level, get_visible_instance_or_404
-from app.engine import service
 from app.mbe import handover, statistics
 from app.mbe.access import is_mbe_case, lead_teams, responsible_of
 from app.mbe.forms import HandoverForm, StatisticsForm
@@ -20,9 +19,7 @@ from forms import form_errors
 
 bp = Blueprint("mbe_api", __name__, url_prefix="/api/v1")
 
-for _exc, _handler in ((api.ApiError, api._api_error), (service.ConflictError, api._conflict),
-                       (service.ForbiddenError, api._forbidden), (service.EngineError, api._engine_error)):
-    bp.register_error_handler(_exc, _handler)
+bp.register_error_handler(api.ApiError, api._api_error)  # the engine's errors: app/transaction.py
 
 
 @bp.post("/process-instances/<int:instance_id>/handover")
@@ -48,7 +45,6 @@ def hand_over(instance_id: int):
         moved = handover.hand_over(instance, user, new, form.grund.data.strip())
     except ValueError as exc:
         raise api.validation_error({"an": [str(exc)]}) from exc
-    api.commit()
     result = {**api.instance_summary(instance), "responsible": responsible_of(instance).username,
               "moved_tasks": [t.id for t in moved]}
     level = access_level(user, instance)

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app import transaction
 from app.api import bp
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit
+from app.api.routes import ApiError
 from app.auth.models import ROLE_PROZESS
 from app.bounds import body_limit
 from app.engine.models import ProcessModel, ProcessVersion
@@ -52,7 +53,7 @@ def _draft_json(draft: ProcessDraft) -> dict:
 
 def _refused(exc: services.PublishRefused):
     """422 with the problems; nothing of the attempt is kept."""
-    db.session.rollback()
+    transaction.discard()
     problems = [p.as_dict() for p in exc.problems]
     return jsonify({"error": {"code": "validation_failed", "message": str(exc), "problems": problems}}), 422
 
@@ -103,7 +104,6 @@ def create_process_draft(key: str):
         draft = services.create_draft(model, user, data, comment=_("Über die API hochgeladen"))
     except UnsafeXml as exc:
         raise ApiError(exc.status, "too_large" if exc.status == 413 else "bad_request", str(exc)) from exc
-    commit()
     return jsonify(_draft_json(draft)), 201
 
 
@@ -135,7 +135,6 @@ def publish_process_draft(key: str, draft_id: int):
         return _refused(exc)
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    commit()
     if version is None:
         return jsonify({"version": None, "status": "submitted"}), 202
     return jsonify({"version": version.number}), 201
@@ -152,5 +151,4 @@ def approve_process_draft(key: str, draft_id: int):
         return _refused(exc)
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    commit()
     return jsonify({"version": version.number}), 201

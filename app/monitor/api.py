@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import bp
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit, instance_json, json_object, validation_error
+from app.api.routes import ApiError, instance_json, json_object, validation_error
 from app.auth.access import access_level
 from app.engine.models import FULL, ProcessInstance
 from app.extensions import db
@@ -52,5 +52,4 @@ def intervene(instance_id: int):
         raise validation_error({name.removeprefix(f"{kind}-"): [str(e) for e in errors]
                                 for name, errors in form.errors.items()})
     message = actions.apply(kind, instance, form, user)
-    commit()
     return jsonify({"message": message, "instance": instance_json(instance, access_level(user, instance) or FULL)})

@@ -13,8 +13,8 @@ from wtforms import IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from app import transaction
 from app.auth.models import ROLE_ADMIN
-from app.extensions import db
 from app.notify import services
 from app.notify.mailer import smtp_configured
 from app.notify.models import FAILED, KIND_CRISIS, KIND_OVERDUE, KIND_TASK, PENDING, SENT
@@ -46,7 +46,7 @@ def inject_unread():
             return services.unread_count(current_user)
         except SQLAlchemyError:  # the error page must still render
             log.exception("counting notifications failed")
-            db.session.rollback()
+            transaction.discard()
             return None
 
     return {"notify_unread": notify_unread}
@@ -68,7 +68,6 @@ def mark_read():
         abort(400)
     one = form.notification.data
     services.mark_read(current_user, [one] if one else "all")  # never touches others' notices
-    db.session.commit()
     if not one:
         flash(_("Alle Benachrichtigungen sind als gelesen markiert."), "info")
     return redirect(url_for("notify.index", seite=request.args.get("seite", 1, type=int)))

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import bp
 from app.api.auth import require_token
-from app.api.routes import ApiError, commit, json_object, validation_error
+from app.api.routes import ApiError, json_object, validation_error
 from app.timeutil import iso
 from app.volunteers import expenses, threads
 from app.volunteers.access import assignment_or_404, require_volunteer, thread_case_or_404
@@ -68,7 +68,6 @@ def post_message(instance_id: int):
     body = json_object()
     form = _form(MessageForm, {"nachricht": body.pop("text", None), **body}, ("nachricht",))
     message = threads.post_message(instance, g.api_user, form.nachricht.data)
-    commit()
     return jsonify(message_json(message)), 201
 
 
@@ -88,5 +87,4 @@ def add_expense(instance_id: int):
     form = _form(ExpenseForm, json_object(), EXPENSE_FIELDS)
     entry = expenses.save_entry(None, instance, g.api_user, datum=form.datum.data, stunden=form.stunden.data,
                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
-    commit()
     return jsonify(expense_json(entry)), 201

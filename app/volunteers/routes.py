@@ -9,7 +9,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.extensions import db
 from app.volunteers import services
 from app.volunteers.access import require_coordinator, require_volunteer
 from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, ProfileForm, join_languages
@@ -33,7 +32,6 @@ def profile():
         form.fill(data)
     if form.validate_on_submit():
         services.update_profile(current_user, form.changes())
-        db.session.commit()
         flash(_("Ihr Profil wurde gespeichert."), "success")
         return redirect(url_for("volunteers.profile"))
     return render_template("volunteers/profile.html", form=form, profile=data,
@@ -63,7 +61,6 @@ def coord_edit(user_id: int):
         form.fill(volunteer.profile or {})
     if form.validate_on_submit():
         services.update_profile(volunteer, form.changes())
-        db.session.commit()
         flash(_("Das Profil von %(name)s wurde gespeichert.", name=volunteer.display_name), "success")
         return redirect(url_for("volunteers.coord_list"))
     return render_template("volunteers/edit.html", form=form, volunteer=volunteer,
