@@ -31,8 +31,8 @@ SOURCES = sorted((ROOT / "app").rglob("*.py"))
 ALLOWED = {
     ("app/transaction.py", "commit"): "the edge itself (requests, unit_of_work)",
     ("app/transaction.py", "rollback"): "the edge itself",
-    ("app/timers/services.py", "commit"): "worker loop: one transaction per due case",
-    ("app/timers/services.py", "rollback"): "worker loop: a failing case does not stop the others",
+    ("app/timers/services.py", "rollback"): "worker loop: a failed round leaves a clean session "
+                                             "(each due case is its own unit_of_work)",
     ("app/notify/mailer.py", "commit"): "worker loop on its own session: lease and result per mail",
     ("app/engine/service.py", "rollback"): "write_conflicts: a failed flush must be rolled back "
                                            "before the conflict message can be made",
