@@ -120,6 +120,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_api(app)
     register_web(app)
     register_cli(app)
+    from app import transaction
+
+    transaction.init_app(app)  # last: wraps every view registered above (one commit per request)
     return app
 
 

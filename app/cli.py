@@ -14,6 +14,7 @@ from app.engine import service
 from app.engine.models import ProcessModel
 from app.engine.specs import SpecError
 from app.extensions import db
+from app.transaction import unit_of_work
 
 # Process models shipped in processes/: key -> (name, start departments, start role, prefix)
 SHIPPED_MODELS = {
@@ -128,22 +129,21 @@ def register_cli(app: Flask) -> None:
     def processes_sync():
         """Import changed BPMN files from processes/ as new versions."""
         try:
-            imported = sync_processes()
+            with unit_of_work():
+                imported = sync_processes()
         except SpecError as exc:
-            db.session.rollback()
             raise click.ClickException(f"BPMN-Datei fehlerhaft: {exc}") from exc
-        db.session.commit()
         click.echo("imported: " + (", ".join(imported) if imported else "nothing changed"))
 
     @demo.command("load")
     def demo_load():
         """Create demo teams and accounts (password: demo) and import the processes."""
-        created = load_demo()
-        imported = sync_processes()
         from app.network.demo import load_demo_partners
 
-        partners = load_demo_partners()
-        db.session.commit()
+        with unit_of_work():
+            created = load_demo()
+            imported = sync_processes()
+            partners = load_demo_partners()
         click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}; "
                    f"demo partners: {partners}")
 

@@ -28,7 +28,6 @@ def index():
         substitute = next(u for u in colleagues if str(u.id) == form.substitute.data)
         services.enter_absence(current_user, substitute, form.starts_on.data, form.ends_on.data,
                                form.note.data or "", current_user)
-        db.session.commit()
         flash(_("Abwesenheit eingetragen: %(name)s vertritt Sie.", name=substitute.display_name),
               "success")
         return redirect(url_for("absence.index"))
@@ -46,6 +45,5 @@ def end(absence_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     services.end_absence(absence)
-    db.session.commit()
     flash(_("Die Vertretung ist beendet."), "success")
     return redirect(url_for("absence.index"))

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.errors import ApiError, api_error, register_error_handlers, validation_error
-from app.api.helpers import commit, int_arg, json_object
+from app.api.helpers import int_arg, json_object
 from app.api.openapi import PREFIX, ApiBlueprint, describe
 
-__all__ = ["ApiError", "api_blueprint", "api_error", "commit", "describe", "int_arg", "json_object",
+__all__ = ["ApiError", "api_blueprint", "api_error", "describe", "int_arg", "json_object",
            "validation_error"]
 
 

@@ -13,10 +13,10 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.api.errors import api_error
 from app.auth.models import ApiToken, User
 from app.extensions import db
 from app.timeutil import aware, utcnow
+from app.web.errors import json_error
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
@@ -58,9 +58,9 @@ def token_user(token: str) -> tuple[User, ApiToken] | None:
 
 
 def unauthorized(message: str | None = None):
-    """The 401 answer, with the challenge RFC 6750 asks for."""
-    db.session.rollback()  # before the message is translated (the locale may need the database)
-    response = api_error(401, "unauthorized", message or _("Anmeldung erforderlich: gültiges Token fehlt."))
+    """The 401 answer, with the challenge RFC 6750 asks for. Nothing is saved (the edge rolls a
+    4xx back) unless the view said ``transaction.keep()``: a failed sign-in counts."""
+    response = json_error(401, "unauthorized", message or _("Anmeldung erforderlich: gültiges Token fehlt."))
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 

@@ -11,11 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import service
-from app.extensions import db
+from app import transaction
 from app.web.errors import json_error
 
 
@@ -30,8 +27,9 @@ class ApiError(Exception):
 
 def api_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None,
               **extra: Any) -> Response:
-    """The error answer, after a rollback. ``extra`` adds keys to ``error`` (e.g. ``problems``)."""
-    db.session.rollback()
+    """The error answer; nothing of the request is saved. ``extra`` adds keys to ``error``
+    (e.g. ``problems``)."""
+    transaction.discard()
     return json_error(status, code, message, fields, **extra)
 
 
@@ -45,32 +43,8 @@ def _api_error(exc: ApiError) -> Response:
     return api_error(exc.status, exc.code, exc.message, exc.fields)
 
 
-def _conflict(exc: service.ConflictError) -> Response:
-    return api_error(409, "conflict", str(exc))
-
-
-def _forbidden(exc: service.ForbiddenError) -> Response:
-    return api_error(403, "forbidden", str(exc))
-
-
-def _engine_error(exc: service.EngineError) -> Response:
-    return api_error(422, "engine_error", str(exc))
-
-
-def _lost_race(exc: Exception) -> Response:
-    """A write that lost against a concurrent request wherever it surfaced (e.g. an autoflush):
-    409, rolled back before the message is translated. Other database errors stay errors."""
-    if not service.is_write_conflict(exc):
-        raise exc
-    db.session.rollback()
-    return api_error(409, "conflict", _("Der Fall wurde gleichzeitig von einer anderen Person geändert."))
-
-
 def register_error_handlers(bp: Blueprint) -> None:
     """The JSON answers of every API blueprint (registered by ``api_blueprint``)."""
     bp.register_error_handler(ApiError, _api_error)
-    bp.register_error_handler(service.ConflictError, _conflict)
-    bp.register_error_handler(service.ForbiddenError, _forbidden)
-    bp.register_error_handler(service.EngineError, _engine_error)
-    bp.register_error_handler(StaleDataError, _lost_race)
-    bp.register_error_handler(DBAPIError, _lost_race)
+    # The engine's errors (403 forbidden, 409 conflict, 422 engine_error) and lost write races
+    # are answered once for the whole app by app/transaction.py, in this same JSON shape.

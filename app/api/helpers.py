@@ -1,4 +1,4 @@
-"""Request helpers of the JSON API: the body as a JSON object, integer query arguments, the commit."""
+"""Request helpers of the JSON API: the body as a JSON object, integer query arguments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from app.api.errors import ApiError
-from app.engine import service
 from app.web.bounds import bounded_int
 
 
@@ -40,8 +39,3 @@ def int_arg(name: str, default: int | None = None, *, maximum: int | None = None
         raise ApiError(400, "bad_request",
                        _("Der Parameter „%(name)s“ muss eine positive ganze Zahl sein.", name=name))
     return min(value, maximum) if maximum else value
-
-
-def commit() -> None:
-    """Commit once at the edge; a lost race is a 409, rolled back before the message is made."""
-    service.commit()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import g, jsonify
 from flask_babel import gettext as _
 
-from app.api import api_blueprint, api_error, commit, describe, json_object, validation_error
+from app import transaction
+from app.api import api_blueprint, describe, json_object, validation_error
 from app.api.auth import issue_token, require_token, revoke, unauthorized
 from app.api.openapi import NULLABLE_STR, errors, json_body, json_response, ref
 from app.auth.models import ROLES
 from app.auth.routes import authenticate, login_limits
-from app.extensions import db
 from app.timeutil import iso
+from app.web.errors import json_error
 
 SCHEMAS = {
     "TokenRequest": {
@@ -62,15 +63,14 @@ def create_token():
     if fields:
         raise validation_error(fields)
     attempt = authenticate(username, password)  # throttled per account (app/auth/throttle.py)
-    db.session.commit()  # the failure count, before unauthorized() rolls back
+    transaction.keep()  # the failure count (or its reset), also when the answer is 401/429
     if attempt.retry_after:
-        response = api_error(429, "rate_limited", attempt.message)
+        response = json_error(429, "rate_limited", attempt.message)  # no rollback: keep() above
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response
     if attempt.user is None:
         return unauthorized(attempt.message)
     token, row = issue_token(attempt.user)
-    commit()
     return jsonify({"token": token, "expires_at": iso(row.expires_at)}), 201
 
 
@@ -80,7 +80,6 @@ def create_token():
 @require_token
 def delete_token():
     revoke(g.api_token)
-    commit()
     return "", 204
 
 

@@ -11,6 +11,7 @@ from app.auth import sessions, throttle
 from app.auth.models import User
 from app.auth.passwords import password_problems
 from app.extensions import db
+from app.transaction import unit_of_work
 
 
 def _user(username: str) -> User:
@@ -32,17 +33,17 @@ def register_user_cli(app: Flask) -> None:
         problems = password_problems(password, username)
         if problems:
             raise click.ClickException(" ".join(problems))
-        sessions.change_password(user, password)
-        throttle.unlock(username)
-        db.session.commit()
+        with unit_of_work():
+            sessions.change_password(user, password)
+            throttle.unlock(username)
         click.echo(f"Passwort von {username} gesetzt.")
 
     @users.command("unlock")
     @click.argument("username")
     def unlock(username: str) -> None:
         """Lift a login lockout of a user name."""
-        done = throttle.unlock(username)
-        db.session.commit()
+        with unit_of_work():
+            done = throttle.unlock(username)
         click.echo(f"{username} entsperrt." if done else f"{username} war nicht gesperrt.")
 
     app.cli.add_command(users)

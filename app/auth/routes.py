@@ -53,7 +53,6 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         attempt = authenticate(form.username.data, form.password.data)
-        db.session.commit()  # the failure count, or its reset
         if attempt.user is not None:
             sessions.start_session(attempt.user)
             return safe_redirect(request.args.get("next"))
@@ -66,7 +65,6 @@ def login():
 def logout():
     if PostForm().validate_on_submit():
         sessions.logout(current_user._get_current_object())  # also copies of this cookie
-        db.session.commit()
         flash(_("Sie wurden abgemeldet."), "info")
     return redirect(url_for("auth.login"))
 
@@ -79,12 +77,10 @@ def change_password():
     if form.validate_on_submit():
         attempt = authenticate(user.username, form.current_password.data)  # throttled like a login
         if attempt.user is None:
-            db.session.commit()
             form.current_password.errors.append(
                 attempt.message if attempt.retry_after else _("Das bisherige Passwort ist falsch."))
         else:
             sessions.change_password(user, form.new_password.data)
-            db.session.commit()
             sessions.start_session(user)  # this browser stays logged in, with the new version
             flash(_("Ihr Passwort wurde geändert. Ihre anderen Sitzungen und API-Tokens sind "
                     "damit beendet."), "info")
@@ -125,7 +121,6 @@ def unlock_account(user_id: int):
         abort(400)
     if throttle.unlock(user.username):
         flash(_("Das Konto %(name)s ist entsperrt.", name=user.username), "info")
-    db.session.commit()
     return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
 
 
@@ -139,7 +134,6 @@ def set_account_active(user_id: int):
     if user.id == current_user.id and not active:
         abort(409, _("Sie können Ihr eigenes Konto nicht deaktivieren."))
     sessions.set_active(user, active)
-    db.session.commit()
     flash(_("Das Konto %(name)s ist aktiviert.", name=user.username) if active else
           _("Das Konto %(name)s ist deaktiviert; seine Sitzungen und API-Tokens sind beendet.",
             name=user.username), "info")

@@ -6,7 +6,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.api import ApiError, api_blueprint, commit, describe, int_arg, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, int_arg, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import NULLABLE_STR, TIMESTAMP, errors, json_body, json_response, path_id, query, ref
 from app.auth.access import access_level, get_visible_instance_or_404, startable_teams
@@ -168,7 +168,6 @@ def start_instance():
         errors_ = validate_json(schema, draft)
         if errors_:
             raise validation_error(errors_)
-    commit()
     response = jsonify(instance_json(instance, access_level(user, instance) or LIMITED))
     response.headers["Location"] = url_for("cases_api.get_instance", instance_id=instance.id)
     return response, 201
@@ -230,5 +229,4 @@ def report_crisis(instance_id: int):
     created = crisis.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
     if not created:  # the process model routes the message to no crisis task: refuse, save nothing
         raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
-    commit()
     return jsonify(task_json(created[0])), 201

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from app import transaction
 from app.auth.access import (
     can_work_on,
     get_visible_instance_or_404,
@@ -84,9 +85,8 @@ def new():
                 target = (url_for("inbox.task_page", task_id=first.id) if first is not None
                           else url_for("cases.view", instance_id=instance.id))
                 reference = instance.reference
-                db.session.commit()
             except service.EngineError as exc:
-                db.session.rollback()
+                transaction.discard()
                 flash(str(exc), "error")
                 return render_template("cases/new.html", form=form), 422
             flash(_("Fall %(ref)s angelegt.", ref=reference), "success")
@@ -131,9 +131,8 @@ def report_crisis(instance_id: int):
         try:
             crisis.report_crisis(instance, current_user, form.beschreibung.data,
                                  form.dringlichkeit.data)
-            service.commit()
         except (service.ConflictError, service.EngineError) as exc:
-            db.session.rollback()
+            transaction.discard()
             flash(str(exc), "error")
             return render_template("cases/crisis.html", instance=instance, form=form), 409
         flash(_("Die Krise wurde gemeldet. Das fallverantwortliche Team ist informiert."), "success")

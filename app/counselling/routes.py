@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transaction
 from app.counselling import services
 from app.engine import service
-from app.extensions import db
 from app.web.access import login_required
 from forms import FormContext, bind_form
 from forms.beratungskontakt import ARTEN, THEMEN, BeratungskontaktForm
@@ -35,9 +35,8 @@ def new():
             try:
                 instance = services.capture(model, current_user, team, form.to_task_data())
                 follow_up = form.nachverfolgung.data
-                db.session.commit()
             except (service.EngineError, service.ConflictError) as exc:
-                db.session.rollback()
+                transaction.discard()
                 flash(str(exc), "error")
                 return _page(form, team), 422
             message = _("Kontakt erfasst (%(ref)s).", ref=instance.reference)

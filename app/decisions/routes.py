@@ -9,9 +9,9 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from app import transaction
 from app.auth.models import ROLE_PROZESS
 from app.decisions import services
-from app.extensions import db
 from app.web.access import roles_required
 from forms.base import AppForm
 
@@ -51,11 +51,10 @@ def edit(decision_id: str):
             try:
                 saved, errors = services.save_edits(table, values, current_user, form.kommentar.data or "")
             except services.DecisionError as exc:
-                db.session.rollback()
+                transaction.discard()
                 flash(str(exc), "error")
                 saved, errors = None, {"_": str(exc)}
             if not errors:
-                db.session.commit()
                 if saved is None:
                     flash(_("Keine Änderung – es wurde keine neue Version gespeichert."), "info")
                 else:

@@ -56,13 +56,6 @@ def write_conflicts(task: Task | None = None) -> Iterator[None]:
         raise task_conflict(task_id) from exc
 
 
-def commit() -> None:
-    """Commit a request's change at its edge (views, CLI); a commit that loses against a
-    concurrent one becomes a ConflictError, after the rollback (``write_conflicts``)."""
-    with write_conflicts():
-        db.session.commit()
-
-
 def flush(task: Task | None = None) -> None:
     """Flush the change; a lost race becomes a ConflictError about ``task`` (if given)."""
     with write_conflicts(task):

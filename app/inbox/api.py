@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
-from app.api import ApiError, api_blueprint, commit, describe, int_arg, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, int_arg, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, path_id, query, ref
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
@@ -98,7 +98,6 @@ def get_task(task_id: int):
 def claim_task(task_id: int):
     task = get_task_or_404(g.api_user, task_id)
     service.claim_task(task, g.api_user)
-    commit()
     return jsonify(task_json(task))
 
 
@@ -109,7 +108,6 @@ def claim_task(task_id: int):
 def unclaim_task(task_id: int):
     task = get_task_or_404(g.api_user, task_id)
     service.unclaim_task(task, g.api_user)
-    commit()
     return jsonify(task_json(task))
 
 
@@ -139,5 +137,4 @@ def complete_task(task_id: int):
     else:
         values = {}
     instance = service.complete_task(task, user, values)
-    commit()
     return jsonify(instance_json(instance, access_level(user, instance) or LIMITED))

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transaction
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
 from app.cases.taskforms import build_form
@@ -65,13 +66,12 @@ def task_page(task_id: int):
             title = task.title
             try:
                 service.complete_task(task, current_user, form.to_task_data())
-                service.commit()
             except service.ConflictError as exc:
-                db.session.rollback()
+                transaction.discard()
                 flash(str(exc), "error")
                 return redirect(url_for("inbox.index"))
             except service.EngineError as exc:
-                db.session.rollback()
+                transaction.discard()
                 flash(str(exc), "error")
                 # The model cannot run this step (e.g. a script stopped in the sandbox): a clear
                 # answer on the same page, nothing saved; not a server error.
@@ -110,12 +110,10 @@ def _claim_action(task_id: int, action, message: str):
         abort(400)
     try:
         action(task, current_user)
-        service.commit()
         flash(message, "success")
     except service.ForbiddenError as exc:
-        db.session.rollback()
         abort(403, str(exc))
     except service.ConflictError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
     return safe_redirect(request.form.get("next"))

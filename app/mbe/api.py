@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, ref
 from app.auth.access import access_level, get_visible_instance_or_404
@@ -75,7 +75,6 @@ def hand_over(instance_id: int):
         moved = handover.hand_over(instance, user, new, form.grund.data.strip())
     except ValueError as exc:
         raise validation_error({"an": [str(exc)]}) from exc
-    commit()
     result = {**instance_summary(instance), "responsible": responsible_of(instance).username,
               "moved_tasks": [t.id for t in moved]}
     level = access_level(user, instance)

@@ -41,7 +41,7 @@ def hand_over(instance: ProcessInstance, actor: User, new: User, reason: str) ->
     if new not in candidates(instance):
         raise ValueError(_("An diese Person kann der Fall nicht übergeben werden."))
     old = responsible_of(instance)
-    instance.responsible_id = new.id
+    instance.responsible = new  # the relationship too: the answer is made before the commit
     moved = list(db.session.scalars(select(Task).where(
         Task.instance_id == instance.id, Task.assignee_id == old.id, Task.status.in_(ACTIVE_TASK_STATES))))
     for task in moved:

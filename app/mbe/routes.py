@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app import transaction
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
-from app.extensions import db
 from app.mbe import clients, handover, statistics
 from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
@@ -85,9 +85,8 @@ def start_case():
         target = (url_for("inbox.task_page", task_id=first.id) if first is not None
                   else url_for("cases.view", instance_id=instance.id))
         reference = instance.reference
-        db.session.commit()
     except service.EngineError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return redirect(url_for("mbe.client_search"))
     flash(_("Fall %(ref)s angelegt.", ref=reference), "success")
@@ -114,9 +113,8 @@ def hand_over(instance_id: int):
         new = next(u for u in candidates if u.username == form.an.data)
         try:
             handover.hand_over(instance, current_user, new, form.grund.data.strip())
-            service.commit()
         except (service.ConflictError, service.ForbiddenError, ValueError) as exc:
-            db.session.rollback()
+            transaction.discard()
             flash(str(exc), "error")
             return redirect(url_for("mbe.hand_over", instance_id=instance_id))
         flash(_("Der Fall wurde an %(name)s übergeben.", name=new.display_name), "success")

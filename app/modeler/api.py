@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api import ApiError, api_blueprint, api_error, commit, describe
+from app.api import ApiError, api_blueprint, api_error, describe
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response, ref
 from app.auth.models import ROLE_PROZESS
@@ -155,7 +155,6 @@ def create_process_draft(key: str):
         draft = services.create_draft(model, user, data, comment=_("Über die API hochgeladen"))
     except UnsafeXml as exc:
         raise ApiError(exc.status, "too_large" if exc.status == 413 else "bad_request", str(exc)) from exc
-    commit()
     return jsonify(_draft_json(draft)), 201
 
 
@@ -196,7 +195,6 @@ def publish_process_draft(key: str, draft_id: int):
         return _refused(exc)
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    commit()
     if version is None:
         return jsonify({"version": None, "status": "submitted"}), 202
     return jsonify({"version": version.number}), 201
@@ -217,5 +215,4 @@ def approve_process_draft(key: str, draft_id: int):
         return _refused(exc)
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    commit()
     return jsonify({"version": version.number}), 201

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app import transaction
 from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
 from app.engine import migration
@@ -127,10 +129,9 @@ def create_draft(key: str):
             draft = services.create_draft(model, current_user, _uploaded_bytes(upload),
                                           comment=_("Hochgeladen: %(name)s", name=upload.bpmn_file.data.filename or ""))
         except UnsafeXml as exc:
-            db.session.rollback()
+            transaction.discard()
             upload.bpmn_file.errors = [str(exc)]
             return _model_page(model, upload, exc.status)
-    db.session.commit()
     flash(_("Entwurf angelegt.") if draft.valid else
           _("Entwurf angelegt. Vor dem Veröffentlichen sind Probleme zu beheben."), "success")
     return redirect(url_for("modeler.draft", key=key, draft_id=draft.id))
@@ -190,11 +191,11 @@ def _save_from_request(model, draft) -> tuple[bool, object]:
     try:
         services.update_draft(draft, current_user, data)
     except UnsafeXml as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return False, _draft_page(model, draft, status=exc.status)
     except services.ModelerError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return False, _draft_page(model, draft, status=409)
     return True, None
@@ -213,7 +214,6 @@ def save_draft(key: str, draft_id: int):
     ok, page = _save_from_request(model, draft)
     if not ok:
         return page
-    db.session.commit()
     flash(_("Entwurf gespeichert.") if draft.valid else
           _("Entwurf gespeichert. Vor dem Veröffentlichen sind Probleme zu beheben."), "success")
     return redirect(url_for("modeler.draft", key=key, draft_id=draft.id))
@@ -238,19 +238,18 @@ def publish(key: str, draft_id: int):
         version = services.request_publish(draft, current_user, form.comment.data)
     except services.PublishRefused as exc:
         problems = [p.as_dict() for p in exc.problems]
-        db.session.rollback()
+        transaction.discard()
         draft = _draft(model, draft_id)
         if request.form.get("bpmn_xml"):  # keep what was posted, so nothing edited is lost
             services.update_draft(draft, current_user, request.form["bpmn_xml"].encode("utf-8"))
-            db.session.commit()
-        draft.problems = problems
+            transaction.keep()  # committed although the answer is 422
+        set_committed_value(draft, "problems", problems)  # shown on the page, not stored
         flash(_("Nicht veröffentlicht: das Modell hat %(n)s Problem(e).", n=len(problems)), "error")
         return _draft_page(model, draft, status=422)
     except services.ModelerError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return _draft_page(model, _draft(model, draft_id), status=409)
-    db.session.commit()
     if version is None:
         flash(_("Zur Freigabe vorgelegt: eine zweite prozessverantwortliche Person muss zustimmen."), "success")
         return redirect(url_for("modeler.draft", key=key, draft_id=draft.id))
@@ -268,10 +267,9 @@ def approve(key: str, draft_id: int):
     try:
         version = services.approve(draft, current_user)
     except services.ModelerError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return redirect(url_for("modeler.draft", key=key, draft_id=draft_id))
-    db.session.commit()
     flash(_("Freigegeben: Version %(n)s ist veröffentlicht.", n=version.number), "success")
     return redirect(url_for("modeler.model", key=key))
 
@@ -288,7 +286,6 @@ def discard(key: str, draft_id: int):
     except services.ModelerError as exc:
         flash(str(exc), "error")
         return redirect(url_for("modeler.model", key=key))
-    db.session.commit()
     flash(_("Entwurf verworfen."), "success")
     return redirect(url_for("modeler.model", key=key))
 
@@ -322,15 +319,14 @@ def republish(key: str, number: int):
     try:
         draft, new_version = services.republish(version, current_user)
     except services.PublishRefused as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(_("Version %(n)s lässt sich nicht erneut veröffentlichen: %(p)s", n=number,
                 p="; ".join(p.message for p in exc.problems[:3])), "error")
         return redirect(url_for("modeler.model", key=key))
     except services.ModelerError as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return redirect(url_for("modeler.model", key=key))
-    db.session.commit()
     if new_version is None:
         flash(_("Die Wiederherstellung von Version %(n)s wartet auf Freigabe.", n=number), "success")
         return redirect(url_for("modeler.draft", key=key, draft_id=draft.id))
@@ -396,11 +392,10 @@ def migrate_one(key: str, instance_id: int):
     try:
         migration.migrate(instance, newest, current_user)
     except migration.MigrationRefused as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(_("Fall %(ref)s nicht umgestellt: %(why)s", ref=instance.reference, why="; ".join(exc.reasons)),
               "error")
         return redirect(url_for("modeler.cases", key=key))
-    db.session.commit()
     flash(_("Fall %(ref)s läuft jetzt auf Version %(n)s.", ref=instance.reference, n=newest.number), "success")
     return redirect(url_for("modeler.cases", key=key))
 
@@ -423,7 +418,6 @@ def migrate_all(key: str):
         except (migration.MigrationRefused, Exception) as exc:  # noqa: BLE001 - one case never stops the rest
             current_app.logger.info("migration of %s refused: %s", instance.reference, exc)
             refused.append(instance.reference)
-    db.session.commit()
     flash(_("%(moved)s Fall/Fälle auf Version %(n)s umgestellt; %(refused)s nicht umstellbar.",
             moved=len(moved), n=newest.number, refused=len(refused)), "success")
     return redirect(url_for("modeler.cases", key=key))

@@ -11,7 +11,7 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, path_id, ref
 from app.auth.access import access_level
@@ -73,5 +73,4 @@ def intervene(instance_id: int):
         raise validation_error({name.removeprefix(f"{kind}-"): [str(e) for e in errors]
                                 for name, errors in form.errors.items()})
     message = actions.apply(kind, instance, form, user)
-    commit()
     return jsonify({"message": message, "instance": instance_json(instance, access_level(user, instance) or FULL)})

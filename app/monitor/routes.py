@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import transaction
 from app.auth.models import ROLE_LEITUNG
 from app.engine import interventions, service
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -191,9 +192,8 @@ def intervene(instance_id: int, kind: str):
         return diagram_csp(make_response(_render_case(instance, failed=(kind, form), status=422)))
     try:
         message = actions.apply(kind, instance, form, current_user)
-        service.commit()
     except (service.ConflictError, service.EngineError) as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return redirect(url_for("monitor.case", instance_id=instance_id))
     flash(message, "success")

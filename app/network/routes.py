@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.engine.models import FULL
-from app.extensions import db
 from app.network import netmap, services
 from app.network.access import editor_required, may_edit, may_read, reader_required, require_edit, require_read
 from app.network.forms import IMPORTANCE_LABELS, INTENSITY_LABELS, TYPE_LABELS, PartnerForm, ReferralForm, choices
@@ -88,7 +87,6 @@ def edit(partner_id: int | None):
             partner, org, name=form.name.data, typ=form.typ.data, anschrift=form.anschrift.data,
             notiz=form.notiz.data, intensitaet=form.intensitaet.data, wichtigkeit=form.wichtigkeit.data,
             kontakte=[e.form.data for e in form.kontakte.entries])
-        db.session.commit()
         flash(_("Partner „%(name)s“ gespeichert; die Bewertung gilt für %(jahr)s.", name=partner.name,
                 jahr=date.today().year), "success")
         return redirect(url_for("network.index"))
@@ -104,8 +102,7 @@ def set_status(partner_id: int):
     if not PostForm().validate_on_submit() or request.form.get("aktiv") not in ("0", "1"):
         abort(400)
     active = request.form["aktiv"] == "1"
-    if services.set_active(partner, active):
-        db.session.commit()
+    services.set_active(partner, active)
     if active:
         flash(_("Partner „%(name)s“ ist wieder aktiv und kann bei Verweisen gewählt werden.", name=partner.name),
               "success")
@@ -129,7 +126,6 @@ def refer(instance_id: int):
         return redirect(url_for("cases.view", instance_id=instance.id) + "#verweis-h"), 303
     partner = services.get_partner_or_404(org, int(form.partner.data))
     services.refer(instance, partner, current_user, form.anlass.data)
-    db.session.commit()
     flash(_("Partner „%(name)s“ eingebunden.", name=partner.name), "success")
     return redirect(url_for("cases.view", instance_id=instance.id) + "#verweis-h")
 
@@ -193,6 +189,5 @@ def netmap_carry_over(year: int):
     if not PostForm().validate_on_submit() or not 2000 <= year <= 2100:
         abort(400)
     count = services.carry_over(org, year)
-    db.session.commit()
     flash(_("%(num)s Partner mit ihrer aktuellen Bewertung in %(jahr)s übernommen.", num=count, jahr=year), "success")
     return redirect(url_for("network.netmap_page", jahr=year))

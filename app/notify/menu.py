@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import transaction
 from app.auth.models import ROLE_ADMIN
-from app.extensions import db
 from app.web.menu import MenuEntry
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def unread_or_none(user) -> int | None:
         return services.unread_count(user)
     except SQLAlchemyError:
         log.exception("counting notifications failed")
-        db.session.rollback()
+        transaction.discard()
         return None
 
 

@@ -11,7 +11,6 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from app.auth.models import ROLE_ADMIN
-from app.extensions import db
 from app.notify import services
 from app.notify.mailer import smtp_configured
 from app.notify.menu import unread_or_none
@@ -58,7 +57,6 @@ def mark_read():
         abort(400)
     one = form.notification.data
     services.mark_read(current_user, [one] if one else "all")  # never touches others' notices
-    db.session.commit()
     if not one:
         flash(_("Alle Benachrichtigungen sind als gelesen markiert."), "info")
     return redirect(url_for("notify.index", seite=request.args.get("seite", 1, type=int)))

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.notify.mailer import send_outbox
 from app.notify.services import remind_overdue
 from app.timeutil import utcnow
+from app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +59,16 @@ def fire_due(now: datetime | None = None, limit: int = 1000) -> int:
             break
         instance_id = instance.id
         try:
-            service.fire_timers(instance, now)
-            db.session.commit()
+            with unit_of_work():  # rolled back if it raises
+                service.fire_timers(instance, now)
             done += 1
-        except service.ConflictError:
-            db.session.rollback()  # a web request changed the case first: try again next round
+        except service.ConflictError:  # a web request changed the case first: try again next round
             failed.add(instance_id)
         except service.EngineError as exc:
-            db.session.rollback()
             failed.add(instance_id)
             _postpone(instance_id, now, str(exc))
         except Exception as exc:  # noqa: BLE001 - one broken case must not stop the others
             log.exception("timer of case %s failed unexpectedly", instance_id)
-            db.session.rollback()
             failed.add(instance_id)
             _postpone(instance_id, now, gettext("Der Zeitgeber des Falls ist fehlgeschlagen: %(detail)s",
                                                 detail=type(exc).__name__))
@@ -82,22 +80,21 @@ def _postpone(instance_id: int, now: datetime, message: str) -> None:
     owners (monitor). If even that fails (the database is gone), the case simply stays due."""
     log.warning("timer of case %s failed: %s", instance_id, message)
     try:
-        instance = db.session.get(ProcessInstance, instance_id)
-        if instance is not None:
-            instance.next_timer_due = now + RETRY_AFTER
-            instance.error_message = message[:2000]
-            db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is not None:
+                instance.next_timer_due = now + RETRY_AFTER
+                instance.error_message = message[:2000]
     except Exception:  # noqa: BLE001
         log.exception("could not postpone case %s", instance_id)
-        db.session.rollback()
 
 
 def notify_round(now: datetime | None = None) -> tuple[int, int]:
     """One overdue reminder per overdue task, then send (or retry) the outbox.
     Returns (tasks reminded, mails sent)."""
     now = now or utcnow()
-    reminded = remind_overdue(now)
-    db.session.commit()
+    with unit_of_work():
+        reminded = remind_overdue(now)
     return reminded, send_outbox(now=max(now, utcnow()))  # the new mails are due from now on
 
 

@@ -12,7 +12,7 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.api import ApiError, api_blueprint, commit, describe, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, ref
 from app.timeutil import iso
@@ -105,7 +105,6 @@ def post_message(instance_id: int):
     body = json_object()
     form = _form(MessageForm, {"nachricht": body.pop("text", None), **body}, ("nachricht",))
     message = threads.post_message(instance, g.api_user, form.nachricht.data)
-    commit()
     return jsonify(message_json(message)), 201
 
 
@@ -138,5 +137,4 @@ def add_expense(instance_id: int):
     form = _form(ExpenseForm, json_object(), EXPENSE_FIELDS)
     entry = expenses.save_entry(None, instance, g.api_user, datum=form.datum.data, stunden=form.stunden.data,
                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
-    commit()
     return jsonify(expense_json(entry)), 201

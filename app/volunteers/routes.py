@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.extensions import db
 from app.volunteers import services
 from app.volunteers.access import coordinator_required, require_coordinator, volunteer_required
 from app.volunteers.blueprint import bp
@@ -31,7 +30,6 @@ def profile():
         form.fill(data)
     if form.validate_on_submit():
         services.update_profile(current_user, form.changes())
-        db.session.commit()
         flash(_("Ihr Profil wurde gespeichert."), "success")
         return redirect(url_for("volunteers.profile"))
     return render_template("volunteers/profile.html", form=form, profile=data,
@@ -61,7 +59,6 @@ def coord_edit(user_id: int):
         form.fill(volunteer.profile or {})
     if form.validate_on_submit():
         services.update_profile(volunteer, form.changes())
-        db.session.commit()
         flash(_("Das Profil von %(name)s wurde gespeichert.", name=volunteer.display_name), "success")
         return redirect(url_for("volunteers.coord_list"))
     return render_template("volunteers/edit.html", form=form, volunteer=volunteer,

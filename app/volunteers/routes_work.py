@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import transaction
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
@@ -98,7 +99,6 @@ def thread(instance_id: int):
                          "Koordinierungsstelle 201."))
         if form.validate_on_submit():
             threads.post_message(instance, current_user, form.nachricht.data)
-            db.session.commit()
             flash(_("Ihre Nachricht wurde gesendet."), "success")
             return redirect(url_for("volunteers.thread", instance_id=instance.id) + "#neu")
     return render_template("volunteers/thread.html", instance=instance, messages=threads.messages(instance),
@@ -116,7 +116,6 @@ def expenses_page(instance_id: int):
     if form.validate_on_submit():
         expenses.save_entry(None, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
                             kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
-        db.session.commit()
         flash(_("Der Eintrag wurde zur Prüfung eingereicht."), "success")
         return redirect(url_for("volunteers.expenses", instance_id=instance.id))
     return render_template("volunteers/expenses.html", instance=instance, form=form,
@@ -139,9 +138,7 @@ def expense_edit(entry_id: int):
             expenses.save_entry(entry, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
         except expenses.ExpenseConflict:
-            db.session.rollback()
             abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
-        db.session.commit()
         flash(_("Der korrigierte Eintrag wurde erneut eingereicht."), "success")
         return redirect(url_for("volunteers.expenses", instance_id=instance.id))
     return render_template("volunteers/expense_edit.html", instance=instance, entry=entry, form=form,
@@ -191,10 +188,9 @@ def expense_approve(entry_id: int):
     try:
         expenses.decide(entry, current_user, approve=True)
     except expenses.ExpenseConflict:
-        db.session.rollback()
+        transaction.discard()
         flash(_("Der Eintrag wurde inzwischen schon entschieden oder geändert."), "error")
         return redirect(url_for("volunteers.expense_review")), 303
-    db.session.commit()
     flash(_("Eintrag genehmigt."), "success")
     return redirect(url_for("volunteers.expense_review"))
 
@@ -210,10 +206,9 @@ def expense_return(entry_id: int):
     try:
         expenses.decide(entry, current_user, approve=False, comment=form.kommentar.data)
     except expenses.ExpenseConflict:
-        db.session.rollback()
+        transaction.discard()
         flash(_("Der Eintrag wurde inzwischen schon entschieden oder geändert."), "error")
         return redirect(url_for("volunteers.expense_review")), 303
-    db.session.commit()
     flash(_("Eintrag mit Begründung zurückgegeben."), "success")
     return redirect(url_for("volunteers.expense_review"))
 
@@ -294,7 +289,7 @@ def trainings_page():
         training = Training(kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data or "",
                             ort=form.ort.data.strip(), thema=form.thema.data.strip(), created_by_id=current_user.id)
         db.session.add(training)
-        db.session.commit()
+        db.session.flush()  # the id for the redirect
         flash(_("Termin angelegt. Laden Sie jetzt Ehrenamtliche ein."), "success")
         return redirect(url_for("volunteers.training", training_id=training.id))
     items = db.session.scalars(select(Training).order_by(Training.datum.desc(), Training.id.desc())).all()
@@ -328,12 +323,10 @@ def training(training_id: int):
         if action == "einladen" and invite.validate_on_submit():
             users = [u for u in services.all_volunteers("aktiv") if u.id in set(invite.ehrenamtliche.data)]
             count = trainings.invite(item, users)
-            db.session.commit()
             flash(_("%(num)s Einladung(en) verschickt.", num=count), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))
         if action == "teilnahme" and attendance.validate_on_submit():
             trainings.record_attendance(item, set(attendance.anwesend.data or []))
-            db.session.commit()
             flash(_("Teilnahme gespeichert; die Profile sind aktualisiert."), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))
         if action not in ("einladen", "teilnahme"):
@@ -362,7 +355,6 @@ def training_edit(training_id: int):
         else:
             told = trainings.update(item, kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data,
                                     ort=form.ort.data, thema=form.thema.data)
-            db.session.commit()
             flash(_("Termin gespeichert; die Eingeladenen sind über die Änderung informiert.") if told
                   else _("Termin gespeichert."), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))
@@ -384,9 +376,7 @@ def training_cancel(training_id: int):
     try:
         count = trainings.cancel(item, form.grund.data)
     except trainings.TrainingConflict as exc:
-        db.session.rollback()
         abort(409, str(exc))
-    db.session.commit()
     flash(_("Termin abgesagt; %(num)s eingeladene Person(en) informiert.", num=count), "success")
     return redirect(url_for("volunteers.training", training_id=item.id))
 

@@ -12,7 +12,7 @@ from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
+from app import transaction
 from app.web import formatting, menu
 from app.web.errors import json_error
 
@@ -47,7 +47,7 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(500)
     def error_page(exc):
         code = getattr(exc, "code", 500) or 500
-        db.session.rollback()
+        transaction.discard()  # errors raised before a view (hooks) did not pass the edge
         title, text = ERROR_TEXT.get(code, (str(code), ""))
         if code == 413:  # say which limit applied (app/bounds.py)
             from app.web.bounds import too_large_text

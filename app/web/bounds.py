@@ -65,10 +65,10 @@ class JsonTooDeep(BadRequest):
 
 def _answer(exc: HTTPException):
     """JSON error (api-v1.md) under /api/, the error page elsewhere; nothing is saved."""
-    from app.extensions import db
+    from app import transaction
     from app.web import ERROR_CODES, ERROR_TEXT
 
-    db.session.rollback()
+    transaction.discard()
     code = exc.code or 400
     message = str(exc.description)
     if request.path.startswith("/api/"):
