@@ -152,7 +152,7 @@ class Membership(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "team_id", name="uq_membership_user_team"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))  # led by uq_membership_user_team
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default=MEMBER)  # member | lead
 

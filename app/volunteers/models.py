@@ -221,7 +221,7 @@ class TrainingInvitation(db.Model):
     __table_args__ = (UniqueConstraint("training_id", "user_id", name="uq_invitation_training_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    training_id: Mapped[int] = mapped_column(ForeignKey("training.id"), index=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("training.id"))  # led by the unique constraint
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     attended: Mapped[bool | None] = mapped_column()
     invited_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
