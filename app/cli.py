@@ -15,6 +15,7 @@ from app.engine.models import ProcessModel
 from app.engine.specs import SpecError
 from app.extensions import db
 from app.transaction import unit_of_work
+from app.volunteers.models import VolunteerProfile
 
 # Process models shipped in processes/: key -> (name, start departments, start role, prefix)
 SHIPPED_MODELS = {
@@ -110,12 +111,17 @@ def load_demo(password: str = "demo") -> int:
             continue
         # is_demo: the only accounts whose password ("demo") skips the policy (app/auth/passwords.py)
         user = am.User(username=username, display_name=display, organisation=orgs[org],
-                       email=f"{username}@example.org", profile=profile, is_demo=True)
+                       email=f"{username}@example.org", is_demo=True)
         user.roles = roles
         user.set_password(password)
         for team_key, kind in memberships:
             user.memberships.append(am.Membership(team=teams[team_key], kind=kind))
         db.session.add(user)
+        if profile is not None:
+            db.session.flush()  # the user's id
+            volunteer = VolunteerProfile(user_id=user.id)
+            volunteer.apply(profile)
+            db.session.add(volunteer)
         created += 1
     db.session.flush()
     return created

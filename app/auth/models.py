@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, exists, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,12 +56,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
-    roles_csv: Mapped[str] = mapped_column(String(200), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
-    # Volunteer profile facts used when matching (languages, availability); plain JSON.
-    profile: Mapped[dict | None] = mapped_column(db.JSON)
     # Part of every session (see get_id): raising it ends all sessions of this user at once
     # (logout, password change, deactivation; app/auth/sessions.py).
     session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
@@ -72,6 +69,11 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
+    )
+    # Loaded with the user (one query for a whole list of users): ``has_role`` runs in every
+    # request and in templates.
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
     )
 
     @property
@@ -84,14 +86,24 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> list[str]:
-        return [r for r in self.roles_csv.split(",") if r]
+        """The user's roles, sorted."""
+        return sorted(row.role for row in self.role_rows)
 
     @roles.setter
     def roles(self, values: list[str]) -> None:
-        self.roles_csv = ",".join(sorted(set(values)))
+        """Replace the roles; rows of roles the user keeps stay as they are."""
+        wanted = set(values)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=role) for role in sorted(wanted - {row.role for row in self.role_rows})
+        ]
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
+
+    @classmethod
+    def with_role(cls, role: str) -> ColumnElement[bool]:
+        """SQL condition "the user holds ``role``" (an EXISTS over ``user_role``)."""
+        return exists().where(UserRole.user_id == cls.id, UserRole.role == role)
 
     def set_password(self, password: str) -> None:
         from flask import current_app
@@ -122,11 +134,25 @@ class User(UserMixin, db.Model):
         return [m.team for m in self.memberships if m.kind == MEMBER]
 
 
+class UserRole(db.Model):
+    """One role held by one user (the roles in ROLES); a user holds each role at most once."""
+
+    __tablename__ = "user_role"
+    # The primary key (user_id, role) serves "roles of a user"; the second index serves
+    # "users holding a role" (the volunteer pool, the coordinators of 201).
+    __table_args__ = (Index("ix_user_role_role_user", "role", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
 class Membership(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "team_id", name="uq_membership_user_team"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))  # led by uq_membership_user_team
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default=MEMBER)  # member | lead
 

@@ -18,10 +18,10 @@ from forms import FormContext, TaskForm, bind_form, form_schema, get_form_class
 
 def volunteer_choices() -> list[tuple[str, str]]:
     users = db.session.scalars(
-        select(User).where(User.active.is_(True), User.roles_csv.contains(ROLE_EHRENAMT))
+        select(User).where(User.active.is_(True), User.with_role(ROLE_EHRENAMT))
         .order_by(User.display_name)
     )
-    return [(u.username, u.display_name) for u in users if ROLE_EHRENAMT in u.roles]
+    return [(u.username, u.display_name) for u in users]
 
 
 def ranked_volunteer_choices(instance: ProcessInstance) -> list[tuple[str, str]]:

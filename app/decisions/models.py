@@ -20,7 +20,7 @@ class DecisionTable(db.Model):
     __table_args__ = (UniqueConstraint("decision_id", "number", name="uq_decision_table_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    decision_id: Mapped[str] = mapped_column(String(120), index=True)
+    decision_id: Mapped[str] = mapped_column(String(120))  # led by uq_decision_table_number
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(200), default="")
     dmn_xml: Mapped[str] = mapped_column(Text)

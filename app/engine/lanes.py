@@ -1,11 +1,15 @@
 """Lane rules: where the user tasks of a lane go.
 
 A lane names a kind of participant; the rule says which team or person that is for one case.
+Each process declares its lanes (and what a volunteer may see of its case file) in
+``processes/<key>.lanes.toml``, next to its BPMN file; nothing here names a process.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -18,21 +22,58 @@ USER_FROM_DATA = "user_from_data"  # a user named by a field of the case data
 STARTER = "starter"  # the person who started the case
 OWNER_TEAM_LEADS = "owner_team_leads"  # the leads (Leitung) of the owner team, as a group
 
-LANE_RULES: dict[str, tuple[str, str | None]] = {
-    "Fachbereich": (OWNER_TEAM, None),
-    "Koordinierungsstelle": (TEAM, "k201"),
-    "Alltagsbegleitung": (USER_FROM_DATA, "ehrenamtliche"),
-    "MBE": (STARTER, None),
-    "Erfassung": (STARTER, None),  # quick capture: the person recording (beratungskontakt)
-    "Leitung": (OWNER_TEAM_LEADS, None),
-}
+RULES = (OWNER_TEAM, TEAM, USER_FROM_DATA, STARTER, OWNER_TEAM_LEADS)
+_ARGUMENT = {TEAM: "team", USER_FROM_DATA: "field"}  # the rules that name a team / a data field
 
-# What a participant reached only through a USER_FROM_DATA lane (a volunteer) may see of the
-# case file. Everything else (internal notes, assessments) stays with the professionals.
-LIMITED_FIELDS = {
-    "zielgruppe", "familienname", "vornamen", "anschrift", "sprachen", "kinder_anzahl",
-    "ziele", "ehrenamtliche", "stunden_pro_woche", "beginn", "ende", "datum",
-}
+#: Where each process declares its lanes: ``processes/<process key>.lanes.toml``, next to its BPMN.
+LANES_DIR = Path(__file__).resolve().parent.parent.parent / "processes"
+
+
+@dataclass(frozen=True)
+class ProcessLanes:
+    """The lanes one process declares: lane name → (rule, team key or data field), and the fields
+    of the case file that a participant reached only through a ``user_from_data`` lane sees."""
+
+    rules: dict[str, tuple[str, str | None]]
+    limited_fields: frozenset[str]
+
+
+def load_declarations(directory: Path = LANES_DIR) -> dict[str, ProcessLanes]:
+    """Process key → its declared lanes, from every ``*.lanes.toml`` in ``directory``."""
+    result = {}
+    for path in sorted(directory.glob("*.lanes.toml")):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        rules: dict[str, tuple[str, str | None]] = {}
+        for lane, entry in (raw.get("lanes") or {}).items():
+            rule = entry.get("rule")
+            if rule not in RULES:
+                raise ValueError(f"{path.name}: lane {lane!r} has an unknown rule {rule!r}")
+            arg = entry.get(_ARGUMENT[rule]) if rule in _ARGUMENT else None
+            if rule in _ARGUMENT and not arg:
+                raise ValueError(f"{path.name}: lane {lane!r} ({rule}) needs {_ARGUMENT[rule]!r}")
+            rules[lane] = (rule, arg)
+        fields = frozenset((raw.get("limited") or {}).get("fields") or [])
+        result[path.name.removesuffix(".lanes.toml")] = ProcessLanes(rules, fields)
+    return result
+
+
+def _catalogue(declarations: dict[str, ProcessLanes]) -> dict[str, tuple[str, str | None]]:
+    """Every declared lane name with its rule. A lane name means the same in every process
+    (the modeler offers them by name for new processes); two different rules are an error."""
+    catalogue: dict[str, tuple[str, str | None]] = {}
+    for key, declared in declarations.items():
+        for lane, rule in declared.rules.items():
+            if catalogue.setdefault(lane, rule) != rule:
+                raise ValueError(f"lane {lane!r} of {key!r} differs from its rule in another process")
+    return catalogue
+
+
+DECLARATIONS = load_declarations()
+#: All lane names the shipped processes declare, with their rules. Routing goes by lane name, so
+#: a process drawn or changed in the modeler may use any lane declared by any process.
+LANE_RULES: dict[str, tuple[str, str | None]] = _catalogue(DECLARATIONS)
+#: Every field any process shows to a participant of a ``user_from_data`` lane.
+LIMITED_FIELDS: frozenset[str] = frozenset().union(*(d.limited_fields for d in DECLARATIONS.values()))
 
 
 @dataclass

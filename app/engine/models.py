@@ -53,7 +53,7 @@ class ProcessVersion(db.Model):
     __table_args__ = (UniqueConstraint("model_id", "number", name="uq_version_model_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))  # led by uq_version_model_number
     number: Mapped[int]
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)  # loaded on a spec-cache miss
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -68,9 +68,11 @@ class ProcessVersion(db.Model):
 class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=RUNNING, index=True)
-    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # No single-column indexes: ix_instance_version_team, ix_instance_closed and
+    # ix_instance_team_version (below) lead with each of these columns.
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    status: Mapped[str] = mapped_column(String(20), default=RUNNING)
+    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     started_at: Mapped[datetime] = mapped_column(TZ, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(TZ)
@@ -135,7 +137,6 @@ class Task(db.Model):
     """One row per user task the engine made READY: the inbox is SQL over these rows."""
 
     __table_args__ = (
-        Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_team_status", "candidate_team_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
         # The monitor's and the statistics' open tasks per step, and the step filter: covering,
@@ -149,12 +150,13 @@ class Task(db.Model):
         # The inbox: a team's unassigned group tasks, and a person's own, counted and sorted from
         # the index alone (app/inbox/routes.py).
         Index("ix_task_inbox", "candidate_team_id", "assignee_id", "status", "for_leads", "crisis", "due_at"),
+        # ix_task_mine also serves "a person's tasks by status"; ix_task_instance_status "a case's tasks".
         Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at"),
         Index("ix_task_instance_status", "instance_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     spiff_task_id: Mapped[str] = mapped_column(String(36), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))

@@ -88,7 +88,7 @@ def case_coordinators(instance: ProcessInstance) -> list[User]:
     )
     return list(db.session.scalars(  # no DISTINCT over the user row (JSON column, PostgreSQL)
         select(User).where(User.id.in_(member_ids), User.active.is_(True),
-                           User.roles_csv.contains(ROLE_KOORDINATION)).order_by(User.id)
+                           User.with_role(ROLE_KOORDINATION)).order_by(User.id)
     ))
 
 

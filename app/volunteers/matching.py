@@ -1,6 +1,8 @@
 """Ranking volunteers for a case (step "Vermittlung").
 
-A volunteer's profile is the JSON column ``User.profile`` with these keys (all optional):
+A volunteer's profile (the tables ``volunteer_profile``, ``volunteer_language`` and
+``volunteer_training``, see ``VolunteerProfile.as_dict``) reaches the ranking as a dict with these
+keys (all optional):
 
 ``sprachen``
     list of str, the languages the volunteer speaks, e.g. ``["Deutsch", "Arabisch"]``.
@@ -54,13 +56,17 @@ class Match:
     eligible: bool = True
 
 
-def rank_volunteers(case_data: dict, volunteers: list[User],
-                    open_assignments: dict[int, int]) -> list[Match]:
-    """Eligible volunteers best first, then the ineligible ones (by name) with the reasons."""
+def rank_volunteers(case_data: dict, volunteers: list[User], open_assignments: dict[int, int],
+                    profiles: dict[int, dict]) -> list[Match]:
+    """Eligible volunteers best first, then the ineligible ones (by name) with the reasons.
+
+    ``profiles``: user id → profile dict (a volunteer without one is not eligible).
+    """
     family_languages = _language_set(case_data.get("sprachen"))
     needed = _number(case_data.get("stunden_pro_woche"))
     address_words = _words(case_data.get("anschrift"))
-    matches = [_match(u, family_languages, needed, address_words, open_assignments.get(u.id, 0))
+    matches = [_match(u, profiles.get(u.id) or {}, family_languages, needed, address_words,
+                      open_assignments.get(u.id, 0))
                for u in volunteers]
 
     def key(m: Match) -> tuple:
@@ -70,9 +76,8 @@ def rank_volunteers(case_data: dict, volunteers: list[User],
     return sorted(matches, key=key)
 
 
-def _match(user: User, family_languages: set[str], needed: float | None,
+def _match(user: User, profile: dict[str, Any], family_languages: set[str], needed: float | None,
            address_words: set[str], assignments: int) -> Match:
-    profile: dict[str, Any] = user.profile or {}
     trainings = profile.get("schulungen") or {}
     excluded = []
     status = profile.get("status") or STATUS_AKTIV

@@ -1,12 +1,14 @@
-"""Tables of the volunteer work around an assignment: questions to 201, expense entries,
-trainings / "Stammtisch" meetings with their invitations and attendance."""
+"""Tables of the volunteers: their profiles (languages, completed trainings) and the work around an
+assignment: questions to 201, expense entries, trainings / "Stammtisch" meetings with their
+invitations and attendance."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -22,6 +24,120 @@ EXPENSE_STATES = (SUBMITTED, APPROVED, RETURNED)
 
 # Training kinds: a–d as in the concept (seed 000), plus the "Stammtisch" meeting.
 TRAINING_KINDS = ("a", "b", "c", "d", "stammtisch")
+
+
+class VolunteerProfile(db.Model):
+    """What a volunteer and 201 keep about a volunteer for matching (app/volunteers/matching.py).
+
+    One row per volunteer who has a profile; its languages and completed trainings are rows of
+    their own. ``as_dict`` / ``apply`` speak the profile's plain-dict shape that the forms,
+    templates and matching use (keys: sprachen, sprachniveaus, stunden_pro_woche, wochentage,
+    orte, schulungen, schweigepflicht_am, fuehrungszeugnis_am, status).
+    """
+
+    __tablename__ = "volunteer_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    stunden_pro_woche: Mapped[float | None] = mapped_column(Float)
+    # Short lists of plain values that are shown and matched in Python, never queried in SQL.
+    wochentage: Mapped[list[str]] = mapped_column(db.JSON, default=list)  # "mo" … "so"
+    orte: Mapped[list[str]] = mapped_column(db.JSON, default=list)
+    schweigepflicht_am: Mapped[date | None] = mapped_column(db.Date)
+    fuehrungszeugnis_am: Mapped[date | None] = mapped_column(db.Date)
+    status: Mapped[str | None] = mapped_column(String(20))  # None: never set (counts as "aktiv")
+
+    languages: Mapped[list[VolunteerLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerLanguage.position")
+    trainings: Mapped[list[VolunteerTraining]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerTraining.kind")
+
+    def as_dict(self) -> dict[str, Any]:
+        hours = self.stunden_pro_woche
+        return {
+            "sprachen": [lang.name for lang in self.languages],
+            "sprachniveaus": {lang.name: lang.level for lang in self.languages if lang.level},
+            "stunden_pro_woche": None if hours is None else int(hours) if hours == int(hours) else hours,
+            "wochentage": list(self.wochentage or []),
+            "orte": list(self.orte or []),
+            "schulungen": {t.kind: t.completed_on.isoformat() for t in self.trainings},
+            "schweigepflicht_am": _iso(self.schweigepflicht_am),
+            "fuehrungszeugnis_am": _iso(self.fuehrungszeugnis_am),
+            "status": self.status,
+        }
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Set the keys given in ``changes`` (dict shape as in ``as_dict``); others stay.
+
+        Rows of languages and trainings that stay are kept (only their level, position or date
+        change), so the unique constraints hold at every step of the flush.
+        """
+        if "sprachen" in changes or "sprachniveaus" in changes:
+            names = list(dict.fromkeys(changes["sprachen"] or [])) if "sprachen" in changes \
+                else [lang.name for lang in self.languages]
+            levels = (changes["sprachniveaus"] or {}) if "sprachniveaus" in changes \
+                else {lang.name: lang.level for lang in self.languages}
+            old = {lang.name: lang for lang in self.languages}
+            rows = []
+            for position, name in enumerate(names):
+                row = old.get(name) or VolunteerLanguage(name=name)
+                row.position, row.level = position, levels.get(name) or None
+                rows.append(row)
+            self.languages = rows
+        if "stunden_pro_woche" in changes:
+            hours = changes["stunden_pro_woche"]
+            self.stunden_pro_woche = None if hours is None else float(hours)
+        if "wochentage" in changes:
+            self.wochentage = list(changes["wochentage"] or [])
+        if "orte" in changes:
+            self.orte = list(changes["orte"] or [])
+        if "schulungen" in changes:
+            self.set_trainings({k: date.fromisoformat(v) for k, v in (changes["schulungen"] or {}).items() if v})
+        for key in ("schweigepflicht_am", "fuehrungszeugnis_am"):
+            if key in changes:
+                setattr(self, key, date.fromisoformat(changes[key]) if changes[key] else None)
+        if "status" in changes:
+            self.status = changes["status"] or None
+
+    def set_trainings(self, completed: dict[str, date]) -> None:
+        """Completed trainings, kind → date; kinds not given are removed."""
+        old = {t.kind: t for t in self.trainings}
+        rows = []
+        for kind, day in sorted(completed.items()):
+            row = old.get(kind) or VolunteerTraining(kind=kind)
+            row.completed_on = day
+            rows.append(row)
+        self.trainings = rows
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class VolunteerLanguage(db.Model):
+    """A language a volunteer speaks, with the level if given (A1 … C2, Muttersprache)."""
+
+    __tablename__ = "volunteer_language"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_volunteer_language_user_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)  # order as the volunteer wrote them
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(20))
+
+
+class VolunteerTraining(db.Model):
+    """A completed training of a volunteer: kind a–d and the (latest) date it was completed.
+
+    Entered by 201 on the profile or set from recorded attendance (app/volunteers/trainings.py).
+    """
+
+    __tablename__ = "volunteer_training"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    completed_on: Mapped[date] = mapped_column(db.Date)
 
 
 class CaseMessage(db.Model):
@@ -105,7 +221,7 @@ class TrainingInvitation(db.Model):
     __table_args__ = (UniqueConstraint("training_id", "user_id", name="uq_invitation_training_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    training_id: Mapped[int] = mapped_column(ForeignKey("training.id"), index=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("training.id"))  # led by the unique constraint
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     attended: Mapped[bool | None] = mapped_column()
     invited_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)

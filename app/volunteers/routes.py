@@ -24,7 +24,7 @@ def _context(**extra) -> dict:
 @bp.route("/ehrenamt/profil", methods=["GET", "POST"])
 @volunteer_required
 def profile():
-    data = current_user.profile or {}
+    data = services.profile_of(current_user)
     form = ProfileForm()
     if request.method == "GET":
         form.fill(data)
@@ -45,8 +45,9 @@ def coord_list():
         status = None
     volunteers = services.all_volunteers(status)
     counts = services.open_assignments([u.id for u in volunteers])
+    profiles = services.profiles_of([u.id for u in volunteers])
     return render_template("volunteers/list.html", volunteers=volunteers, status=status, statuses=STATUSES,
-                           counts=counts, **_context())
+                           counts=counts, profiles=profiles, **_context())
 
 
 @bp.route("/ehrenamtliche/<int:user_id>", methods=["GET", "POST"])
@@ -56,7 +57,7 @@ def coord_edit(user_id: int):
     volunteer = services.get_volunteer_or_404(user_id)
     form = CoordinationProfileForm()
     if request.method == "GET":
-        form.fill(volunteer.profile or {})
+        form.fill(services.profile_of(volunteer))
     if form.validate_on_submit():
         services.update_profile(volunteer, form.changes())
         flash(_("Das Profil von %(name)s wurde gespeichert.", name=volunteer.display_name), "success")

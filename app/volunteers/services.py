@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from app.auth.models import ROLE_EHRENAMT, User
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
-from app.volunteers.matching import Match, rank_volunteers
+from app.volunteers.matching import STATUS_AKTIV, Match, rank_volunteers
+from app.volunteers.models import VolunteerProfile
 
 #: The volunteer's repeatable task: an open one means the assignment is running.
 ASSIGNMENT_TASK = "rueckmeldung"
@@ -16,10 +17,10 @@ ASSIGNMENT_TASK = "rueckmeldung"
 
 def active_volunteers() -> list[User]:
     users = db.session.scalars(
-        select(User).where(User.active.is_(True), User.roles_csv.contains(ROLE_EHRENAMT))
+        select(User).where(User.active.is_(True), User.with_role(ROLE_EHRENAMT))
         .order_by(User.display_name)
     )
-    return [u for u in users if ROLE_EHRENAMT in u.roles]
+    return list(users)
 
 
 def open_assignments(user_ids: list[int]) -> dict[int, int]:
@@ -50,31 +51,43 @@ def matches_for(instance: ProcessInstance) -> list[Match]:
 def _rank(instance: ProcessInstance) -> list[Match]:
     volunteers = active_volunteers()
     counts = open_assignments([u.id for u in volunteers])
-    return rank_volunteers(dict(instance.data or {}), volunteers, counts)
+    profiles = profiles_of([u.id for u in volunteers])
+    return rank_volunteers(dict(instance.data or {}), volunteers, counts, profiles)
+
+
+def profile_of(user: User) -> dict:
+    """The user's volunteer profile as a plain dict (``{}`` when none was ever saved)."""
+    row = db.session.get(VolunteerProfile, user.id)
+    return row.as_dict() if row is not None else {}
+
+
+def profiles_of(user_ids: list[int]) -> dict[int, dict]:
+    """User id → profile dict for the users that have a profile (three queries for any number)."""
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(select(VolunteerProfile).where(VolunteerProfile.user_id.in_(user_ids)))
+    return {row.user_id: row.as_dict() for row in rows}
 
 
 def update_profile(user: User, changes: dict) -> None:
-    """Merge ``changes`` (profile keys) into the profile; keys not given stay as they are
+    """Set the profile keys in ``changes``; keys not given stay as they are
     (the volunteer's own form never touches the fields kept by 201)."""
-    profile = dict(user.profile or {})
-    profile.update(changes)
-    user.profile = profile
+    row = db.session.get(VolunteerProfile, user.id)
+    if row is None:
+        row = VolunteerProfile(user_id=user.id)
+        db.session.add(row)
+    row.apply(changes)
     db.session.flush()
 
 
 def all_volunteers(status: str | None = None) -> list[User]:
-    """Every volunteer account (201's list), optionally only those with ``status``.
-
-    The status lives in the profile JSON; it is filtered in Python over the (small) set of
-    volunteer accounts — never DISTINCT or comparisons on the JSON column in SQL (PostgreSQL).
-    """
-    users = db.session.scalars(
-        select(User).where(User.roles_csv.contains(ROLE_EHRENAMT)).order_by(User.display_name, User.id)
-    )
-    result = [u for u in users if ROLE_EHRENAMT in u.roles]
+    """Every volunteer account (201's list), optionally only those with ``status``
+    (a volunteer without a profile or without a status counts as active)."""
+    query = select(User).where(User.with_role(ROLE_EHRENAMT)).order_by(User.display_name, User.id)
     if status:
-        result = [u for u in result if ((u.profile or {}).get("status") or "aktiv") == status]
-    return result
+        query = query.outerjoin(VolunteerProfile, VolunteerProfile.user_id == User.id).where(
+            func.coalesce(VolunteerProfile.status, STATUS_AKTIV) == status)
+    return list(db.session.scalars(query))
 
 
 def get_volunteer_or_404(user_id: int) -> User:

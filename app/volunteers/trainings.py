@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.timeutil import utcnow
 from app.volunteers import notices
-from app.volunteers.models import Training, TrainingInvitation
+from app.volunteers.models import Training, TrainingInvitation, VolunteerProfile
 
 KIND_LABELS_DE = {"a": "Schulung a – Fachliches (FB 36/31)", "b": "Schulung b – Rolle im Einsatz (201)",
                   "c": "Schulung c – Reflexionstreffen", "d": "Schulung d – Hilfsangebote im Kreis",
@@ -122,10 +122,13 @@ def record_attendance(training: Training, attended_ids: set[int]) -> None:
 
 def _sync_profile(user: User, training: Training, attended: bool) -> None:
     key = profile_key(training.kind)
-    profile = dict(user.profile or {})
-    trainings = dict(profile.get("schulungen") or {})
+    profile = db.session.get(VolunteerProfile, user.id)
+    if profile is None:
+        profile = VolunteerProfile(user_id=user.id)
+        db.session.add(profile)
+    trainings = {t.kind: t.completed_on for t in profile.trainings}
     current = trainings.get(key)
-    mine = training.datum.isoformat()
+    mine = training.datum
     if attended:
         if not current or current < mine:
             trainings[key] = mine
@@ -137,11 +140,10 @@ def _sync_profile(user: User, training: Training, attended: bool) -> None:
                    Training.kind.in_(kinds))
         )
         if latest:
-            trainings[key] = latest.isoformat()
+            trainings[key] = latest
         else:
             trainings.pop(key, None)
-    profile["schulungen"] = trainings
-    user.profile = profile
+    profile.set_trainings(trainings)
 
 
 def invitations_of(user: User) -> list[TrainingInvitation]:

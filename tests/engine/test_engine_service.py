@@ -101,7 +101,7 @@ def snapshot(instance_id: int) -> dict:
 
 
 def add_member(username: str, team_key: str) -> None:
-    member = User(username=username, display_name=username, roles_csv="koordination")
+    member = User(username=username, display_name=username, roles=["koordination"])
     member.set_password("demo")
     member.memberships.append(Membership(team=team(team_key), kind=MEMBER))
     db.session.add(member)

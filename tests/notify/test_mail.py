@@ -31,7 +31,7 @@ from tests.notify.conftest import (
 def _second_asd_member(app, email: str | None = "fb36b@example.org") -> None:
     with app.app_context():
         asd = db.session.scalar(select(Team).where(Team.key == "asd"))
-        user = User(username="fb36b", display_name="Zweite Fachkraft", email=email, roles_csv="fachkraft")
+        user = User(username="fb36b", display_name="Zweite Fachkraft", email=email, roles=["fachkraft"])
         user.set_password("demo")
         user.memberships.append(Membership(team=asd, kind="member"))
         db.session.add(user)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.volunteers.services import profile_of
 from tests.flows import complete_web, start_case_web, valid_data
 
 
@@ -27,4 +28,4 @@ def user_id(app, username: str) -> int:
 
 def profile(app, username: str) -> dict:
     with app.app_context():
-        return dict(db.session.scalar(select(User).where(User.username == username)).profile or {})
+        return profile_of(db.session.scalar(select(User).where(User.username == username)))

@@ -12,11 +12,13 @@ CASE = {"sprachen": "Arabisch, Kurdisch", "stunden_pro_woche": 3,
 def volunteer(user_id: int, name: str, sprachen: list[str], stunden: float, orte: list[str],
               schulungen: tuple[str, ...] = ("b",), schweigepflicht: str | None = "2024-01-10",
               status: str = "aktiv") -> User:
-    profile = {"sprachen": sprachen, "stunden_pro_woche": stunden, "orte": orte,
+    PROFILES[user_id] = {"sprachen": sprachen, "stunden_pro_woche": stunden, "orte": orte,
                "schulungen": {t: "2024-01-10" for t in schulungen},
                "schweigepflicht_am": schweigepflicht, "fuehrungszeugnis_am": None, "status": status}
-    return User(id=user_id, username=f"u{user_id}", display_name=name, roles_csv="ehrenamt",
-                profile=profile)
+    return User(id=user_id, username=f"u{user_id}", display_name=name, roles=["ehrenamt"])
+
+
+PROFILES: dict[int, dict] = {}  # user id → profile, filled by volunteer()
 
 
 POOL = [
@@ -34,7 +36,7 @@ ASSIGNMENTS = {2: 2, 4: 1, 6: 0}
 
 
 def test_ranks_the_pool_by_fit_with_reasons() -> None:
-    matches = rank_volunteers(CASE, POOL, ASSIGNMENTS)
+    matches = rank_volunteers(CASE, POOL, ASSIGNMENTS, PROFILES)
     eligible = [(m.user.display_name, m.score, m.reasons) for m in matches if m.eligible]
     assert eligible == [
         ("Bernd Breit", 79, ["spricht Kurdisch, Arabisch", "5 Std./Woche", "erreicht Musterstadt",
@@ -52,7 +54,7 @@ def test_ranks_the_pool_by_fit_with_reasons() -> None:
 
 
 def test_excludes_the_ineligible_with_the_reason() -> None:
-    matches = rank_volunteers(CASE, POOL, ASSIGNMENTS)
+    matches = rank_volunteers(CASE, POOL, ASSIGNMENTS, PROFILES)
     assert [m.eligible for m in matches] == [True] * 5 + [False] * 3
     excluded = {m.user.display_name: m.reasons for m in matches if not m.eligible}
     assert excluded == {
@@ -63,7 +65,7 @@ def test_excludes_the_ineligible_with_the_reason() -> None:
 
 
 def test_unknown_hours_and_address_are_ignored() -> None:
-    matches = rank_volunteers({"sprachen": "Russisch"}, POOL[:5], {})
+    matches = rank_volunteers({"sprachen": "Russisch"}, POOL[:5], {}, PROFILES)
     assert [(m.user.display_name, m.score) for m in matches] == [
         ("Bernd Breit", 4), ("Aaron Nah", 2), ("Carla Nah", 2), ("Anna Arabisch", 0),
         ("Dora Dicht", 0),

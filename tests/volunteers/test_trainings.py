@@ -25,10 +25,11 @@ def _training(client, **data) -> int:
 
 def _set(app, username: str, **changes) -> None:
     from app.auth.models import User
+    from app.volunteers.services import update_profile
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        user.profile = {**(user.profile or {}), **changes}
+        update_profile(user, changes)
         db.session.commit()
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.volunteers.services import profile_of, update_profile
 from tests.api.test_api_flow import api_login
 from tests.flows import complete_web, open_task, start_case_web, valid_data
 
@@ -17,13 +18,13 @@ NOT_IN_LIST = "Bitte eine Ehrenamtliche / einen Ehrenamtlichen aus der Liste wä
 
 def _user(app, username: str) -> dict:
     with app.app_context():
-        return dict(db.session.scalar(select(User).where(User.username == username)).profile or {})
+        return profile_of(db.session.scalar(select(User).where(User.username == username)))
 
 
 def _set_profile(app, username: str, **changes) -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        user.profile = {**(user.profile or {}), **changes}
+        update_profile(user, changes)
         db.session.commit()
 
 

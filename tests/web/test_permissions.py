@@ -72,7 +72,7 @@ def _add_asd_member(app, username: str = "fb36b") -> None:
     """A second member of team asd (the demo data has only one)."""
     with app.app_context():
         team = db.session.scalar(select(Team).where(Team.key == "asd"))
-        user = User(username=username, display_name="Uwe Zweit (ASD)", roles_csv="fachkraft")
+        user = User(username=username, display_name="Uwe Zweit (ASD)", roles=["fachkraft"])
         user.set_password("demo")
         user.memberships.append(Membership(team=team, kind=MEMBER))
         db.session.add(user)
