@@ -27,7 +27,7 @@ template file; each test gets its own copy (a file copy, about a millisecond) in
 
 PostgreSQL (``DATABASE_URL`` set): each pytest-xdist worker has its own database
 (``<name>_gw0`` ...). The schema and the demo data are built once per worker and copied into a
-template schema ``fixture_template``; before each test the tables are emptied (TRUNCATE) and
+template schema ``fixture_template``; before each test the tables are emptied (DELETE) and
 refilled from that template in one round trip, sequences set to the template's values. Every test
 therefore sees real commits (the app commits, claims and concurrency tests use several
 connections and threads) and starts from exactly the same rows.
@@ -50,17 +50,17 @@ from tests.factories import ApiClient, Clock, login  # noqa: F401 - re-exported 
 
 
 def _worker_database(url: str) -> str:
-    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...),
-    created on first use: the tables are emptied before every test, which must not hit another
-    worker's running test."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not url or not worker:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...);
+    it (or, without xdist, the database itself) is created on first use. The tables are emptied
+    before every test, which must not hit another worker's running test."""
+    if not url:
         return url
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{base.database}_{worker}" if worker else base.database
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -131,7 +131,7 @@ TEMPLATE_SCHEMA = "fixture_template"
 
 class _PostgresTemplate:
     """The worker's database holds the schema once; the demo rows are kept in a template schema
-    and put back before each test (TRUNCATE, INSERT ... SELECT, sequences reset)."""
+    and put back before each test (DELETE, INSERT ... SELECT, sequences reset)."""
 
     def __init__(self) -> None:
         self.restore_sql: str | None = None
@@ -157,15 +157,15 @@ class _PostgresTemplate:
             for name in tables:
                 connection.exec_driver_sql(f'CREATE TABLE "{TEMPLATE_SCHEMA}".{name} AS TABLE public.{name}')
             sequences = connection.execute(text(
-                "SELECT schemaname, sequencename, last_value FROM pg_sequences "
-                "WHERE schemaname = 'public' AND last_value IS NOT NULL")).all()
-        truncate = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
-        self.empty_sql = truncate
-        statements = [truncate]
-        statements += [f'INSERT INTO public.{name} SELECT * FROM "{TEMPLATE_SCHEMA}".{name}' for name in tables]
-        statements += [f"SELECT setval('\"{schema}\".\"{name}\"', {value}, true)"
-                       for schema, name, value in sequences]
-        self.restore_sql = ";\n".join(statements)
+                "SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all()
+        # DELETE, not TRUNCATE: on these small tables it is several times faster (TRUNCATE makes
+        # new files for every table); the sequences are set back explicitly.
+        empty = [f"DELETE FROM public.{name}" for name in reversed(tables)]
+        empty += [f"SELECT setval('\"{schema}\".\"{name}\"', {value or 1}, {'true' if value else 'false'})"
+                  for schema, name, value in sequences]
+        self.empty_sql = ";\n".join(empty)
+        fill = [f'INSERT INTO public.{name} SELECT * FROM "{TEMPLATE_SCHEMA}".{name}' for name in tables]
+        self.restore_sql = ";\n".join(empty[:len(tables)] + fill + empty[len(tables):])
 
 
 _pg_template = _PostgresTemplate()
