@@ -34,8 +34,10 @@ connections and threads) and starts from exactly the same rows.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -109,11 +111,15 @@ class _SqliteTemplates:
     """One template file per kind (schema only / schema + demo) and test process, built on first
     use; a test's database is a copy of it, so each test still has a database of its own."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory, self.files = directory, {}
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+        self.files: dict[bool, Path] = {}
 
     def copy_to(self, target: Path, demo: bool) -> None:
         if demo not in self.files:
+            if self.directory is None:
+                self.directory = Path(tempfile.mkdtemp(prefix="fallwerk-db-templates-"))
+                atexit.register(shutil.rmtree, self.directory, True)
             path = self.directory / ("demo.db" if demo else "schema.db")
             app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
             _build(app, demo)
@@ -123,7 +129,12 @@ class _SqliteTemplates:
             _dispose(app)
             self.files[demo] = path
         target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+            stale.unlink(missing_ok=True)
         shutil.copyfile(self.files[demo], target)
+
+
+_sqlite_templates = _SqliteTemplates()
 
 
 TEMPLATE_SCHEMA = "fixture_template"
@@ -171,13 +182,20 @@ class _PostgresTemplate:
 _pg_template = _PostgresTemplate()
 
 
-@pytest.fixture(scope="session")
-def _sqlite_templates(tmp_path_factory):
-    return _SqliteTemplates(tmp_path_factory.mktemp("db-templates"))
+def prepare_database(app, demo: bool = True) -> None:
+    """Give ``app``'s database the clean start every test gets: the schema, with ``demo`` the
+    demo accounts and shipped processes (for fixtures that build their own app, e.g. module-scoped
+    ones). On PostgreSQL this is the worker's database, which the next test resets again."""
+    if PG_URL:
+        _pg_template.prepare(app, demo)
+        return
+    _dispose(app)  # no connection open while the file is replaced
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    _sqlite_templates.copy_to(Path(uri.removeprefix("sqlite:///")), demo)
 
 
 @pytest.fixture
-def make_app(tmp_path, request):
+def make_app(tmp_path):
     """Factory for an app with extra config (e.g. CSRF on); the database is clean.
 
     The first app of a test gets a fresh database from the template; further apps in the same
@@ -188,11 +206,7 @@ def make_app(tmp_path, request):
     def factory(extra: dict | None = None, demo: bool = True):
         app = create_app(_config(tmp_path, extra))
         if not apps:
-            if PG_URL:
-                _pg_template.prepare(app, demo)
-            else:
-                _dispose(app)  # no connection open while the file is replaced
-                request.getfixturevalue("_sqlite_templates").copy_to(tmp_path / "test.db", demo)
+            prepare_database(app, demo)
         elif demo:
             _build(app, demo)
         apps.append(app)
