@@ -1,33 +1,68 @@
-"""Shared fixtures: an app with a clean database per test, demo accounts, login helpers.
+"""Shared fixtures of the suite. Names here are stable: other test packages build on them.
 
-Set DATABASE_URL to run against PostgreSQL (the schema is created once per session and the
-tables are emptied after every test); without it each test gets its own SQLite file.
+Fixtures (all function-scoped unless noted)
+-------------------------------------------
+``app``            the app with its own clean database holding the demo accounts and the shipped
+                   processes (demo data).
+``make_app``       factory ``make_app(extra=None, demo=True)`` for an app with config overrides
+                   (e.g. ``{"WTF_CSRF_ENABLED": True}``); ``demo=False``: schema only. Several
+                   apps made in one test share that test's database.
+``client``         ``app.test_client()``.
+``ctx``            an app + request context for calling services directly.
+``login_as``       ``login_as("fb36")`` -> a test client logged in (web session) as that user.
+``api_client``     ``api_client("fb36")`` -> a JSON client sending that user's bearer token
+                   (``.get/.post/.put/.patch/.delete(path, json=...)``; paths as given).
+``start_case``     ``start_case("fb36", key="alltagsbegleitung", team="asd")`` -> instance id,
+                   started through the engine service and committed.
+``complete``       ``complete(instance_id, "bpmn_id", "fb36", data)`` -> the instance after the
+                   open task ``bpmn_id`` was completed by that user (engine service, committed).
+``clock``          a controllable clock for the engine: ``clock.set(moment)``,
+                   ``clock.advance(hours=2)``; ``clock.now()``; engine timers and
+                   ``engine_now()`` see it while the test runs.
+
+Databases
+---------
+SQLite (no ``DATABASE_URL``): the schema and the demo data are built once per test process into a
+template file; each test gets its own copy (a file copy, about a millisecond) in its tmp_path.
+
+PostgreSQL (``DATABASE_URL`` set): each pytest-xdist worker has its own database
+(``<name>_gw0`` ...). The schema and the demo data are built once per worker and copied into a
+template schema ``fixture_template``; before each test the tables are emptied (DELETE) and
+refilled from that template in one round trip, sequences set to the template's values. Every test
+therefore sees real commits (the app commits, claims and concurrency tests use several
+connections and threads) and starts from exactly the same rows.
 """
-
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, timeutil
 from app.cli import load_demo, sync_processes
+from app.engine import clock as engine_clock
 from app.extensions import db
+from tests import factories
+from tests.factories import ApiClient, Clock, login  # noqa: F401 - re-exported for older imports
 
 
 def _worker_database(url: str) -> str:
-    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...),
-    created on first use: the tables are emptied after every test, which must not hit another
-    worker's running test."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not url or not worker:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...);
+    it (or, without xdist, the database itself) is created on first use. The tables are emptied
+    before every test, which must not hit another worker's running test."""
+    if not url:
         return url
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{base.database}_{worker}" if worker else base.database
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -56,53 +91,144 @@ def _config(tmp_path, extra: dict | None = None) -> dict:
     return {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, **(extra or {})}
 
 
-_pg_schema_ready = False
+def _build(app, demo: bool) -> None:
+    """Schema (and demo data): what every test's database starts from."""
+    with app.app_context():
+        db.create_all()
+        if demo:
+            load_demo()
+            sync_processes()
+        db.session.commit()
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class _SqliteTemplates:
+    """One template file per kind (schema only / schema + demo) and test process, built on first
+    use; a test's database is a copy of it, so each test still has a database of its own."""
+
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+        self.files: dict[bool, Path] = {}
+
+    def copy_to(self, target: Path, demo: bool) -> None:
+        if demo not in self.files:
+            if self.directory is None:
+                self.directory = Path(tempfile.mkdtemp(prefix="fallwerk-db-templates-"))
+                atexit.register(shutil.rmtree, self.directory, True)
+            path = self.directory / ("demo.db" if demo else "schema.db")
+            app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+            _build(app, demo)
+            with app.app_context():  # one self-contained file: no -wal/-shm beside it
+                db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+                db.session.execute(text("PRAGMA journal_mode=DELETE"))
+            _dispose(app)
+            self.files[demo] = path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(self.files[demo], target)
+
+
+_sqlite_templates = _SqliteTemplates()
+
+
+TEMPLATE_SCHEMA = "fixture_template"
+
+
+class _PostgresTemplate:
+    """The worker's database holds the schema once; the demo rows are kept in a template schema
+    and put back before each test (DELETE, INSERT ... SELECT, sequences reset)."""
+
+    def __init__(self) -> None:
+        self.restore_sql: str | None = None
+        self.empty_sql: str | None = None
+
+    def prepare(self, app, demo: bool) -> None:
+        with app.app_context():
+            if self.restore_sql is None:
+                self._build(app)
+            db.session.remove()
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(self.restore_sql if demo else self.empty_sql)
+
+    def _build(self, app) -> None:
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{TEMPLATE_SCHEMA}" CASCADE')
+        db.drop_all()
+        _build(app, demo=True)
+        tables = [f'"{t.name}"' for t in db.metadata.sorted_tables]
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{TEMPLATE_SCHEMA}"')
+            for name in tables:
+                connection.exec_driver_sql(f'CREATE TABLE "{TEMPLATE_SCHEMA}".{name} AS TABLE public.{name}')
+            sequences = connection.execute(text(
+                "SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all()
+        # DELETE, not TRUNCATE: on these small tables it is several times faster (TRUNCATE makes
+        # new files for every table); the sequences are set back explicitly.
+        empty = [f"DELETE FROM public.{name}" for name in reversed(tables)]
+        empty += [f"SELECT setval('\"{schema}\".\"{name}\"', {value or 1}, {'true' if value else 'false'})"
+                  for schema, name, value in sequences]
+        self.empty_sql = ";\n".join(empty)
+        fill = [f'INSERT INTO public.{name} SELECT * FROM "{TEMPLATE_SCHEMA}".{name}' for name in tables]
+        self.restore_sql = ";\n".join(empty[:len(tables)] + fill + empty[len(tables):])
+
+
+_pg_template = _PostgresTemplate()
+
+
+def prepare_database(app, demo: bool = True) -> None:
+    """Give ``app``'s database the clean start every test gets: the schema, with ``demo`` the
+    demo accounts and shipped processes (for fixtures that build their own app, e.g. module-scoped
+    ones). On PostgreSQL this is the worker's database, which the next test resets again."""
+    if PG_URL:
+        _pg_template.prepare(app, demo)
+        return
+    _dispose(app)  # no connection open while the file is replaced
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    _sqlite_templates.copy_to(Path(uri.removeprefix("sqlite:///")), demo)
 
 
 def _prepare_schema(app) -> None:
-    global _pg_schema_ready
-    with app.app_context():
-        if PG_URL:
-            if not _pg_schema_ready:
-                db.drop_all()
-                db.create_all()
-                _pg_schema_ready = True
-        else:
-            db.create_all()
+    """Older name (fixtures written before the templates): an empty schema; the caller loads."""
+    prepare_database(app, demo=False)
 
 
 def _empty_tables(app) -> None:
-    if not PG_URL:
-        return
-    with app.app_context():
-        db.session.remove()
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+    """Older name: on PostgreSQL empty the worker's tables now (the next test resets them anyway)."""
+    if PG_URL and _pg_template.empty_sql:
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(_pg_template.empty_sql)
 
 
 @pytest.fixture
 def make_app(tmp_path):
-    """Factory for an app with extra config (e.g. CSRF on); the database is clean."""
+    """Factory for an app with extra config (e.g. CSRF on); the database is clean.
+
+    The first app of a test gets a fresh database from the template; further apps in the same
+    test share it (a server app and a setup app, a second instance of the same installation)
+    and, as before, load the idempotent demo data into it when ``demo`` is true."""
     apps = []
 
     def factory(extra: dict | None = None, demo: bool = True):
         app = create_app(_config(tmp_path, extra))
-        _prepare_schema(app)
-        if demo:
-            with app.app_context():
-                load_demo()
-                sync_processes()
-                db.session.commit()
+        if not apps:
+            prepare_database(app, demo)
+        elif demo:
+            _build(app, demo)
         apps.append(app)
         return app
 
     yield factory
     for app in apps:
-        _empty_tables(app)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _dispose(app)
 
 
 @pytest.fixture
@@ -122,18 +248,60 @@ def ctx(app):
         yield app
 
 
-def login(client, username: str, password: str = "demo"):
-    client.post("/logout")
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, f"login as {username} failed"
-    return client
+@pytest.fixture
+def login_as(app):
+    """login_as('fb36') -> a test client logged in as that demo user (``app=`` another app)."""
+
+    def factory(username: str, password: str = "demo", app=app):
+        return login(app.test_client(), username, password)
+
+    return factory
 
 
 @pytest.fixture
-def login_as(app):
-    """login_as('fb36') -> a test client logged in as that demo user."""
+def api_client(app):
+    """api_client('fb36') -> an ApiClient sending that user's bearer token (``prefix="/api/v1"``
+    to give paths without it; ``app=`` another app)."""
 
-    def factory(username: str):
-        return login(app.test_client(), username)
+    def factory(username: str, password: str = "demo", prefix: str = "", app=app) -> ApiClient:
+        return factories.api_client(app, username, password, prefix)
 
     return factory
+
+
+@pytest.fixture
+def start_case(app):
+    """start_case('fb36', key='alltagsbegleitung', team='asd') -> the id of a case started
+    through the engine service (committed)."""
+
+    def factory(username: str = "fb36", key: str = "alltagsbegleitung", team: str | None = "asd") -> int:
+        with app.test_request_context():
+            return factories.start_case(username, key, team)
+
+    return factory
+
+
+@pytest.fixture
+def complete(app):
+    """complete(case_id, 'bedarfsermittlung', 'fb36', data) -> the case's status after the open
+    task was completed through the engine service (committed)."""
+
+    def factory(instance_id: int, bpmn_id: str, username: str, data: dict) -> str:
+        with app.test_request_context():
+            return factories.complete(instance_id, bpmn_id, username, data).status
+
+    return factory
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A controllable clock: ``clock.set(moment)``, ``clock.advance(minutes=5)``, ``clock.now``.
+
+    ``app.timeutil.utcnow`` and the engine's time (``engine_now``, timer events) read it in the
+    test's thread; nothing needs to sleep for time to pass."""
+    clock = Clock()
+    monkeypatch.setattr(timeutil, "utcnow", clock)
+    token = engine_clock._now.set(clock.now)
+    clock.on_change = engine_clock._now.set
+    yield clock
+    engine_clock._now.reset(token)

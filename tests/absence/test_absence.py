@@ -13,6 +13,7 @@ from app.auth.models import MEMBER, Membership, Team, User
 from app.engine.models import CaseEvent
 from app.extensions import db
 from tests.conftest import login
+from tests.factories import api_token
 from tests.flows import open_task, start_case_web, to_form, valid_data
 
 
@@ -128,6 +129,6 @@ def test_absence_form(team):
 
 
 def _api_cases(client, username: str) -> list[dict]:
-    token = client.post("/api/v1/tokens", json={"username": username, "password": "demo"}).get_json()["token"]
+    token = api_token(client, username)
     return client.get("/api/v1/process-instances",
                       headers={"Authorization": f"Bearer {token}"}).get_json()["items"]

@@ -122,7 +122,7 @@ def test_token_request_is_rate_limited(make_app):
 def test_malformed_body_is_400(app, body):
     fb36 = api_login(app, "fb36")
     response = fb36.client.post(f"{BASE}/process-instances", data=body,
-                                headers={**fb36._headers(), "Content-Type": "application/json"})
+                                headers={**fb36.headers, "Content-Type": "application/json"})
     error_of(response, 400, "bad_request")
     assert fb36.get("/process-instances").get_json()["total"] == 0
 
@@ -132,7 +132,7 @@ def test_malformed_completion_is_400_and_task_stays_open(app):
     case_id = start_case(fb36)["id"]
     task = inbox_task(fb36, case_id, "bedarfsermittlung")
     response = fb36.client.post(f"{BASE}/tasks/{task['id']}/complete", data=b"{data: 1}",
-                                headers={**fb36._headers(), "Content-Type": "application/json"})
+                                headers={**fb36.headers, "Content-Type": "application/json"})
     error_of(response, 400, "bad_request")
     assert inbox_task(fb36, case_id, "bedarfsermittlung")["status"] == "open"
 

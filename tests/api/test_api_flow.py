@@ -6,35 +6,18 @@ from datetime import date
 
 import pytest
 
+from tests.factories import ApiClient, api_client
 from tests.flows import future, valid_data
 
 BASE = "/api/v1"
 
 
-class Api:
-    """A test client that sends one person's bearer token with every request."""
-
-    def __init__(self, client, token: str, username: str) -> None:
-        self.client, self.token, self.username = client, token, username
-
-    def _headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(BASE + path, headers=self._headers(), **kwargs)
-
-    def post(self, path: str, json=None, **kwargs):
-        return self.client.post(BASE + path, json=json, headers=self._headers(), **kwargs)
-
-    def delete(self, path: str):
-        return self.client.delete(BASE + path, headers=self._headers())
+Api = ApiClient
 
 
-def api_login(app, username: str, password: str = "demo") -> Api:
-    client = app.test_client()
-    response = client.post(f"{BASE}/tokens", json={"username": username, "password": password})
-    assert response.status_code == 201, response.get_json()
-    return Api(client, response.get_json()["token"], username)
+def api_login(app, username: str, password: str = "demo") -> ApiClient:
+    """A client with the person's bearer token; paths are given without ``/api/v1``."""
+    return api_client(app, username, password, prefix=BASE)
 
 
 def rueckmeldung_data() -> dict:

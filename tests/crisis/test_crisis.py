@@ -12,6 +12,7 @@ from app.engine.models import CaseEvent, Task
 from app.extensions import db
 from app.timers.services import fire_due
 from app.timeutil import utcnow
+from tests.factories import api_token
 from tests.flows import complete_web, instance, open_task, start_case_web
 
 
@@ -30,9 +31,7 @@ def _report_web(client, case_id: int, dringlichkeit: str = "normal", text: str =
 
 
 def _token(client, username: str) -> dict:
-    response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-    assert response.status_code == 201
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+    return {"Authorization": f"Bearer {api_token(client, username)}"}
 
 
 def _crisis_rows(app, case_id: int, bpmn_id: str) -> list[Task]:

@@ -24,9 +24,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.cli import load_demo, sync_processes
 from app.extensions import db
-from tests.conftest import _config, _empty_tables, _prepare_schema, login
+from tests.conftest import _config, _dispose, login, prepare_database
 from tests.e2e.test_browser import check_page, open_page
 from tests.flows import complete_web, open_task, start_case_web, valid_data
 from tests.mbe import mbe_steps as mbe
@@ -39,11 +38,7 @@ def site(tmp_path_factory):
     """(base URL, ids): the app with CSRF on a free port and the data the pages show."""
     tmp = tmp_path_factory.mktemp("a11y")
     server_app = create_app(_config(tmp, {"WTF_CSRF_ENABLED": True}))
-    _prepare_schema(server_app)
-    with server_app.app_context():
-        load_demo()
-        sync_processes()
-        db.session.commit()
+    prepare_database(server_app, demo=True)
     setup_app = create_app(_config(tmp))
     ids = _prepare_data(setup_app)
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
@@ -55,11 +50,8 @@ def site(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-        _empty_tables(server_app)
         for app in (server_app, setup_app):
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            _dispose(app)
 
 
 def _prepare_data(app) -> dict:

@@ -19,12 +19,11 @@ from sqlalchemy import select
 
 from app import create_app
 from app.auth.models import Team, User
-from app.cli import load_demo, sync_processes
 from app.engine import service
 from app.engine.isolation import POOL
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, ProcessModel, Task
 from app.extensions import db
-from tests.conftest import _config, _empty_tables, _prepare_schema
+from tests.conftest import _config, _dispose, prepare_database
 from tests.flows import to_form, valid_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -111,20 +110,15 @@ def _key(name: str) -> str:
 def hostile_app(tmp_path_factory):
     """One app for all probes (publishing 37 models once is cheaper than an app per probe)."""
     app = create_app(_config(tmp_path_factory.mktemp("hostile"), {"SCRIPT_TIMEOUT_SECONDS": TIMEOUT}))
-    _prepare_schema(app)
+    prepare_database(app, demo=True)
     with app.app_context():
-        load_demo()
-        sync_processes()
         for name, script in HOSTILE.items():
             _publish(_key(name), script)
         _publish("hostile_web", HOSTILE["base-exception"], form=True)
         _publish("harmless_probe", "laenge = len(marker)\nteile = [t.upper() for t in marker.split('/') if t]")
         db.session.commit()
     yield app
-    _empty_tables(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _dispose(app)
 
 
 def _start(app, key: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from app.auth.models import Team, User
 from app.engine import service
 from app.engine.models import CaseEvent, ProcessInstance, ProcessModel, Task
 from app.extensions import db
+from app.timers import services as timer_services
 from app.timers.services import fire_due, run_worker
 from tests.conftest import PG_URL
 from tests.flows import complete_web, instance, open_task, start_case_web, valid_data
@@ -107,9 +108,13 @@ def _start_short_timer_case(app) -> int:
         return case.id
 
 
-def test_worker_fires_a_due_timer_within_seconds(app):
+def test_worker_fires_a_due_timer_within_seconds(app, clock, monkeypatch):
+    # The worker thread reads the test's clock: the two-second timer is due once the clock moves
+    # on, not once two real seconds have passed.
+    monkeypatch.setattr(timer_services, "utcnow", clock)
     case_id = _start_short_timer_case(app)
     assert instance(app, case_id).next_timer_due is not None
+    clock.advance(seconds=3)
     stop = threading.Event()
 
     def work():

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import Team, User
 from app.engine import service
-from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, ProcessModel, Task
+from app.engine.models import ProcessInstance, ProcessModel
 from app.extensions import db
+from tests import factories
+from tests.factories import ApiClient, api_client
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mbe_minimal.bpmn"
 ALL_ROLES = ["fb36", "fb36fh", "fb31", "k201", "ehrenamt1", "ehrenamt2", "mbe1", "mbe2", "mbeleitung",
@@ -61,31 +62,18 @@ def mbe_app(app, monkeypatch):
     return app
 
 
-def user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
+user = factories.user
+open_task = factories.open_task
+complete = factories.complete
 
 
 def start(username: str = "mbe1", client_id: int | None = None) -> int:
     """Start an MBE case as ``username`` (in an app context); returns its id."""
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "mbe_beratung"))
-    team = db.session.scalar(select(Team).where(Team.key == "mbe"))
-    instance = service.start_instance(model, user(username), team)
-    instance.client_id = client_id
-    db.session.commit()
-    return instance.id
-
-
-def open_task(instance_id: int, bpmn_id: str) -> Task | None:
-    return db.session.scalar(select(Task).where(Task.instance_id == instance_id, Task.bpmn_id == bpmn_id,
-                                                Task.status.in_(ACTIVE_TASK_STATES)))
-
-
-def complete(instance_id: int, bpmn_id: str, username: str, data: dict) -> ProcessInstance:
-    task = open_task(instance_id, bpmn_id)
-    assert task is not None, f"no open task {bpmn_id}"
-    instance = service.complete_task(task, user(username), data)
-    db.session.commit()
-    return instance
+    instance_id = factories.start_case(username, "mbe_beratung", "mbe")
+    if client_id is not None:
+        db.session.get(ProcessInstance, instance_id).client_id = client_id
+        db.session.commit()
+    return instance_id
 
 
 def erstkontakt(**overrides) -> dict:
@@ -122,21 +110,6 @@ def abschluss(grund: str = "anliegen_geklaert") -> dict:
             "nachhaltigkeit_geprueft": True, "mbe_ergebnis": "abgeschlossen"}
 
 
-class Api:
-    """A test client sending one person's bearer token."""
-
-    def __init__(self, client, token: str) -> None:
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str):
-        return self.client.get(path, headers=self.headers)
-
-    def post(self, path: str, json=None):
-        return self.client.post(path, json=json, headers=self.headers)
-
-
-def api_login(app, username: str) -> Api:
-    client = app.test_client()
-    response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-    assert response.status_code == 201
-    return Api(client, response.get_json()["token"])
+def api_login(app, username: str) -> ApiClient:
+    """A client with the person's bearer token (full paths, ``/api/v1/...``)."""
+    return api_client(app, username)

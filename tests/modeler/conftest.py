@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
 from app.modeler.models import ProcessDraft
+from tests.factories import ApiClient
 
 SHIPPED = (Path(__file__).resolve().parents[2] / "processes" / "alltagsbegleitung.bpmn").read_text(encoding="utf-8")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,26 +24,13 @@ def counts(app) -> tuple[int, int]:
                 db.session.scalar(select(func.count(ProcessDraft.id))))
 
 
-class Api:
-    def __init__(self, client, token: str) -> None:
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str):
-        return self.client.get("/api/v1" + path, headers=self.headers)
-
-    def post(self, path: str, **kwargs):
-        return self.client.post("/api/v1" + path, headers=self.headers, **kwargs)
+Api = ApiClient
 
 
 @pytest.fixture
-def api(app):
-    def factory(username: str) -> Api:
-        client = app.test_client()
-        response = client.post("/api/v1/tokens", json={"username": username, "password": "demo"})
-        assert response.status_code == 201
-        return Api(client, response.get_json()["token"])
-
-    return factory
+def api(api_client):
+    """api('prozess') -> a client with that person's token; paths without ``/api/v1``."""
+    return lambda username: api_client(username, prefix="/api/v1")
 
 
 def post_xml(api: Api, xml: str | bytes, key: str = "alltagsbegleitung"):

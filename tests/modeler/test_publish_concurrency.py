@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
 from tests.engine.test_claims_concurrency import burst
+from tests.factories import api_client
 from tests.modeler.conftest import SHIPPED, Api, counts, post_xml
 
 RENAMED = SHIPPED.replace('name="Vermittlung"', 'name="Vermittlung einer Begleitung"', 1)
@@ -20,7 +21,7 @@ BASE = "/process-models/alltagsbegleitung/drafts"
 def clients(app, api: Api, count: int) -> list[Api]:
     """``count`` test clients with the same person's token (one per thread)."""
     token = api.headers["Authorization"].removeprefix("Bearer ")
-    return [Api(app.test_client(), token) for _ in range(count)]
+    return [Api(app.test_client(), token, prefix="/api/v1") for _ in range(count)]
 
 
 def post(owner: Api, path: str, json=None):
@@ -55,9 +56,7 @@ def test_an_approval_given_twice_at_once_publishes_once(make_app):
     app = make_app({"FOUR_EYES_PUBLISHING": True})
 
     def login_api(username: str) -> Api:
-        client = app.test_client()
-        token = client.post("/api/v1/tokens", json={"username": username, "password": "demo"}).get_json()["token"]
-        return Api(client, token)
+        return api_client(app, username, prefix="/api/v1")
 
     author, approver = login_api("prozess"), login_api("prozess2")
     draft = post_xml(author, RENAMED).get_json()

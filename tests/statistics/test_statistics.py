@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.statistics.services import compute, resolve_scope
+from tests.factories import api_client
 from tests.statistics.conftest import LEITUNG_TEAMS
 from tests.statistics.expected import expected
 
@@ -206,9 +207,8 @@ def test_bad_period_gets_a_message_next_to_the_field(app, login_as, params, mess
 # --- API -------------------------------------------------------------------------------------
 
 def _api(app, username):
-    client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"username": username, "password": "demo"}).get_json()["token"]
-    return client, {"Authorization": f"Bearer {token}"}
+    api = api_client(app, username)
+    return api.client, api.headers
 
 
 def test_api_returns_the_same_figures_as_json(app, dataset):

@@ -287,7 +287,7 @@ def test_expense_api_refuses_unusable_numbers_with_422(app, login_as, rest):
     case_id = running_case(login_as)
     volunteer = api_login(app, "ehrenamt1")
     response = volunteer.client.post(f"/api/v1/process-instances/{case_id}/expenses", data=body,
-                                     content_type="application/json", headers=volunteer._headers())
+                                     content_type="application/json", headers=volunteer.headers)
     error = error_of(response, 422, "validation_failed")
     assert set(error["fields"]) <= {"stunden", "kilometer", "_"} and error["fields"]
     assert _count(app, ExpenseEntry) == 0

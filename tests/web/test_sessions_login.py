@@ -1,7 +1,7 @@
 """Issue 11: no public secret, sessions that end, per-account login protection, password policy.
 
 Each reproduction of the security test is a regression test here. The clock is controlled
-through ``app.timeutil.utcnow`` (fixture ``clock``); nothing sleeps.
+through ``app.timeutil.utcnow`` (fixture ``clock`` of tests/conftest.py); nothing sleeps.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import stat
 import threading
-from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -17,7 +16,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
-from app import create_app, timeutil
+from app import create_app
 from app.auth.models import ApiToken, User
 from app.auth.secret import KEY_FILE, installation_secret
 from app.config import PUBLISHED_SECRET_KEYS
@@ -28,21 +27,6 @@ API = "/api/v1"
 WRONG = "Benutzername oder Passwort ist falsch."
 LOCKED = "vorübergehend gesperrt"
 STRONG = "Mein Fahrrad steht im Hof"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = timeutil.utcnow().replace(microsecond=0)
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(timeutil, "utcnow", lambda: clock.now)
-    return clock
 
 
 def logged_in(client) -> bool:
