@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.engine.models import ProcessInstance
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 TZ = db.DateTime(timezone=True)
@@ -24,7 +24,7 @@ EXPENSE_STATES = (SUBMITTED, APPROVED, RETURNED)
 TRAINING_KINDS = ("a", "b", "c", "d", "stammtisch")
 
 
-class CaseMessage(db.Model):
+class CaseMessage(Model):
     """One message of the question thread of an assignment (volunteer ⇄ 201)."""
 
     __table_args__ = (Index("ix_case_message_instance_created", "instance_id", "created_at"),)
@@ -38,7 +38,7 @@ class CaseMessage(db.Model):
     author: Mapped[User] = relationship()
 
 
-class ExpenseEntry(db.Model):
+class ExpenseEntry(Model):
     """One expense entry of a volunteer for one assignment.
 
     ``summe`` is computed with the configured rates when the entry is saved (created or
@@ -72,7 +72,7 @@ class ExpenseEntry(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class Training(db.Model):
+class Training(Model):
     """A training (kind a–d) or a "Stammtisch" meeting scheduled by 201."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ class Training(db.Model):
         back_populates="training", cascade="all, delete-orphan", order_by="TrainingInvitation.id")
 
 
-class TrainingInvitation(db.Model):
+class TrainingInvitation(Model):
     """A volunteer invited to a training; ``attended`` None = attendance not yet recorded."""
 
     __table_args__ = (UniqueConstraint("training_id", "user_id", name="uq_invitation_training_user"),)
