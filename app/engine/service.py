@@ -482,7 +482,7 @@ def _take_row(task: Task, seen: dict, **values) -> None:
                  .values(**(values or {"status": seen["status"]}))
                  .execution_options(synchronize_session=False))
     with write_conflicts(task):
-        taken = db.session.execute(statement).rowcount
+        taken = db.session.execute(statement).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult
     if taken != 1:
         raise _task_conflict(task.id)
     for key, value in values.items():

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app.api import routes as api
 from app.api.auth import require_token
