@@ -408,7 +408,7 @@ def report_crisis(instance_id: int):
         raise validation_error(errors)
     if not form.validate():
         raise validation_error(form_errors(form))
-    created = service.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
+    created = service.report_crisis(instance, user, form.beschreibung.data or "", form.dringlichkeit.data)
     if not created:  # the process model routes the message to no crisis task: refuse, save nothing
         raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
     commit()
@@ -426,7 +426,7 @@ def openapi():
 
 def _error(status: int, code: str, message: str, fields: dict | None = None):
     db.session.rollback()
-    error = {"code": code, "message": message}
+    error: dict[str, object] = {"code": code, "message": message}
     if fields is not None:
         error["fields"] = fields
     return jsonify({"error": error}), status

@@ -129,7 +129,7 @@ def report_crisis(instance_id: int):
     form = KriseMeldenForm()
     if form.validate_on_submit():
         try:
-            service.report_crisis(instance, current_user, form.beschreibung.data,
+            service.report_crisis(instance, current_user, form.beschreibung.data or "",
                                   form.dringlichkeit.data)
             service.commit()
         except (service.ConflictError, service.EngineError) as exc:

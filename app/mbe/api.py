@@ -45,7 +45,7 @@ def hand_over(instance_id: int):
         raise api.validation_error(form_errors(form))
     new = next(u for u in candidates if u.username == form.an.data)
     try:
-        moved = handover.hand_over(instance, user, new, form.grund.data.strip())
+        moved = handover.hand_over(instance, user, new, (form.grund.data or "").strip())
     except ValueError as exc:
         raise api.validation_error({"an": [str(exc)]}) from exc
     api.commit()

@@ -72,6 +72,8 @@ def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
     )
     result: dict[int, list[EarlierCase]] = {}
     for instance in rows:
+        if instance.client_id is None:  # not possible after the filter; narrows the column type
+            continue
         result.setdefault(instance.client_id, []).append(
             EarlierCase(instance, instance.responsible or instance.started_by))
     return result

@@ -111,7 +111,7 @@ def hand_over(instance_id: int):
     if form.validate_on_submit():
         new = next(u for u in candidates if u.username == form.an.data)
         try:
-            handover.hand_over(instance, current_user, new, form.grund.data.strip())
+            handover.hand_over(instance, current_user, new, (form.grund.data or "").strip())
             service.commit()
         except (service.ConflictError, service.ForbiddenError, ValueError) as exc:
             db.session.rollback()

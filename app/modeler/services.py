@@ -114,7 +114,7 @@ def discard_draft(draft: ProcessDraft, user: User) -> None:
     db.session.flush()
 
 
-def request_publish(draft: ProcessDraft, user: User, comment: str) -> ProcessVersion | None:
+def request_publish(draft: ProcessDraft, user: User, comment: str | None) -> ProcessVersion | None:
     """Publish the draft, or (four-eyes publishing) submit it for approval: returns None then."""
     if draft.status not in OPEN_DRAFT_STATES:
         raise ModelerError(_("Dieser Entwurf ist bereits veröffentlicht oder verworfen."))

@@ -48,7 +48,7 @@ def _d(value) -> Decimal:
 
 
 def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer: User, *, datum: date,
-               stunden, kilometer, auslagen, notiz: str) -> ExpenseEntry:
+               stunden, kilometer, auslagen, notiz: str | None) -> ExpenseEntry:
     """Create an entry or correct a returned / not yet decided one; it is (re)submitted."""
     if entry is None:
         entry = ExpenseEntry(instance_id=instance.id, volunteer_id=volunteer.id)
