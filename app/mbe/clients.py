@@ -114,7 +114,7 @@ def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) ->
     team: Team | None = instance.owner_team
     organisation_id = team.organisation_id if team is not None else user.organisation_id
     client = db.session.get(Client, instance.client_id) if instance.client_id else None
-    if client is None:
+    if client is None and organisation_id is not None:  # clients live in an organisation
         client = find_duplicate(organisation_id, vorname, nachname, born)
     if client is None:
         client = Client(organisation_id=organisation_id, team_id=team.id if team else None,
