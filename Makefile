@@ -16,7 +16,7 @@ help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   – install and run the test suite (pytest; browser test in $(CHROMIUM))"
 	@echo "make bench  – timings of start / complete / inbox with 1,000 and 10,000 cases"
-	@echo "make lint   – ruff check"
+	@echo "make lint   – ruff check, mypy (types of app/ and forms/)"
 	@echo "make clean  – remove the virtualenv and caches (keeps instance/, the dev database)"
 
 venv: $(STAMP)
@@ -87,6 +87,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check app forms tests bench
+	$(BIN)/mypy app forms
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
