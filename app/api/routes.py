@@ -7,6 +7,8 @@ handlers at the end of this module.
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -153,6 +155,10 @@ def json_object() -> dict:
     return body
 
 
+@overload
+def int_arg(name: str, default: int, *, maximum: int | None = None) -> int: ...
+@overload
+def int_arg(name: str, default: None = None, *, maximum: int | None = None) -> int | None: ...
 def int_arg(name: str, default: int | None = None, *, maximum: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
@@ -212,6 +218,7 @@ def create_token():
         fields["password"] = [_("Bitte Passwort eingeben.")]
     if fields:
         raise validation_error(fields)
+    assert isinstance(username, str) and isinstance(password, str)  # checked just above
     attempt = authenticate(username, password)  # throttled per account (app/auth/throttle.py)
     db.session.commit()  # the failure count, before unauthorized() rolls back
     if attempt.retry_after:

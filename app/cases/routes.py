@@ -70,13 +70,13 @@ def new():
         return redirect(url_for("mbe.client_search"))
     if request.method == "GET":  # one possible answer needs no choosing
         for field in (form.verfahren, form.team):
-            if len(field.choices) == 1:
+            if isinstance(field.choices, list) and len(field.choices) == 1:
                 field.data = field.choices[0][0]
     if form.validate_on_submit():
         model = next(m for m, _t in options if m.key == form.verfahren.data)
         team = teams[form.team.data]
         if team not in dict(options)[model]:
-            form.team.errors.append(_("Dieses Team darf das Verfahren nicht starten."))
+            form.team.errors = [*form.team.errors, _("Dieses Team darf das Verfahren nicht starten.")]
         else:
             try:
                 instance = service.start_instance(model, current_user, team)

@@ -67,6 +67,7 @@ def mbe_statistics():
         form.von.data, form.bis.data = date(date.today().year, 1, 1), date.today()
     if not form.validate():
         raise api.validation_error(form_errors(form))
+    assert form.von.data is not None and form.bis.data is not None  # DataRequired
     rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
     return jsonify({
         "from": rep.start.isoformat(), "to": rep.end.isoformat(), "cases": statistics.mask(rep.cases),

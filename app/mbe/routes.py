@@ -137,6 +137,7 @@ def stats():
         form.von.data, form.bis.data = date(today.year, 1, 1), today
     rep = None
     if form.validate():
+        assert form.von.data is not None and form.bis.data is not None  # DataRequired
         rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
         if request.args.get("format") == "csv":
             body = statistics.to_csv(rep)

@@ -307,7 +307,8 @@ def trainings_page():
     form = TrainingForm()
     if form.validate_on_submit():
         training = Training(kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data or "",
-                            ort=form.ort.data.strip(), thema=form.thema.data.strip(), created_by_id=current_user.id)
+                            ort=(form.ort.data or "").strip(), thema=(form.thema.data or "").strip(),
+                            created_by_id=current_user.id)
         db.session.add(training)
         db.session.commit()
         flash(_("Termin angelegt. Laden Sie jetzt Ehrenamtliche ein."), "success")
