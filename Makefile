@@ -16,7 +16,7 @@ help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   – install and run the test suite (pytest; browser test in $(CHROMIUM))"
 	@echo "make bench  – timings of start / complete / inbox with 1,000 and 10,000 cases"
-	@echo "make lint   – ruff check, import contracts (lint-imports, see [tool.importlinter])"
+	@echo "make lint   – ruff check, import contracts (lint-imports), mypy (types of app/ and forms/)"
 	@echo "make clean  – remove the virtualenv and caches (keeps instance/, the dev database)"
 
 venv: $(STAMP)
@@ -88,7 +88,8 @@ bench: install
 lint: install
 	$(BIN)/ruff check app forms tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy app forms
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .mypy_cache build *.egg-info
 	find . -path ./node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -98,19 +98,19 @@ def load_demo(password: str = "demo") -> int:
         orgs[key] = org
     db.session.flush()
     teams = {}
-    for key, name, department, org in DEMO_TEAMS:
+    for key, name, department, org_key in DEMO_TEAMS:
         team = db.session.scalar(select(am.Team).where(am.Team.key == key))
         if team is None:
-            team = am.Team(key=key, name=name, department=department, organisation=orgs[org])
+            team = am.Team(key=key, name=name, department=department, organisation=orgs[org_key])
             db.session.add(team)
         teams[key] = team
     db.session.flush()
     created = 0
-    for username, display, roles, org, memberships, profile in DEMO_USERS:
+    for username, display, roles, org_key, memberships, profile in DEMO_USERS:
         if db.session.scalar(select(am.User).where(am.User.username == username)) is not None:
             continue
         # is_demo: the only accounts whose password ("demo") skips the policy (app/auth/passwords.py)
-        user = am.User(username=username, display_name=display, organisation=orgs[org],
+        user = am.User(username=username, display_name=display, organisation=orgs[org_key],
                        email=f"{username}@example.org", is_demo=True)
         user.roles = roles
         user.set_password(password)

@@ -115,10 +115,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", str(1024 * 1024))),
         "MAX_JSON_DEPTH": int(env.get("MAX_JSON_DEPTH", "32")),
     }
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
-        config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
-            "postgres://", "postgresql+psycopg://", 1
-        )
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if isinstance(uri, str) and uri.startswith("postgres://"):
+        config["SQLALCHEMY_DATABASE_URI"] = uri.replace("postgres://", "postgresql+psycopg://", 1)
     if overrides:
         config.update(overrides)
     return config

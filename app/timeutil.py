@@ -6,6 +6,7 @@ import os
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 DEFAULT_OFFICE_TIMEZONE = "Europe/Berlin"
@@ -40,6 +41,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 def aware(value: datetime | None) -> datetime | None:
     """Return ``value`` as an aware UTC datetime (SQLite returns naive values)."""
     if value is None:

@@ -9,7 +9,7 @@ import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.fields import (
     BooleanField,
     DateField,
@@ -77,7 +77,7 @@ class RequiredIf:
     ``validate_<field>`` only run on an actual value.
     """
 
-    def __init__(self, other: str, value: str, message: Any) -> None:
+    def __init__(self, other: str, value: object, message: Any) -> None:
         self.other = other
         self.value = value
         self.message = message
@@ -141,6 +141,8 @@ class ZielForm(SubForm):
     )
 
     def validate_frist(self, field: DateField) -> None:
+        if field.data is None:  # blank or not a date: the field validators answered
+            return
         if field.data <= (self.today or datetime.date.today()):
             raise ValidationError(_l("Die Frist muss in der Zukunft liegen."))
 
@@ -152,7 +154,7 @@ class BedarfsermittlungForm(TaskForm):
 
     title = _l("Bedarfsermittlung")
 
-    zielgruppe = RadioField(
+    zielgruppe = RadioField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Zielgruppe"),
         [required(_l("Bitte eine Zielgruppe wählen."))],
         choices=_choices(
@@ -232,7 +234,7 @@ class VermittlungForm(TaskForm):
 
     title = _l("Vermittlung")
 
-    ehrenamtliche = SelectField(
+    ehrenamtliche = SelectField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Ehrenamtliche Alltagsbegleitung"),
         [required(_l("Bitte eine Ehrenamtliche / einen Ehrenamtlichen auswählen."))],
         choices=[],
@@ -263,7 +265,7 @@ class VorgespraechForm(TaskForm):
     title = _l("Vorgespräch")
 
     datum = DateField(_l("Datum des Gesprächs"), required_value())
-    teilnehmende = SelectMultipleField(
+    teilnehmende = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Teilnehmende"),
         [required(_l("Bitte mindestens eine teilnehmende Person bzw. Stelle wählen."))],
         choices=_choices(TEILNEHMENDE),
@@ -288,6 +290,8 @@ class VorgespraechForm(TaskForm):
         return _today_initial(ctx)
 
     def validate_ende(self, field: DateField) -> None:
+        if field.data is None:  # blank or not a date: the field validators answered
+            return
         if self.beginn.data and field.data <= self.beginn.data:
             raise ValidationError(_l("Das Ende muss nach dem Beginn liegen."))
         if field.data < self.ctx.today:
@@ -332,7 +336,7 @@ class ZielbewertungForm(SubForm):
     """Assessment of one goal at the closing meeting."""
 
     ziel = StringField(_l("Ziel"), render_kw={"readonly": True})
-    bewertung = RadioField(
+    bewertung = RadioField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Bewertung"),
         [required(_l("Bitte eine Bewertung wählen."))],
         choices=_choices(
@@ -353,10 +357,10 @@ class AbschlussForm(TaskForm):
     title = _l("Abschluss")
 
     datum = DateField(_l("Datum des Gesprächs"), required_value())
-    teilnehmende = SelectMultipleField(
+    teilnehmende = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Teilnehmende"), choices=_choices(TEILNEHMENDE), invalid_choice_message=INVALID_CHOICES
     )
-    ergebnis = RadioField(
+    ergebnis = RadioField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Ergebnis"),
         [required(_l("Bitte ein Ergebnis wählen."))],
         choices=_choices(

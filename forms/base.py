@@ -152,7 +152,7 @@ def input_problem(field: Any) -> Any | None:
     if isinstance(field, DecimalField | FloatField) and isinstance(data, Decimal | float):
         if not (data.is_finite() if isinstance(data, Decimal) else math.isfinite(data)):
             return NOT_FINITE_MESSAGE
-        if abs(data) >= MAX_DECIMAL:
+        if abs(Decimal(data)) >= MAX_DECIMAL:  # exact for floats too, and one type for mypy
             return TOO_LARGE_MESSAGE
     if isinstance(field, IntegerField) and isinstance(data, int) and abs(data) > MAX_INT:
         return TOO_LARGE_MESSAGE

@@ -77,11 +77,11 @@ class BeratungskontaktForm(TaskForm):
     title = _l("Beratungskontakt erfassen")
 
     datum = DateField(_l("Datum"), required_value())
-    art = RadioField(
+    art = RadioField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Art des Kontakts"), [required(_l("Bitte die Art des Kontakts wählen."))],
         choices=_choices(ARTEN), invalid_choice_message=_l("Bitte eine Art aus der Liste wählen."),
     )
-    themen = SelectMultipleField(
+    themen = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Themen"), choices=_choices(THEMEN), invalid_choice_message=INVALID_CHOICES,
         description=_l("Mehrfachauswahl möglich. Bei Veranstaltungen freiwillig."),
     )
@@ -89,11 +89,11 @@ class BeratungskontaktForm(TaskForm):
         _l("Dauer in Minuten"),
         [*required_value(), NumberRange(1, 1440, message=_l("Bitte eine Dauer zwischen 1 und 1440 Minuten angeben."))],
     )
-    taetigkeit = RadioField(
+    taetigkeit = RadioField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Art der Tätigkeit (Arbeitszeitanteil)"), [required(_l("Bitte die Art der Tätigkeit wählen."))],
         choices=_choices(TAETIGKEITEN), invalid_choice_message=_l("Bitte eine Tätigkeit aus der Liste wählen."),
     )
-    veranstaltungsart = SelectField(
+    veranstaltungsart = SelectField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Art der Veranstaltung"),
         [RequiredIf("art", VERANSTALTUNG, _l("Bitte die Art der Veranstaltung wählen."))],
         choices=_choices([("", _l("– bitte wählen –")), *VERANSTALTUNGSARTEN]),
@@ -123,6 +123,8 @@ class BeratungskontaktForm(TaskForm):
         return {"datum": ctx.today.isoformat(), "art": SPRECHSTUNDE, "taetigkeit": "beratung"}
 
     def validate_datum(self, field: DateField) -> None:
+        if field.data is None:  # blank or not a date: the field validators answered
+            return
         if field.data > self.ctx.today:
             raise ValidationError(_l("Das Datum darf nicht in der Zukunft liegen."))
         if field.data < self.ctx.today - datetime.timedelta(days=366):
@@ -169,5 +171,7 @@ class NachverfolgungForm(TaskForm):
             self.erledigt_am.description = _l("Nachzuverfolgen: %(was)s", was=str(todo))
 
     def validate_erledigt_am(self, field: DateField) -> None:
+        if field.data is None:  # blank or not a date: the field validators answered
+            return
         if field.data > self.ctx.today:
             raise ValidationError(_l("Das Datum darf nicht in der Zukunft liegen."))

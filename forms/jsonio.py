@@ -78,17 +78,21 @@ def _without_nulls(value: Any) -> Any:
 
 def _describe(error: SchemaError) -> Iterable[tuple[str, str]]:
     path = list(error.absolute_path)
+    # Set on every error that a validator raised (the stubs also allow the unset marker).
+    instance: Any = error.instance
+    value: Any = error.validator_value
     if error.validator == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        for extra in sorted(set(error.instance) - known):
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
+        for extra in sorted(set(instance) - known):
             yield _key([*path, extra]), gettext("Unbekanntes Feld.")
     elif error.validator == "type":
-        yield _key(path), _type_message(error.validator_value)
+        yield _key(path), _type_message(value)
     elif error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in value)
         yield _key(path), gettext("Ungültiger Wert. Erlaubt sind: %(allowed)s.", allowed=allowed)
     elif error.validator == "format":
-        yield _key(path), _format_message(error.validator_value)
+        yield _key(path), _format_message(value)
 
 
 def _key(path: list[Any]) -> str:

@@ -12,7 +12,7 @@ import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.fields import (
     BooleanField,
     DateField,
@@ -176,12 +176,12 @@ INDIKATOREN = [
 
 
 def _radio(label: Any, pairs: list, message: Any, **kw: Any) -> RadioField:
-    return RadioField(label, [required(message)], choices=_choices(pairs),
+    return RadioField(label, [required(message)], choices=_choices(pairs),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                       invalid_choice_message=_l("Bitte einen Wert aus der Liste wählen."), **kw)
 
 
 def _select(label: Any, pairs: list, message: Any, **kw: Any) -> SelectField:
-    return SelectField(label, [required(message)], choices=_choices(pairs),
+    return SelectField(label, [required(message)], choices=_choices(pairs),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                        invalid_choice_message=_l("Bitte einen Wert aus der Liste wählen."), **kw)
 
 
@@ -222,7 +222,8 @@ def years_between(start: datetime.date, end: datetime.date) -> float:
 
 
 def _append(ctx: FormContext, key: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
-    existing = ctx.data.get(key) if isinstance(ctx.data.get(key), list) else []
+    value = ctx.data.get(key)
+    existing = value if isinstance(value, list) else []
     return [*existing, entry]
 
 
@@ -253,9 +254,9 @@ class ErstkontaktForm(TaskForm):
     einwilligung_datum = DateField(
         _l("Datum der Einwilligung"),
         [RequiredIf("einwilligung", True, _l("Bitte das Datum der Einwilligung angeben.")), StopOnInvalidInput()])
-    einwilligung_umfang = SelectMultipleField(_l("Umfang der Einwilligung"), choices=_choices(EINWILLIGUNG_UMFANG),
+    einwilligung_umfang = SelectMultipleField(_l("Umfang der Einwilligung"), choices=_choices(EINWILLIGUNG_UMFANG),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                               invalid_choice_message=INVALID_CHOICES)
-    einwilligung_form = RadioField(_l("Form der Einwilligung"), [Optional()], choices=_choices(EINWILLIGUNG_FORM),
+    einwilligung_form = RadioField(_l("Form der Einwilligung"), [Optional()], choices=_choices(EINWILLIGUNG_FORM),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                    invalid_choice_message=_l("Bitte einen Wert aus der Liste wählen."))
     vorname = StringField(_l("Vorname"), [Optional(), max_length(120)], filters=[strip_text],
                           description=_l("Nur mit Einwilligung."))
@@ -362,7 +363,7 @@ class BeratungForm(TaskForm):
     beratung_datum = DateField(_l("Datum des Gesprächs"), required_value())
     dauer_minuten = IntegerField(_l("Dauer (Minuten)"), [*required_value(), NumberRange(
         5, 600, message=_l("Bitte eine Dauer zwischen 5 und 600 Minuten angeben."))])
-    themen = SelectMultipleField(_l("Themen"), [required(_l("Bitte mindestens ein Thema wählen."))],
+    themen = SelectMultipleField(_l("Themen"), [required(_l("Bitte mindestens ein Thema wählen."))],  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                  choices=_choices(THEMEN), invalid_choice_message=INVALID_CHOICES)
     naechste_schritte = _text(_l("Vereinbarte nächste Schritte"))
     weiter = _radio(_l("Wie geht es weiter?"), WEITER, _l("Bitte wählen, wie es weitergeht."))
@@ -406,7 +407,7 @@ PARTNER_HELP = _l("Vorschläge aus dem Partnerverzeichnis; freie Eingabe ist mö
 class FoerderzielForm(SubForm):
     today: datetime.date | None = None
 
-    bereich = SelectField(_l("Zielbereich"), [required(_l("Bitte einen Zielbereich wählen."))],
+    bereich = SelectField(_l("Zielbereich"), [required(_l("Bitte einen Zielbereich wählen."))],  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                           choices=[SelectChoice("", _l("– bitte wählen –")), *_choices(ZIELBEREICHE)],
                           invalid_choice_message=_l("Bitte einen Zielbereich aus der Liste wählen."))
     ziel = _text(_l("Konkretes Ziel"), True, limit=2000)
@@ -414,10 +415,12 @@ class FoerderzielForm(SubForm):
     partner = StringField(_l("Verantwortliche:r Netzwerkpartner:in"), [Optional(), max_length(200)],
                           filters=[strip_text], render_kw={"list": "netzwerkpartner", "autocomplete": "off"},
                           description=PARTNER_HELP)
-    status = SelectField(_l("Stand"), [Optional()], choices=_choices(ZIELSTATUS), default="offen",
+    status = SelectField(_l("Stand"), [Optional()], choices=_choices(ZIELSTATUS), default="offen",  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                          invalid_choice_message=_l("Bitte einen Stand aus der Liste wählen."))
 
     def validate_frist(self, field: DateField) -> None:
+        if field.data is None:  # blank or not a date: the field validators answered
+            return
         if field.data <= (self.today or datetime.date.today()):
             raise ValidationError(_l("Die Frist muss in der Zukunft liegen."))
 
@@ -496,7 +499,7 @@ class ZielueberpruefungForm(SubForm):
     partner = StringField(_l("Verantwortliche:r Netzwerkpartner:in"), [Optional(), max_length(200)],
                           filters=[strip_text], render_kw={"list": "netzwerkpartner", "autocomplete": "off"},
                           description=PARTNER_HELP)
-    status = RadioField(_l("Stand"), [required(_l("Bitte den Stand des Ziels wählen."))],
+    status = RadioField(_l("Stand"), [required(_l("Bitte den Stand des Ziels wählen."))],  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                         choices=_choices(REVIEW_STATUS),
                         invalid_choice_message=_l("Bitte einen Stand aus der Liste wählen."))
     anmerkung = StringField(_l("Anmerkung"), [Optional(), max_length(500)], filters=[strip_text])
@@ -576,7 +579,7 @@ class IkBegleitungForm(TaskForm):
     kurstraeger = StringField(_l("Kursträger"), [required(), max_length(200)], filters=[strip_text])
     kursbeginn = DateField(_l("Kursbeginn"), required_value())
     abbruchgefahr = _radio(_l("Gefahr eines Kursabbruchs"), ABBRUCHGEFAHR, _l("Bitte die Abbruchgefahr einschätzen."))
-    interventionen = SelectMultipleField(_l("Interventionen"), choices=_choices(INTERVENTIONEN),
+    interventionen = SelectMultipleField(_l("Interventionen"), choices=_choices(INTERVENTIONEN),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                          invalid_choice_message=INVALID_CHOICES)
     interventionen_notiz = _text(_l("Beschreibung der Interventionen"))
     empfohlene_massnahme = _text(_l("Empfohlene Anschlussmaßnahme"), limit=1000)
@@ -617,7 +620,7 @@ class AbschlussForm(TaskForm):
         _l("Sonstiger Grund"),
         [RequiredIf("abschlussgrund", "sonstiges", _l("Bitte den Grund angeben.")), max_length(300)],
         filters=[strip_text])
-    indikatoren = SelectMultipleField(
+    indikatoren = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         _l("Erreichte Indikatoren (Anhang des Konzepts)"), choices=_choices(INDIKATOREN),
         invalid_choice_message=INVALID_CHOICES)
     reflexion = _text(_l("Auswertung und Reflexion"), True)

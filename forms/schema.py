@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -107,7 +108,7 @@ def _sample_entry(field: FieldList) -> Field:
     if field.entries:
         return field.entries[0]
     options = {"name": f"{field.name}-0", "_meta": field.meta}
-    entry = field.meta.bind_field(field._form, field.unbound_field, options)
+    entry = field.meta.bind_field(field._form, field.unbound_field, options)  # type: ignore[attr-defined]  # the list's form
     entry.process(None)
     return entry
 
@@ -132,7 +133,9 @@ def _multi_select_schema(field: SelectMultipleField) -> dict[str, Any]:
 
 def _enum(field: SelectField) -> dict[str, Any]:
     """Enum of the choice values; empty values (placeholders) are left out."""
-    choices = [c for c in field.iter_choices() if str(c.value) != ""]
+    # WTForms 3.3 yields SelectChoice objects; types-WTForms (3.2) still says tuples.
+    options: Iterable[Any] = field.iter_choices()
+    choices = [c for c in options if str(c.value) != ""]
     return {
         "enum": [str(c.value) for c in choices],
         "x-labels": {str(c.value): str(c.label) for c in choices},

@@ -9,11 +9,11 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 
-class Absence(db.Model):
+class Absence(Model):
     __table_args__ = (Index("ix_absence_substitute_dates", "substitute_id", "starts_on", "ends_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

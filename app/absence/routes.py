@@ -26,6 +26,7 @@ def index():
         form.substitute.choices = []
     if form.validate_on_submit():
         substitute = next(u for u in colleagues if str(u.id) == form.substitute.data)
+        assert form.starts_on.data is not None and form.ends_on.data is not None  # InputRequired
         services.enter_absence(current_user, substitute, form.starts_on.data, form.ends_on.data,
                                form.note.data or "", current_user)
         flash(_("Abwesenheit eingetragen: %(name)s vertritt Sie.", name=substitute.display_name),

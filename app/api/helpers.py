@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
@@ -22,6 +24,10 @@ def json_object() -> dict:
     return body
 
 
+@overload
+def int_arg(name: str, default: int, *, maximum: int | None = None) -> int: ...
+@overload
+def int_arg(name: str, default: None = None, *, maximum: int | None = None) -> int | None: ...
 def int_arg(name: str, default: int | None = None, *, maximum: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):

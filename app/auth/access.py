@@ -72,7 +72,7 @@ def access_level(user: User, instance: ProcessInstance) -> str | None:
 def get_visible_instance_or_404(user: User, instance_id: int) -> tuple[ProcessInstance, str]:
     instance = db.session.get(ProcessInstance, instance_id)
     level = access_level(user, instance) if instance is not None else None
-    if level is None:
+    if instance is None or level is None:
         abort(404)
     return instance, level
 
@@ -98,7 +98,7 @@ def get_task_or_404(user: User, task_id: int) -> Task:
     """The task, if ``user`` may see its case; tasks of hidden cases do not exist for them."""
     task = db.session.get(Task, task_id)
     level = access_level(user, task.instance) if task is not None else None
-    if level is None or (level == LIMITED and task.assignee_id != user.id):
+    if task is None or level is None or (level == LIMITED and task.assignee_id != user.id):
         abort(404)
     return task
 

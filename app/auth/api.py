@@ -60,12 +60,12 @@ def create_token():
         fields["username"] = [_("Bitte Benutzernamen eingeben.")]
     if not isinstance(password, str) or not password:
         fields["password"] = [_("Bitte Passwort eingeben.")]
-    if fields:
+    if fields or not isinstance(username, str) or not isinstance(password, str):
         raise validation_error(fields)
     attempt = authenticate(username, password)  # throttled per account (app/auth/throttle.py)
     transaction.keep()  # the failure count (or its reset), also when the answer is 401/429
     if attempt.retry_after:
-        response = json_error(429, "rate_limited", attempt.message)  # no rollback: keep() above
+        response = json_error(429, "rate_limited", attempt.message or "")  # no rollback: keep() above
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response
     if attempt.user is None:

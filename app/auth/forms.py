@@ -37,7 +37,7 @@ class PasswordChangeForm(AppForm):
         if field.data and field.data == self.current_password.data:
             problems.append(_("Das neue Passwort muss sich vom bisherigen unterscheiden."))
         if problems:
-            field.errors.extend(problems[:-1])  # every broken rule next to the field
+            field.errors = [*field.errors, *problems[:-1]]  # every broken rule next to the field
             raise ValidationError(problems[-1])
 
     def validate_confirm(self, field: PasswordField) -> None:

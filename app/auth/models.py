@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 # Roles a user can hold. A role says what kind of work someone does; teams say for whom.
@@ -30,13 +30,13 @@ MEMBER = "member"
 LEAD = "lead"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
 
 
-class Team(db.Model):
+class Team(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -48,7 +48,7 @@ class Team(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ class User(UserMixin, db.Model):
         return [m.team for m in self.memberships if m.kind == MEMBER]
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user (the roles in ROLES); a user holds each role at most once."""
 
     __tablename__ = "user_role"
@@ -148,7 +148,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class Membership(db.Model):
+class Membership(Model):
     __table_args__ = (UniqueConstraint("user_id", "team_id", name="uq_membership_user_team"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +160,7 @@ class Membership(db.Model):
     team: Mapped[Team] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -175,7 +175,7 @@ class ApiToken(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed logins per user name (app/auth/throttle.py).
 
     Keyed by the name that was typed, not by the account, so that a name without an account is

@@ -52,11 +52,11 @@ def login_limits(view):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = authenticate(form.username.data, form.password.data)
+        attempt = authenticate(form.username.data or "", form.password.data or "")
         if attempt.user is not None:
             sessions.start_session(attempt.user)
             return safe_redirect(request.args.get("next"))
-        form.password.errors.append(attempt.message)
+        form.password.errors = [*form.password.errors, attempt.message or ""]  # set when refused
     return render_template("auth/login.html", form=form)
 
 
@@ -75,12 +75,12 @@ def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm(user.username)
     if form.validate_on_submit():
-        attempt = authenticate(user.username, form.current_password.data)  # throttled like a login
+        attempt = authenticate(user.username, form.current_password.data or "")  # throttled like a login
         if attempt.user is None:
-            form.current_password.errors.append(
-                attempt.message if attempt.retry_after else _("Das bisherige Passwort ist falsch."))
+            form.current_password.errors = [*form.current_password.errors,
+                (attempt.message or "") if attempt.retry_after else _("Das bisherige Passwort ist falsch.")]
         else:
-            sessions.change_password(user, form.new_password.data)
+            sessions.change_password(user, form.new_password.data or "")
             sessions.start_session(user)  # this browser stays logged in, with the new version
             flash(_("Ihr Passwort wurde geändert. Ihre anderen Sitzungen und API-Tokens sind "
                     "damit beendet."), "info")

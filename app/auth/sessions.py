@@ -62,7 +62,7 @@ def revoke_tokens(user: User) -> int:
     result = db.session.execute(update(ApiToken)
                                 .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
                                 .values(revoked=True).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 def logout(user: User) -> None:

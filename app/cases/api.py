@@ -226,7 +226,7 @@ def report_crisis(instance_id: int):
         raise validation_error(errors_)
     if not form.validate():
         raise validation_error(form_errors(form))
-    created = crisis.report_crisis(instance, user, form.beschreibung.data, form.dringlichkeit.data)
+    created = crisis.report_crisis(instance, user, form.beschreibung.data or "", form.dringlichkeit.data)
     if not created:  # the process model routes the message to no crisis task: refuse, save nothing
         raise ApiError(500, "engine_error", _("Die Krisenmeldung hat keine Aufgabe erzeugt."))
     return jsonify(task_json(created[0])), 201

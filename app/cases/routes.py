@@ -71,13 +71,13 @@ def new():
         return redirect(url_for("mbe.client_search"))
     if request.method == "GET":  # one possible answer needs no choosing
         for field in (form.verfahren, form.team):
-            if len(field.choices) == 1:
+            if isinstance(field.choices, list) and len(field.choices) == 1:
                 field.data = field.choices[0][0]
     if form.validate_on_submit():
         model = next(m for m, _t in options if m.key == form.verfahren.data)
         team = teams[form.team.data]
         if team not in dict(options)[model]:
-            form.team.errors.append(_("Dieses Team darf das Verfahren nicht starten."))
+            form.team.errors = [*form.team.errors, _("Dieses Team darf das Verfahren nicht starten.")]
         else:
             try:
                 instance = service.start_instance(model, current_user, team)
@@ -129,7 +129,7 @@ def report_crisis(instance_id: int):
     form = KriseMeldenForm()
     if form.validate_on_submit():
         try:
-            crisis.report_crisis(instance, current_user, form.beschreibung.data,
+            crisis.report_crisis(instance, current_user, form.beschreibung.data or "",
                                  form.dringlichkeit.data)
         except (service.ConflictError, service.EngineError) as exc:
             transaction.discard()

@@ -78,7 +78,7 @@ def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict
 
 def initial_values(task: Task) -> dict:
     """JSON-plain current values / defaults of the task's form (the API's form_data)."""
-    form_cls = get_form_class(task.form_key)
+    form_cls = get_form_class(task.form_key or "")  # no form key: KeyError like an unknown one
     ctx = form_context(task.instance)
     return {**form_cls.initial(ctx), **(task.draft or {})}
 

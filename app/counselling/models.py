@@ -12,11 +12,11 @@ from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 
-class ContactRecord(db.Model):
+class ContactRecord(Model):
     """One consultation, phone call, home visit or event of the coordination office."""
 
     __table_args__ = (Index("ix_contact_team_datum", "team_id", "datum"),)
@@ -38,7 +38,7 @@ class ContactRecord(db.Model):
     topics: Mapped[list[ContactTopic]] = relationship(back_populates="contact", cascade="all, delete-orphan")
 
 
-class ContactTopic(db.Model):
+class ContactTopic(Model):
     """One topic of a contact (a contact may have several)."""
 
     __table_args__ = (Index("ix_contact_topic_topic", "topic", "contact_id"),)

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 SOURCE_FILE, SOURCE_EDITOR = "datei", "editor"
 
 
-class DecisionTable(db.Model):
+class DecisionTable(Model):
     """One version of one DMN decision (the newest number per ``decision_id`` is current)."""
 
     __table_args__ = (UniqueConstraint("decision_id", "number", name="uq_decision_table_number"),)

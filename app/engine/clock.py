@@ -19,14 +19,14 @@ _now: ContextVar[datetime | None] = ContextVar("engine_now", default=None)
 
 class _EngineDatetime(datetime):
     @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
+    def now(cls, tz=None):
         fixed = _now.get()
         if fixed is None:
             return datetime.now(tz)
         return fixed.astimezone(tz) if tz is not None else fixed.replace(tzinfo=None)
 
 
-_timer_module.datetime = _EngineDatetime  # type: ignore[attr-defined, misc]
+_timer_module.datetime = _EngineDatetime
 
 
 def engine_now() -> datetime:

@@ -86,6 +86,7 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
         _grant_user(instance, user)
         after = {"person": user.username, "team": before["team"]}
     else:
+        assert team is not None  # exactly one of user and team, checked above
         task.candidate_team = team
         task.assignee = None
         task.for_leads = False

@@ -38,7 +38,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from app.engine.sandbox import SandboxError, de_number, time_limit_message
+from app.engine.sandbox import Mode, SandboxError, de_number, time_limit_message
 from app.engine.sandbox_worker import (
     REPORTED_TYPES,
     FrameTimeout,
@@ -217,7 +217,7 @@ class SandboxPool:
             self._release(proc if keep else None, limits)
 
     @staticmethod
-    def _death_message(proc: _Process, mode: str, limits: Limits) -> str:
+    def _death_message(proc: _Process, mode: Mode, limits: Limits) -> str:
         sig = proc.exit_signal()
         if sig == signal.SIGXCPU:
             return time_limit_message(mode, limits.timeout)

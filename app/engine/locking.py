@@ -93,7 +93,7 @@ def take_row(task: Task, seen: dict, **values) -> None:
                  .values(**(values or {"status": seen["status"]}))
                  .execution_options(synchronize_session=False))
     with write_conflicts(task):
-        taken = db.session.execute(statement).rowcount
+        taken = db.session.execute(statement).rowcount  # type: ignore[attr-defined]  # 2.1 stubs: Result for DML
     if taken != 1:
         raise task_conflict(task.id)
     for key, value in values.items():

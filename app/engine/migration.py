@@ -13,6 +13,8 @@ Note: waiting timers are re-armed by the migration (a duration timer starts agai
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
@@ -57,7 +59,7 @@ def _plan(instance: ProcessInstance, target: ProcessVersion):
     old = parsed_version(current)
     workflow = load_workflow(instance, old)
     new_specs = {name: spec for name, spec in parsed.subprocess_specs.items()}
-    new_by_id = {}
+    new_by_id: dict[str, Any] = {}
     for spec in [parsed.spec, *new_specs.values()]:
         for task_spec in spec.task_specs.values():
             new_by_id.setdefault(task_spec.name, task_spec)

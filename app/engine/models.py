@@ -9,7 +9,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team, User
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 TZ = db.DateTime(timezone=True)
@@ -27,7 +27,7 @@ PAUSED = "paused"  # task status while its case is suspended (app/engine/interve
 FULL, LIMITED = "full", "limited"
 
 
-class ProcessModel(db.Model):
+class ProcessModel(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -49,7 +49,7 @@ class ProcessModel(db.Model):
         return [d for d in self.start_departments.split(",") if d]
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     __table_args__ = (UniqueConstraint("model_id", "number", name="uq_version_model_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class ProcessVersion(db.Model):
     published_by: Mapped[User | None] = relationship()
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     # No single-column indexes: ix_instance_version_team, ix_instance_closed and
@@ -113,7 +113,7 @@ class ProcessInstance(db.Model):
     )
 
 
-class CaseParticipant(db.Model):
+class CaseParticipant(Model):
     """Who may see a case: a team (all its members and leads) or one user."""
 
     __table_args__ = (
@@ -133,7 +133,7 @@ class CaseParticipant(db.Model):
     instance: Mapped[ProcessInstance] = relationship(back_populates="participants")
 
 
-class Task(db.Model):
+class Task(Model):
     """One row per user task the engine made READY: the inbox is SQL over these rows."""
 
     __table_args__ = (
@@ -186,7 +186,7 @@ class Task(db.Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """The case history: the timeline of the case view and the audit trail."""
 
     # The statistics' crises reported in a period (app/statistics/services.py).

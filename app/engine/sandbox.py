@@ -55,7 +55,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from types import CodeType
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
@@ -167,13 +167,13 @@ def _name(name: str) -> ast.Name:
     return ast.Name(name, ast.Load())
 
 
-def _call(name: str, args: list[ast.expr], location: ast.AST) -> ast.Call:
+def _call(name: str, args: list[ast.expr], location: ast.stmt | ast.expr) -> ast.Call:
     node = ast.Call(func=_name(name), args=args, keywords=[])
     copy_locations(node, location)
     return node
 
 
-def _tick_stmt(location: ast.AST) -> ast.Expr:
+def _tick_stmt(location: ast.stmt | ast.expr) -> ast.Expr:
     node = ast.Expr(value=_call(_TICK, [], location))
     copy_locations(node, location)
     return node
@@ -308,7 +308,7 @@ def _compile_checked(source: str, mode: Mode) -> tuple[CodeType | None, str | No
             return None, _syntax_message(mode, exc)
         compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
         try:
-            result = compiler(tree, _SCRIPT_FILENAME, policy=_SandboxPolicy)
+            result = compiler(tree, _SCRIPT_FILENAME, policy=_SandboxPolicy)  # type: ignore[arg-type]  # parse(mode=Mode) is typed as mod
         except (SyntaxError, ValueError) as exc:  # e.g. 'return' outside function
             return None, _syntax_message(mode, exc)
     if result.errors:
@@ -335,7 +335,7 @@ _TOO_MANY = f"Ergebnis mit mehr als {_de_number(MAX_ITEMS)} Elementen bzw. Zeich
 _TOO_BIG_INT = f"Zahl mit mehr als {_de_number(MAX_INT_BITS)} Bit"
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int)
 
 
@@ -346,23 +346,23 @@ def _check_add(a: object, b: object) -> None:
 
 def _check_mul(a: object, b: object) -> None:
     if _is_int(a) and _is_int(b):
-        if a.bit_length() + b.bit_length() > MAX_INT_BITS:  # type: ignore[attr-defined]
+        if a.bit_length() + b.bit_length() > MAX_INT_BITS:
             raise _blocked(_TOO_BIG_INT)
         return
     for seq, times in ((a, b), (b, a)):
         if isinstance(seq, _SEQUENCES) and _is_int(times):
-            if len(seq) * times > MAX_ITEMS:  # type: ignore[operator]
+            if len(seq) * times > MAX_ITEMS:
                 raise _blocked(_TOO_MANY)
 
 
 def _check_pow(a: object, b: object) -> None:
-    if _is_int(a) and _is_int(b) and b > 0 and abs(a) > 1:  # type: ignore[operator]
-        if a.bit_length() * b > MAX_INT_BITS:  # type: ignore[attr-defined, operator]
+    if _is_int(a) and _is_int(b) and b > 0 and abs(a) > 1:
+        if a.bit_length() * b > MAX_INT_BITS:
             raise _blocked(_TOO_BIG_INT)
 
 
 def _check_lshift(a: object, b: object) -> None:
-    if _is_int(a) and _is_int(b) and a and a.bit_length() + b > MAX_INT_BITS:  # type: ignore
+    if _is_int(a) and _is_int(b) and a and a.bit_length() + b > MAX_INT_BITS:
         raise _blocked(_TOO_BIG_INT)
 
 
@@ -580,7 +580,7 @@ def _sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
 
 
 def _round(number: Any, ndigits: int | None = None) -> Any:
-    if _is_int(ndigits) and abs(ndigits) > MAX_ROUND_DIGITS:  # type: ignore[arg-type]
+    if _is_int(ndigits) and abs(ndigits) > MAX_ROUND_DIGITS:
         raise _blocked(f"round() mit mehr als {_de_number(MAX_ROUND_DIGITS)} Stellen")
     return round(number, ndigits)
 

@@ -321,7 +321,7 @@ def _load_sandbox() -> Any:
 def main() -> int:
     settings = json.loads(sys.argv[1])
     sandbox = _load_sandbox()
-    import _strptime  # noqa: F401 - datetime's C code imports these lazily; load them now
+    import _strptime  # type: ignore[import-not-found]  # noqa: F401 - datetime's C code imports these lazily; load them now
     import resource  # noqa: F401
 
     # The protocol owns the original stdin/stdout; anything else writing to fd 0/1 goes nowhere.

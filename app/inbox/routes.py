@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,6 +33,11 @@ def home():
     return redirect(url_for("inbox.index"))
 
 
+def _rows(query, page_ids: list[int]):
+    """The page's task rows, selected by id (the order comes from the id query)."""
+    return db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids)))
+
+
 @bp.route("/aufgaben")
 @login_required
 def index():
@@ -42,7 +49,7 @@ def index():
         # page's rows: sorting whole rows would fetch every open task of the team from the table.
         lists[key] = paginate_ids(
             query.with_only_columns(Task.id),
-            lambda page_ids, query=query: db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids))),
+            partial(_rows, query),
             page_arg(f"seite_{key}"), size)
     return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware)
 

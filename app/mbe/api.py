@@ -7,7 +7,7 @@ from datetime import date
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
@@ -72,7 +72,7 @@ def hand_over(instance_id: int):
         raise validation_error(form_errors(form))
     new = next(u for u in candidates if u.username == form.an.data)
     try:
-        moved = handover.hand_over(instance, user, new, form.grund.data.strip())
+        moved = handover.hand_over(instance, user, new, (form.grund.data or "").strip())
     except ValueError as exc:
         raise validation_error({"an": [str(exc)]}) from exc
     result = {**instance_summary(instance), "responsible": responsible_of(instance).username,
@@ -97,6 +97,7 @@ def mbe_statistics():
         form.von.data, form.bis.data = date(date.today().year, 1, 1), date.today()
     if not form.validate():
         raise validation_error(form_errors(form))
+    assert form.von.data is not None and form.bis.data is not None  # DataRequired
     rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
     return jsonify({
         "from": rep.start.isoformat(), "to": rep.end.isoformat(), "cases": statistics.mask(rep.cases),

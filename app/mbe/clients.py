@@ -72,6 +72,8 @@ def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
     )
     result: dict[int, list[EarlierCase]] = {}
     for instance in rows:
+        if instance.client_id is None:  # not possible after the filter; narrows the column type
+            continue
         result.setdefault(instance.client_id, []).append(
             EarlierCase(instance, instance.responsible or instance.started_by))
     return result
@@ -112,7 +114,7 @@ def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) ->
     team: Team | None = instance.owner_team
     organisation_id = team.organisation_id if team is not None else user.organisation_id
     client = db.session.get(Client, instance.client_id) if instance.client_id else None
-    if client is None:
+    if client is None and organisation_id is not None:  # clients live in an organisation
         client = find_duplicate(organisation_id, vorname, nachname, born)
     if client is None:
         client = Client(organisation_id=organisation_id, team_id=team.id if team else None,

@@ -8,11 +8,11 @@ from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team, User
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 
-class Client(db.Model):
+class Client(Model):
     """A person counselled by the MBE service; created only with recorded consent.
 
     One client can have several cases over time (``ProcessInstance.client_id``). The
@@ -45,7 +45,7 @@ class Client(db.Model):
         return f"{self.vorname} {self.nachname}".strip()
 
 
-class MbeCaseStat(db.Model):
+class MbeCaseStat(Model):
     """One anonymous row per MBE case for the statistics (no names, no free text).
 
     Written by the completion hook from the Erstkontakt's anonymous fields and later steps.
@@ -65,7 +65,7 @@ class MbeCaseStat(db.Model):
     abschlussgrund: Mapped[str | None] = mapped_column(String(80))
 
 
-class MbeStatFact(db.Model):
+class MbeStatFact(Model):
     """Countable facts of a case on a day: a topic of one counselling session (kind "thema"),
     the latest status of one goal of the plan (kind "ziel": category = goal area)."""
 

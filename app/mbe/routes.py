@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app import transaction
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
@@ -112,7 +112,7 @@ def hand_over(instance_id: int):
     if form.validate_on_submit():
         new = next(u for u in candidates if u.username == form.an.data)
         try:
-            handover.hand_over(instance, current_user, new, form.grund.data.strip())
+            handover.hand_over(instance, current_user, new, (form.grund.data or "").strip())
         except (service.ConflictError, service.ForbiddenError, ValueError) as exc:
             transaction.discard()
             flash(str(exc), "error")
@@ -137,6 +137,7 @@ def stats():
         form.von.data, form.bis.data = date(today.year, 1, 1), today
     rep = None
     if form.validate():
+        assert form.von.data is not None and form.bis.data is not None  # DataRequired
         rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
         if request.args.get("format") == "csv":
             name = f"mbe-statistik-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"

@@ -66,9 +66,9 @@ def read(xml: str | bytes, process_id: str | None = None) -> dict[str, Element]:
     lane_of: dict[str, str] = {}
     for lane in process.iter(f"{B}lane"):
         for ref in lane.findall(f"{B}flowNodeRef"):
-            lane_of[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
-        result[lane.get("id")] = Element(lane.get("id"), "lane", name=lane.get("name") or "")
-    _read_scope(process, process.get("id"), lane_of, "", result)
+            lane_of[(ref.text or "").strip()] = lane.get("name") or lane.get("id") or ""
+        result[lane.get("id", "")] = Element(lane.get("id", ""), "lane", name=lane.get("name") or "")
+    _read_scope(process, process.get("id", ""), lane_of, "", result)
     return result
 
 
@@ -117,5 +117,5 @@ def lane_rule_text(name: str) -> str:
         lanes.STARTER: _l("die Person, die den Fall angelegt hat"),
         lanes.OWNER_TEAM_LEADS: _l("die Leitung des fallverantwortlichen Teams"),
     }
-    text = texts.get(kind)
+    text = texts.get(kind) if kind is not None else None
     return str(text) if text is not None else str(_l("unbekannte Rolle"))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.engine.models import TZ, ProcessModel, ProcessVersion
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 # Draft status values
@@ -18,7 +18,7 @@ DRAFT, SUBMITTED, PUBLISHED, DISCARDED = "draft", "submitted", "published", "dis
 OPEN_DRAFT_STATES = (DRAFT, SUBMITTED)
 
 
-class ProcessDraft(db.Model):
+class ProcessDraft(Model):
     """Work in progress on a process model; ``submitted`` waits for a second process owner's
     approval (four-eyes publishing)."""
 

@@ -114,7 +114,7 @@ def discard_draft(draft: ProcessDraft, user: User) -> None:
     db.session.flush()
 
 
-def request_publish(draft: ProcessDraft, user: User, comment: str) -> ProcessVersion | None:
+def request_publish(draft: ProcessDraft, user: User, comment: str | None) -> ProcessVersion | None:
     """Publish the draft, or (four-eyes publishing) submit it for approval: returns None then."""
     if draft.status not in OPEN_DRAFT_STATES:
         raise ModelerError(_("Dieser Entwurf ist bereits veröffentlicht oder verworfen."))
@@ -168,7 +168,7 @@ def _hold(draft: ProcessDraft) -> None:
     process owners acting on one draft at once (approving twice, publishing while the other
     discards) exactly one goes on, the other gets a ModelerError (409). A conditional UPDATE:
     PostgreSQL re-checks it after waiting for the row lock, SQLite has one writer at a time."""
-    held = db.session.execute(
+    held = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
         update(ProcessDraft).where(ProcessDraft.id == draft.id, ProcessDraft.status == draft.status)
         .values(status=draft.status).execution_options(synchronize_session=False)).rowcount
     if held != 1:

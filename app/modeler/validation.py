@@ -238,7 +238,7 @@ def _iso_duration_ok(value: str) -> bool:
 
 def timer_problems(definition) -> list[Problem]:
     event = definition.getparent()
-    problems = []
+    problems: list[Problem] = []
     parts = [(local(c), (c.text or "").strip()) for c in definition
              if isinstance(c.tag, str) and local(c) in ("timeDuration", "timeDate", "timeCycle")]
     if not parts or not parts[0][1]:
@@ -258,11 +258,11 @@ def timer_problems(definition) -> list[Problem]:
         value = node.value
         ok = isinstance(value, str)
         try:
-            if ok and kind == "timeDuration":
+            if isinstance(value, str) and kind == "timeDuration":
                 ok = _iso_duration_ok(value)
-            elif ok and kind == "timeDate":
+            elif isinstance(value, str) and kind == "timeDate":
                 datetime.fromisoformat(value)
-            elif ok:
+            elif isinstance(value, str):
                 ok = is_iso_recurrence(value)
         except Exception:  # noqa: BLE001
             ok = False
@@ -318,7 +318,7 @@ def _covered(expression: str) -> tuple[str, set] | None:
             return left.id, {right.value}
         if isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
                 and all(isinstance(e, ast.Constant) for e in right.elts):
-            return left.id, {e.value for e in right.elts}
+            return left.id, {e.value for e in right.elts if isinstance(e, ast.Constant)}
     return None
 
 

@@ -70,6 +70,7 @@ def _apply(kind: str, instance: ProcessInstance, form: FlaskForm, actor: User) -
     reason = form.grund.data
     if kind == "reassign":
         task = db.session.get(Task, int(form.aufgabe.data))
+        assert task is not None  # the form's choices are this case's open task rows
         user = db.session.scalar(select(User).where(User.username == form.person.data)) if form.person.data else None
         team = db.session.scalar(select(Team).where(Team.key == form.team.data)) if form.team.data else None
         interventions.reassign(task, actor, reason, user=user, team=team)
@@ -85,6 +86,7 @@ def _apply(kind: str, instance: ProcessInstance, form: FlaskForm, actor: User) -
         return _("Der Fall wurde beendet.")
     if kind == "reset":
         target = db.session.get(Task, int(form.schritt.data))
+        assert target is not None  # the form's choices are this case's earlier task rows
         interventions.reset(instance, target, actor, reason)
         return _("Der Fall wurde auf „%(title)s“ zurückgesetzt.", title=target.title)
     raise KeyError(kind)

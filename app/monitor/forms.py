@@ -6,7 +6,7 @@ The same intervention forms validate the browser form and the JSON API.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TextAreaField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from forms.base import AppForm, strip_text

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from app.auth.models import (
@@ -136,7 +137,7 @@ def conditions(user: User, filters: Filters, now: datetime | None = None) -> lis
     """WHERE clauses on process_instance for the filters, within the user's teams."""
     now = now or utcnow()
     team_ids = led_team_ids(user)
-    where = [ProcessInstance.owner_team_id.in_(team_ids or [-1])]
+    where: list[ColumnElement[bool]] = [ProcessInstance.owner_team_id.in_(team_ids or [-1])]
     if filters.team:
         team_id = db.session.scalar(select(Team.id).where(Team.key == filters.team))
         where.append(ProcessInstance.owner_team_id == (team_id if team_id in team_ids else -1))
@@ -175,7 +176,7 @@ def _order(query: Select, filters: Filters) -> Select:
     direction = (lambda c: c.desc()) if filters.descending else (lambda c: c.asc())
     if sort == "team":
         query = query.outerjoin(Team, ProcessInstance.owner_team_id == Team.id)
-        keys = [Team.name]
+        keys: list[Any] = [Team.name]
     elif sort == "process":
         query = query.join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id).join(ProcessModel)
         keys = [ProcessModel.name, ProcessVersion.number]

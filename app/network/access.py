@@ -39,12 +39,14 @@ editor_required = roles_required(
 
 def require_read(user: User) -> int:
     """The organisation whose directory ``user`` reads; 403 for everyone else."""
-    if not may_read(user):
+    organisation_id = user.organisation_id
+    if organisation_id is None or not may_read(user):
         abort(403, _("Das Partnerverzeichnis ist nur für Fach- und Beratungskräfte."))
-    return user.organisation_id
+    return organisation_id
 
 
 def require_edit(user: User) -> int:
-    if not may_edit(user):
+    organisation_id = user.organisation_id
+    if organisation_id is None or not may_edit(user):
         abort(403, _("Partner pflegen nur die Koordinierungsstelle, die Beratung und die Leitung."))
-    return user.organisation_id
+    return organisation_id

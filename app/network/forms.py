@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, RadioField, SelectChoice, SelectField, StringField, TextAreaField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from forms.base import AppForm, SubForm

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 TZ = db.DateTime(timezone=True)
@@ -24,7 +24,7 @@ PARTNER_TYPES = (
 RATINGS = (1, 2, 3)
 
 
-class Partner(db.Model):
+class Partner(Model):
     """An institution in one organisation's directory; ``intensitaet`` / ``wichtigkeit`` are the
     current ratings (each save also writes the rating of the current year, see PartnerYear)."""
 
@@ -46,7 +46,7 @@ class Partner(db.Model):
         back_populates="partner", cascade="all, delete-orphan", order_by="PartnerContact.id")
 
 
-class PartnerContact(db.Model):
+class PartnerContact(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -57,7 +57,7 @@ class PartnerContact(db.Model):
     partner: Mapped[Partner] = relationship(back_populates="contacts")
 
 
-class PartnerYear(db.Model):
+class PartnerYear(Model):
     """The rating of a partner in one year: the network map of that year is drawn from these
     rows only, so a past year's map stays as it was (name and type are kept too)."""
 
@@ -77,7 +77,7 @@ class PartnerYear(db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A case brought to a partner ("Partner einbinden / Verweis")."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

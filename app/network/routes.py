@@ -84,7 +84,7 @@ def edit(partner_id: int | None):
         _fill_contacts(form, partner.contacts if partner else [])
     if form.validate_on_submit():
         partner = services.save_partner(
-            partner, org, name=form.name.data, typ=form.typ.data, anschrift=form.anschrift.data,
+            partner, org, name=form.name.data or "", typ=form.typ.data, anschrift=form.anschrift.data,
             notiz=form.notiz.data, intensitaet=form.intensitaet.data, wichtigkeit=form.wichtigkeit.data,
             kontakte=[e.form.data for e in form.kontakte.entries])
         flash(_("Partner „%(name)s“ gespeichert; die Bewertung gilt für %(jahr)s.", name=partner.name,

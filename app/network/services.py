@@ -36,8 +36,8 @@ def get_partner_or_404(organisation_id: int, partner_id: int) -> Partner:
     return partner
 
 
-def save_partner(partner: Partner | None, organisation_id: int, *, name: str, typ: str, anschrift: str = "",
-                 notiz: str = "", intensitaet: int, wichtigkeit: int, kontakte: list[dict] | None = None,
+def save_partner(partner: Partner | None, organisation_id: int, *, name: str, typ: str, anschrift: str | None = "",
+                 notiz: str | None = "", intensitaet: int, wichtigkeit: int, kontakte: list[dict] | None = None,
                  year: int | None = None) -> Partner:
     """Create or update a partner; the ratings are also written as the rating of ``year``
     (default: this year). Other years' ratings stay untouched."""
@@ -111,7 +111,7 @@ def years(organisation_id: int) -> list[int]:
     return sorted({*rows, date.today().year}, reverse=True)
 
 
-def refer(instance: ProcessInstance, partner: Partner, user: User, anlass: str) -> Referral:
+def refer(instance: ProcessInstance, partner: Partner, user: User, anlass: str | None) -> Referral:
     """Record that the case was brought to ``partner``; it also goes into the case history."""
     referral = Referral(instance_id=instance.id, partner_id=partner.id, anlass=(anlass or "").strip(),
                         created_by_id=user.id)

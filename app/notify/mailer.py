@@ -74,6 +74,8 @@ def send_outbox(limit: int = 100, *, now: datetime | None = None, ids: Sequence[
                 if not _take(session, mail_id, now):
                     continue  # another sender has it
                 mail = session.get(OutboxMail, mail_id)
+                if mail is None:  # _take just leased the row, so it exists
+                    continue
                 mail.attempts += 1
                 try:
                     if smtp is None:
@@ -84,7 +86,8 @@ def send_outbox(limit: int = 100, *, now: datetime | None = None, ids: Sequence[
                     session.commit()
                     if not _mail_level_error(exc):
                         # the server is unreachable or dropped us: the rest waits for the next round
-                        smtp = _close(smtp)
+                        _close(smtp)
+                        smtp = None
                         break
                     continue
                 mail.status, mail.sent_at, mail.last_error = SENT, utcnow(), None
@@ -139,7 +142,7 @@ def _send_after_commit(session) -> None:
     ids = session.info.pop(_TRACK, None)
     if not ids or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy, typed as Flask
     if smtp_configured(app) and app.config.get("MAIL_SEND_AFTER_COMMIT", True):
         _start_sender(app, ids)
 
@@ -176,7 +179,7 @@ def _sender(app: Flask, ids: tuple[int, ...]) -> None:
 
 
 def _take(session: Session, mail_id: int, now: datetime) -> bool:
-    taken = session.execute(
+    taken = session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
         update(OutboxMail)
         .where(OutboxMail.id == mail_id, OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= now)
         .values(next_attempt_at=now + LEASE)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 TZ = db.DateTime(timezone=True)
@@ -19,7 +19,7 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 KIND_TASK, KIND_CRISIS, KIND_OVERDUE = "task", "crisis", "overdue"
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """One e-mail to one address. Never holds client data: only step names, case references,
     due dates and links (the social data stays in the application)."""
 
@@ -39,7 +39,7 @@ class OutboxMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An in-app notice for one user: a new task, a crisis, an overdue task."""
 
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)

@@ -83,7 +83,7 @@ def remind_overdue(now: datetime | None = None) -> int:
     ).all()
     reminded = 0
     for task_id, reference in rows:
-        taken = db.session.execute(
+        taken = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
             update(Task).where(Task.id == task_id, Task.reminder_sent_at.is_(None),
                                Task.status.in_(ACTIVE_TASK_STATES))
             .values(reminder_sent_at=now)
@@ -91,6 +91,8 @@ def remind_overdue(now: datetime | None = None) -> int:
         if taken != 1:
             continue  # another worker was faster, or the task was just completed
         task = db.session.get(Task, task_id)
+        if task is None:  # the update above just took it; keeps mypy's Optional honest
+            continue
         _notify(task, reference, recipients(task), KIND_OVERDUE,
                 f"Überfällig: {task.title} ({reference})", "notify/mail/overdue.txt")
         reminded += 1
@@ -123,7 +125,7 @@ def mark_read(user: User, ids: list[int] | str) -> int:
             return 0
         query = query.where(Notification.id.in_(list(ids)))
     result = db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # DML gives a CursorResult
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,7 +135,8 @@ def _reference(task: Task) -> str:
     instance = task.__dict__.get("instance")
     if instance is not None:
         return instance.reference
-    return db.session.scalar(select(ProcessInstance.reference).where(ProcessInstance.id == task.instance_id))
+    return db.session.execute(
+        select(ProcessInstance.reference).where(ProcessInstance.id == task.instance_id)).scalar_one()
 
 
 def _notify(task: Task, reference: str, users: list[User], kind: str, title: str,

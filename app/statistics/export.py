@@ -40,7 +40,8 @@ def _sheet_title(title: str, used: set[str]) -> str:
 def to_xlsx(tables: list[Table]) -> bytes:
     """One worksheet per table: title in A1, header in row 3, numbers as numbers."""
     book = Workbook()
-    book.remove(book.active)
+    if book.active is not None:  # a new workbook has one empty sheet
+        book.remove(book.active)
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))

@@ -269,19 +269,19 @@ def _step_durations(owned: Owned, start, end) -> list[dict]:
         # Plain DBAPI rows (strings and floats, nothing to convert): building a result row object
         # for each of some 100,000 durations would cost more than the query.
         groups: dict[tuple[str, str], tuple[set[str], list[float]]] = {}
-        result = db.session.connection().execute(select(inner))
+        cursor_result = db.session.connection().execute(select(inner))
         try:
-            rows = result.cursor.fetchall()
+            durations = cursor_result.cursor.fetchall()
         finally:
-            result.close()
-        for key, step, title, value in rows:
+            cursor_result.close()
+        for key, step, title, value in durations:
             group = groups.get((key, step))
             if group is None:
                 group = groups[(key, step)] = (set(), [])
             group[0].add(title)
             group[1].append(value or 0.0)
-        for group, (titles, values) in groups.items():
-            stats[group] = (max(titles), len(values), math.fsum(values) / len(values), pystats.median(values))
+        for group_key, (titles, values) in groups.items():
+            stats[group_key] = (max(titles), len(values), math.fsum(values) / len(values), pystats.median(values))
     result = []
     for (key, step), (title, count, mean, median) in sorted(stats.items()):
         result.append({"process": key, "step": step, "title": title, "completed": count,
@@ -324,7 +324,7 @@ def _contacts(scope: Scope) -> dict:
     visits = sum(weeks.values())
     period_weeks = ((scope.date_to - scope.date_from).days + 1) / 7
     total_minutes = sum(int(v) for v in minutes.values())
-    event_types = {key: (count, int(people)) for key, count, people in events}
+    event_types = {key: (count, int(people or 0)) for key, count, people in events}  # SUM is coalesced
     return {
         "consultations": {
             "total": sum(c for art, c in by_kind.items() if art != VERANSTALTUNG),

@@ -48,7 +48,7 @@ def _d(value) -> Decimal:
 
 
 def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer: User, *, datum: date,
-               stunden, kilometer, auslagen, notiz: str) -> ExpenseEntry:
+               stunden, kilometer, auslagen, notiz: str | None) -> ExpenseEntry:
     """Create an entry or correct a returned / not yet decided one; it is (re)submitted."""
     if entry is None:
         entry = ExpenseEntry(instance_id=instance.id, volunteer_id=volunteer.id)
@@ -56,7 +56,7 @@ def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer:
     elif entry.status == APPROVED:
         raise ExpenseConflict
     else:  # still not approved when written (201 may be approving it this moment): row locked till commit
-        held = db.session.execute(
+        held = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
             update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status != APPROVED)
             .values(status=ExpenseEntry.status).execution_options(synchronize_session=False)
         ).rowcount
@@ -81,7 +81,7 @@ def decide(entry: ExpenseEntry, user: User, *, approve: bool, comment: str = "")
     """Approve or return a submitted entry; a conditional UPDATE makes two deciders safe."""
     values = {"status": APPROVED if approve else RETURNED, "decided_by_id": user.id,
               "decided_at": utcnow(), "kommentar": "" if approve else comment.strip()}
-    changed = db.session.execute(
+    changed = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
         update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status == SUBMITTED)
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount

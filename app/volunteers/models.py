@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.engine.models import ProcessInstance
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutil import utcnow
 
 TZ = db.DateTime(timezone=True)
@@ -26,7 +26,7 @@ EXPENSE_STATES = (SUBMITTED, APPROVED, RETURNED)
 TRAINING_KINDS = ("a", "b", "c", "d", "stammtisch")
 
 
-class VolunteerProfile(db.Model):
+class VolunteerProfile(Model):
     """What a volunteer and 201 keep about a volunteer for matching (app/volunteers/matching.py).
 
     One row per volunteer who has a profile; its languages and completed trainings are rows of
@@ -113,7 +113,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-class VolunteerLanguage(db.Model):
+class VolunteerLanguage(Model):
     """A language a volunteer speaks, with the level if given (A1 … C2, Muttersprache)."""
 
     __tablename__ = "volunteer_language"
@@ -126,7 +126,7 @@ class VolunteerLanguage(db.Model):
     level: Mapped[str | None] = mapped_column(String(20))
 
 
-class VolunteerTraining(db.Model):
+class VolunteerTraining(Model):
     """A completed training of a volunteer: kind a–d and the (latest) date it was completed.
 
     Entered by 201 on the profile or set from recorded attendance (app/volunteers/trainings.py).
@@ -140,7 +140,7 @@ class VolunteerTraining(db.Model):
     completed_on: Mapped[date] = mapped_column(db.Date)
 
 
-class CaseMessage(db.Model):
+class CaseMessage(Model):
     """One message of the question thread of an assignment (volunteer ⇄ 201)."""
 
     __table_args__ = (Index("ix_case_message_instance_created", "instance_id", "created_at"),)
@@ -154,7 +154,7 @@ class CaseMessage(db.Model):
     author: Mapped[User] = relationship()
 
 
-class ExpenseEntry(db.Model):
+class ExpenseEntry(Model):
     """One expense entry of a volunteer for one assignment.
 
     ``summe`` is computed with the configured rates when the entry is saved (created or
@@ -188,7 +188,7 @@ class ExpenseEntry(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class Training(db.Model):
+class Training(Model):
     """A training (kind a–d) or a "Stammtisch" meeting scheduled by 201."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +215,7 @@ class Training(db.Model):
         back_populates="training", cascade="all, delete-orphan", order_by="TrainingInvitation.id")
 
 
-class TrainingInvitation(db.Model):
+class TrainingInvitation(Model):
     """A volunteer invited to a training; ``attended`` None = attendance not yet recorded."""
 
     __table_args__ = (UniqueConstraint("training_id", "user_id", name="uq_invitation_training_user"),)

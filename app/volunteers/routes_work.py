@@ -98,7 +98,7 @@ def thread(instance_id: int):
             abort(403, _("Im Fragenverlauf schreiben nur die Ehrenamtliche / der Ehrenamtliche und die "
                          "Koordinierungsstelle 201."))
         if form.validate_on_submit():
-            threads.post_message(instance, current_user, form.nachricht.data)
+            threads.post_message(instance, current_user, form.nachricht.data or "")
             flash(_("Ihre Nachricht wurde gesendet."), "success")
             return redirect(url_for("volunteers.thread", instance_id=instance.id) + "#neu")
     return render_template("volunteers/thread.html", instance=instance, messages=threads.messages(instance),
@@ -114,6 +114,7 @@ def expenses_page(instance_id: int):
     instance = assignment_or_404(current_user, instance_id)
     form = ExpenseForm()
     if form.validate_on_submit():
+        assert form.datum.data is not None  # InputRequired
         expenses.save_entry(None, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
                             kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
         flash(_("Der Eintrag wurde zur Prüfung eingereicht."), "success")
@@ -134,6 +135,7 @@ def expense_edit(entry_id: int):
         abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
     form = ExpenseForm(obj=entry if request.method == "GET" else None)
     if form.validate_on_submit():
+        assert form.datum.data is not None  # InputRequired
         try:
             expenses.save_entry(entry, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
@@ -173,7 +175,7 @@ def _entry_for_decision(entry_id: int) -> ExpenseEntry:
     visible = entry is not None and db.session.scalar(
         select(ProcessInstance.id).where(ProcessInstance.id == entry.instance_id,
                                          ProcessInstance.id.in_(visible_instance_ids(current_user))))
-    if not visible:
+    if entry is None or not visible:
         abort(404)
     return entry
 
@@ -204,7 +206,7 @@ def expense_return(entry_id: int):
     if not form.validate_on_submit():
         return _review_page(entry.id, form, 422)
     try:
-        expenses.decide(entry, current_user, approve=False, comment=form.kommentar.data)
+        expenses.decide(entry, current_user, approve=False, comment=form.kommentar.data or "")
     except expenses.ExpenseConflict:
         transaction.discard()
         flash(_("Der Eintrag wurde inzwischen schon entschieden oder geändert."), "error")
@@ -287,7 +289,8 @@ def trainings_page():
     form = TrainingForm()
     if form.validate_on_submit():
         training = Training(kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data or "",
-                            ort=form.ort.data.strip(), thema=form.thema.data.strip(), created_by_id=current_user.id)
+                            ort=(form.ort.data or "").strip(), thema=(form.thema.data or "").strip(),
+                            created_by_id=current_user.id)
         db.session.add(training)
         db.session.flush()  # the id for the redirect
         flash(_("Termin angelegt. Laden Sie jetzt Ehrenamtliche ein."), "success")
@@ -354,7 +357,7 @@ def training_edit(training_id: int):
                     field.errors = [*field.errors, message]
         else:
             told = trainings.update(item, kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data,
-                                    ort=form.ort.data, thema=form.thema.data)
+                                    ort=form.ort.data or "", thema=form.thema.data or "")
             flash(_("Termin gespeichert; die Eingeladenen sind über die Änderung informiert.") if told
                   else _("Termin gespeichert."), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))

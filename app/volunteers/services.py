@@ -33,7 +33,7 @@ def open_assignments(user_ids: list[int]) -> dict[int, int]:
                Task.status.in_(ACTIVE_TASK_STATES))
         .group_by(Task.assignee_id)
     )
-    return {user_id: count for user_id, count in rows}
+    return {user_id: count for user_id, count in rows if user_id is not None}
 
 
 def matches_for(instance: ProcessInstance) -> list[Match]:

@@ -60,7 +60,7 @@ def _invited_users(training: Training) -> list[User]:
     return [inv.user for inv in training.invitations]
 
 
-def update(training: Training, *, kind: str, datum, uhrzeit: str, ort: str, thema: str) -> bool:
+def update(training: Training, *, kind: str, datum, uhrzeit: str | None, ort: str, thema: str) -> bool:
     """Change a scheduled training. Once attendance is recorded, kind and date stay (the profiles
     carry that date). When date, time or place change, the invited volunteers are told (in the app
     and by e-mail). Returns whether they were told."""
@@ -84,7 +84,7 @@ def update(training: Training, *, kind: str, datum, uhrzeit: str, ort: str, them
     return True
 
 
-def cancel(training: Training, grund: str) -> int:
+def cancel(training: Training, grund: str | None) -> int:
     """Cancel the training and tell every invited volunteer (in the app and by e-mail).
     Returns how many were told."""
     if training.cancelled:

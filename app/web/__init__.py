@@ -58,7 +58,7 @@ def register_web(app: Flask) -> None:
         description = getattr(exc, "description", None)
         own = isinstance(description, str) and description != getattr(type(exc), "description", None)
         if request.path.startswith("/api/"):
-            message = description if own and code in (403, 409, 422) else str(text or title)
+            message = str(description) if own and code in (403, 409, 422) else str(text or title)
             return json_error(code, ERROR_CODES.get(code, str(code)), message)
         shown = description if own and code in (403, 409) else text
         return render_template("error.html", code=code, title=title, text=shown), code

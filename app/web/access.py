@@ -43,7 +43,7 @@ def roles_required(*roles: str, message: Any = None) -> Callable[[F], F]:
 
         guarded = _flask_login_required(checked)
         setattr(guarded, ROLES_ATTR, tuple(roles))
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return decorator
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from flask import Flask, Request, current_app, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -126,7 +126,7 @@ class BoundedArgs(ImmutableMultiDict):
     A value that is no integer at all still gives the default, as werkzeug does.
     """
 
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]  # noqa: A002 - one signature for werkzeug's overloads
         return super().get(key, default, bounded_int if type is int else type)
 
 
@@ -253,10 +253,10 @@ class BoundedRequest(Request):
             return super().stream
         if self.content_length is not None and self.content_length > limit:
             raise RequestEntityTooLarge()
-        return CappedStream(self.environ["wsgi.input"], limit)
+        return cast(IO[bytes], CappedStream(self.environ["wsgi.input"], limit))  # an IOBase, as werkzeug casts its own
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         if self._max_content_length is not None:
             return self._max_content_length
         if not current_app:
