@@ -45,6 +45,7 @@ from app import create_app
 from app.auth.models import Team, User
 from app.cli import load_demo, sync_processes
 from app.counselling.models import ContactRecord, ContactTopic
+from app.crisis.services import report_crisis
 from app.engine import service
 from app.engine.models import CaseEvent, CaseParticipant, ProcessInstance, ProcessModel, Task
 from app.extensions import db
@@ -173,7 +174,7 @@ def make_templates(app) -> list[int]:
                 with app.test_request_context():
                     case = db.session.get(ProcessInstance, case_id)
                     user = db.session.scalar(select(User).where(User.username == "ehrenamt1"))
-                    service.report_crisis(case, user, "Bench-Krise", "normal")
+                    report_crisis(case, user, "Bench-Krise", "normal")
                     db.session.commit()
                 continue
             name, data = name if isinstance(name, tuple) else (name, None)

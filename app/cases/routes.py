@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -98,7 +100,8 @@ def new():
 @login_required
 def view(instance_id: int):
     instance, level = get_visible_instance_or_404(current_user, instance_id)
-    data = services.visible_data(instance.data, level)
+    process_key = instance.version.model.key
+    data = services.visible_data(instance.data, level, process_key)
     open_tasks = db.session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
         .order_by(Task.id)
@@ -113,7 +116,7 @@ def view(instance_id: int):
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
-        visible_data=services.visible_data,
+        visible_data=partial(services.visible_data, process_key=process_key),
         can_report=instance.status == RUNNING and crisis.can_report_crisis(current_user, instance),
     )
 

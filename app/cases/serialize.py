@@ -64,7 +64,7 @@ def instance_json(instance: ProcessInstance, level: str) -> dict:
     ).all()
     return {
         **instance_summary(instance),
-        "data": visible_data(instance.data, level),
+        "data": visible_data(instance.data, level, instance.version.model.key),
         "open_tasks": [task_json(t) for t in open_tasks],
         "history": [
             {

@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
 from app.engine import signals
-from app.engine.lanes import LIMITED_FIELDS
+from app.engine.lanes import limited_fields
 from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
 from forms import ACTION_FORMS, FORMS
@@ -33,12 +33,14 @@ def visible_cases(user: User, *, process: str | None = None, status: str | None 
     return list(items), total
 
 
-def visible_data(data: dict | None, level: str) -> dict:
-    """The part of the case file a participant of ``level`` may see."""
+def visible_data(data: dict | None, level: str, process_key: str | None = None) -> dict:
+    """The part of the case file a participant of ``level`` may see in a case of ``process_key``
+    (the limited fields that process declares in processes/<key>.lanes.toml)."""
     data = dict(data or {})
     if level == FULL:
         return data
-    return {k: v for k, v in data.items() if k in LIMITED_FIELDS}
+    fields = limited_fields(process_key)
+    return {k: v for k, v in data.items() if k in fields}
 
 
 def _fields():

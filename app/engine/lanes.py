@@ -76,6 +76,14 @@ LANE_RULES: dict[str, tuple[str, str | None]] = _catalogue(DECLARATIONS)
 LIMITED_FIELDS: frozenset[str] = frozenset().union(*(d.limited_fields for d in DECLARATIONS.values()))
 
 
+def limited_fields(process_key: str | None) -> frozenset[str]:
+    """The fields a ``user_from_data`` participant sees in a case of ``process_key``: what that
+    process declares; for a process without a declaration (drawn in the modeler with the shipped
+    lane names) the fields of every declaring process, as its lanes come from them."""
+    declared = DECLARATIONS.get(process_key or "")
+    return declared.limited_fields if declared is not None else LIMITED_FIELDS
+
+
 @dataclass
 class Route:
     team: Team | None = None

@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from app.cases.services import visible_data
 from app.engine import lanes
+from app.engine.lanes import LIMITED_FIELDS, limited_fields
+from app.engine.models import FULL, LIMITED
 
 
 def test_every_lane_of_a_shipped_process_is_declared_by_that_process():
@@ -40,3 +43,15 @@ def test_one_lane_name_means_one_rule_in_every_process(tmp_path):
     (tmp_path / "b.lanes.toml").write_text('[lanes]\nX = { rule = "owner_team" }\n', encoding="utf-8")
     with pytest.raises(ValueError, match="differs"):
         lanes._catalogue(lanes.load_declarations(tmp_path))
+
+
+def test_a_volunteer_sees_the_fields_its_process_declares_not_those_of_another():
+    """Limited fields are per process: an MBE case declares none (no volunteer lane), an
+    Alltagsbegleitung case its own list; a process without a declaration gets the shipped lists."""
+    data = {"familienname": "Beispiel", "anamnese": "vertraulich", "beratungsthemen": ["Wohnen"]}
+    assert "familienname" in limited_fields("alltagsbegleitung")
+    assert limited_fields("mbe_beratung") == frozenset()
+    assert limited_fields("im_modeler_gezeichnet") == LIMITED_FIELDS
+    assert visible_data(data, LIMITED, "alltagsbegleitung") == {"familienname": "Beispiel"}
+    assert visible_data(data, LIMITED, "mbe_beratung") == {}
+    assert visible_data(data, FULL, "mbe_beratung") == data
