@@ -562,8 +562,10 @@ def evaluations_per_completion(app) -> dict[str, int]:
     try:
         fb36, k201 = login(app, "fb36"), login(app, "k201")
         calls[0] = 0
-        case_id = start_web(fb36)
+        task_id = start_web(fb36)
         counts["start"] = calls[0]
+        with app.app_context():
+            case_id = db.session.get(Task, task_id).instance_id
         for step_name, client in (("bedarfsermittlung", fb36), ("vermittlung", k201),
                                   ("vorgespraech", fb36), ("zwischengespraech", k201)):
             calls[0] = 0
