@@ -105,3 +105,80 @@ def test_roles_and_volunteer_profiles_move_into_tables_and_back(fresh_database):
         engine.dispose()
         db.session.remove()
         db.engine.dispose()
+
+
+BEFORE_CASE_CLIENT = "d2f6a8c1e904"  # last revision with process_instance.client_id
+SEED = [
+    "INSERT INTO organisation (id, key, name) VALUES (1, 'traeger', 'Träger')",
+    "INSERT INTO team (id, key, name, department, organisation_id) VALUES (1, 'mbe', 'MBE', 'MBE', 1)",
+    "INSERT INTO user_account (id, username, display_name, password_hash, active, session_version, is_demo) "
+    "VALUES (1, 'mbe1', 'Nora Rat', 'x', :true, 0, :false)",
+    "INSERT INTO process_model (id, key, name, start_departments, start_role, reference_prefix) "
+    "VALUES (1, 'mbe_beratung', 'MBE', 'MBE', 'mbe', 'MBE')",
+    "INSERT INTO process_version (id, model_id, number, bpmn_xml, content_hash, published_at, comment) "
+    "VALUES (1, 1, 1, '<x/>', 'h', :now, '')",
+    "INSERT INTO mbe_client (id, organisation_id, team_id, vorname, nachname, vorname_norm, nachname_norm, "
+    "created_at) VALUES (7, 1, 1, 'Leyla', 'Demir', 'leyla', 'demir', :now)",
+    # case 1 is about client 7, case 2 is anonymous
+    "INSERT INTO process_instance (id, reference, version_id, status, owner_team_id, started_by_id, started_at, "
+    "title, data, state, row_version, client_id) VALUES (1, 'MBE-1', 1, 'running', 1, 1, :now, '', '{}', '{}', 3, 7), "
+    "(2, 'MBE-2', 1, 'running', 1, 1, :now, '', '{}', '{}', 1, NULL)",
+    "INSERT INTO task (id, instance_id, spiff_task_id, bpmn_id, title, priority, crisis, status, created_at, "
+    "iteration) VALUES (1, 1, 'a', 'erstkontakt', 'Erstkontakt', 0, :false, 'ready', :now, 0), "
+    "(2, 2, 'b', 'erstkontakt', 'Erstkontakt', 0, :false, 'ready', :now, 0)",
+    "INSERT INTO case_event (id, instance_id, kind, title, created_at) VALUES (1, 1, 'started', '', :now), "
+    "(2, 1, 'mbe_client_linked', '', :now), (3, 2, 'started', '', :now)",
+]
+
+
+def _process_instance_client_column(engine) -> tuple[bool, bool, bool]:
+    """(column, index, foreign key) of process_instance.client_id present?"""
+    schema = inspect(engine)
+    return ("client_id" in {c["name"] for c in schema.get_columns("process_instance")},
+            any(i["column_names"] == ["client_id"] for i in schema.get_indexes("process_instance")),
+            any(f["constrained_columns"] == ["client_id"] for f in schema.get_foreign_keys("process_instance")))
+
+
+def test_case_client_moves_into_mbe_table_and_back(fresh_database):
+    """The client link moves into app/mbe's table and back without losing it or any row that
+    references process_instance (on SQLite the column drop rebuilds that table)."""
+    from datetime import UTC, datetime
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database})
+    with app.app_context():
+        upgrade(revision=BEFORE_CASE_CLIENT)
+        engine = create_engine(fresh_database)
+        values = {"true": True, "false": False, "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
+        with engine.begin() as connection:
+            for statement in SEED:
+                connection.execute(text(statement), values)
+        counts = "SELECT (SELECT count(*) FROM task), (SELECT count(*) FROM case_event), " \
+                 "(SELECT count(*) FROM process_instance)"
+
+        upgrade()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT instance_id, client_id FROM mbe_case_client")).all() == [(1, 7)]
+            assert connection.execute(text(counts)).one() == (2, 3, 2)
+            assert connection.execute(text("SELECT id, row_version FROM process_instance ORDER BY id")).all() \
+                == [(1, 3), (2, 1)]
+        assert _process_instance_client_column(engine) == (False, False, False)
+        engine.dispose()  # a fresh reflection on SQLite
+        with app.test_request_context():
+            from app.engine.models import ProcessInstance
+            from app.mbe import clients
+
+            assert clients.client_of(db.session.get(ProcessInstance, 1)).nachname == "Demir"
+            assert clients.client_of(db.session.get(ProcessInstance, 2)) is None
+            assert [case.instance.id for case in clients.cases_of([7])[7]] == [1]
+            db.session.rollback()
+
+        downgrade(revision=BEFORE_CASE_CLIENT)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id, client_id FROM process_instance ORDER BY id")).all() \
+                == [(1, 7), (2, None)]
+            assert connection.execute(text(counts)).one() == (2, 3, 2)
+        assert "mbe_case_client" not in inspect(engine).get_table_names()
+        assert _process_instance_client_column(engine) == (True, True, True)
+        engine.dispose()
+        db.session.remove()
+        db.engine.dispose()

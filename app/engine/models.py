@@ -89,8 +89,6 @@ class ProcessInstance(Model):
     error_message: Mapped[str | None] = mapped_column(Text)
     # The person responsible for the case when it is not the starter (after a handover).
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    # The client (app/mbe) the case is about, once known with consent; NULL = anonymous.
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("mbe_client.id"), index=True)
 
     version: Mapped[ProcessVersion] = relationship()
     owner_team: Mapped[Team | None] = relationship()

@@ -1,7 +1,9 @@
 """Clients of the MBE service: search before starting a case, linking a case to its client.
 
 A client row exists only with recorded consent (``einwilligung`` in the Erstkontakt); without
-consent the case stays anonymous (``client_id`` NULL) and only anonymous statistics are kept.
+consent the case stays anonymous (no ``CaseClient`` row) and only anonymous statistics are kept.
+Every read and write of a case's client goes through this module (``client_of``, ``set_client``,
+``cases_of``); the engine's tables know nothing of clients.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from app.auth.models import Team, User
 from app.engine.models import CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
 from app.mbe.access import PROCESS_KEY
-from app.mbe.models import Client
+from app.mbe.models import CaseClient, Client
 
 MAX_RESULTS = 50
 _SPELT_UMLAUTS = re.compile(r"(?<=[aou])e")
@@ -56,6 +58,25 @@ def get_client(user: User, client_id: int) -> Client | None:
     return client
 
 
+def client_of(instance: ProcessInstance) -> Client | None:
+    """The client the case is about; None for an anonymous case."""
+    return db.session.scalar(select(Client).join(CaseClient, CaseClient.client_id == Client.id)
+                             .where(CaseClient.instance_id == instance.id))
+
+
+def set_client(instance: ProcessInstance, client: Client | None) -> None:
+    """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes."""
+    link = db.session.get(CaseClient, instance.id)
+    if client is None:
+        if link is not None:
+            db.session.delete(link)
+    elif link is None:
+        db.session.add(CaseClient(instance_id=instance.id, client_id=client.id))
+    else:
+        link.client_id = client.id
+    db.session.flush()
+
+
 @dataclass
 class EarlierCase:
     instance: ProcessInstance
@@ -66,16 +87,15 @@ def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
     """The MBE cases of each client, newest first (one query)."""
     if not client_ids:
         return {}
-    rows = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.client_id.in_(client_ids))
+    rows = db.session.execute(
+        select(CaseClient.client_id, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == CaseClient.instance_id)
+        .where(CaseClient.client_id.in_(client_ids))
         .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
     )
     result: dict[int, list[EarlierCase]] = {}
-    for instance in rows:
-        if instance.client_id is None:  # not possible after the filter; narrows the column type
-            continue
-        result.setdefault(instance.client_id, []).append(
-            EarlierCase(instance, instance.responsible or instance.started_by))
+    for client_id, instance in rows:
+        result.setdefault(client_id, []).append(EarlierCase(instance, instance.responsible or instance.started_by))
     return result
 
 
@@ -104,16 +124,17 @@ def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) ->
     one the case was started for, or the same person found by name and date of birth) or a new
     one; without consent the case stays (or becomes) anonymous. Returns the client."""
     nachname = str(data.get("nachname") or "").strip()
+    linked = client_of(instance)
     if not data.get("einwilligung") or not nachname:
-        if instance.client_id is not None:
-            instance.client_id = None
+        if linked is not None:
+            set_client(instance, None)
             db.session.add(CaseEvent(instance=instance, kind="mbe_client_unlinked", title="", actor=user))
         return None
     vorname = str(data.get("vorname") or "").strip()
     born = _as_date(data.get("geburtsdatum"))
     team: Team | None = instance.owner_team
     organisation_id = team.organisation_id if team is not None else user.organisation_id
-    client = db.session.get(Client, instance.client_id) if instance.client_id else None
+    client = linked
     if client is None and organisation_id is not None:  # clients live in an organisation
         client = find_duplicate(organisation_id, vorname, nachname, born)
     if client is None:
@@ -124,8 +145,8 @@ def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) ->
         db.session.flush()
     elif client.geburtsdatum is None and born is not None:
         client.geburtsdatum = born
-    if instance.client_id != client.id:
-        instance.client_id = client.id
+    if linked is None or linked.id != client.id:
+        set_client(instance, client)
         db.session.add(CaseEvent(instance=instance, kind="mbe_client_linked", title="", actor=user,
                                  data={"klient_id": client.id}))
     return client

@@ -15,7 +15,7 @@ from app.timeutil import utcnow
 class Client(Model):
     """A person counselled by the MBE service; created only with recorded consent.
 
-    One client can have several cases over time (``ProcessInstance.client_id``). The
+    One client can have several cases over time (``CaseClient``). The
     ``*_norm`` columns hold the search form of the names (lower case, umlauts spelt out).
     """
 
@@ -43,6 +43,21 @@ class Client(Model):
     @property
     def name(self) -> str:
         return f"{self.vorname} {self.nachname}".strip()
+
+
+class CaseClient(Model):
+    """The client an MBE case is about, once known with consent; no row = anonymous case.
+
+    MBE's own table, so that the generic ``process_instance`` knows nothing of MBE clients.
+    Read and written only through app/mbe/clients.py.
+    """
+
+    __tablename__ = "mbe_case_client"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    # The earlier cases of a client (search page): indexed.
+    client_id: Mapped[int] = mapped_column(ForeignKey("mbe_client.id"), index=True)
 
 
 class MbeCaseStat(Model):

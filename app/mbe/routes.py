@@ -80,7 +80,7 @@ def start_case():
     try:
         instance = service.start_instance(model, current_user, team, draft=draft)
         if client is not None:
-            instance.client_id = client.id
+            clients.set_client(instance, client)
         first = next((t for t in instance.tasks if can_work_on(current_user, t)), None)
         target = (url_for("inbox.task_page", task_id=first.id) if first is not None
                   else url_for("cases.view", instance_id=instance.id))

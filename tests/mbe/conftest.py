@@ -12,6 +12,8 @@ from sqlalchemy import select
 from app.engine import service
 from app.engine.models import ProcessInstance, ProcessModel
 from app.extensions import db
+from app.mbe import clients
+from app.mbe.models import Client
 from tests import factories
 from tests.factories import ApiClient, api_client
 
@@ -71,7 +73,7 @@ def start(username: str = "mbe1", client_id: int | None = None) -> int:
     """Start an MBE case as ``username`` (in an app context); returns its id."""
     instance_id = factories.start_case(username, "mbe_beratung", "mbe")
     if client_id is not None:
-        db.session.get(ProcessInstance, instance_id).client_id = client_id
+        clients.set_client(db.session.get(ProcessInstance, instance_id), db.session.get(Client, client_id))
         db.session.commit()
     return instance_id
 
