@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.engine import lanes, service
-from app.engine.models import ProcessModel
+from app.engine.models import ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The processes shipped in processes/ (their keys): engine tests start no case of theirs.
+SHIPPED_KEYS = frozenset(path.stem for path in lanes.LANES_DIR.glob("*.bpmn"))
 #: The small case process: lanes, a group task, loops, a timer, a gateway, a script, a crisis.
 ENGINE_CASE = "engine_case"
 
@@ -57,3 +59,32 @@ def engine_case(app) -> str:
         publish_fixture(ENGINE_CASE)
         db.session.commit()
     return ENGINE_CASE
+
+
+def shipped_cases() -> int:
+    """How many cases of shipped processes the database holds (inside an app context)."""
+    return db.session.scalar(
+        select(func.count(ProcessInstance.id))
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+        .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
+        .where(ProcessModel.key.in_(SHIPPED_KEYS))) or 0
+
+
+def assert_no_shipped_case_started(before: int, test: str) -> None:
+    started = shipped_cases() - before
+    assert started == 0, f"{test} started {started} case(s) of a shipped process; use a fixture"
+
+
+@pytest.fixture(autouse=True)
+def no_case_of_a_shipped_process(request):
+    """Fail an engine test that starts a case of a shipped process: it belongs on a fixture.
+    Checked for tests with the ``app`` fixture (the others have no database)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        before = shipped_cases()
+    yield
+    with app.app_context():
+        assert_no_shipped_case_started(before, request.node.nodeid)
