@@ -44,15 +44,16 @@ def publish_fixture(key: str, xml: str | None = None, comment: str = "Test-Fixtu
     return model
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fixture_lanes():
-    """The lanes of the fixtures (``tests/engine/fixtures/*.lanes.toml``), for this test only."""
+    """The lanes of the fixtures (``tests/engine/fixtures/*.lanes.toml``), for this test only
+    (tests about the shipped declarations see only those)."""
     with lanes.declared(FIXTURES) as declared:
         yield declared
 
 
 @pytest.fixture
-def engine_case(app) -> str:
+def engine_case(app, fixture_lanes) -> str:
     """The process model ``engine_case`` (tests/engine/fixtures/engine_case.bpmn), published at
     version 1; returns its key."""
     with app.test_request_context():

@@ -25,8 +25,10 @@ from app.inbox import api as inbox_api
 from app.inbox import routes as inbox_routes
 from tests.api.test_api_flow import BASE
 from tests.conftest import login
-from tests.engine.conftest import ENGINE_CASE, publish_fixture
+from tests.engine.conftest import ENGINE_CASE
 from tests.flows import valid_data
+
+pytestmark = pytest.mark.usefixtures("engine_case")  # every test here publishes engine_case
 
 CONTENDERS = 20
 BURSTS = 20
@@ -63,8 +65,7 @@ def tokens_for(app, usernames: list[str]) -> dict[str, str]:
 def group_task(app) -> int:
     """A fresh case whose open group task is the Vermittlung of team 201 (nobody holds it)."""
     with app.test_request_context():
-        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == ENGINE_CASE)) \
-            or publish_fixture(ENGINE_CASE)
+        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == ENGINE_CASE))
         team = db.session.scalar(select(Team).where(Team.key == "asd"))
         instance = service.start_instance(model, _user("fb36"), team)
         db.session.commit()
