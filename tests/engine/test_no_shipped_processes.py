@@ -72,3 +72,19 @@ def test_fixture_lanes_are_registered_only_during_a_test(fixture_lanes):
     with pytest.raises(ValueError, match="already declared"):
         with lanes.declared(HERE / "fixtures"):
             pass
+
+
+def test_declared_lanes_end_with_the_block_and_cannot_redefine_a_shipped_lane(tmp_path):
+    (tmp_path / "probe.lanes.toml").write_text('[lanes]\nProbe-X = { rule = "starter" }\n', encoding="utf-8")
+    with lanes.declared(tmp_path):
+        assert lanes.LANE_RULES["Probe-X"] == (lanes.STARTER, None) and "probe" in lanes.DECLARATIONS
+    assert "Probe-X" not in lanes.LANE_RULES and "probe" not in lanes.DECLARATIONS
+    (tmp_path / "probe.lanes.toml").write_text('[lanes]\nKoordinierungsstelle = { rule = "starter" }\n',
+                                               encoding="utf-8")
+    with pytest.raises(ValueError, match="differs"), lanes.declared(tmp_path):
+        pass
+    assert lanes.LANE_RULES["Koordinierungsstelle"] == (lanes.TEAM, "k201")
+    (tmp_path / "probe.lanes.toml").write_text(
+        '[lanes]\nProbe-X = { rule = "starter" }\n[limited]\nfields = ["notizen"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="limited fields"), lanes.declared(tmp_path):
+        pass
