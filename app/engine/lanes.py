@@ -8,6 +8,8 @@ Each process declares its lanes (and what a volunteer may see of its case file) 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,36 @@ def limited_fields(process_key: str | None) -> frozenset[str]:
     lane names) the fields of every declaring process, as its lanes come from them."""
     declared = DECLARATIONS.get(process_key or "")
     return declared.limited_fields if declared is not None else LIMITED_FIELDS
+
+
+@contextmanager
+def declared(directory: Path) -> Iterator[dict[str, ProcessLanes]]:
+    """Route the lanes of processes that are not shipped, declared in ``directory``
+    (``*.lanes.toml``), while the block runs; afterwards only the shipped declarations count.
+
+    For the small BPMN fixtures of the engine tests (``tests/engine/fixtures/``), which are
+    published as process models of their own and must not depend on a shipped process's lanes.
+    The same checks apply as to shipped processes: a known rule, its argument, and a lane name
+    that means the same everywhere (a fixture cannot redefine a shipped lane). Limited fields
+    are not taken over (``LIMITED_FIELDS`` is a constant read at import time), so declaring
+    them here is an error.
+    """
+    extra = load_declarations(directory)
+    if clash := set(extra) & set(DECLARATIONS):
+        raise ValueError(f"already declared: {sorted(clash)}")
+    if limited := [key for key, lanes in extra.items() if lanes.limited_fields]:
+        raise ValueError(f"limited fields cannot be declared for a test process: {limited}")
+    catalogue = _catalogue({**DECLARATIONS, **extra})
+    added = set(catalogue) - set(LANE_RULES)
+    DECLARATIONS.update(extra)
+    LANE_RULES.update(catalogue)  # in place: importers hold a reference to these dicts
+    try:
+        yield extra
+    finally:
+        for key in extra:
+            DECLARATIONS.pop(key, None)
+        for lane in added:
+            LANE_RULES.pop(lane, None)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.inbox import api as api_routes
 from app.inbox import routes as inbox_routes
 from tests.conftest import login
+from tests.engine.conftest import engine_case, fixture_lanes  # noqa: F401 - the process of group_task
 from tests.engine.test_claims_concurrency import add_members, api_post, assignee, group_task, history, tokens_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +138,7 @@ def _claim_then(monkeypatch, module, exc: Exception) -> None:
     monkeypatch.setattr(module.service, "claim_task", claim_then_fail)
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_web_view_failing_after_its_write_saves_nothing(app, monkeypatch):
     names = add_members(app, 1)
     client = login(app.test_client(), names[0])
@@ -149,6 +151,7 @@ def test_web_view_failing_after_its_write_saves_nothing(app, monkeypatch):
     assert assignee(app, task_id) == (None, "open") and history(app, task_id, "claimed") == []
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_engine_error_is_a_422_page_and_saves_nothing(app, monkeypatch):
     names = add_members(app, 1)
     client = login(app.test_client(), names[0])
@@ -161,6 +164,7 @@ def test_engine_error_is_a_422_page_and_saves_nothing(app, monkeypatch):
     assert assignee(app, task_id) == (None, "open") and history(app, task_id, "claimed") == []
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_engine_error_is_a_422_json_error_and_saves_nothing(app, monkeypatch):
     names = add_members(app, 1)
     token = tokens_for(app, names)[names[0]]
@@ -179,6 +183,7 @@ def _commit_loses(monkeypatch) -> None:
     monkeypatch.setattr(db.session, "commit", lost)
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_a_lost_commit_is_a_409_page_and_saves_nothing(app, monkeypatch):
     names = add_members(app, 1)
     client = login(app.test_client(), names[0])
@@ -191,6 +196,7 @@ def test_a_lost_commit_is_a_409_page_and_saves_nothing(app, monkeypatch):
     assert assignee(app, task_id) == (None, "open") and history(app, task_id, "claimed") == []
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_a_lost_commit_is_a_409_json_error_and_saves_nothing(app, monkeypatch):
     names = add_members(app, 1)
     token = tokens_for(app, names)[names[0]]
@@ -203,6 +209,7 @@ def test_a_lost_commit_is_a_409_json_error_and_saves_nothing(app, monkeypatch):
     assert assignee(app, task_id) == (None, "open") and history(app, task_id, "claimed") == []
 
 
+@pytest.mark.usefixtures("engine_case")
 def test_forbidden_is_403_from_the_one_mapping(app, monkeypatch):
     names = add_members(app, 1)
     token = tokens_for(app, names)[names[0]]

@@ -3,6 +3,7 @@
 Every request runs through the real HTTP layer (Flask test clients in threads, the API with
 bearer tokens or the web pages with a login). Exactly one request wins, all others get a
 409 (API) or the German conflict message (web), never a 500 — on SQLite and PostgreSQL.
+The group task is the Vermittlung of the small test process tests/engine/fixtures/engine_case.bpmn.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from app.inbox import api as inbox_api
 from app.inbox import routes as inbox_routes
 from tests.api.test_api_flow import BASE
 from tests.conftest import login
+from tests.engine.conftest import ENGINE_CASE
 from tests.flows import valid_data
+
+pytestmark = pytest.mark.usefixtures("engine_case")  # every test here publishes engine_case
 
 CONTENDERS = 20
 BURSTS = 20
@@ -61,12 +65,12 @@ def tokens_for(app, usernames: list[str]) -> dict[str, str]:
 def group_task(app) -> int:
     """A fresh case whose open group task is the Vermittlung of team 201 (nobody holds it)."""
     with app.test_request_context():
-        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "alltagsbegleitung"))
+        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == ENGINE_CASE))
         team = db.session.scalar(select(Team).where(Team.key == "asd"))
         instance = service.start_instance(model, _user("fb36"), team)
         db.session.commit()
         task = db.session.scalar(select(Task).where(Task.instance_id == instance.id,
-                                                    Task.bpmn_id == "bedarfsermittlung"))
+                                                    Task.bpmn_id == "erfassung"))
         service.complete_task(task, _user("fb36"), valid_data("bedarfsermittlung"))
         db.session.commit()
         task = db.session.scalar(select(Task).where(
@@ -182,7 +186,7 @@ def test_concurrent_completions_have_one_winner(app):
             assert db.session.scalar(select(func.count(CaseEvent.id)).where(
                 CaseEvent.task_id == task_id, CaseEvent.kind == "task_completed")) == 1
             assert db.session.scalar(select(func.count(Task.id)).where(
-                Task.instance_id == instance_id, Task.bpmn_id == "vorgespraech")) == 1
+                Task.instance_id == instance_id, Task.bpmn_id == "vorbereitung")) == 1
 
 
 def test_claims_racing_a_completion_never_overwrite_it(app):

@@ -2,6 +2,10 @@
 
 Every change is made like a request makes it: services flush, the caller commits once, and on
 an exception the caller rolls back. The tests check that a failure leaves *nothing* behind.
+
+The cases run on the small process tests/engine/fixtures/engine_case.bpmn (erfassung ->
+vermittlung (group k201) -> vorbereitung -> looped gespraech + rueckmeldung of the volunteer ->
+abschluss with a gateway and a script task; a crisis event subprocess), not on a shipped process.
 """
 
 from __future__ import annotations
@@ -26,10 +30,22 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
-from tests.flows import to_form, valid_data
+from tests.engine.conftest import ENGINE_CASE, FIXTURES, fixture_xml
+from tests.flows import future, to_form, valid_data
 
-FIXTURES = Path(__file__).parent / "fixtures"
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+pytestmark = pytest.mark.usefixtures("engine_case")  # every test here publishes engine_case
+
+
+def step_data(step: str, **overrides) -> dict:
+    """Plain input for each user task of engine_case (form-valid where the task has a form)."""
+    data = {
+        "erfassung": valid_data("bedarfsermittlung"),
+        "vermittlung": valid_data("vermittlung"),
+        "vorbereitung": {"ende": future(90)},
+        "gespraech": valid_data("zwischengespraech"),
+        "abschluss": valid_data("abschluss"),
+    }[step]
+    return {**data, **overrides}
 
 
 # --- helpers (inside an app + request context) ------------------------------------------------
@@ -44,7 +60,7 @@ def team(key: str) -> Team:
     return db.session.scalar(select(Team).where(Team.key == key))
 
 
-def model(key: str = "alltagsbegleitung") -> ProcessModel:
+def model(key: str = ENGINE_CASE) -> ProcessModel:
     return db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
 
 
@@ -54,7 +70,7 @@ def open_row(instance_id: int, bpmn_id: str) -> Task | None:
         Task.status.in_(ACTIVE_TASK_STATES)))
 
 
-def start(process: str = "alltagsbegleitung", by: str = "fb36", team_key: str = "asd") -> int:
+def start(process: str = ENGINE_CASE, by: str = "fb36", team_key: str = "asd") -> int:
     instance = service.start_instance(model(process), user(by), team(team_key))
     db.session.commit()
     return instance.id
@@ -63,19 +79,18 @@ def start(process: str = "alltagsbegleitung", by: str = "fb36", team_key: str = 
 def complete(instance_id: int, bpmn_id: str, username: str, data: dict | None = None) -> None:
     task = open_row(instance_id, bpmn_id)
     assert task is not None, f"no open task {bpmn_id}"
-    service.complete_task(task, user(username), data if data is not None else valid_data(bpmn_id))
+    service.complete_task(task, user(username), data if data is not None else step_data(bpmn_id))
     db.session.commit()
 
 
 def walk_to(instance_id: int, step: str) -> None:
-    """Complete the steps before ``step`` (vermittlung / vorgespraech / zwischengespraech /
-    abschluss) with valid data."""
-    order = ["bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech", "abschluss"]
-    who = {"bedarfsermittlung": "fb36", "vermittlung": "k201", "vorgespraech": "fb36",
-           "zwischengespraech": "k201"}
+    """Complete the steps before ``step`` (vermittlung / vorbereitung / gespraech / abschluss)
+    with valid data."""
+    order = ["erfassung", "vermittlung", "vorbereitung", "gespraech", "abschluss"]
+    who = {"erfassung": "fb36", "vermittlung": "k201", "vorbereitung": "fb36", "gespraech": "k201"}
     for done in order[:order.index(step)]:
-        data = valid_data(done)
-        if done == "zwischengespraech":
+        data = step_data(done)
+        if done == "gespraech":
             data["abschluss_einleiten"] = True
         complete(instance_id, done, who[done], data)
 
@@ -110,25 +125,25 @@ def add_member(username: str, team_key: str) -> None:
 
 # --- 300 repetitions -----------------------------------------------------------------------------
 
-def test_300_zwischengespraeche_then_abschluss(ctx):
+def test_300_gespraeche_then_abschluss(ctx):
     case_id = start()
-    walk_to(case_id, "zwischengespraech")
+    walk_to(case_id, "gespraech")
     sizes = {}
     for i in range(1, 301):
         last = i == 300
         notes = f"Gespräch Nr. {i}"
-        complete(case_id, "zwischengespraech", "k201",
-                 valid_data("zwischengespraech", notizen=notes, abschluss_einleiten=last))
+        complete(case_id, "gespraech", "k201",
+                 step_data("gespraech", notizen=notes, abschluss_einleiten=last))
         if i % 50 == 0:  # the volunteer reports now and then, in parallel
             complete(case_id, "rueckmeldung", "ehrenamt1",
                      {"datum": "2026-01-01", "bericht": f"Bericht {i}"})
         if i in (10, 299):
             sizes[i] = len(db.session.get(ProcessInstance, case_id).state)
         if not last:
-            assert open_row(case_id, "zwischengespraech") is not None, f"loop stopped after {i}"
+            assert open_row(case_id, "gespraech") is not None, f"loop stopped after {i}"
             assert open_row(case_id, "abschluss") is None
 
-    assert open_row(case_id, "zwischengespraech") is None
+    assert open_row(case_id, "gespraech") is None
     assert open_row(case_id, "abschluss") is not None
     case = db.session.get(ProcessInstance, case_id)
     assert case.status == "running"
@@ -140,11 +155,11 @@ def test_300_zwischengespraeche_then_abschluss(ctx):
     case = db.session.get(ProcessInstance, case_id)
     assert (case.status, case.outcome) == ("completed", "beenden")
     done = db.session.scalar(select(func.count(Task.id)).where(
-        Task.instance_id == case_id, Task.bpmn_id == "zwischengespraech", Task.status == "completed"))
+        Task.instance_id == case_id, Task.bpmn_id == "gespraech", Task.status == "completed"))
     assert done == 300
     events = db.session.scalar(select(func.count(CaseEvent.id)).where(
         CaseEvent.instance_id == case_id, CaseEvent.kind == "task_completed",
-        CaseEvent.title == "Zwischengespräch"))
+        CaseEvent.title == "Gespräch"))
     assert events == 300
     reports = db.session.scalar(select(func.count(Task.id)).where(
         Task.instance_id == case_id, Task.bpmn_id == "rueckmeldung", Task.status == "completed"))
@@ -157,12 +172,12 @@ def test_300_zwischengespraeche_then_abschluss(ctx):
 
 def test_double_completion_raises_conflict(ctx):
     case_id = start()
-    task = open_row(case_id, "bedarfsermittlung")
-    service.complete_task(task, user("fb36"), valid_data("bedarfsermittlung"))
+    task = open_row(case_id, "erfassung")
+    service.complete_task(task, user("fb36"), step_data("erfassung"))
     db.session.commit()
     before = snapshot(case_id)
     with pytest.raises(service.ConflictError, match="bereits erledigt"):
-        service.complete_task(task, user("fb36"), valid_data("bedarfsermittlung"))
+        service.complete_task(task, user("fb36"), step_data("erfassung"))
     db.session.rollback()
     assert snapshot(case_id) == before
 
@@ -244,7 +259,7 @@ def test_concurrent_completion_exactly_one_wins(app, attempt):
         assert (task.status, task.completed_by.username) == ("completed", winner)
         # the engine moved on exactly once
         assert db.session.scalar(select(func.count(Task.id)).where(
-            Task.instance_id == case_id, Task.bpmn_id == "vorgespraech")) == 1
+            Task.instance_id == case_id, Task.bpmn_id == "vorbereitung")) == 1
         assert db.session.scalar(select(func.count(CaseEvent.id)).where(
             CaseEvent.instance_id == case_id, CaseEvent.kind == "task_completed",
             CaseEvent.title == "Vermittlung")) == 1
@@ -254,8 +269,8 @@ def test_concurrent_completion_exactly_one_wins(app, attempt):
             .where(CaseParticipant.instance_id == case_id)))
         assert people & {"ehrenamt1", "ehrenamt2"} == {chosen}
         # and the case goes on from the stored state
-        complete(case_id, "vorgespraech", "fb36")
-        assert open_row(case_id, "zwischengespraech") is not None
+        complete(case_id, "vorbereitung", "fb36")
+        assert open_row(case_id, "gespraech") is not None
         assert open_row(case_id, "rueckmeldung").assignee.username == chosen
 
 
@@ -290,7 +305,7 @@ def test_concurrent_completion_through_the_web(app, login_as):
         told[0][:2000]
     with app.app_context():
         assert db.session.scalar(select(func.count(Task.id)).where(
-            Task.instance_id == case_id, Task.bpmn_id == "vorgespraech")) == 1
+            Task.instance_id == case_id, Task.bpmn_id == "vorbereitung")) == 1
 
 
 def test_late_submission_is_told_the_task_is_done(app, login_as):
@@ -316,11 +331,11 @@ def test_late_submission_is_told_the_task_is_done(app, login_as):
 
 # --- engine errors -------------------------------------------------------------------------------
 
-SHIPPED = (PROCESSES / "alltagsbegleitung.bpmn").read_text(encoding="utf-8")
+ENGINE_CASE_XML = fixture_xml(ENGINE_CASE)
 # the script of the script task "neuer_zeitraum" (run after the outcome "fortführen")
 SCRIPT = re.compile(r'(<bpmn:scriptTask id="neuer_zeitraum".*?<bpmn:script>).*?(</bpmn:script>)', re.S)
 # the condition of the flow "fortführen" of the outcome gateway
-CONDITION = re.compile(r'(<bpmn:sequenceFlow id="flow_fortfuehren".*?<bpmn:conditionExpression[^>]*>)'
+CONDITION = re.compile(r'(<bpmn:sequenceFlow id="f_fortfuehren".*?<bpmn:conditionExpression[^>]*>)'
                        r'.*?(</bpmn:conditionExpression>)', re.S)
 
 BROKEN_VERSIONS = {
@@ -334,8 +349,8 @@ BROKEN_VERSIONS = {
 
 def publish_broken(kind: str) -> None:
     pattern, replacement, _data, _message = BROKEN_VERSIONS[kind]
-    broken, count = pattern.subn(rf"\g<1>{replacement}\g<2>", SHIPPED, count=1)
-    assert count == 1, "the shipped BPMN changed; adapt the test"
+    broken, count = pattern.subn(rf"\g<1>{replacement}\g<2>", ENGINE_CASE_XML, count=1)
+    assert count == 1, "engine_case.bpmn changed; adapt the test"
     version = service.import_version(model(), broken, user("prozess"), f"kaputt: {kind}")
     assert version is not None and version.number == 2
     db.session.commit()
@@ -352,7 +367,7 @@ def test_engine_error_saves_nothing(ctx, kind):
 
     task = open_row(case_id, "abschluss")
     with pytest.raises(service.EngineError) as raised:
-        service.complete_task(task, user("fb36"), valid_data("abschluss", **outcome))
+        service.complete_task(task, user("fb36"), step_data("abschluss", **outcome))
     db.session.rollback()
     assert "Der Prozess konnte nicht fortgesetzt werden" in str(raised.value)
     assert message in str(raised.value)
@@ -361,7 +376,7 @@ def test_engine_error_saves_nothing(ctx, kind):
 
     # the stored state is still the last good one: the case can still be worked on
     if kind == "script":
-        complete(case_id, "abschluss", "fb36", valid_data("abschluss", ergebnis="beenden"))
+        complete(case_id, "abschluss", "fb36", step_data("abschluss", ergebnis="beenden"))
         assert db.session.get(ProcessInstance, case_id).status == "completed"
 
 
@@ -484,7 +499,7 @@ def test_a_crisis_does_not_change_the_cached_spec_for_later_cases(ctx):
     assert fresh_tasks(after) == fresh_tasks(before)
     assert len(db.session.get(ProcessInstance, after).state) < 1.2 * len(db.session.get(ProcessInstance, before).state)
     # the crisis itself still works: its task is open for the owner team
-    assert open_row(in_crisis, "krise_bestaetigen") is not None or db.session.scalar(
+    assert open_row(in_crisis, "krise_quittieren") is not None or db.session.scalar(
         select(func.count()).select_from(Task).where(Task.instance_id == in_crisis, Task.crisis.is_(True))) > 0
 
 
@@ -542,11 +557,11 @@ def test_features_hear_the_life_of_a_case_through_signals(ctx):
     with signals.case_started.connected_to(on_start), signals.task_completed.connected_to(on_task), \
             signals.case_closed.connected_to(on_close):
         case_id = start()
-        complete(case_id, "bedarfsermittlung", "fb36")
-        assert db.session.get(ProcessInstance, case_id).title == valid_data("bedarfsermittlung")["familienname"]
+        complete(case_id, "erfassung", "fb36")
+        assert db.session.get(ProcessInstance, case_id).title == step_data("erfassung")["familienname"]
         interventions.terminate(db.session.get(ProcessInstance, case_id), user("leitung"), "Familie verzogen")
         db.session.commit()
-    assert heard == [("started", case_id, "fb36"), ("completed", "bedarfsermittlung", "fb36"),
+    assert heard == [("started", case_id, "fb36"), ("completed", "erfassung", "fb36"),
                      ("closed", case_id, "terminated")]
 
     def broken(instance, **_):
@@ -555,6 +570,6 @@ def test_features_hear_the_life_of_a_case_through_signals(ctx):
     other = start()
     before = snapshot(other)
     with signals.task_completed.connected_to(broken), pytest.raises(RuntimeError):
-        complete(other, "bedarfsermittlung", "fb36")
+        complete(other, "erfassung", "fb36")
     db.session.rollback()
     assert snapshot(other) == before

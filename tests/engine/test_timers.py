@@ -1,6 +1,9 @@
 """Timers live in the database and fire on time: the end date of an assignment makes the
 closing meeting due, `flask timers fire-due --now` fires what is due at a moment, and the
-worker fires a due timer within seconds."""
+worker fires a due timer within seconds.
+
+The assignments run on the small test process tests/engine/fixtures/engine_case.bpmn (a timer
+boundary event at the end date on the looped "gespraech"), not on a shipped process."""
 
 from __future__ import annotations
 
@@ -19,20 +22,25 @@ from app.extensions import db
 from app.timers import services as timer_services
 from app.timers.services import fire_due, run_worker
 from tests.conftest import PG_URL
-from tests.flows import complete_web, instance, open_task, start_case_web, valid_data
+from tests.flows import complete_web, instance, open_task, valid_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _running_assignment(login_as, ende: date) -> int:
-    fb36, k201 = login_as("fb36"), login_as("k201")
-    case_id = start_case_web(fb36)
-    assert complete_web(fb36, case_id, "bedarfsermittlung").status_code == 302
-    assert complete_web(k201, case_id, "vermittlung").status_code == 302
-    data = valid_data("vorgespraech", ende=ende.isoformat())
-    assert complete_web(fb36, case_id, "vorgespraech", data).status_code == 302
-    assert complete_web(k201, case_id, "zwischengespraech").status_code == 302
-    return case_id
+@pytest.fixture
+def running_assignment(engine_case, start_case, complete):
+    """running_assignment(ende) -> an engine_case case in its loop of meetings, the end date
+    ``ende`` set (the timer armed) and one meeting held."""
+
+    def factory(ende: date) -> int:
+        case_id = start_case("fb36", engine_case)
+        complete(case_id, "erfassung", "fb36", valid_data("bedarfsermittlung"))
+        complete(case_id, "vermittlung", "k201", valid_data("vermittlung"))
+        complete(case_id, "vorbereitung", "fb36", {"ende": ende.isoformat()})
+        complete(case_id, "gespraech", "k201", valid_data("zwischengespraech"))
+        return case_id
+
+    return factory
 
 
 def _fire(app, moment: datetime) -> int:
@@ -46,45 +54,45 @@ def _events(app, case_id: int, kind: str) -> list[str]:
             CaseEvent.instance_id == case_id, CaseEvent.kind == kind)))
 
 
-def test_end_date_makes_the_closing_meeting_due(app, login_as):
+def test_end_date_makes_the_closing_meeting_due(app, login_as, running_assignment):
     ende = date.today() + timedelta(days=30)
-    case_id = _running_assignment(login_as, ende)
+    case_id = running_assignment(ende)
     due = datetime(ende.year, ende.month, ende.day, 7, 0, tzinfo=UTC)  # 08:00 CET
     assert instance(app, case_id).next_timer_due.replace(tzinfo=UTC) == due
 
     assert _fire(app, due - timedelta(minutes=1)) == 0
     assert open_task(app, case_id, "abschluss") is None
-    assert open_task(app, case_id, "zwischengespraech") is not None
+    assert open_task(app, case_id, "gespraech") is not None
 
     assert _fire(app, due + timedelta(minutes=1)) == 1
     assert open_task(app, case_id, "abschluss") is not None
-    assert open_task(app, case_id, "zwischengespraech") is None  # the open meeting is cancelled
+    assert open_task(app, case_id, "gespraech") is None  # the open meeting is cancelled
     assert open_task(app, case_id, "rueckmeldung") is not None  # the volunteer may still report
-    assert _events(app, case_id, "timer") == ["Einsatzende erreicht"]
+    assert _events(app, case_id, "timer") == ["Ende erreicht"]
     assert instance(app, case_id).next_timer_due is None
     assert _fire(app, due + timedelta(days=1)) == 0  # nothing fires twice
 
     page = login_as("fb36").get(f"/faelle/{case_id}").data.decode()
-    assert "Termin erreicht: Einsatzende erreicht" in page
+    assert "Termin erreicht: Ende erreicht" in page
 
 
-def test_continuing_arms_the_timer_for_the_new_end_date(app, login_as):
+def test_continuing_arms_the_timer_for_the_new_end_date(app, login_as, running_assignment):
     ende = date.today() + timedelta(days=10)
-    case_id = _running_assignment(login_as, ende)
+    case_id = running_assignment(ende)
     _fire(app, datetime(ende.year, ende.month, ende.day, 9, 0, tzinfo=UTC))
     neues_ende = ende + timedelta(days=60)
     data = valid_data("abschluss", ergebnis="fortfuehren", neues_ende=neues_ende.isoformat())
     assert complete_web(login_as("fb36"), case_id, "abschluss", data).status_code == 302
     new_due = datetime(neues_ende.year, neues_ende.month, neues_ende.day, 7, 0, tzinfo=UTC)
     assert instance(app, case_id).next_timer_due.replace(tzinfo=UTC) == new_due
-    assert open_task(app, case_id, "zwischengespraech") is not None
+    assert open_task(app, case_id, "gespraech") is not None
     assert _fire(app, new_due + timedelta(seconds=1)) == 1
     assert open_task(app, case_id, "abschluss") is not None
 
 
-def test_fire_due_command(app, login_as):
+def test_fire_due_command(app, running_assignment):
     ende = date.today() + timedelta(days=5)
-    case_id = _running_assignment(login_as, ende)
+    case_id = running_assignment(ende)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["timers", "fire-due", "--now", f"{ende.isoformat()}T12:00:00+01:00"])
     assert result.exit_code == 0, result.output
@@ -136,9 +144,9 @@ def test_worker_fires_a_due_timer_within_seconds(app, clock, monkeypatch):
 
 
 @pytest.mark.skipif(not PG_URL, reason="row locks (SKIP LOCKED) need PostgreSQL")
-def test_parallel_workers_fire_each_case_once(app, login_as):
+def test_parallel_workers_fire_each_case_once(app, running_assignment):
     ende = date.today() + timedelta(days=3)
-    cases = [_running_assignment(login_as, ende) for _ in range(4)]
+    cases = [running_assignment(ende) for _ in range(4)]
     moment = datetime(ende.year, ende.month, ende.day, 12, 0, tzinfo=UTC)
     barrier = threading.Barrier(3)
     counts: list[int] = []
@@ -156,7 +164,7 @@ def test_parallel_workers_fire_each_case_once(app, login_as):
         t.join(30)
     assert sum(counts) == 4
     for case_id in cases:
-        assert _events(app, case_id, "timer") == ["Einsatzende erreicht"]
+        assert _events(app, case_id, "timer") == ["Ende erreicht"]
         with app.app_context():
             rows = db.session.scalars(select(Task).where(
                 Task.instance_id == case_id, Task.bpmn_id == "abschluss")).all()
