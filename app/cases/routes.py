@@ -21,7 +21,7 @@ from app.auth.access import (
 from app.cases import services
 from app.crisis import services as crisis
 from app.engine import service
-from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, ProcessModel, Task
+from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
 from app.extensions import db
 from app.web.access import login_required
 from forms import KriseMeldenForm
@@ -102,12 +102,7 @@ def view(instance_id: int):
     instance, level = get_visible_instance_or_404(current_user, instance_id)
     process_key = instance.version.model.key
     data = services.visible_data(instance.data, level, process_key)
-    open_tasks = db.session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
-        .order_by(Task.id)
-    ).all()
-    if level != FULL:
-        open_tasks = [t for t in open_tasks if t.assignee_id == current_user.id]
+    open_tasks = services.open_tasks_for(instance, current_user, level)
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id)
     ).all()

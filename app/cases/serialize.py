@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
-from app.cases.services import visible_data
-from app.engine.models import ACTIVE_TASK_STATES, FULL, CaseEvent, ProcessInstance, Task
+from app.cases.services import open_tasks_for, visible_data
+from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.timeutil import iso
 
@@ -51,12 +51,7 @@ def instance_summary(instance: ProcessInstance) -> dict:
 def instance_json(instance: ProcessInstance, level: str) -> dict:
     """The case as the API caller, a participant of ``level``, may see it."""
     user = g.api_user
-    open_tasks = db.session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
-        .order_by(Task.id)
-    ).all()
-    if level != FULL:
-        open_tasks = [t for t in open_tasks if t.assignee_id == user.id]
+    open_tasks = open_tasks_for(instance, user, level)
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.instance_id == instance.id,
                                 CaseEvent.kind == "task_completed")

@@ -13,7 +13,7 @@ from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
 from app.engine import signals
 from app.engine.lanes import limited_fields
-from app.engine.models import FULL, ProcessInstance, ProcessModel, ProcessVersion
+from app.engine.models import ACTIVE_TASK_STATES, FULL, ProcessInstance, ProcessModel, ProcessVersion, Task
 from app.extensions import db
 from forms import ACTION_FORMS, FORMS
 
@@ -31,6 +31,15 @@ def visible_cases(user: User, *, process: str | None = None, status: str | None 
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(items), total
+
+
+def open_tasks_for(instance: ProcessInstance, user: User, level: str) -> list[Task]:
+    """The case's open tasks this participant sees: all of them with full access, otherwise only
+    the ones assigned to them (a volunteer sees their own step, not the team's)."""
+    query = select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+    if level != FULL:
+        query = query.where(Task.assignee_id == user.id)
+    return list(db.session.scalars(query.order_by(Task.id)))
 
 
 def visible_data(data: dict | None, level: str, process_key: str | None = None) -> dict:
