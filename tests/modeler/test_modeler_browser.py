@@ -22,7 +22,10 @@ def test_owner_renames_task_publishes_and_next_case_uses_it(live_server, page): 
     check_page(page)
     page.get_by_role("link", name="Alltagsbegleitung").click()
     check_page(page)
-    submit(page, "Neuer Entwurf aus Version 1")
+    # Not submit(): its page check would race the modeler, which builds its controls (and
+    # labels them) only after the diagram has been fetched; check once it says it is loaded.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Neuer Entwurf aus Version 1").click()
     assert re.search(r"/entwuerfe/\d+$", page.url), page.url
     expect(page.locator("#fw-modeler-status")).to_have_text("Diagramm geladen.")
     check_page(page)
