@@ -113,6 +113,7 @@ def view(instance_id: int):
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
         visible_data=partial(services.visible_data, process_key=process_key),
         can_report=instance.status == RUNNING and crisis.can_report_crisis(current_user, instance),
+        panels=services.panels(instance, current_user, level),
     )
 
 

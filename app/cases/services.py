@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -99,6 +102,32 @@ def plan_panel(instance: ProcessInstance) -> str:
         if template:
             return template
     return DEFAULT_PLAN_PANEL
+
+
+# Sections of the case view that features add (journal, documents, appointments, ...). A receiver
+# ``(instance, user=User, level=str) -> CasePanel | None`` loads what its section shows (the view
+# never asks which features exist, the template never queries) and names its template.
+case_panels = Namespace().signal("case-panels")
+HEADER, MAIN, HISTORY = "header", "main", "history"  # after the facts; before the plan; beside the history
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    template: str
+    position: str = MAIN
+    order: int = 50
+    context: dict = dataclasses.field(default_factory=dict)
+
+
+def panels(instance: ProcessInstance, user: User, level: str) -> dict[str, list[CasePanel]]:
+    """The sections features add to ``instance``'s case view for ``user``, by position and order."""
+    found: dict[str, list[CasePanel]] = {HEADER: [], MAIN: [], HISTORY: []}
+    for _receiver, panel in case_panels.send(instance, user=user, level=level):
+        if panel is not None:
+            found.setdefault(panel.position, []).append(panel)
+    for items in found.values():
+        items.sort(key=lambda p: (p.order, p.template))
+    return found
 
 
 @signals.task_completed.connect

@@ -18,6 +18,7 @@ from app.engine.errors import ConflictError, EngineError, ForbiddenError
 from app.engine.locking import check_unchanged, flush, fresh_row, take_row, write_conflicts
 from app.engine.models import (
     ACTIVE_TASK_STATES,
+    BPMN_TASK,
     CLAIMED,
     FULL,
     OPEN,
@@ -67,6 +68,8 @@ def complete_task(task: Task, user: User, data: dict) -> ProcessInstance:
     instance = task.instance
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    if task.kind != BPMN_TASK:
+        raise EngineError(_("Diese Aufgabe hat kein Formular; sie wird als erledigt oder verworfen markiert."))
     standing_in_for = _standing_in_for(task, user)
     if task.assignee_id is not None and task.assignee_id != user.id and standing_in_for is None:
         raise ConflictError(_("Diese Aufgabe wurde von einer anderen Person übernommen."))

@@ -27,6 +27,7 @@ from app.engine.errors import ConflictError, EngineError
 from app.engine.locking import flush, take_row
 from app.engine.models import (
     ACTIVE_TASK_STATES,
+    BPMN_TASK,
     CANCELLED,
     CLAIMED,
     DONE,
@@ -181,7 +182,8 @@ def reset_targets(instance: ProcessInstance) -> list[Task]:
     if instance.status != RUNNING:
         return []
     rows = db.session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == DONE,
-                                                 Task.crisis.is_(False)).order_by(Task.id)).all()
+                                                 Task.crisis.is_(False), Task.kind == BPMN_TASK)
+                              .order_by(Task.id)).all()
     if not rows:
         return []
     workflow = load_workflow(instance, parsed_version(instance.version))

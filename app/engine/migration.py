@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.engine.errors import EngineError
-from app.engine.models import ACTIVE_TASK_STATES, RUNNING, ProcessInstance, ProcessVersion, Task
+from app.engine.models import ACTIVE_TASK_STATES, BPMN_TASK, RUNNING, ProcessInstance, ProcessVersion, Task
 from app.engine.runtime import load_workflow, record, save, script_engine
 from app.engine.specs import SpecError
 from app.engine.state import _serializer, dump_state, load_state
@@ -99,7 +99,7 @@ def migrate(instance: ProcessInstance, target: ProcessVersion, user: User) -> No
         raise MigrationRefused(reasons)
     registry = _serializer().registry
     open_rows = list(db.session.scalars(select(Task).where(
-        Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))))
+        Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES), Task.kind == BPMN_TASK)))
     try:
         top_diff, sub_diffs = diff_workflow(registry, workflow, parsed.spec, parsed.subprocess_specs)
         migrate_workflow(top_diff, workflow, parsed.spec)

@@ -22,6 +22,9 @@ RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR = (
 OPEN, CLAIMED, DONE, CANCELLED = "open", "claimed", "completed", "cancelled"
 ACTIVE_TASK_STATES = (OPEN, CLAIMED)
 PAUSED = "paused"  # task status while its case is suspended (app/engine/interventions.py)
+# Task kinds: a READY user task of the workflow, or a to-do a person gave (a journal follow-up, a
+# signal from a form) that lives beside the workflow (app/engine/todos.py).
+BPMN_TASK, TODO = "bpmn", "todo"
 
 # Case participant access levels
 FULL, LIMITED = "full", "limited"
@@ -177,11 +180,19 @@ class Task(Model):
     iteration: Mapped[int] = mapped_column(default=0)
     # Values saved for this task before it is completed (prefill from the API start call).
     draft: Mapped[dict | None] = mapped_column(db.JSON)
+    # BPMN_TASK (synced from the workflow) or TODO (app/engine/todos.py: never touched by the sync).
+    kind: Mapped[str] = mapped_column(String(20), default=BPMN_TASK, server_default=BPMN_TASK)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     instance: Mapped[ProcessInstance] = relationship(back_populates="tasks")
     candidate_team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_todo(self) -> bool:
+        return self.kind == TODO
 
 
 class CaseEvent(Model):

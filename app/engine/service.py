@@ -30,11 +30,12 @@ from app.engine.runtime import (
 )
 from app.engine.taskrows import sync_tasks
 from app.engine.timers import next_timer_due
+from app.engine.todos import close_todo, create_todo
 from app.engine.versions import import_version, latest_version, parsed_version
 
 __all__ = [
     "ConflictError", "EngineError", "ForbiddenError",
-    "claim_task", "complete_task", "completed_element_ids", "dumped_state", "fire_timers",
+    "claim_task", "close_todo", "complete_task", "create_todo", "completed_element_ids", "dumped_state", "fire_timers",
     "import_version", "is_write_conflict", "latest_version", "load_workflow", "lock_case",
     "next_timer_due", "parsed_version", "record", "run_step", "save", "script_engine",
     "start_instance", "sync_tasks", "unclaim_task", "write_conflicts",

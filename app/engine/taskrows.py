@@ -17,6 +17,7 @@ from app.engine.clock import engine_now
 from app.engine.errors import EngineError
 from app.engine.models import (
     ACTIVE_TASK_STATES,
+    BPMN_TASK,
     CANCELLED,
     DONE,
     FULL,
@@ -39,8 +40,9 @@ def sync_tasks(instance: ProcessInstance, workflow, parsed: ParsedProcess, compl
     db.session.info[NEW_ROWS] = []  # rows of this change only (announced by runtime.save)
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     rows = db.session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
-    ).all() if not fresh else []  # a case just started has no rows yet
+        select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES),
+                           Task.kind == BPMN_TASK)
+    ).all() if not fresh else []  # a case just started has no rows yet; to-dos are not the engine's
     now = engine_now()
     known = set()
     for row in rows:

@@ -214,3 +214,30 @@ def test_task_page_shows_case_and_due_date(app, login_as):
     with app.app_context():
         reference = db.session.scalar(select(ProcessInstance.reference))
     assert reference in page and "fällig am 07.06.99" in page
+
+
+def test_features_add_sections_to_the_case_view_through_case_panels(app, login_as, tmp_path):
+    """A receiver of case_panels adds a section with its own context; the template sees the
+    case, the reader and the panel's context (the view knows no feature)."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from app.cases import services as case_services
+    from tests.factories import start_case
+
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader({
+        "_probe_panel.html": '<section id="probe">{{ ctx.word }} {{ instance.reference }} '
+                             '{{ current_user.username }} {{ level }}</section>'})])
+    app.jinja_env.cache = {}
+
+    def receiver(instance, user=None, level=None, **_kw):
+        return case_services.CasePanel("_probe_panel.html", case_services.HISTORY, 10,
+                                       {"word": f"Hallo-{user.username}"})
+
+    with app.app_context():
+        case_id = start_case()
+    case_services.case_panels.connect(receiver)
+    try:
+        html = login_as("fb36").get(f"/faelle/{case_id}").get_data(as_text=True)
+    finally:
+        case_services.case_panels.disconnect(receiver)
+    assert '<section id="probe">Hallo-fb36 ' in html and " fb36 full</section>" in html
