@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401 - register every table
     from app.absence.routes import bp as absence_bp
+    from app.appointments.routes import bp as appointments_bp
     from app.auth.routes import bp as auth_bp
     from app.cases.routes import bp as cases_bp
     from app.cli import register_cli
@@ -108,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(appointments_bp)  # appointments, "Meine Termine", calendar feed
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 
@@ -130,6 +132,7 @@ def register_api(app: Flask) -> None:
     """The JSON API v1: each feature's endpoints on its own blueprint (app/<feature>/api.py, made
     by app.api.api_blueprint) and the OpenAPI document assembled from their descriptions."""
     from app.api.openapi import bp as openapi_bp
+    from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
     from app.cases.api import bp as cases_api
     from app.inbox.api import bp as inbox_api
@@ -140,5 +143,5 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               openapi_bp):
+               appointments_api, openapi_bp):
         app.register_blueprint(bp)

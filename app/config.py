@@ -99,6 +99,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # Base of the links in e-mails (the mail reader is outside the app).
         "APP_BASE_URL": env.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         "NOTIFY_PAGE_SIZE": 50,
+        # Appointments (app/appointments): the in-app reminder this many hours before the start.
+        "APPOINTMENT_REMINDER_HOURS": float(env.get("APPOINTMENT_REMINDER_HOURS", "24")),
         # Expense allowance of volunteers (app/volunteers/expenses.py), in euros as decimal
         # strings: per hour of an assignment and per kilometre travelled. Example values; the
         # municipality sets its own (the same as for its language mediators).

@@ -14,9 +14,11 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.appointments.services import remind_due as remind_appointments
 from app.engine import service
 from app.engine.models import RUNNING, ProcessInstance
 from app.extensions import db
@@ -90,11 +92,13 @@ def _postpone(instance_id: int, now: datetime, message: str) -> None:
 
 
 def notify_round(now: datetime | None = None) -> tuple[int, int]:
-    """One overdue reminder per overdue task, then send (or retry) the outbox.
-    Returns (tasks reminded, mails sent)."""
+    """One overdue reminder per overdue task and one reminder per appointment that is near
+    (APPOINTMENT_REMINDER_HOURS), then send (or retry) the outbox.
+    Returns (tasks and appointments reminded, mails sent)."""
     now = now or utcnow()
     with unit_of_work():
         reminded = remind_overdue(now)
+        reminded += remind_appointments(now, current_app.config["APPOINTMENT_REMINDER_HOURS"])
     return reminded, send_outbox(now=max(now, utcnow()))  # the new mails are due from now on
 
 
