@@ -52,7 +52,7 @@ class MomentField(DateTimeField):
 
 
 class AppointmentForm(AppForm):
-    kind = SelectField(_l("Art des Termins"), choices=list(KINDS), default=DEFAULT_KIND,
+    kind = SelectField(_l("Art des Termins"), choices=[], default=DEFAULT_KIND,
                        validate_choice=True)
     title = StringField(_l("Titel (optional)"), [Optional(), Length(max=200)], filters=[strip_text],
                         description=_l("Erscheint im Kalender-Abo nur, wenn Namen dort gezeigt werden dürfen."))
