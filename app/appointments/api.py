@@ -137,5 +137,5 @@ def create_appointment():
         instance, user, kind=form.kind.data or services.DEFAULT_KIND, title=form.title.data or "",
         starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
         participants=[u for u in people if u.username in wanted],
-        language=form.language.data if "language" in body else None)
+        language=form.language.data if body.get("language") is not None else None)
     return jsonify(appointment_json(appointment)), 201

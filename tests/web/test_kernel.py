@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login": "the sign-in page itself",
     "auth.set_language": "switching the language works before signing in (login page footer)",
     "static": "CSS and scripts",
+    "appointments.feed": "the private calendar feed: calendar programs send no login, its secret URL authenticates",
 }
 
 
@@ -238,20 +239,21 @@ def test_filters_are_registered(ctx):
 # --- menus declared by the features --------------------------------------------------------------
 
 EXPECTED_MENUS = {
-    "fb36": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "fb36fh": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "fb31": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "k201": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Ehrenamtliche", "Aufwand prüfen",
-             "Schulungen", "Netzwerk", "Beratung erfassen"],
-    "ehrenamt1": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Mein Profil", "Meine Einsätze",
-                  "Schulungen"],
-    "ehrenamt2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Mein Profil", "Meine Einsätze",
-                  "Schulungen"],
-    "mbe1": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
-    "mbe2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
-    "mbeleitung": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor", "Statistik",
-                   "Klient/innen", "MBE-Statistik"],
-    "leitung": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor", "Statistik"],
+    "fb36": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
+    "fb36fh": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
+    "fb31": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
+    "k201": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Ehrenamtliche",
+             "Aufwand prüfen", "Schulungen", "Netzwerk", "Beratung erfassen"],
+    "ehrenamt1": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Mein Profil",
+                  "Meine Einsätze", "Schulungen"],
+    "ehrenamt2": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Mein Profil",
+                  "Meine Einsätze", "Schulungen"],
+    "mbe1": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
+    "mbe2": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
+    "mbeleitung": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor",
+                   "Statistik", "Klient/innen", "MBE-Statistik"],
+    "leitung": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor",
+                "Statistik"],
     "prozess": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
