@@ -202,8 +202,7 @@ def _unique(users: Iterable[User]) -> list[User]:
 def _summary(appointment: Appointment) -> str:
     """The history entry's title: kind and time, no client data (history titles are data)."""
     with force_locale("de"):
-        when = format_datetime(aware(appointment.starts_at), "short")
-    return f"{kind_label(appointment.kind)}, {when}"[:200]
+        return f"{kind_label(appointment.kind)}, {format_datetime(aware(appointment.starts_at), 'short')}"[:200]
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -335,9 +334,9 @@ def remind_due(now: datetime, hours: float) -> int:
         if appointment is None:
             continue
         instance = appointment.instance
-        with force_locale("de"):
+        with force_locale("de"):  # stored text, like the other notifications' titles
             when = format_datetime(aware(appointment.starts_at), "short")
-        title = f"Terminerinnerung: {kind_label(appointment.kind)} am {when} ({instance.reference})"
+            title = f"Terminerinnerung: {kind_label(appointment.kind)} am {when} ({instance.reference})"
         link = current_app.url_map.bind("localhost").build("cases.view", {"instance_id": instance.id})
         for user in appointment.people:
             if user.active and access_level(user, instance) is not None:
