@@ -18,7 +18,7 @@ from tests.flows import valid_data
 # Participants of an Alltagsbegleitung case after the Vermittlung: team ASD (fb36, its lead
 # leitung), the Koordinierungsstelle 201 (k201) in full, the volunteer ehrenamt1 limited.
 BOOKERS = ["fb36", "k201", "leitung"]
-NOT_VISIBLE = ["fb36fh", "fb31", "ehrenamt2", "mbe1", "mbeleitung", "prozess", "admin"]
+NOT_VISIBLE = ["fb36fh", "fb31", "ehrenamt2", "mbe1", "mbe2", "mbeleitung", "prozess", "prozess2", "admin"]
 
 
 @pytest.fixture
