@@ -280,23 +280,23 @@ def offers(instance: ProcessInstance, appointments: list[Appointment] | None = N
         select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES),
                            Task.bpmn_id.in_([o.step for o in mapping])).order_by(Task.id))}
     data = instance.data or {}
+    today = office_today()
     found: list[Offer] = []
     for offer in mapping:
         if offer.kind in planned or any(f.kind == offer.kind for f in found):
             continue
         task = open_steps.get(offer.step)
-        day: date | None = None
         if task is not None:
-            day = local_day(task.due_at) if task.due_at else None
-        elif offer.date_field and _iso_day(data.get(offer.date_field)):
-            day = _iso_day(data.get(offer.date_field))
-        elif offer.timer_after and data.get(offer.timer_after) and instance.next_timer_due:
-            day = local_day(instance.next_timer_due)
-        else:
+            found.append(Offer(offer.kind, local_day(task.due_at) if task.due_at else None))
             continue
-        if task is None and day is not None and day < office_today():
-            continue  # a date that has passed without its step is no offer any more
-        found.append(Offer(offer.kind, day))
+        # Before the task exists: a date of the case file, else the timer the case waits on;
+        # a date that has passed without its step is no offer any more.
+        field_day = _iso_day(data.get(offer.date_field)) if offer.date_field else None
+        timer_day = (local_day(instance.next_timer_due) if offer.timer_after and data.get(offer.timer_after)
+                     and instance.next_timer_due else None)
+        day = next((d for d in (field_day, timer_day) if d is not None and d >= today), None)
+        if day is not None:
+            found.append(Offer(offer.kind, day))
     return found
 
 

@@ -34,6 +34,13 @@ def test_the_next_review_is_offered_while_the_case_waits_for_it(app, login_as, m
     html = login_as("mbe1").get(f"/faelle/{mbe_case}").get_data(as_text=True)
     assert "Termin für Überprüfung des Förderplans anlegen" in html
 
+    with app.test_request_context():  # a review date of an earlier round: the armed timer dates it
+        instance = db.session.get(ProcessInstance, mbe_case)
+        instance.data = {**instance.data, "naechste_ueberpruefung": (s.TODAY - timedelta(days=3)).isoformat()}
+        offered = {o.kind: o.day for o in services.offers(instance, [])}
+        assert offered == {"ueberpruefung": services.local_day(instance.next_timer_due)}
+        db.session.rollback()
+
 
 @pytest.mark.parametrize("username, status", [("mbe1", 302), ("mbeleitung", 302), ("mbe2", 404), ("fb36", 404),
                                               ("leitung", 404)])
