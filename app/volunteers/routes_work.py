@@ -39,6 +39,7 @@ from app.volunteers.work_forms import (
 from app.web.access import login_required
 from app.web.responses import csv_response
 
+
 def expense_status_label(status: str) -> str:
     return {SUBMITTED: _("eingereicht"), APPROVED: _("genehmigt"), RETURNED: _("zurückgegeben"),
             WITHDRAWN: _("zurückgezogen")}.get(status, status)
@@ -130,7 +131,7 @@ def expenses_page(instance_id: int):
 
 def _unconfirmed_duplicate(form: ExpenseForm, instance: ProcessInstance, entry: ExpenseEntry | None):
     """The equal entry already recorded, unless the volunteer confirmed ("Trotzdem speichern")."""
-    if request.form.get("trotzdem") == "1":
+    if request.form.get("trotzdem") == "1" or form.datum.data is None:
         return None
     return expenses.duplicate_of(instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
                                  kilometer=form.kilometer.data, auslagen=form.auslagen.data,
