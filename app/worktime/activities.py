@@ -81,8 +81,11 @@ def collect(start: date, end: date, team_ids: list[int]) -> MinuteMap:
     total: dict[tuple[int, int, str], int] = defaultdict(int)
     if not team_ids:
         return {}
-    for _receiver, answer in activity_minutes.send(None, start=start, end=end, team_ids=list(team_ids)):
-        for (team_id, user_id, key), minutes in (answer or {}).items():
+    for receiver, answer in activity_minutes.send(None, start=start, end=end, team_ids=list(team_ids)):
+        for row_key, minutes in (answer or {}).items():
+            if not (isinstance(row_key, tuple) and len(row_key) == 3):
+                raise TypeError(f"{receiver!r} answered {row_key!r}: keys must be (team_id, user_id, activity_key)")
+            team_id, user_id, key = row_key
             if team_id in team_ids and minutes:
                 total[(team_id, user_id, key)] += int(minutes)
     return dict(total)

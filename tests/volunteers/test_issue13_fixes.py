@@ -274,3 +274,18 @@ def test_other_supervisors_do_not_read_201s_pages(app, login_as, username):
     for path in ("/ehrenamtliche", f"/ehrenamtliche/{user_id(app, 'ehrenamt1')}", "/schulungen",
                  "/aufwand/pruefen", "/aufwand/summen"):
         assert client.get(path).status_code == 403, path
+
+
+def test_read_access_ends_with_the_lead_of_201(app, login_as):
+    from app.auth.models import LEAD, Membership, Team
+
+    boss = login_as("leitung")
+    assert boss.get("/ehrenamtliche").status_code == 200
+    with app.app_context():
+        db.session.execute(Membership.__table__.delete().where(
+            Membership.user_id == user_id(app, "leitung"), Membership.kind == LEAD,
+            Membership.team_id == db.session.scalar(select(Team.id).where(Team.key == "k201"))))
+        db.session.commit()
+    for path in ("/ehrenamtliche", "/schulungen", "/aufwand/pruefen"):
+        assert boss.get(path).status_code == 403, path
+    assert 'href="/ehrenamtliche"' not in boss.get("/aufgaben").get_data(as_text=True)
