@@ -97,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.statistics.routes import bp as statistics_bp
     from app.volunteers.routes import bp as volunteers_bp
     from app.web import register_web
+    from app.worktime.routes import bp as worktime_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(absence_bp)
@@ -110,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(appointments_bp)  # appointments, "Meine Termine", calendar feed
+    app.register_blueprint(worktime_bp)  # time outside cases; working-time shares (seed 004)
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 

@@ -140,7 +140,8 @@ def _year() -> int:
     return year
 
 
-def _map_context(org: int, year: int) -> dict:
+def map_context(org: int, year: int) -> dict:
+    """What ``network/map.svg`` draws for an organisation's year (also embedded in the annual report)."""
     rows = services.year_rows(org, year)
     sectors, nodes, font = netmap.layout(rows)
     return {"year": year, "rows": rows, "sectors": sectors, "nodes": nodes, "font": font, "size": netmap.SIZE,
@@ -155,7 +156,7 @@ def netmap_page():
     org = require_read(current_user)
     year = _year()
     return render_template("network/map.html", years=services.years(org), may_edit=may_edit(current_user),
-                           **_map_context(org, year))
+                           **map_context(org, year))
 
 
 @bp.route("/netzwerk/karte/<int:year>.svg")
@@ -164,7 +165,7 @@ def netmap_svg(year: int):
     org = require_read(current_user)
     if not 2000 <= year <= 2100:
         abort(404)
-    svg = render_template("network/map.svg", standalone=True, **_map_context(org, year))
+    svg = render_template("network/map.svg", standalone=True, **map_context(org, year))
     return attachment('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, "image/svg+xml", f"netzwerkkarte-{year}.svg")
 
 

@@ -10,11 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.models import ROLE_LEITUNG
+from app.network.access import may_read as may_read_network
+from app.network.routes import map_context
 from app.statistics import export
 from app.statistics.services import StatisticsError, compute, lead_teams, may_see_statistics, resolve_scope
-from app.statistics.tables import all_tables, annual_tables
+from app.statistics.tables import all_tables, annual_tables, work_share_tables
 from app.web.access import roles_required
 from app.web.responses import csv_response, xlsx_response
+from app.worktime.services import work_shares
 
 bp = Blueprint("statistics", __name__, template_folder="../templates")
 
@@ -90,10 +93,14 @@ def _annual():
 def annual():
     year, scope, errors = _annual()
     stats = compute(scope) if scope else None
+    shares = work_shares(scope.date_from, scope.date_to, scope.teams) if scope else None
+    # The year's network map (seed 004: "als Bestandteil des Jahresberichts"), of the reader's organisation.
+    netmap = map_context(current_user.organisation_id, year) if scope and year and may_read_network(current_user) \
+        else None
     return render_template(
         "statistics/annual.html", year=year, stats=stats, errors=errors, args=request.args,
         tables=annual_tables(stats, year) if stats else [], teams=lead_teams(current_user),
-        this_year=date.today().year,
+        this_year=date.today().year, shares=shares, netmap=netmap,
     ), 400 if errors else 200
 
 
@@ -103,7 +110,9 @@ def annual_xlsx():
     year, scope, errors = _annual()
     if errors:
         abort(400, " ".join(errors.values()))
-    return xlsx_response(export.to_xlsx(annual_tables(compute(scope), year)), f"jahresbericht_{year}.xlsx")
+    tables = [*annual_tables(compute(scope), year),
+              *work_share_tables(work_shares(scope.date_from, scope.date_to, scope.teams))]
+    return xlsx_response(export.to_xlsx(tables), f"jahresbericht_{year}.xlsx")
 
 
 @bp.app_template_filter("stat_value")

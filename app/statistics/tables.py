@@ -135,5 +135,23 @@ def annual_tables(stats: dict, year: int) -> list[Table]:
         [_("Teilnehmende an Veranstaltungen"), stats["events"]["participants"]],
     ])
     tables = counselling_tables(stats)
-    keep = ("beratungen_thema", "veranstaltungen", "arbeitszeit", "kontakte_art")
+    # The working-time shares of the annual report come from every source (work_share_tables).
+    keep = ("beratungen_thema", "veranstaltungen", "kontakte_art")
     return [summary, *[t for t in tables if t.key in keep]]
+
+
+def work_share_tables(shares) -> list[Table]:
+    """Shares of the working time per activity (percent, one decimal) per team and per person
+    (``app.worktime.activities.Shares``), for the annual report's workbook."""
+    columns = [f"{label} (%)" for _key, label in shares.activities]
+
+    def rows(items) -> list[list]:
+        return [[row.label, *[round(row.share(key), 1) for key, _label in shares.activities], round(row.hours, 2)]
+                for row in items]
+
+    return [
+        Table("anteile_team", _("Arbeitszeitanteile je Team"), [_("Team"), *columns, _("Stunden insgesamt")],
+              rows(shares.teams)),
+        Table("anteile_person", _("Arbeitszeitanteile je Person"), [_("Person"), *columns, _("Stunden insgesamt")],
+              rows(shares.people)),
+    ]

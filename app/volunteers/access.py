@@ -2,6 +2,8 @@
 
 - The volunteer of a case is the user with a LIMITED participant row (the volunteer lane).
 - 201 are members (not only leads) of a team of department ``201`` that takes part in the case.
+- Supervisors (role ``leitung``) who lead a team of department ``201`` see the volunteers,
+  trainings and expense entries of 201 read-only (lists and pages; every change stays 201's: 403).
 - Everyone else with access to the case (the owning FB team, supervisors) may read the question
   thread (the case responsibility stays with the FB team; 201 brings them in when needed) but
   neither writes in it nor sees or decides expense entries.
@@ -15,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.access import get_visible_instance_or_404
-from app.auth.models import MEMBER, ROLE_EHRENAMT, ROLE_KOORDINATION, Membership, Team, User
+from app.auth.models import LEAD, MEMBER, ROLE_EHRENAMT, ROLE_KOORDINATION, ROLE_LEITUNG, Membership, Team, User
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
 from app.extensions import db
 from app.web.access import roles_required
@@ -42,10 +44,33 @@ def require_coordinator(user: User) -> None:
         abort(403, _("Diese Seite ist nur für die Koordinierungsstelle 201."))
 
 
+def supervises_201(user: User) -> bool:
+    """Does ``user`` lead (as a supervisor) a team of department 201?"""
+    return user.has_role(ROLE_LEITUNG) and db.session.scalar(
+        select(Team.id).join(Membership, Membership.team_id == Team.id)
+        .where(Membership.user_id == user.id, Membership.kind == LEAD, Team.department == DEPARTMENT_201)
+        .limit(1)
+    ) is not None
+
+
+def require_reader(user: User) -> bool:
+    """201 (may change) or a supervisor of 201 (reads only); 403 for anyone else.
+
+    Returns whether ``user`` may change things (is 201 staff)."""
+    if is_coordinator(user):
+        return True
+    if supervises_201(user):
+        return False
+    abort(403, _("Diese Seite ist nur für die Koordinierungsstelle 201 und ihre Leitung."))
+
+
 #: Route decorators (app/web/access.py); the 201 team check stays in ``require_coordinator``.
 volunteer_required = roles_required(ROLE_EHRENAMT, message=_l("Diese Seite ist nur für Ehrenamtliche."))
 coordinator_required = roles_required(ROLE_KOORDINATION,
                                       message=_l("Diese Seite ist nur für die Koordinierungsstelle 201."))
+#: Pages 201's supervisors may read as well (``require_reader`` then says who may change).
+reader_required = roles_required(ROLE_KOORDINATION, ROLE_LEITUNG,
+                                 message=_l("Diese Seite ist nur für die Koordinierungsstelle 201 und ihre Leitung."))
 
 
 def require_volunteer(user: User) -> None:

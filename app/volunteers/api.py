@@ -60,7 +60,7 @@ def expense_json(e: ExpenseEntry) -> dict:
             "notiz": e.notiz, "betrag": str(e.summe), "status": e.status, "kommentar": e.kommentar}
 
 
-def _form(form_cls, body: dict, fields: tuple[str, ...]):
+def _form(form_cls, body: dict, fields: tuple[str, ...], **attrs):
     unknown = sorted(set(body) - set(fields))
     if unknown:
         raise validation_error({name: [_("Unbekanntes Feld.")] for name in unknown})
@@ -70,6 +70,8 @@ def _form(form_cls, body: dict, fields: tuple[str, ...]):
         raise validation_error({name: [_("Erwartet wird ein Text oder eine Zahl.")] for name in wrong})
     form = form_cls(formdata=MultiDict({k: str(v) for k, v in body.items() if v is not None}),
                     meta={"csrf": False})
+    for name, value in attrs.items():
+        setattr(form, name, value)
     if not form.validate():
         raise validation_error({name: [str(e) for e in errs if isinstance(e, str) or hasattr(e, "__html__")]
                                 for name, errs in form.errors.items()})
@@ -134,7 +136,7 @@ def list_expenses(instance_id: int):
 def add_expense(instance_id: int):
     require_volunteer(g.api_user)
     instance = assignment_or_404(g.api_user, instance_id)
-    form = _form(ExpenseForm, json_object(), EXPENSE_FIELDS)
+    form = _form(ExpenseForm, json_object(), EXPENSE_FIELDS, assignment_start=expenses.assignment_start(instance))
     entry = expenses.save_entry(None, instance, g.api_user, datum=form.datum.data, stunden=form.stunden.data,
                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
     return jsonify(expense_json(entry)), 201

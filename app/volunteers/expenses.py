@@ -4,7 +4,10 @@ An entry: date, hours, kilometres travelled and/or other expenses in euros, a no
 (``summe``) = hours × ``EXPENSE_RATE_PER_HOUR`` + km × ``EXPENSE_RATE_PER_KM`` + expenses,
 rounded to cents, computed with Decimal when the entry is saved. Flow: the volunteer submits
 (``eingereicht``) → 201 approves (``genehmigt``, locked) or returns it with a required comment
-(``zurueckgegeben``) → the volunteer corrects and resubmits. Statements and totals only count
+(``zurueckgegeben``) → the volunteer corrects and resubmits, or withdraws it (``zurueckgezogen``,
+counted nowhere). No entry may lie before the assignment began (the Vorgespräch's ``beginn``);
+an entry equal to one already recorded (same volunteer, case, date, hours, km, expenses) is
+saved only after the volunteer confirmed it. Statements and totals only count
 approved entries and are summed in SQL.
 """
 
@@ -24,7 +27,7 @@ from app.extensions import db
 from app.timeutil import utcnow
 from app.volunteers import notices
 from app.volunteers.access import case_coordinators
-from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry
+from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, WITHDRAWN, ExpenseEntry
 
 CENT = Decimal("0.01")
 
@@ -53,11 +56,11 @@ def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer:
     if entry is None:
         entry = ExpenseEntry(instance_id=instance.id, volunteer_id=volunteer.id)
         db.session.add(entry)
-    elif entry.status == APPROVED:
+    elif entry.status in (APPROVED, WITHDRAWN):
         raise ExpenseConflict
     else:  # still not approved when written (201 may be approving it this moment): row locked till commit
         held = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
-            update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status != APPROVED)
+            update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status.not_in((APPROVED, WITHDRAWN)))
             .values(status=ExpenseEntry.status).execution_options(synchronize_session=False)
         ).rowcount
         if held != 1:
@@ -75,6 +78,39 @@ def save_entry(entry: ExpenseEntry | None, instance: ProcessInstance, volunteer:
                        f"Aufwand korrigiert eingereicht ({instance.reference})",
                        url_for("volunteers.expense_review"))
     return entry
+
+
+def assignment_start(instance: ProcessInstance) -> date | None:
+    """First day of the assignment as fixed in the Vorgespräch (None before it or when unreadable)."""
+    value = (instance.data or {}).get("beginn")
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def duplicate_of(instance: ProcessInstance, volunteer: User, *, datum: date, stunden, kilometer, auslagen,
+                 ignore_id: int | None = None) -> ExpenseEntry | None:
+    """An entry (not withdrawn) of ``volunteer`` in the case with the same date, hours, km and expenses."""
+    query = select(ExpenseEntry).where(
+        ExpenseEntry.instance_id == instance.id, ExpenseEntry.volunteer_id == volunteer.id,
+        ExpenseEntry.datum == datum, ExpenseEntry.stunden == _d(stunden), ExpenseEntry.kilometer == _d(kilometer),
+        ExpenseEntry.auslagen == _d(auslagen), ExpenseEntry.status != WITHDRAWN)
+    if ignore_id is not None:
+        query = query.where(ExpenseEntry.id != ignore_id)
+    return db.session.scalars(query.order_by(ExpenseEntry.id).limit(1)).first()
+
+
+def withdraw(entry: ExpenseEntry) -> None:
+    """The volunteer takes back a returned entry; a conditional UPDATE (201 cannot decide it meanwhile,
+    a concurrent resubmission wins)."""
+    changed = db.session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
+        update(ExpenseEntry).where(ExpenseEntry.id == entry.id, ExpenseEntry.status == RETURNED)
+        .values(status=WITHDRAWN, updated_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise ExpenseConflict
+    db.session.refresh(entry)
 
 
 def decide(entry: ExpenseEntry, user: User, *, approve: bool, comment: str = "") -> None:

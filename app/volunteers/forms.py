@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.volunteers.matching import STATUSES
 from app.volunteers.work_forms import CommaDecimalField, choices
@@ -109,7 +109,9 @@ class ProfileForm(AppForm):
 
 
 def _date_field(label) -> DateField:
-    return DateField(label, [StopOnInvalidInput(), Optional()])
+    # Optional() first: an empty optional date ends the checks with no error; StopOnInvalidInput
+    # after it keeps the conversion message only for text that is not a date.
+    return DateField(label, [Optional(), StopOnInvalidInput()])
 
 
 class CoordinationProfileForm(ProfileForm):
@@ -155,3 +157,26 @@ class CoordinationProfileForm(ProfileForm):
         result["fuehrungszeugnis_am"] = iso(self.fuehrungszeugnis_am)
         result["status"] = self.status.data
         return result
+
+
+class NewVolunteerForm(AppForm):
+    """201 creates a volunteer's account (role ehrenamt) and an empty profile."""
+
+    display_name = StringField(_l("Name"), [DataRequired(_l("Bitte den Namen angeben.")),
+                                            Length(max=200, message=_l("Bitte höchstens %(max)d Zeichen eingeben."))])
+    username = StringField(
+        _l("Benutzername"),
+        [DataRequired(_l("Bitte einen Benutzernamen angeben.")),
+         Regexp(r"^[a-z0-9][a-z0-9._-]{2,79}$", message=_l(
+             "Bitte 3 bis 80 Kleinbuchstaben, Ziffern, Punkt, Binde- oder Unterstrich verwenden."))],
+        description=_l("Zum Anmelden, z. B. „vorname.nachname“."))
+    email = StringField(_l("E-Mail-Adresse"), [Optional(), Length(max=200, message=_l(
+        "Bitte höchstens %(max)d Zeichen eingeben.")), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l(
+            "Bitte eine gültige E-Mail-Adresse angeben."))],
+        description=_l("Für Einladungen und Benachrichtigungen."))
+
+    def validate_username(self, field) -> None:
+        from app.volunteers.services import username_taken
+
+        if field.data and username_taken(field.data):
+            raise ValidationError(_l("Diesen Benutzernamen gibt es schon."))

@@ -20,7 +20,8 @@ TZ = db.DateTime(timezone=True)
 
 # Expense entry status values
 SUBMITTED, APPROVED, RETURNED = "eingereicht", "genehmigt", "zurueckgegeben"
-EXPENSE_STATES = (SUBMITTED, APPROVED, RETURNED)
+WITHDRAWN = "zurueckgezogen"  # a returned entry the volunteer took back (counted nowhere)
+EXPENSE_STATES = (SUBMITTED, APPROVED, RETURNED, WITHDRAWN)
 
 # Training kinds: a–d as in the concept (seed 000), plus the "Stammtisch" meeting.
 TRAINING_KINDS = ("a", "b", "c", "d", "stammtisch")
@@ -224,6 +225,9 @@ class TrainingInvitation(Model):
     training_id: Mapped[int] = mapped_column(ForeignKey("training.id"))  # led by the unique constraint
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     attended: Mapped[bool | None] = mapped_column()
+    # The profile's date of this training kind that recorded attendance replaced (None: there
+    # was none, or it was not older); taking the attendance back restores it.
+    replaced_on: Mapped[date | None] = mapped_column(db.Date)
     invited_at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
 
     training: Mapped[Training] = relationship(back_populates="invitations")

@@ -5,14 +5,20 @@ The question thread, expenses and trainings live in ``routes_work`` on the same 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.volunteers import services
-from app.volunteers.access import coordinator_required, require_coordinator, volunteer_required
+from app.volunteers.access import (
+    coordinator_required,
+    reader_required,
+    require_coordinator,
+    require_reader,
+    volunteer_required,
+)
 from app.volunteers.blueprint import bp
-from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, ProfileForm, join_languages
+from app.volunteers.forms import WEEKDAYS, CoordinationProfileForm, NewVolunteerForm, ProfileForm, join_languages
 from app.volunteers.matching import STATUSES, status_label
 
 
@@ -37,9 +43,9 @@ def profile():
 
 
 @bp.route("/ehrenamtliche")
-@coordinator_required
+@reader_required
 def coord_list():
-    require_coordinator(current_user)
+    may_edit = require_reader(current_user)
     status = request.args.get("status") or None
     if status not in (None, *STATUSES):
         status = None
@@ -47,14 +53,37 @@ def coord_list():
     counts = services.open_assignments([u.id for u in volunteers])
     profiles = services.profiles_of([u.id for u in volunteers])
     return render_template("volunteers/list.html", volunteers=volunteers, status=status, statuses=STATUSES,
-                           counts=counts, profiles=profiles, **_context())
+                           counts=counts, profiles=profiles, may_edit=may_edit, **_context())
+
+
+@bp.route("/ehrenamtliche/neu", methods=["GET", "POST"])
+@coordinator_required
+def coord_new():
+    """201 creates a volunteer: account and profile. The random initial password is shown once,
+    on this answer (never in a redirect's flash message, which would keep it in the cookie)."""
+    require_coordinator(current_user)
+    form = NewVolunteerForm()
+    if form.validate_on_submit():
+        volunteer, password = services.create_volunteer(current_user, username=form.username.data or "",
+                                                        display_name=form.display_name.data or "",
+                                                        email=form.email.data)
+        response = make_response(render_template("volunteers/created.html", volunteer=volunteer,
+                                                 password=password))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("volunteers/new.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/ehrenamtliche/<int:user_id>", methods=["GET", "POST"])
-@coordinator_required
+@reader_required
 def coord_edit(user_id: int):
-    require_coordinator(current_user)
+    may_edit = require_reader(current_user)
     volunteer = services.get_volunteer_or_404(user_id)
+    if not may_edit:
+        if request.method != "GET":
+            abort(403, _("Die Leitung sieht die Profile nur ein; ändern kann sie die Koordinierungsstelle 201."))
+        return render_template("volunteers/profile_view.html", volunteer=volunteer,
+                               profile=services.profile_of(volunteer), **_context())
     form = CoordinationProfileForm()
     if request.method == "GET":
         form.fill(services.profile_of(volunteer))

@@ -18,12 +18,14 @@ from app.volunteers import expenses, services, threads, trainings
 from app.volunteers.access import (
     assignment_or_404,
     coordinator_required,
+    reader_required,
     require_coordinator,
+    require_reader,
     thread_case_or_404,
     volunteer_required,
 )
 from app.volunteers.blueprint import bp
-from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, ExpenseEntry, Training
+from app.volunteers.models import APPROVED, RETURNED, SUBMITTED, WITHDRAWN, ExpenseEntry, Training
 from app.volunteers.work_forms import (
     AttendanceForm,
     CancelTrainingForm,
@@ -37,11 +39,10 @@ from app.volunteers.work_forms import (
 from app.web.access import login_required
 from app.web.responses import csv_response
 
-EXPENSE_STATUS = {SUBMITTED: "eingereicht", APPROVED: "genehmigt", RETURNED: "zurückgegeben"}
-
 
 def expense_status_label(status: str) -> str:
-    return {SUBMITTED: _("eingereicht"), APPROVED: _("genehmigt"), RETURNED: _("zurückgegeben")}.get(status, status)
+    return {SUBMITTED: _("eingereicht"), APPROVED: _("genehmigt"), RETURNED: _("zurückgegeben"),
+            WITHDRAWN: _("zurückgezogen")}.get(status, status)
 
 
 def training_kind_label(kind: str) -> str:
@@ -113,15 +114,28 @@ def thread(instance_id: int):
 def expenses_page(instance_id: int):
     instance = assignment_or_404(current_user, instance_id)
     form = ExpenseForm()
+    form.assignment_start = expenses.assignment_start(instance)
+    duplicate = None
     if form.validate_on_submit():
         assert form.datum.data is not None  # InputRequired
-        expenses.save_entry(None, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
-                            kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
-        flash(_("Der Eintrag wurde zur Prüfung eingereicht."), "success")
-        return redirect(url_for("volunteers.expenses", instance_id=instance.id))
-    return render_template("volunteers/expenses.html", instance=instance, form=form,
+        duplicate = _unconfirmed_duplicate(form, instance, None)
+        if duplicate is None:
+            expenses.save_entry(None, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
+                                kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
+            flash(_("Der Eintrag wurde zur Prüfung eingereicht."), "success")
+            return redirect(url_for("volunteers.expenses", instance_id=instance.id))
+    return render_template("volunteers/expenses.html", instance=instance, form=form, duplicate=duplicate,
                            entries=expenses.entries_for(current_user, instance), status_label=expense_status_label,
-                           rates=expenses.rates()), 422 if form.errors else 200
+                           rates=expenses.rates()), 422 if form.errors or duplicate else 200
+
+
+def _unconfirmed_duplicate(form: ExpenseForm, instance: ProcessInstance, entry: ExpenseEntry | None):
+    """The equal entry already recorded, unless the volunteer confirmed ("Trotzdem speichern")."""
+    if request.form.get("trotzdem") == "1" or form.datum.data is None:
+        return None
+    return expenses.duplicate_of(instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
+                                 kilometer=form.kilometer.data, auslagen=form.auslagen.data,
+                                 ignore_id=entry.id if entry is not None else None)
 
 
 @bp.route("/ehrenamt/aufwand/<int:entry_id>", methods=["GET", "POST"])
@@ -133,18 +147,46 @@ def expense_edit(entry_id: int):
     instance = assignment_or_404(current_user, entry.instance_id)
     if entry.status == APPROVED:
         abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
+    if entry.status == WITHDRAWN:
+        abort(409, _("Dieser Eintrag ist zurückgezogen und kann nicht mehr geändert werden."))
     form = ExpenseForm(obj=entry if request.method == "GET" else None)
+    form.assignment_start = expenses.assignment_start(instance)
+    duplicate = None
     if form.validate_on_submit():
         assert form.datum.data is not None  # InputRequired
-        try:
-            expenses.save_entry(entry, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
-                                kilometer=form.kilometer.data, auslagen=form.auslagen.data, notiz=form.notiz.data)
-        except expenses.ExpenseConflict:
-            abort(409, _("Dieser Eintrag ist bereits genehmigt und kann nicht mehr geändert werden."))
-        flash(_("Der korrigierte Eintrag wurde erneut eingereicht."), "success")
-        return redirect(url_for("volunteers.expenses", instance_id=instance.id))
+        duplicate = _unconfirmed_duplicate(form, instance, entry)
+        if duplicate is None:
+            try:
+                expenses.save_entry(entry, instance, current_user, datum=form.datum.data, stunden=form.stunden.data,
+                                    kilometer=form.kilometer.data, auslagen=form.auslagen.data,
+                                    notiz=form.notiz.data)
+            except expenses.ExpenseConflict:
+                abort(409, _("Dieser Eintrag ist bereits genehmigt oder zurückgezogen und kann nicht mehr "
+                             "geändert werden."))
+            flash(_("Der korrigierte Eintrag wurde erneut eingereicht."), "success")
+            return redirect(url_for("volunteers.expenses", instance_id=instance.id))
     return render_template("volunteers/expense_edit.html", instance=instance, entry=entry, form=form,
-                           status_label=expense_status_label), 422 if form.errors else 200
+                           duplicate=duplicate, status_label=expense_status_label,
+                           withdraw_form=PostForm()), 422 if form.errors or duplicate else 200
+
+
+@bp.route("/ehrenamt/aufwand/<int:entry_id>/zurueckziehen", methods=["POST"])
+@volunteer_required
+def expense_withdraw(entry_id: int):
+    """The volunteer takes back an entry that 201 returned for correction."""
+    entry = db.session.get(ExpenseEntry, entry_id)
+    if entry is None or entry.volunteer_id != current_user.id:
+        abort(404)
+    instance = assignment_or_404(current_user, entry.instance_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        expenses.withdraw(entry)
+    except expenses.ExpenseConflict:
+        abort(409, _("Zurückziehen lässt sich nur ein Eintrag, den die Koordinierungsstelle zur Korrektur "
+                     "zurückgegeben hat."))
+    flash(_("Der Eintrag wurde zurückgezogen."), "success")
+    return redirect(url_for("volunteers.expenses", instance_id=instance.id))
 
 
 @bp.route("/ehrenamt/abrechnung")
@@ -157,17 +199,16 @@ def my_statement():
 
 
 @bp.route("/aufwand/pruefen")
-@coordinator_required
+@reader_required
 def expense_review():
-    require_coordinator(current_user)
-    return _review_page(None, None)
+    return _review_page(None, None, may_edit=require_reader(current_user))
 
 
-def _review_page(failed_id: int | None, failed_form: ReturnForm | None, status: int = 200):
+def _review_page(failed_id: int | None, failed_form: ReturnForm | None, status: int = 200, may_edit: bool = True):
     entries = expenses.pending_for(current_user)
     forms = {e.id: (failed_form if e.id == failed_id else ReturnForm(formdata=None, prefix=f"r{e.id}"))
              for e in entries}
-    return render_template("volunteers/review.html", entries=entries, forms=forms), status
+    return render_template("volunteers/review.html", entries=entries, forms=forms, may_edit=may_edit), status
 
 
 def _entry_for_decision(entry_id: int) -> ExpenseEntry:
@@ -216,9 +257,9 @@ def expense_return(entry_id: int):
 
 
 @bp.route("/aufwand/abrechnung")
-@coordinator_required
+@reader_required
 def statement():
-    require_coordinator(current_user)
+    require_reader(current_user)
     volunteers = services.all_volunteers()
     chosen = request.args.get("ehrenamtliche", type=int)
     volunteer = next((u for u in volunteers if u.id == chosen), None)
@@ -264,9 +305,9 @@ def _statement_csv(volunteer, month: str, data: dict) -> Response:
 
 
 @bp.route("/aufwand/summen")
-@coordinator_required
+@reader_required
 def expense_totals():
-    require_coordinator(current_user)
+    require_reader(current_user)
     today = date.today()
     try:
         start = date.fromisoformat(request.args.get("von") or date(today.year, 1, 1).isoformat())
@@ -283,9 +324,11 @@ def expense_totals():
 
 
 @bp.route("/schulungen", methods=["GET", "POST"], endpoint="trainings")
-@coordinator_required
+@reader_required
 def trainings_page():
-    require_coordinator(current_user)
+    may_edit = require_reader(current_user)
+    if request.method != "GET":
+        require_coordinator(current_user)
     form = TrainingForm()
     if form.validate_on_submit():
         training = Training(kind=form.kind.data, datum=form.datum.data, uhrzeit=form.uhrzeit.data or "",
@@ -296,7 +339,7 @@ def trainings_page():
         flash(_("Termin angelegt. Laden Sie jetzt Ehrenamtliche ein."), "success")
         return redirect(url_for("volunteers.training", training_id=training.id))
     items = db.session.scalars(select(Training).order_by(Training.datum.desc(), Training.id.desc())).all()
-    return render_template("volunteers/trainings.html", form=form, items=items,
+    return render_template("volunteers/trainings.html", form=form, items=items, may_edit=may_edit,
                            kind_label=training_kind_label), 422 if form.errors else 200
 
 
@@ -311,9 +354,11 @@ def _training_forms(training: Training):
 
 
 @bp.route("/schulungen/<int:training_id>", methods=["GET", "POST"])
-@coordinator_required
+@reader_required
 def training(training_id: int):
-    require_coordinator(current_user)
+    may_edit = require_reader(current_user)
+    if request.method != "GET":
+        require_coordinator(current_user)
     item = db.session.get(Training, training_id) or abort(404)
     invite, attendance = _training_forms(item)
     if request.method == "GET":
@@ -329,15 +374,18 @@ def training(training_id: int):
             flash(_("%(num)s Einladung(en) verschickt.", num=count), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))
         if action == "teilnahme" and attendance.validate_on_submit():
-            trainings.record_attendance(item, set(attendance.anwesend.data or []))
+            try:
+                trainings.record_attendance(item, set(attendance.anwesend.data or []))
+            except trainings.TrainingConflict as exc:
+                abort(409, str(exc))
             flash(_("Teilnahme gespeichert; die Profile sind aktualisiert."), "success")
             return redirect(url_for("volunteers.training", training_id=item.id))
         if action not in ("einladen", "teilnahme"):
             abort(400)
         status = 422
     return render_template("volunteers/training.html", item=item, invite=invite, attendance=attendance,
-                           cancel_form=CancelTrainingForm(formdata=None, prefix="absage"),
-                           kind_label=training_kind_label), status
+                           cancel_form=CancelTrainingForm(formdata=None, prefix="absage"), may_edit=may_edit,
+                           upcoming=item.datum > date.today(), kind_label=training_kind_label), status
 
 
 @bp.route("/schulungen/<int:training_id>/bearbeiten", methods=["GET", "POST"])
@@ -375,7 +423,8 @@ def training_cancel(training_id: int):
         invite, attendance = _training_forms(item)
         attendance.anwesend.data = [inv.user_id for inv in item.invitations if inv.attended]
         return render_template("volunteers/training.html", item=item, invite=invite, attendance=attendance,
-                               cancel_form=form, kind_label=training_kind_label), 422
+                               cancel_form=form, may_edit=True, upcoming=item.datum > date.today(),
+                               kind_label=training_kind_label), 422
     try:
         count = trainings.cancel(item, form.grund.data)
     except trainings.TrainingConflict as exc:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import g, has_app_context
 from sqlalchemy import func, select
 
 from app.auth.models import ROLE_EHRENAMT, User
+from app.auth.passwords import password_problems
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
 from app.extensions import db
 from app.volunteers.matching import STATUS_AKTIV, Match, rank_volunteers
@@ -88,6 +91,34 @@ def all_volunteers(status: str | None = None) -> list[User]:
         query = query.outerjoin(VolunteerProfile, VolunteerProfile.user_id == User.id).where(
             func.coalesce(VolunteerProfile.status, STATUS_AKTIV) == status)
     return list(db.session.scalars(query))
+
+
+def username_taken(username: str) -> bool:
+    return db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None
+
+
+def new_password(username: str) -> str:
+    """A random initial password that meets the policy (app/auth/passwords.py)."""
+    while True:
+        password = secrets.token_urlsafe(12)  # 16 characters, about 96 bits
+        if not password_problems(password, username):
+            return password
+
+
+def create_volunteer(created_by: User, *, username: str, display_name: str, email: str | None) -> tuple[User, str]:
+    """A volunteer account (role ehrenamt, in 201's organisation) with an empty profile and a
+    random initial password, returned once in plain text for 201 to hand over; only its hash
+    is stored, and the volunteer changes it under *Passwort ändern*."""
+    password = new_password(username)
+    user = User(username=username.strip(), display_name=display_name.strip(), email=(email or "").strip() or None,
+                organisation_id=created_by.organisation_id)
+    user.roles = [ROLE_EHRENAMT]
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(VolunteerProfile(user_id=user.id, status=STATUS_AKTIV))
+    db.session.flush()
+    return user, password
 
 
 def get_volunteer_or_404(user_id: int) -> User:

@@ -2,12 +2,15 @@
 
 Recorded attendance updates the volunteer's profile: ``schulungen[kind]`` becomes the date of the
 latest attended training of that kind (a "Stammtisch" counts as training c, reflection / exchange,
-as in the concept). Taking attendance back recomputes the date from the remaining attended
-trainings when the profile still shows this training's date; a date entered by hand that is
-newer is never overwritten.
+as in the concept). Taking attendance back restores the date from the remaining attended
+trainings or the date that the attendance replaced (kept on the invitation), when the profile
+still shows this training's date; a date entered by hand that is newer is never overwritten.
+A training that lies in the future takes no attendance.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import url_for
 from flask_babel import force_locale, format_date
@@ -106,43 +109,57 @@ def cancel(training: Training, grund: str | None) -> int:
     return len([u for u in users if u.active])
 
 
-def record_attendance(training: Training, attended_ids: set[int]) -> None:
-    """Set attendance of every invitation (present: in ``attended_ids``) and update profiles."""
+def record_attendance(training: Training, attended_ids: set[int], today: date | None = None) -> None:
+    """Set attendance of every invitation (present: in ``attended_ids``) and update profiles.
+
+    A training that lies ahead (after ``today``, the office's day) takes no attendance yet:
+    otherwise the profiles would show it as done on a day that has not come.
+    """
     if training.cancelled:
         raise TrainingConflict(_("Dieser Termin ist abgesagt; eine Teilnahme kann nicht erfasst werden."))
+    if training.datum > (today or date.today()):
+        raise TrainingConflict(_("Dieser Termin liegt in der Zukunft; die Teilnahme kann erst ab dem Tag des "
+                                 "Termins erfasst werden."))
     for inv in training.invitations:
         value = inv.user_id in attended_ids
         if inv.attended is value:
             continue
         inv.attended = value
         db.session.flush()
-        _sync_profile(inv.user, training, value)
+        _sync_profile(inv, training, value)
     db.session.flush()
 
 
-def _sync_profile(user: User, training: Training, attended: bool) -> None:
+def _sync_profile(inv: TrainingInvitation, training: Training, attended: bool) -> None:
+    """Attendance recorded: the profile's date of the kind becomes this training's date when it is
+    newer, and the date it replaces is kept on the invitation. Taken back: the profile gets the
+    latest remaining date (other attended trainings of the kind, or the replaced date)."""
     key = profile_key(training.kind)
-    profile = db.session.get(VolunteerProfile, user.id)
+    profile = db.session.get(VolunteerProfile, inv.user_id)
     if profile is None:
-        profile = VolunteerProfile(user_id=user.id)
+        profile = VolunteerProfile(user_id=inv.user_id)
         db.session.add(profile)
     trainings = {t.kind: t.completed_on for t in profile.trainings}
     current = trainings.get(key)
     mine = training.datum
     if attended:
         if not current or current < mine:
+            inv.replaced_on = current
             trainings[key] = mine
     elif current == mine:
         kinds = ["c", "stammtisch"] if key == "c" else [key]
         latest = db.session.scalar(
             select(func.max(Training.datum)).join(TrainingInvitation)
-            .where(TrainingInvitation.user_id == user.id, TrainingInvitation.attended.is_(True),
+            .where(TrainingInvitation.user_id == inv.user_id, TrainingInvitation.attended.is_(True),
                    Training.kind.in_(kinds))
         )
-        if latest:
-            trainings[key] = latest
+        earlier = [day for day in (latest, inv.replaced_on) if day]
+        if earlier:
+            trainings[key] = max(earlier)
         else:
             trainings.pop(key, None)
+    if not attended:
+        inv.replaced_on = None
     profile.set_trainings(trainings)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -51,9 +52,15 @@ class ExpenseForm(AppForm):
         description=_l("Zum Beispiel Fahrkarten; bitte in der Notiz erläutern."))
     notiz = StringField(_l("Notiz"), [Length(max=500, message=MAX)])
 
+    #: First day of the assignment (the Vorgespräch's "Beginn"), set by the view; None: unknown.
+    assignment_start: date | None = None
+
     def validate_datum(self, field) -> None:
         if field.data and field.data > date.today():
             raise ValidationError(_l("Das Datum darf nicht in der Zukunft liegen."))
+        if field.data and self.assignment_start and field.data < self.assignment_start:
+            raise ValidationError(_l("Das Datum darf nicht vor dem Beginn des Einsatzes (%(beginn)s) liegen.",
+                                     beginn=format_date(self.assignment_start, "medium")))
 
     def validate_stunden(self, field) -> None:
         if field.data is not None and field.data.as_tuple().exponent < -2:

@@ -96,6 +96,7 @@ def _prepare_data(app) -> dict:
         ids["ehrenamt1"] = users["ehrenamt1"].id
         ids["expense"] = db.session.scalar(select(ExpenseEntry.id))
         ids["training"] = db.session.scalar(select(Training.id))
+        ids["team_201"] = users["k201"].member_team_ids[0]
         org = users["k201"].organisation_id
         ids["partner"] = network.save_partner(None, org, name="Jobcenter Musterstadt", typ="jobcenter",
                                               intensitaet=3, wichtigkeit=3).id
@@ -109,6 +110,10 @@ def _prepare_data(app) -> dict:
         db.session.commit()
     assert k201.post(f"/schulungen/{ids['training']}", data={
         "aktion": "einladen", "einladen-ehrenamtliche": ids["ehrenamt1"]}).status_code == 302
+    # Time outside cases (Zeiterfassung): the annual report shows its shares.
+    for activity, minutes in (("netzwerkarbeit", "180"), ("gremien", "60")):
+        assert k201.post("/zeiterfassung", data={"team": str(ids["team_201"]), "datum": TODAY.isoformat(),
+                                                 "activity": activity, "minutes": minutes}).status_code == 302
     return ids
 
 
@@ -148,7 +153,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
                  f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={TODAY:%Y-%m}",
                  "/aufwand/summen", "/schulungen", f"/schulungen/{ids['training']}", "/beratung/neu",
                  "/netzwerk/partner", "/netzwerk/partner/neu", f"/netzwerk/partner/{ids['partner']}",
-                 f"/netzwerk/karte?jahr={year}"],
+                 f"/netzwerk/karte?jahr={year}", "/ehrenamtliche/neu", "/zeiterfassung"],
         "ehrenamt1": ["/ehrenamt/profil", "/ehrenamt/einsaetze", f"/ehrenamt/einsaetze/{running}/aufwand",
                       f"/ehrenamt/aufwand/{ids['expense']}", "/ehrenamt/abrechnung", "/ehrenamt/termine",
                       f"/faelle/{running}/fragen", "/benachrichtigungen"],
@@ -158,7 +163,8 @@ def pages_of(role: str, ids: dict) -> list[str]:
         "mbeleitung": ["/mbe/statistik", f"/faelle/{mbe_case}", "/monitor", f"/monitor/faelle/{mbe_case}"],
         "leitung": ["/faelle", f"/faelle/{running}", "/monitor", f"/monitor/faelle/{running}",
                     "/monitor/prozesse/alltagsbegleitung/1", "/statistik", "/statistik?von=kaputt",
-                    f"/statistik/jahresbericht?jahr={year}", "/statistik/jahresbericht?jahr=kaputt"],
+                    f"/statistik/jahresbericht?jahr={year}", "/statistik/jahresbericht?jahr=kaputt",
+                    f"/ehrenamtliche/{ids['ehrenamt1']}", f"/schulungen/{ids['training']}", "/zeiterfassung/teams"],
         "prozess": ["/prozessmodelle", "/prozessmodelle/alltagsbegleitung",
                     "/prozessmodelle/alltagsbegleitung/versionen/1",
                     "/prozessmodelle/alltagsbegleitung/vergleich?von=1&bis=2",

@@ -116,7 +116,7 @@ def test_only_the_cases_volunteer_records(app, login_as, case_id, username):
     assert _rows(app) == []
 
 
-@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "leitung", "mbe1", "admin"])
+@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "mbeleitung", "mbe1", "admin"])
 def test_only_201_decides(app, login_as, case_id, username):
     _add(login_as("ehrenamt1"), case_id)
     [entry] = _rows(app)

@@ -57,7 +57,7 @@ def test_bad_input_leaves_profile_unchanged(app, login_as):
     assert profile(app, "ehrenamt1") == before
 
 
-@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "leitung", "mbe1", "admin", "prozess"])
+@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "mbeleitung", "mbe1", "admin", "prozess"])
 def test_only_201_keeps_profiles(app, login_as, username):
     client = login_as(username)
     target = user_id(app, "ehrenamt2")

@@ -101,7 +101,7 @@ def test_inviting_nobody_is_refused(app, login_as):
     assert "Bitte mindestens eine Person auswählen." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "leitung", "mbe1", "admin"])
+@pytest.mark.parametrize("username", ["ehrenamt1", "fb36", "mbeleitung", "mbe1", "admin"])
 def test_only_201_schedules(app, login_as, username):
     training_id = _training(login_as("k201"))
     client = login_as(username)

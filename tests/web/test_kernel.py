@@ -56,7 +56,7 @@ def test_the_public_list_names_only_existing_endpoints(app):
     ("statistics.index", ("leitung",)),
     ("monitor.index", ("leitung",)),
     ("volunteers.profile", ("ehrenamt",)),
-    ("volunteers.coord_list", ("koordination",)),
+    ("volunteers.coord_list", ("koordination", "leitung")),
     ("network.index", ("fachkraft", "koordination", "mbe", "leitung")),
     ("inbox.index", ()),
 ])
@@ -238,22 +238,24 @@ def test_filters_are_registered(ctx):
 
 # --- menus declared by the features --------------------------------------------------------------
 
+# Everyone who works on cases has these first (process owners and admin have no appointments).
+STAFF = ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen"]
 EXPECTED_MENUS = {
-    "fb36": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "fb36fh": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "fb31": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk"],
-    "k201": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Ehrenamtliche",
-             "Aufwand prüfen", "Schulungen", "Netzwerk", "Beratung erfassen"],
-    "ehrenamt1": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Mein Profil",
-                  "Meine Einsätze", "Schulungen"],
-    "ehrenamt2": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Mein Profil",
-                  "Meine Einsätze", "Schulungen"],
-    "mbe1": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
-    "mbe2": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Klient/innen"],
-    "mbeleitung": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor",
+    "fb36": [*STAFF, "Netzwerk", "Zeiterfassung"],
+    "fb36fh": [*STAFF, "Netzwerk", "Zeiterfassung"],
+    "fb31": [*STAFF, "Netzwerk", "Zeiterfassung"],
+    "k201": [*STAFF, "Ehrenamtliche", "Aufwand prüfen",
+             "Schulungen", "Netzwerk", "Beratung erfassen", "Zeiterfassung"],
+    "ehrenamt1": [*STAFF, "Mein Profil", "Meine Einsätze",
+                  "Schulungen"],
+    "ehrenamt2": [*STAFF, "Mein Profil", "Meine Einsätze",
+                  "Schulungen"],
+    "mbe1": [*STAFF, "Netzwerk", "Zeiterfassung", "Klient/innen"],
+    "mbe2": [*STAFF, "Netzwerk", "Zeiterfassung", "Klient/innen"],
+    "mbeleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor",
                    "Statistik", "Klient/innen", "MBE-Statistik"],
-    "leitung": ["Aufgaben", "Fälle", "Meine Termine", "Abwesenheit", "Benachrichtigungen", "Netzwerk", "Monitor",
-                "Statistik"],
+    "leitung": [*STAFF, "Ehrenamtliche", "Aufwand prüfen",
+                "Schulungen", "Netzwerk", "Zeiterfassung", "Monitor", "Statistik"],
     "prozess": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
