@@ -1,5 +1,6 @@
 // Stacked tables on narrow screens (WCAG 1.4.10 reflow at 320 CSS px): every data table of the
-// content with a header row gets the class "stack", and each of its cells the name of its column
+// content with a header row of three or more columns gets the class "stack", and each of its data
+// cells the name of its column
 // in data-label (unless the template set one), which app.css shows beside the value when the
 // rows are stacked. Tables in a .table-scroll box (the decision table) or marked .no-stack keep
 // their columns. Without JavaScript the tables keep their columns and wrap inside the cells.
@@ -19,7 +20,7 @@
   function stack(table) {
     if (table.closest('.table-scroll') || table.classList.contains('no-stack')) { return; }
     var names = headerNames(table);
-    if (!names || names.length < 2) { return; }
+    if (!names || names.length < 3) { return; }  // two columns fit a narrow screen as they are
     Array.prototype.forEach.call(table.tBodies, function (body) { label(body.rows, names); });
     if (table.tFoot) { label(table.tFoot.rows, names); }
     table.classList.add('stack');
@@ -28,7 +29,8 @@
     Array.prototype.forEach.call(rows, function (row) {
       var column = 0;
       Array.prototype.forEach.call(row.cells, function (cell) {
-        if (!cell.hasAttribute('data-label') && (cell.colSpan || 1) === 1 && names[column]) {
+        // A row header (th) heads its stacked row itself; data cells get their column's name.
+        if (cell.tagName === 'TD' && !cell.hasAttribute('data-label') && (cell.colSpan || 1) === 1 && names[column]) {
           cell.setAttribute('data-label', names[column]);
         }
         column += cell.colSpan || 1;

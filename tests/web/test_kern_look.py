@@ -120,3 +120,8 @@ def test_a_wide_table_stacks_its_rows_at_320_px(live_server):
         page.set_viewport_size({"width": 1280, "height": 720})
         columns = page.evaluate("() => getComputedStyle(document.querySelector('main table tbody td')).display")
         assert columns == "table-cell"  # on a wide screen the table keeps its columns
+
+
+def test_the_statistics_period_is_shown_in_the_readers_date_format(login_as):
+    html = login_as("leitung").get("/statistik?von=2026-01-01&bis=2026-03-31").get_data(as_text=True)
+    assert "01.01.2026 – 31.03.2026" in html and "2026-01-01 –" not in html
