@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 
 from app.auth.models import User
 
