@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
@@ -331,5 +332,5 @@ def parse_iso_date(value: Any) -> datetime.date | None:
 
 
 def german_date(value: datetime.date) -> str:
-    """Format a date the German way, e.g. 05.03.2025."""
-    return value.strftime("%d.%m.%Y")
+    """A date in the reader's locale through Flask-Babel, e.g. 05.03.2025 in German."""
+    return format_date(value, "medium")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.statistics.charts import bar_chart
-from app.web.formatting import zahl
+from app.web.formatting import datum, zahl
 
 OUTCOME_LABELS = {
     "beenden": _l("Einsatz beendet"),
@@ -52,6 +52,11 @@ def outcome_label(value: str) -> str:
     return str(OUTCOME_LABELS.get(value, value or _("ohne Angabe")))
 
 
+def _period(stats: dict) -> str:
+    """The period in the reader's date format ("01.01.2026 – 04.12.2026"), not ISO."""
+    return f"{datum(stats['period']['from'])} – {datum(stats['period']['to'])}"
+
+
 def _minutes(value: float | None) -> float | str:
     return "–" if value is None else value
 
@@ -59,7 +64,7 @@ def _minutes(value: float | None) -> float | str:
 def overview(stats: dict) -> Table:
     crises = stats["crises"]
     return Table("ueberblick", _("Überblick"), [_("Kennzahl"), _("Wert")], [
-        [_("Zeitraum"), f"{stats['period']['from']} – {stats['period']['to']}"],
+        [_("Zeitraum"), _period(stats)],
         [_("Teams"), ", ".join(t["name"] for t in stats["teams"])],
         [_("Begonnene Fälle"), sum(r["count"] for r in stats["cases_started"])],
         [_("Abgeschlossene Fälle"), sum(r["count"] for r in stats["cases_closed"])],
@@ -126,7 +131,7 @@ def counselling_tables(stats: dict) -> list[Table]:
 def annual_tables(stats: dict, year: int) -> list[Table]:
     """The seed-002 style annual report: consultations by topic, home visits a week, events."""
     summary = Table("jahresbericht", _("Jahresbericht %(year)s", year=year), [_("Kennzahl"), _("Wert")], [
-        [_("Zeitraum"), f"{stats['period']['from']} – {stats['period']['to']}"],
+        [_("Zeitraum"), _period(stats)],
         [_("Teams"), ", ".join(t["name"] for t in stats["teams"])],
         [_("Beratungen insgesamt"), stats["consultations"]["total"]],
         [_("Hausbesuche insgesamt"), stats["home_visits"]["total"]],

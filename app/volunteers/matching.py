@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.auth.models import User
 
@@ -151,4 +151,4 @@ def _number(value: Any) -> float | None:
 
 
 def _fmt(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:.1f}".replace(".", ",")
+    return format_decimal(value, "0.#")  # the reader's locale: "2,5" / "2.5"

@@ -37,6 +37,7 @@ from app.volunteers.work_forms import (
     choices,
 )
 from app.web.access import login_required
+from app.web.formatting import csv_zahl
 from app.web.responses import csv_response
 
 
@@ -52,8 +53,7 @@ def training_kind_label(kind: str) -> str:
 
 
 def number(value) -> str:
-    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-    return (text or "0").replace(".", ",")
+    return csv_zahl(value or 0)
 
 
 @bp.app_template_global()
@@ -295,11 +295,11 @@ def _statement_csv(volunteer, month: str, data: dict) -> Response:
              _("Auslagen (EUR)"), _("Betrag (EUR)"), _("Notiz")]]
     for e in data["entries"]:
         rows.append([volunteer.display_name, month, e.datum.isoformat(), e.instance.reference, number(e.stunden),
-                     number(e.kilometer), f"{e.auslagen:.2f}".replace(".", ","), f"{e.summe:.2f}".replace(".", ","),
+                     number(e.kilometer), csv_zahl(e.auslagen, 2), csv_zahl(e.summe, 2),
                      e.notiz])
     t = data["total"]
     rows.append([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
-                 f"{t['auslagen']:.2f}".replace(".", ","), f"{t['summe']:.2f}".replace(".", ","), ""])
+                 csv_zahl(t["auslagen"], 2), csv_zahl(t["summe"], 2), ""])
     name = f"aufwand-{volunteer.username}-{month}.csv"
     return csv_response(rows, name)  # user text stays text (app/exports.py)
 

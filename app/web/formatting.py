@@ -3,6 +3,7 @@
 ``datum`` (date or date and time), ``datumzeit`` (always with the time), ``zahl`` (decimal
 number, optional fixed digits), ``prozent`` (a share given in percent points, 12.5 → "12,5 %"),
 ``betrag`` (euros with two decimals). Views hand numbers to templates; they do not format them.
+``csv_zahl`` is for German CSV exports (decimal comma whatever the reader's language).
 """
 
 from __future__ import annotations
@@ -68,6 +69,18 @@ def prozent(value: Any, digits: int = 1) -> str:
     from flask_babel import format_percent
 
     return format_percent(float(value) / 100, "#,##0" + ("." + "#" * digits if digits else "") + " %")
+
+
+def csv_zahl(value: Any, digits: int | None = None) -> str:
+    """A number for a German CSV export (semicolons, decimal comma: opens as numbers in German
+    Excel whatever the reader's language): no grouping, ``digits`` fixed decimals, else up to
+    three with trailing zeros dropped (2.50 → "2,5")."""
+    if value is None or value == "":
+        return ""
+    from babel.numbers import format_decimal as babel_decimal
+
+    pattern = "0" if digits == 0 else "0." + ("0" * digits if digits else "###")
+    return babel_decimal(value, pattern, locale="de_DE")
 
 
 def betrag(value: Any) -> str:
