@@ -45,7 +45,9 @@ def test_expense_note_in_the_monthly_statement_stays_text(app, login_as):
     case_id = running_case(login_as)
     mira, k201 = login_as("ehrenamt1"), login_as("k201")
     for note in NOTES:
-        form = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": note}
+        # Equal entries apart from the note: the volunteer confirms past the duplicate warning.
+        form = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": note,
+                "trotzdem": "1"}
         assert mira.post(f"/ehrenamt/einsaetze/{case_id}/aufwand", data=form).status_code == 302
     with app.app_context():
         ids = db.session.scalars(select(ExpenseEntry.id).order_by(ExpenseEntry.id)).all()
