@@ -98,7 +98,7 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
             task=task)
     flush()  # the case's row version was bumped by take_row
-    announce_tasks(instance, [task])  # app/notify tells the new people (crises also by mail)
+    announce_tasks(instance, [task], actor=actor)  # app/notify tells the new people (crises also by mail)
     return task
 
 
@@ -239,7 +239,7 @@ def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> 
         raise EngineError(_("Der Schritt konnte nicht wieder geöffnet werden."))
     if isinstance(previous, dict):
         new_row.draft = {k: v for k, v in previous.items() if v is not None}
-    save(instance, workflow)
+    save(instance, workflow, actor=actor)
     return new_row
 
 
