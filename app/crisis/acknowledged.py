@@ -48,7 +48,9 @@ def _same_report(task: Task, report: dict) -> bool:
 def tell_reporter(instance: ProcessInstance, task: Task | None = None, user: User | None = None,
                   **_kwargs) -> None:
     """The first completed crisis task of a report is the team's acknowledgement: tell the reporter."""
-    report = (task.context or {}).get("krise") if task is not None and task.crisis else None
+    if task is None or not task.crisis:
+        return
+    report = (task.context or {}).get("krise")
     if not isinstance(report, dict):
         return
     earlier = db.session.scalars(select(Task).where(

@@ -38,7 +38,8 @@ def test_crisis_page_names_the_reporter_and_the_reporter_hears_back_once(app, lo
         mails = db.session.scalars(select(OutboxMail).where(OutboxMail.subject.contains("zur Kenntnis"))).all()
         assert all("Streit" not in m.body for m in mails)  # no client data in mails
     # handling the crisis afterwards does not tell the reporter a second time; nobody else is told
-    assert complete_web(fb36, case_id, "krise_bearbeiten", {"krisen_ergebnis": "geloest", "massnahmen": "Gespräch geführt"}).status_code == 302
+    handled = {"krisen_ergebnis": "geloest", "massnahmen": "Gespräch geführt"}
+    assert complete_web(fb36, case_id, "krise_bearbeiten", handled).status_code == 302
     assert len(_notices(app, "ehrenamt1", "quittiert")) == 1
     assert _notices(app, "k201", "quittiert") == [] and _notices(app, "fb36", "quittiert") == []
 
@@ -50,7 +51,8 @@ def test_crisis_is_on_top_of_the_inbox_above_my_own_tasks(app, login_as):
     assert _report(login_as("k201"), case_id).status_code == 302
     page = fb36.get("/aufgaben").get_data(as_text=True)
     assert 'id="crises"' in page
-    assert page.index('data-task="krise_quittieren"') < page.index('id="mine-h"') < page.index('data-task="bedarfsermittlung"')
+    crisis, own = page.index('data-task="krise_quittieren"'), page.index('data-task="bedarfsermittlung"')
+    assert crisis < page.index('id="mine-h"') < own
     assert 'id="crises"' not in login_as("fb36fh").get("/aufgaben").get_data(as_text=True)
     # the case list and the monitor put the crisis case first, though it is not the newest
     later = start_case_web(fb36)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app.engine.models import ACTIVE_TASK_STATES, TODO, CaseEvent, Task
 from app.extensions import db
 from app.formsignals.rules import RULES, fired
+from forms import FORMS
 from tests.flows import complete_web, valid_data
 from tests.volunteers.helpers import running_case
-from forms import FORMS
 
 STAFF = ["fb36", "fb36fh", "fb31", "k201", "ehrenamt1", "ehrenamt2", "mbe1", "leitung"]
 
