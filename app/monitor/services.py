@@ -184,8 +184,9 @@ def _order(query: Select, filters: Filters) -> Select:
         keys = [ProcessModel.name, ProcessVersion.number]
     else:
         keys = [getattr(ProcessInstance, sort)]
-    crisis_first = case((ProcessInstance.id.in_(open_crisis_case_ids()), 0), else_=1)
-    return query.order_by(crisis_first, *[direction(k) for k in keys], direction(ProcessInstance.id))
+    if sort == "started_at" and filters.descending:  # the default order: open crises on top
+        query = query.order_by(case((ProcessInstance.id.in_(open_crisis_case_ids()), 0), else_=1))
+    return query.order_by(*[direction(k) for k in keys], direction(ProcessInstance.id))
 
 
 def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> MonitorResult:
