@@ -21,7 +21,7 @@ from app.cases import history, services
 from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
 from app.engine import service
-from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
+from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
 from app.web.access import login_required
 from forms import KriseMeldenForm
@@ -54,8 +54,10 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     status = request.args.get("status") or None
     items, total = services.visible_cases(current_user, status=status, page=page)
+    crisis_ids = set(db.session.scalars(services.open_crisis_case_ids().where(
+        Task.instance_id.in_([c.id for c in items])))) if items else set()
     return render_template("cases/index.html", items=items, total=total, page=page, status=status,
-                           can_start=bool(startable(current_user)))
+                           can_start=bool(startable(current_user)), crisis_ids=crisis_ids)
 
 
 @bp.route("/faelle/neu", methods=["GET", "POST"])

@@ -144,3 +144,18 @@ def test_nobody_is_told_of_a_task_they_gave_themselves(app, login_as):
     assert complete_web(fb36, case_id, "bedarfsermittlung", valid_data("bedarfsermittlung")).status_code == 302
     with app.app_context():
         assert db.session.scalars(select(Notification).where(Notification.user_id == user_id(app, "k201"))).all()
+
+
+def test_supervisor_reassigning_a_task_to_themself_is_not_told(app, login_as, ctx):
+    from app.engine.interventions import reassign
+    from tests.factories import open_task as open_row
+    from tests.factories import user
+
+    case_id = start_case_web(login_as("fb36"))
+    task = open_row(case_id, "bedarfsermittlung")
+    reassign(task, user("leitung"), "Urlaub", user=user("leitung"))
+    reassign(task, user("leitung"), "zurück", user=user("fb36"))
+    db.session.commit()
+    mine = db.session.scalars(select(Notification).where(Notification.user_id == user("leitung").id)).all()
+    told = db.session.scalars(select(Notification).where(Notification.user_id == user("fb36").id)).all()
+    assert mine == [] and len(told) == 1
