@@ -16,9 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from wtforms import FieldList, FormField
 
+from app.auth.models import User
 from app.engine.models import CaseEvent
+from app.extensions import db
 from app.web.formatting import datum, datumzeit, zahl
 from forms import ACTION_FORMS, FORMS
 
@@ -98,13 +101,25 @@ def shown_value(value: Any, key: str, labels: dict, choices: dict) -> Any:
     return str(value)
 
 
+PERSON_FIELDS = ("gemeldet_von", "vertretung_fuer")  # user names stored in history data
+
+
+def _people(data: dict) -> dict[str, dict[str, str]]:
+    """Display names for the user names in ``data``'s person fields."""
+    names = {str(data[k]) for k in PERSON_FIELDS if data.get(k)}
+    if not names:
+        return {}
+    shown = dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(names))).all())
+    return {k: shown for k in PERSON_FIELDS}
+
+
 def entry(event: CaseEvent, data: dict | None, extra_choices: dict | None = None) -> HistoryEntry:
     """``event`` with ``data`` (the part the reader may see) labelled by the entry's own form."""
     shown: dict = {}
     if data and event.kind in SHOWN_KINDS:
         labels, choices = form_fields(_form_key(event))
         labels = {**labels, **_extra_labels()}
-        choices = {**choices, **(extra_choices or {})}
+        choices = {**choices, **(extra_choices or {}), **_people(data)}
         shown = {labels[k]: shown_value(v, k, labels, choices) for k, v in data.items() if k in labels}
     return HistoryEntry(id=event.id, kind=event.kind, title=event.title, created_at=event.created_at,
                         actor=event.actor, data=shown)

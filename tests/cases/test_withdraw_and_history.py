@@ -119,6 +119,7 @@ def test_history_uses_each_forms_own_labels_and_formats_values(app, login_as):
     assert "Ziel (detailliert" not in crisis
     assert not re.search(r"\d{4}-\d\d-\d\dT", timeline)  # no ISO timestamps
     assert "hoch – sofortige Reaktion nötig" in crisis
+    assert "Sam Koordinata (201)" in crisis  # the reporter by name, not by user name
 
 
 def test_history_hides_technical_fields_and_formats_numbers(app, ctx):
