@@ -121,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(decisions_bp)  # decision tables (DMN) for process owners
     app.register_blueprint(mbeplan_bp)  # printable Integrationsvereinbarung of MBE cases
+    from app.formsignals import services as formsignals  # noqa: F401  # ticked "must know" fields: to-dos
     register_api(app)
     register_web(app)
     register_cli(app)

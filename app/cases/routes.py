@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectField
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from app import transaction
@@ -18,10 +17,11 @@ from app.auth.access import (
     get_visible_instance_or_404,
     startable_teams,
 )
-from app.cases import services
+from app.cases import history, services
+from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
 from app.engine import service
-from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
+from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel, Task
 from app.extensions import db
 from app.web.access import login_required
 from forms import KriseMeldenForm
@@ -54,8 +54,10 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     status = request.args.get("status") or None
     items, total = services.visible_cases(current_user, status=status, page=page)
+    crisis_ids = set(db.session.scalars(services.open_crisis_case_ids().where(
+        Task.instance_id.in_([c.id for c in items])))) if items else set()
     return render_template("cases/index.html", items=items, total=total, page=page, status=status,
-                           can_start=bool(startable(current_user)))
+                           can_start=bool(startable(current_user)), crisis_ids=crisis_ids)
 
 
 @bp.route("/faelle/neu", methods=["GET", "POST"])
@@ -103,18 +105,26 @@ def view(instance_id: int):
     process_key = instance.version.model.key
     data = services.visible_data(instance.data, level, process_key)
     open_tasks = services.open_tasks_for(instance, current_user, level)
-    events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id)
-    ).all()
+    # each entry labelled by its own form, values formatted, limited fields filtered first
+    volunteers = {"ehrenamtliche": services.choice_labels().get("ehrenamtliche", {})}
+    events = [history.entry(e, services.visible_data(e.data, level, process_key), volunteers)
+              for e in db.session.scalars(
+                  select(CaseEvent).where(CaseEvent.instance_id == instance.id)
+                  .options(selectinload(CaseEvent.task), selectinload(CaseEvent.actor)).order_by(CaseEvent.id))]
     return render_template(
         "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,
         events=events, labels=services.field_labels(), choices=services.choice_labels(),
         event_title=services.event_title, can_work_on=can_work_on, plan_panel=services.plan_panel(instance),
-        visible_data=partial(services.visible_data, process_key=process_key),
+        visible_data=_already_shown,
         can_report=instance.status == RUNNING and crisis.can_report_crisis(current_user, instance),
         panels=services.panels(instance, current_user, level),
     )
+
+
+def _already_shown(data, _level):
+    """The timeline's entries are filtered and labelled already (``history.entry``)."""
+    return data
 
 
 @bp.route("/faelle/<int:instance_id>/krise", methods=["GET", "POST"])
@@ -138,3 +148,38 @@ def report_crisis(instance_id: int):
         return redirect(url_for("cases.view", instance_id=instance_id))
     status = 422 if form.errors else 200
     return render_template("cases/crisis.html", instance=instance, form=form), status
+
+
+class WithdrawForm(AppForm):
+    bestaetigung = BooleanField(
+        _l("Ja, dieser Fall wurde versehentlich angelegt und soll zurückgezogen werden."),
+        validators=[DataRequired(_l("Bitte bestätigen Sie, dass der Fall zurückgezogen werden soll."))])
+
+
+@bp.route("/faelle/<int:instance_id>/zurueckziehen", methods=["GET", "POST"])
+@login_required
+def withdraw_case(instance_id: int):
+    instance, _level = get_visible_instance_or_404(current_user, instance_id)
+    refused = withdrawal.refusal(current_user, instance)
+    if refused is not None:
+        abort(*refused)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        reference = instance.reference
+        service.withdraw(instance, current_user)
+        flash(_("Fall %(ref)s wurde zurückgezogen.", ref=reference), "success")
+        return redirect(url_for("cases.index"))
+    return render_template("cases/withdraw.html", instance=instance, form=form), 422 if form.errors else 200
+
+
+@services.case_panels.connect
+def _withdraw_panel(instance, user=None, level=None, **_kwargs):
+    """The starter's "Fall zurückziehen" while nothing was done (a header section of the case view)."""
+    if user is None or not withdrawal.can_withdraw(user, instance):
+        return None
+    return services.CasePanel("cases/_withdraw_link.html", services.HEADER, order=90)
+
+
+@bp.app_context_processor
+def _inject_can_withdraw():
+    return {"can_withdraw_case": lambda instance: withdrawal.can_withdraw(current_user, instance)}

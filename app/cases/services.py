@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from wtforms import FieldList, FormField
 
 from app.auth.access import visible_instance_ids
@@ -16,24 +16,55 @@ from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
 from app.engine import signals
 from app.engine.lanes import limited_fields
-from app.engine.models import ACTIVE_TASK_STATES, FULL, ProcessInstance, ProcessModel, ProcessVersion, Task
+from app.engine.models import (
+    ACTIVE_TASK_STATES,
+    FULL,
+    WITHDRAWN,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
+)
 from app.extensions import db
 from forms import ACTION_FORMS, FORMS
 
 
 def visible_cases(user: User, *, process: str | None = None, status: str | None = None,
                   page: int = 1, per_page: int = 50) -> tuple[list[ProcessInstance], int]:
-    query = select(ProcessInstance).where(ProcessInstance.id.in_(visible_instance_ids(user)))
+    # a counselling contact is listed only when asked for by process (API ?process=beratungskontakt)
+    query = select(ProcessInstance).where(ProcessInstance.id.in_(visible_instance_ids(user)),
+                                          *counted_cases(contacts=process in NOT_A_CASE))
     if process:
         query = query.join(ProcessVersion).join(ProcessModel).where(ProcessModel.key == process)
     if status:
         query = query.where(ProcessInstance.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
-        query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+        query.order_by(case((ProcessInstance.id.in_(open_crisis_case_ids()), 0), else_=1),  # crises on top
+                       ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(items), total
+
+
+NOT_A_CASE = ("beratungskontakt",)  # a counselling contact is a record, not a case (app/counselling)
+
+
+def counted_cases(*, contacts: bool = False) -> list:
+    """SQL conditions on process_instance: a real case, i.e. not withdrawn (started by mistake)
+    and, unless ``contacts``, no counselling contact. For case lists, the monitor and the
+    statistics' case figures (contacts are counted as contacts there)."""
+    where = [or_(ProcessInstance.outcome.is_(None), ProcessInstance.outcome != WITHDRAWN)]
+    if not contacts:
+        versions = (select(ProcessVersion.id).join(ProcessModel, ProcessVersion.model_id == ProcessModel.id)
+                    .where(ProcessModel.key.in_(NOT_A_CASE)))
+        where.append(ProcessInstance.version_id.not_in(versions))
+    return where
+
+
+def open_crisis_case_ids():
+    """SQL: ids of the cases with an open crisis task (shown first in every list)."""
+    return select(Task.instance_id).where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))
 
 
 def open_tasks_for(instance: ProcessInstance, user: User, level: str) -> list[Task]:

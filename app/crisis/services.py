@@ -68,5 +68,5 @@ def report_crisis(instance: ProcessInstance, user: User, beschreibung: str,
                              "krisen": [*(instance.data or {}).get("krisen", []), report]}
             record(instance, "crisis", "", user, report)
             created = sync_tasks(instance, workflow, parsed, completed_row=None, actor=user)
-        save(instance, workflow)
+        save(instance, workflow, actor=user)
     return [row for row in created if row.crisis]

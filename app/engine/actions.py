@@ -58,7 +58,7 @@ def start_instance(model: ProcessModel, user: User, team: Team, draft: dict | No
     if draft and new_tasks:
         new_tasks[0].draft = draft
     record(instance, "started", "", user, None)
-    save(instance, workflow)
+    save(instance, workflow, actor=user)
     signals.case_started.send(instance, user=user)
     return instance
 
@@ -113,7 +113,7 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
         record(instance, "task_completed", task.title, user, data, task=task)
         add_data_participants(instance, parsed, data)
         sync_tasks(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
-    save(instance, workflow)
+    save(instance, workflow, actor=user)
     # e.g. app/mbe: link the client, write statistics rows; app/cases: the case's title
     signals.task_completed.send(instance, task=task, user=user, data=data)
 

@@ -48,6 +48,7 @@ for _kind, _label in {
     "suspended": _l("Fall angehalten"),
     "resumed": _l("Fall fortgesetzt"),
     "terminated": _l("Fall beendet (Leitung)"),
+    "withdrawn": _l("Fall zurückgezogen (versehentlich angelegt)"),
     "reset": _l("Zurückgesetzt auf Schritt"),
 }.items():
     register(_kind, _label)

@@ -38,6 +38,7 @@ from app.engine.models import (
     RUNNING,
     SUSPENDED,
     TERMINATED,
+    WITHDRAWN,
     CaseEvent,
     CaseParticipant,
     ProcessInstance,
@@ -53,8 +54,8 @@ from app.extensions import db
 CURRENT_TASK_STATES = (*ACTIVE_TASK_STATES, PAUSED)  # where a case stands (running or suspended)
 
 # Case event kinds written here (labelled in app/engine/events.py)
-REASSIGNED, SUSPENDED_EVENT, RESUMED, TERMINATED_EVENT, RESET = (
-    "reassigned", "suspended", "resumed", "terminated", "reset",
+REASSIGNED, SUSPENDED_EVENT, RESUMED, TERMINATED_EVENT, RESET, WITHDRAWN_EVENT = (
+    "reassigned", "suspended", "resumed", "terminated", "reset", "withdrawn",
 )
 
 
@@ -98,7 +99,7 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
             task=task)
     flush()  # the case's row version was bumped by take_row
-    announce_tasks(instance, [task])  # app/notify tells the new people (crises also by mail)
+    announce_tasks(instance, [task], actor=actor)  # app/notify tells the new people (crises also by mail)
     return task
 
 
@@ -154,6 +155,16 @@ def resume(instance: ProcessInstance, actor: User, reason: str) -> None:
 
 def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     """End the case for good: the workflow is cancelled, every open task row cancelled."""
+    _end(instance, actor, TERMINATED_EVENT, {"grund": reason}, outcome=None)
+
+
+def withdraw(instance: ProcessInstance, actor: User) -> None:
+    """End a case started by mistake (``outcome`` WITHDRAWN: no list or figure counts it). Whether
+    ``actor`` may (the starter, nothing done yet) is the caller's rule (app/cases/withdraw.py)."""
+    _end(instance, actor, WITHDRAWN_EVENT, {}, outcome=WITHDRAWN)
+
+
+def _end(instance: ProcessInstance, actor: User, kind: str, data: dict, outcome: str | None) -> None:
     _require_status(instance, RUNNING, SUSPENDED)
     parsed = parsed_version(instance.version)
     workflow = load_workflow(instance, parsed)
@@ -166,8 +177,10 @@ def terminate(instance: ProcessInstance, actor: User, reason: str) -> None:
     instance.status = TERMINATED
     instance.ended_at = engine_now()
     instance.next_timer_due = None
-    record(instance, TERMINATED_EVENT, "", actor, {"grund": reason, "aufgaben": cancelled})
-    signals.case_closed.send(instance, outcome=TERMINATED)
+    if outcome is not None:
+        instance.outcome = outcome
+    record(instance, kind, "", actor, {**data, "aufgaben": cancelled})
+    signals.case_closed.send(instance, outcome=outcome or TERMINATED)
     flush()
 
 
@@ -239,7 +252,7 @@ def reset(instance: ProcessInstance, target: Task, actor: User, reason: str) -> 
         raise EngineError(_("Der Schritt konnte nicht wieder geöffnet werden."))
     if isinstance(previous, dict):
         new_row.draft = {k: v for k, v in previous.items() if v is not None}
-    save(instance, workflow)
+    save(instance, workflow, actor=actor)
     return new_row
 
 

@@ -18,6 +18,8 @@ TZ = db.DateTime(timezone=True)
 RUNNING, COMPLETED, TERMINATED, SUSPENDED, ERROR = (
     "running", "completed", "terminated", "suspended", "error",
 )
+# Outcome of a case its starter withdrew (started by mistake, nothing done): counted nowhere.
+WITHDRAWN = "zurueckgezogen"
 # Task status values
 OPEN, CLAIMED, DONE, CANCELLED = "open", "claimed", "completed", "cancelled"
 ACTIVE_TASK_STATES = (OPEN, CLAIMED)

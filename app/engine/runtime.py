@@ -129,9 +129,10 @@ def dumped_state(workflow) -> str:
     return state
 
 
-def save(instance: ProcessInstance, workflow) -> None:
+def save(instance: ProcessInstance, workflow, actor=None) -> None:
     """Store the workflow in the case (ending it if an end event says so), flush under the
-    optimistic lock and announce the task rows this change created."""
+    optimistic lock and announce the task rows this change created (``actor``: who made the
+    change, not told of tasks they gave themselves)."""
     ending = _case_ending(workflow)
     if ending is not None and not workflow.is_completed():
         run_step(workflow.cancel)
@@ -146,16 +147,16 @@ def save(instance: ProcessInstance, workflow) -> None:
         record(instance, "completed", "", None, {"ergebnis": instance.outcome})
         signals.case_closed.send(instance, outcome=instance.outcome)
     flush()
-    announce_tasks(instance, take_new_rows())
+    announce_tasks(instance, take_new_rows(), actor=actor)
 
 
-def announce_tasks(instance: ProcessInstance, rows: list[Task]) -> None:
+def announce_tasks(instance: ProcessInstance, rows: list[Task], actor=None) -> None:
     """Tell other features (app/notify: the people of each task, crises also by mail) about task
     rows that reached new people. After the flush (the rows need their ids for links), in the same
     transaction: a rolled-back change announces nothing."""
     rows = [row for row in rows if row.status in ACTIVE_TASK_STATES]
     if rows:
-        signals.tasks_assigned.send(instance, tasks=rows)
+        signals.tasks_assigned.send(instance, tasks=rows, actor=actor)
         db.session.flush()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from app.engine.actions import claim_task, complete_task, fire_timers, start_instance, unclaim_task
 from app.engine.errors import ConflictError, EngineError, ForbiddenError
+from app.engine.interventions import withdraw
 from app.engine.locking import is_write_conflict, lock_case, write_conflicts
 from app.engine.runtime import (
     completed_element_ids,
@@ -38,5 +39,5 @@ __all__ = [
     "claim_task", "close_todo", "complete_task", "create_todo", "completed_element_ids", "dumped_state", "fire_timers",
     "import_version", "is_write_conflict", "latest_version", "load_workflow", "lock_case",
     "next_timer_due", "parsed_version", "record", "run_step", "save", "script_engine",
-    "start_instance", "sync_tasks", "unclaim_task", "write_conflicts",
+    "start_instance", "sync_tasks", "unclaim_task", "withdraw", "write_conflicts",
 ]

@@ -10,9 +10,11 @@ in a receiver undoes the whole change.
   the case file and the workflow moved on (saved, not yet committed).
 - ``case_started``: ``(instance, user=User)`` after the first engine steps of a new case.
 - ``case_closed``: ``(instance, outcome=str)`` when a case ends (completed or terminated).
-- ``tasks_assigned``: ``(instance, tasks=[Task])`` after the flush of a change that gave open
-  task rows to new people (created by the engine, or reassigned by a supervisor); app/notify
-  tells them (crises also by mail).
+- ``tasks_assigned``: ``(instance, tasks=[Task], actor=User | None)`` after the flush of a change
+  that gave open task rows to new people (created by the engine, or reassigned by a supervisor);
+  app/notify tells them (crises also by mail). ``actor`` is who made the change (None for timers):
+  nobody is told of a task they gave themselves (the starter's first task, a supervisor
+  reassigning a task to themself).
 """
 
 from __future__ import annotations

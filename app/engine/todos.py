@@ -74,7 +74,7 @@ def create_todo(instance: ProcessInstance, title: str, *, created_by: User | Non
     flush()
     # Nobody is told of a to-do they gave themselves.
     if assignee is None or created_by is None or assignee.id != created_by.id:
-        announce_tasks(instance, [row])
+        announce_tasks(instance, [row], actor=created_by)
     return row
 
 

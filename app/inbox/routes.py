@@ -12,6 +12,7 @@ from app import transaction
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
 from app.cases.taskforms import build_form
+from app.crisis.acknowledged import reporter_contact
 from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
@@ -25,6 +26,12 @@ from app.web.redirects import safe_redirect
 bp = Blueprint("inbox", __name__, template_folder="../templates")
 
 VERMITTLUNG_FORM = "alltagsbegleitung.vermittlung"
+CRISIS_LIMIT = 50  # open crises shown on top of the inbox (they stay in their list below, too)
+
+
+@bp.app_context_processor
+def inject_crisis_reporter():
+    return {"crisis_reporter": reporter_contact}  # who reported a crisis and how to reach them
 
 
 @bp.route("/")
@@ -51,7 +58,9 @@ def index():
             query.with_only_columns(Task.id),
             partial(_rows, query),
             page_arg(f"seite_{key}"), size)
-    return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware)
+    # Crises first, above "Meine Aufgaben": an unclaimed crisis of my team outranks my own tasks.
+    crises = list(db.session.scalars(inbox_query(current_user).where(Task.crisis.is_(True)).limit(CRISIS_LIMIT)))
+    return render_template("inbox/index.html", lists=lists, crises=crises, now=utcnow(), aware=aware)
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])

@@ -26,6 +26,7 @@ from app.auth.models import (
     Team,
     User,
 )
+from app.cases.services import counted_cases, open_crisis_case_ids
 from app.engine import events as event_kinds
 from app.engine import service
 from app.engine.interventions import CURRENT_TASK_STATES, PAUSED
@@ -137,7 +138,8 @@ def conditions(user: User, filters: Filters, now: datetime | None = None) -> lis
     """WHERE clauses on process_instance for the filters, within the user's teams."""
     now = now or utcnow()
     team_ids = led_team_ids(user)
-    where: list[ColumnElement[bool]] = [ProcessInstance.owner_team_id.in_(team_ids or [-1])]
+    where: list[ColumnElement[bool]] = [ProcessInstance.owner_team_id.in_(team_ids or [-1]),
+                                        *counted_cases(contacts=True)]  # withdrawn cases count nowhere
     if filters.team:
         team_id = db.session.scalar(select(Team.id).where(Team.key == filters.team))
         where.append(ProcessInstance.owner_team_id == (team_id if team_id in team_ids else -1))
@@ -182,6 +184,8 @@ def _order(query: Select, filters: Filters) -> Select:
         keys = [ProcessModel.name, ProcessVersion.number]
     else:
         keys = [getattr(ProcessInstance, sort)]
+    if sort == "started_at" and filters.descending:  # the default order: open crises on top
+        query = query.order_by(case((ProcessInstance.id.in_(open_crisis_case_ids()), 0), else_=1))
     return query.order_by(*[direction(k) for k in keys], direction(ProcessInstance.id))
 
 

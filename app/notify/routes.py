@@ -23,7 +23,8 @@ bp = Blueprint("notify", __name__, template_folder="../templates")
 KIND_LABELS = {KIND_TASK: _l("Neue Aufgabe"), KIND_CRISIS: _l("Krise"), KIND_OVERDUE: _l("Überfällig"),
                # volunteer features (app/volunteers/notices.py)
                "nachricht": _l("Nachricht"), "einladung": _l("Einladung"), "aufwand": _l("Aufwand"),
-               "termin": _l("Termin")}  # appointment reminders (app/appointments/services.py)
+               "termin": _l("Termin"),  # appointment reminders (app/appointments/services.py)
+               "quittiert": _l("Krise zur Kenntnis genommen")}  # app/crisis/acknowledged.py
 MAIL_STATUS_LABELS = {PENDING: _l("wartet"), SENT: _l("gesendet"), FAILED: _l("fehlgeschlagen")}
 
 

@@ -48,24 +48,27 @@ def recipients(task: Task) -> list[User]:
     ))
 
 
-def notify_task(task: Task, *, email: bool = False) -> None:
-    """Tell the recipients of a new task in the app, and by e-mail when ``email`` (crises)."""
+def notify_task(task: Task, *, email: bool = False, actor: User | None = None) -> None:
+    """Tell the recipients of a new task in the app, and by e-mail when ``email`` (crises);
+    never ``actor``, who gave the task (to themself, or to their own team)."""
     if task.id is None:
         db.session.flush()  # the link needs the row's id
     reference = _reference(task)
     kind = KIND_CRISIS if task.crisis else KIND_TASK
     label = "Krise" if task.crisis else "Neue Aufgabe"
     template = "notify/mail/crisis.txt" if task.crisis else "notify/mail/task.txt"
-    _notify(task, reference, recipients(task), kind, f"{label}: {task.title} ({reference})",
+    users = [u for u in recipients(task) if actor is None or u.id != actor.id]
+    _notify(task, reference, users, kind, f"{label}: {task.title} ({reference})",
             template if email else None)
     db.session.flush()
 
 
 @signals.tasks_assigned.connect
-def announce_tasks(instance: ProcessInstance, tasks: list[Task]) -> None:
-    """The engine gave ``tasks`` to new people: tell them in the app, crises also by e-mail."""
+def announce_tasks(instance: ProcessInstance, tasks: list[Task], actor: User | None = None, **_kwargs) -> None:
+    """The engine gave ``tasks`` to new people: tell them in the app, crises also by e-mail;
+    nobody is told of a task they gave themselves (``actor``)."""
     for task in tasks:
-        notify_task(task, email=task.crisis)
+        notify_task(task, email=task.crisis, actor=actor)
 
 
 def remind_overdue(now: datetime | None = None) -> int:

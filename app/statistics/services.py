@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, case, exists, func, literal, select
 
 from app.auth.models import ROLE_LEITUNG, Team, User
+from app.cases.services import counted_cases
 from app.counselling.models import ContactRecord, ContactTopic
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -179,7 +180,7 @@ def compute(scope: Scope) -> dict:
 def _cases_started(owned, start, end) -> list[dict]:
     rows = db.session.execute(_model_join(
         select(ProcessModel.key, ProcessModel.name, func.count(ProcessInstance.id)).select_from(ProcessInstance)
-    ).where(owned, ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
+    ).where(owned, ProcessInstance.started_at >= start, ProcessInstance.started_at < end, *counted_cases())
         .group_by(ProcessModel.key, ProcessModel.name).order_by(ProcessModel.name)).all()
     return [{"process": key, "name": name, "count": count} for key, name, count in rows]
 
@@ -188,7 +189,7 @@ def _cases_closed(owned, start, end) -> list[dict]:
     rows = db.session.execute(_model_join(
         select(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome, func.count(ProcessInstance.id))
         .select_from(ProcessInstance)
-    ).where(owned, ProcessInstance.status.in_((COMPLETED, TERMINATED)),
+    ).where(owned, ProcessInstance.status.in_((COMPLETED, TERMINATED)), *counted_cases(),
             ProcessInstance.ended_at >= start, ProcessInstance.ended_at < end)
         .group_by(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome)
         .order_by(ProcessModel.name, ProcessInstance.outcome)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blinker import Namespace
 from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,12 @@ from app.extensions import db
 from app.volunteers import notices
 from app.volunteers.access import case_coordinators, case_volunteer_ids, is_case_volunteer
 from app.volunteers.models import CaseMessage
+
+# Other features react to the thread (app/formsignals: a question becomes a to-do of 201, an answer
+# closes it): ``(instance, author=User, body=str)``, in the same transaction.
+_thread = Namespace()
+question_posted = _thread.signal("question-posted")
+question_answered = _thread.signal("question-answered")
 
 
 def messages(instance: ProcessInstance) -> list[CaseMessage]:
@@ -26,7 +33,8 @@ def post_message(instance: ProcessInstance, author: User, body: str) -> CaseMess
     """Add a message and tell the other side in the app (201 ⇄ the volunteer)."""
     message = CaseMessage(instance_id=instance.id, author_id=author.id, body=body.strip())
     db.session.add(message)
-    if is_case_volunteer(author, instance):
+    asked = is_case_volunteer(author, instance)
+    if asked:
         recipients = case_coordinators(instance)
         title = f"Neue Frage zum Einsatz {instance.reference}"
     else:
@@ -36,4 +44,5 @@ def post_message(instance: ProcessInstance, author: User, body: str) -> CaseMess
     notices.notify([u for u in recipients if u.id != author.id], notices.KIND_MESSAGE, title,
                    url_for("volunteers.thread", instance_id=instance.id))
     db.session.flush()
+    (question_posted if asked else question_answered).send(instance, author=author, body=message.body)
     return message

@@ -20,8 +20,10 @@ def expected(date_from: date, date_to: date, team_keys: set[str]) -> dict:
     start = datetime.combine(date_from, time.min, zone).astimezone(UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, zone).astimezone(UTC)
     cases = {c.id: c for c in db.session.scalars(select(ProcessInstance)) if c.owner_team.key in team_keys}
-    started = Counter(c.version.model.key for c in cases.values() if start <= aware(c.started_at) < end)
-    closed = Counter((c.version.model.key, c.outcome) for c in cases.values()
+    # counselling contacts are counted as contacts, withdrawn cases nowhere: neither is a case
+    real = [c for c in cases.values() if c.version.model.key != "beratungskontakt" and c.outcome != "zurueckgezogen"]
+    started = Counter(c.version.model.key for c in real if start <= aware(c.started_at) < end)
+    closed = Counter((c.version.model.key, c.outcome) for c in real
                      if c.ended_at and start <= aware(c.ended_at) < end)
     tasks = [t for t in db.session.scalars(select(Task)) if t.instance_id in cases]
     now = utcnow()

@@ -40,10 +40,9 @@ def _expected(app, ds, teams=LEITUNG_TEAMS) -> dict:
 def test_figures_equal_an_independent_count_over_the_raw_rows(app, dataset):
     got, want = _figures(app, dataset), _expected(app, dataset)
     assert {r["process"]: r["count"] for r in got["cases_started"]} == want["started"] == {
-        "alltagsbegleitung": 6, "beratungskontakt": 11}  # each recorded contact is a (short) case too
+        "alltagsbegleitung": 6}  # a recorded contact is counted as a contact, not as a case (issue 13)
     assert {(r["process"], r["outcome"]): r["count"] for r in got["cases_closed"]} == want["closed"] == {
-        ("alltagsbegleitung", "beenden"): 1, ("alltagsbegleitung", "ueberleiten"): 1,
-        ("beratungskontakt", "abgeschlossen"): 11}
+        ("alltagsbegleitung", "beenden"): 1, ("alltagsbegleitung", "ueberleiten"): 1}  # contacts: no cases
     assert {r["step"]: r["open"] for r in got["open_tasks"]["by_step"]} == want["open"]
     assert {r["step"]: r["overdue"] for r in got["open_tasks"]["by_step"] if r["overdue"]} == want["overdue"] == {
         "vermittlung": 1}
@@ -130,8 +129,7 @@ def test_csv_export_has_the_same_numbers(app, dataset, login_as):
     assert topics["Behördenangelegenheiten"] == want["topics"]["behoerden"]
     assert sum(topics.values()) == sum(want["topics"].values())
     started = {name: int(n) for name, n in _section(rows, "Begonnene Fälle nach Verfahren")}
-    assert started == {"Alltagsbegleitung": want["started"]["alltagsbegleitung"],
-                       "Beratungskontakt": want["started"]["beratungskontakt"]}
+    assert started == {"Alltagsbegleitung": want["started"]["alltagsbegleitung"]}
     events = _section(rows, "Veranstaltungen und Teilnehmende")
     assert sum(int(r[2]) for r in events) == want["participants"]
 
