@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.cases.services import HEADER, CasePanel, case_panels, visible_data
 from app.casecontext.sections import AB, assignment
+from app.cases.services import HEADER, CasePanel, case_panels, visible_data
 
 
 @case_panels.connect

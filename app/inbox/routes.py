@@ -11,8 +11,8 @@ from flask_login import current_user
 from app import transaction
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
-from app.cases.taskforms import build_form
 from app.casecontext.sections import sections_for
+from app.cases.taskforms import build_form
 from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task

@@ -13,7 +13,7 @@ from app.engine import service
 from app.engine.models import FULL
 from app.extensions import db
 from app.plans import services
-from app.plans.forms import GOAL_FORMS, CloseGoalForm
+from app.plans.forms import GOAL_FORMS, CloseGoalForm, MbeGoalForm
 from app.plans.models import DROPPED, PlanGoal
 from app.web.access import login_required
 from forms.base import python_data
@@ -39,7 +39,7 @@ def _plan_panel(instance, user=None, level=None, **_kwargs) -> CasePanel | None:
     kind = services.kind_of(instance)
     ratings = {r.get("ziel"): r for r in (instance.data or {}).get("zielbewertungen") or [] if isinstance(r, dict)}
     return CasePanel("plans/_plan.html", MAIN, 90, {
-        "process": instance.version.model.key, "goals": goals, "text_key": kind.text_key if kind else "",
+        "mbe": instance.version.model.key == services.MBE, "goals": goals, "text_key": kind.text_key if kind else "",
         "version": services.version_of(instance.id), "changes": services.changes_of(instance.id) if full else [],
         "can_edit": services.can_edit(user, instance, level), "status_labels": services.STATUS_LABELS,
         "change_labels": services.CHANGE_LABELS, "bereiche": {k: str(v) for k, v in ZIELBEREICHE},
@@ -84,7 +84,7 @@ def add(instance_id: int):
         flash(_("Das Ziel wurde in den Plan aufgenommen."), "success")
         return _back(instance)
     return render_template("plans/goal.html", instance=instance, form=form, goal=None,
-                           title=_("Ziel hinzufügen")), 422 if form.errors else 200
+                           title=_("Ziel hinzufügen"), with_partners=form_cls is MbeGoalForm), 422 if form.errors else 200
 
 
 @bp.route("/faelle/<int:instance_id>/plan/ziel/<int:goal_id>", methods=["GET", "POST"])
@@ -103,7 +103,7 @@ def change(instance_id: int, goal_id: int):
             form.form_errors.append(str(exc))
             flash(str(exc), "error")
             return render_template("plans/goal.html", instance=instance, form=form, goal=goal,
-                                   title=_("Ziel ändern")), 422
+                                   title=_("Ziel ändern"), with_partners=form_cls is MbeGoalForm), 422
         except service.ConflictError as exc:
             transaction.discard()
             flash(str(exc), "error")
@@ -111,7 +111,7 @@ def change(instance_id: int, goal_id: int):
         flash(_("Das Ziel wurde geändert."), "success")
         return _back(instance)
     return render_template("plans/goal.html", instance=instance, form=form, goal=goal,
-                           title=_("Ziel ändern")), 422 if form.errors else 200
+                           title=_("Ziel ändern"), with_partners=form_cls is MbeGoalForm), 422 if form.errors else 200
 
 
 @bp.route("/faelle/<int:instance_id>/plan/ziel/<int:goal_id>/abschliessen", methods=["GET", "POST"])

@@ -23,7 +23,8 @@ from forms.base import parse_iso_date
 
 AB, MBE = "alltagsbegleitung", "mbe_beratung"
 
-ADDED, CHANGED, REDATED, CLOSED, REOPENED = "hinzugefuegt", "geaendert", "neu_terminiert", "abgeschlossen", "wieder_offen"
+ADDED, CHANGED, REDATED = "hinzugefuegt", "geaendert", "neu_terminiert"
+CLOSED, REOPENED = "abgeschlossen", "wieder_offen"
 CHANGE_LABELS = {
     ADDED: _l("Ziel hinzugefügt"), CHANGED: _l("Ziel geändert"), REDATED: _l("Frist neu gesetzt"),
     CLOSED: _l("Ziel abgeschlossen"), REOPENED: _l("Ziel wieder geöffnet"),
@@ -133,8 +134,8 @@ def _change_kind(before: dict, after: dict) -> str:
 
 def _record(instance: ProcessInstance, goal: PlanGoal | None, kind: str, user: User | None, version: int,
             before: dict | None, after: dict | None, note: str = "") -> PlanChange:
-    change = PlanChange(instance_id=instance.id, goal=goal, version=version, kind=kind, actor_id=user.id if user else None,
-                        before=before, after=after, note=note or "")
+    change = PlanChange(instance_id=instance.id, goal=goal, version=version, kind=kind,
+                        actor_id=user.id if user else None, before=before, after=after, note=note or "")
     db.session.add(change)
     return change
 
