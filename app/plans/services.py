@@ -24,10 +24,10 @@ from forms.base import parse_iso_date
 AB, MBE = "alltagsbegleitung", "mbe_beratung"
 
 ADDED, CHANGED, REDATED = "hinzugefuegt", "geaendert", "neu_terminiert"
-CLOSED, REOPENED = "abgeschlossen", "wieder_offen"
+CLOSED, REOPENED, RATED = "abgeschlossen", "wieder_offen", "bewertet"
 CHANGE_LABELS = {
     ADDED: _l("Ziel hinzugefügt"), CHANGED: _l("Ziel geändert"), REDATED: _l("Frist neu gesetzt"),
-    CLOSED: _l("Ziel abgeschlossen"), REOPENED: _l("Ziel wieder geöffnet"),
+    CLOSED: _l("Ziel abgeschlossen"), REOPENED: _l("Ziel wieder geöffnet"), RATED: _l("Stand geändert"),
 }
 STATUS_LABELS = {
     OPEN: _l("offen"), "erreicht": _l("erreicht"), "teilweise": _l("teilweise erreicht"),
@@ -50,8 +50,10 @@ class PlanKind:
 KINDS = {
     AB: PlanKind("beschreibung", ("beschreibung", "frist", "ueberpruefung"), ("erreicht", DROPPED), False),
     MBE: PlanKind("ziel", ("bereich", "ziel", "frist", "partner", "anmerkung"),
-                  ("erreicht", "teilweise", "nicht_erreicht", DROPPED), True),
+                  ("erreicht", "nicht_erreicht", DROPPED), True),
 }
+#: States in which a goal is finished (a review's "teilweise" or "angepasst" keeps it going).
+FINAL = frozenset({"erreicht", "nicht_erreicht", DROPPED})
 
 
 class PlanError(ValueError):
@@ -121,14 +123,19 @@ def _apply(goal: PlanGoal, fields: dict, status: str) -> None:
     goal.fields = dict(fields)
     goal.frist = parse_iso_date(fields.get("frist"))
     if status != goal.status:
-        goal.closed_at = None if status == OPEN else utcnow()
+        goal.closed_at = utcnow() if status in FINAL else None
     goal.status = status
 
 
 def _change_kind(before: dict, after: dict) -> str:
-    if before.get("status") != after.get("status"):
-        return REOPENED if after.get("status") == OPEN else CLOSED
-    differing = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    status = after.get("status")
+    if status != before.get("status") and status in FINAL:
+        return CLOSED
+    if status != before.get("status") and status == OPEN:
+        return REOPENED
+    differing = {k for k in set(before) | set(after) if before.get(k) != after.get(k)} - {"status"}
+    if not differing:
+        return RATED
     return REDATED if differing == {"frist"} else CHANGED
 
 
@@ -259,7 +266,7 @@ def close_goal(instance: ProcessInstance, goal: PlanGoal, user: User, status: st
     goals = ensure_plan(instance)
     if status not in kind.close_statuses:
         raise PlanError(str(_l("Bitte einen Abschluss aus der Liste wählen.")))
-    if goal.status != OPEN and goal.status != "angepasst" and goal.status != "teilweise":
+    if goal.status in FINAL:
         raise PlanError(str(_l("Dieses Ziel ist bereits abgeschlossen.")))
     if status == DROPPED and _counting(goals, without=goal) == 0:
         raise PlanError(str(_l("Der Plan braucht mindestens ein Ziel. Bitte zuerst ein neues Ziel "

@@ -192,10 +192,41 @@ def test_mbe_plan_changes_between_reviews_reach_the_review_and_the_agreement(app
     s.fire(app, s.at(41))
     assert "ueberpruefung" in s.open_tasks(app, case_id)
     review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "fortsetzen",
-              "ziele": [{"status": "erreicht"}, {"status": "teilweise"}, {"status": "nicht_erreicht"}]}
+              "ziele": [{"status": "erreicht"}, {"status": "angepasst", "ziel": "Ziel 2 (B1)", "frist": future(300)},
+                        {"status": "nicht_erreicht"}]}
     assert s.complete(app, case_id, "ueberpruefung", review) == {}
-    assert [g.status for g in _goals(app, case_id)] == ["erreicht", "teilweise", "nicht_erreicht"]
-    assert _changes(app, case_id)[-1][2] == 4
+    goals = _goals(app, case_id)
+    assert [g.status for g in goals] == ["erreicht", "angepasst", "nicht_erreicht"]
+    assert goals[1].fields["ziel"] == "Ziel 2 (B1)" and goals[1].frist.isoformat() == future(300)
+    assert _changes(app, case_id)[-2:] == [("geaendert", "mbe1", 4), ("abgeschlossen", "mbe1", 4)]
+    # between reviews the adjusted goal can be re-dated again, recorded as its own version
+    response = mbe1.post(f"/faelle/{case_id}/plan/ziel/{goals[1].id}", data={
+        "bereich": goals[1].fields["bereich"], "ziel": "Ziel 2 (B1)", "frist": future(320), "partner": "Jobcenter"})
+    assert response.status_code == 302
+    assert _changes(app, case_id)[-1] == ("neu_terminiert", "mbe1", 5)
+    page = mbe1.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Stand des Plans: Version 5" in page and "Integrationsvereinbarung (Druckansicht)" in page
+
+
+def test_a_plan_change_computed_from_an_older_case_state_conflicts(app, login_as):
+    from sqlalchemy import update
+
+    from app.auth.models import User
+    from app.engine.errors import ConflictError
+    from app.engine.models import ProcessInstance
+    from app.plans import services
+
+    case_id = _ab_case(app, login_as, to="bedarfsermittlung")
+    with app.test_request_context():
+        case = db.session.get(ProcessInstance, case_id)
+        fb36 = db.session.scalar(select(User).where(User.username == "fb36"))
+        # another request changed the case after this one read it
+        db.session.execute(update(ProcessInstance).where(ProcessInstance.id == case_id)
+                           .values(row_version=ProcessInstance.row_version + 1)
+                           .execution_options(synchronize_session=False))
+        with pytest.raises(ConflictError):
+            services.add_goal(case, fb36, {"beschreibung": "Doppelt", "frist": future(10), "ueberpruefung": "x"})
+    assert len(_goals(app, case_id)) == 1
 
 
 @pytest.mark.parametrize("username, status", [
