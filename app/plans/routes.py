@@ -83,8 +83,8 @@ def add(instance_id: int):
             return _back(instance)
         flash(_("Das Ziel wurde in den Plan aufgenommen."), "success")
         return _back(instance)
-    return render_template("plans/goal.html", instance=instance, form=form, goal=None,
-                           title=_("Ziel hinzufügen"), with_partners=form_cls is MbeGoalForm), 422 if form.errors else 200
+    return render_template("plans/goal.html", instance=instance, form=form, goal=None, title=_("Ziel hinzufügen"),
+                           with_partners=form_cls is MbeGoalForm), 422 if form.errors else 200
 
 
 @bp.route("/faelle/<int:instance_id>/plan/ziel/<int:goal_id>", methods=["GET", "POST"])
