@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.engine import events, service, signals
 from app.engine.models import FULL, RUNNING, ProcessInstance, Task
 from app.extensions import db
+from app.network.services import refer_named_partners
 from app.plans.models import DROPPED, OPEN, PlanChange, PlanGoal
 from app.timeutil import aware, office_zone, utcnow
 from forms.base import parse_iso_date
@@ -222,6 +223,8 @@ def _save(instance: ProcessInstance, user: User, goal: PlanGoal, kind: str, befo
           note: str) -> None:
     version = version_of(instance.id) + 1
     db.session.flush()
+    if (goal.fields or {}).get("partner"):  # a named directory partner becomes a referral, as in the Förderplan
+        refer_named_partners(instance, user, [goal.fields])
     _record(instance, goal, kind, user, version, before, _snapshot(goal), note)
     _mirror(instance)
     text = str((goal.fields or {}).get(kind_of(instance).text_key, ""))  # type: ignore[union-attr]

@@ -236,3 +236,14 @@ def test_a_plan_change_computed_from_an_older_case_state_conflicts(app, login_as
 def test_who_may_change_an_mbe_plan(app, login_as, username, status):
     case_id = _mbe_plan(app)
     assert login_as(username).get(f"/faelle/{case_id}/plan/ziel/neu").status_code == status
+
+
+def test_a_goal_added_between_reviews_naming_a_directory_partner_refers_the_case(app, login_as):
+    from tests.mbe.test_gaps_goal_partners import _partner, _referrals
+
+    case_id = _mbe_plan(app)
+    _partner(app, "mbe1", "Wohnungsamt Musterstadt")
+    assert login_as("mbe1").post(f"/faelle/{case_id}/plan/ziel/neu", data={
+        "bereich": "lebensgestaltung", "ziel": "Eigene Wohnung finden", "frist": future(90),
+        "partner": "Wohnungsamt Musterstadt"}).status_code == 302
+    assert _referrals(app, case_id) == [("Wohnungsamt Musterstadt", "Förderziel: Eigene Wohnung finden")]
