@@ -25,6 +25,7 @@ SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (AB, "vermittlung"): ("bedarf", "familie", "ziele"),
     (AB, "vorgespraech"): ("ziele", "ehrenamt"),
     (AB, "zwischengespraech"): ("rueckmeldungen",),
+    (AB, "rueckmeldung"): ("ziele",),  # the volunteer's report: what the assignment works towards
     (AB, "abschluss"): ("einsatz", "ziele"),
     (MBE, "ueberpruefung"): ("ziele",),
     (MBE, "abschluss"): ("ziele",),

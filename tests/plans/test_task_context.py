@@ -107,8 +107,13 @@ def test_a_volunteer_gets_only_the_limited_fields(app, login_as):
         sections = dict(sections_for(task, volunteer, LIMITED))
     assert "bedarf" not in sections  # the need is the professionals' part of the file
     assert sections["familie"]["sprachen"] == "Dari, Paschtu"
-    # the volunteer's own step shows no team context, and the team's task page is not theirs
-    assert login_as("ehrenamt1").get(f"/aufgaben/{task.id}").status_code == 404
+    # the team's task page is not theirs; their own report shows the goals, not the need
+    volunteer = login_as("ehrenamt1")
+    assert volunteer.get(f"/aufgaben/{task.id}").status_code == 404
+    assert complete_web(login_as("k201"), case_id, "vermittlung").status_code == 302
+    assert complete_web(login_as("fb36"), case_id, "vorgespraech").status_code == 302
+    context = _context(_page(volunteer, app, case_id, "rueckmeldung"))
+    assert "Kita-Platz beantragt" in context and "Begleitung zu Behörden" not in context
 
 
 def test_case_header_shows_volunteer_period_and_hours(app, login_as):
