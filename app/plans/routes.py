@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app import transaction
 from app.auth.access import get_visible_instance_or_404
+from app.auth.routes import PostForm
 from app.cases.services import MAIN, CasePanel, case_panels, case_plan_panel
 from app.engine import service
 from app.engine.models import FULL
@@ -138,3 +139,21 @@ def close(instance_id: int, goal_id: int):
     return render_template("plans/close.html", instance=instance, form=form, goal=goal,
                            text_key=services.kind_of(instance).text_key), (  # type: ignore[union-attr]
         422 if form.errors else 200)
+
+
+@bp.route("/faelle/<int:instance_id>/plan/ziel/<int:goal_id>/oeffnen", methods=["POST"])
+@login_required
+def reopen(instance_id: int, goal_id: int):
+    """A goal closed too early (or no longer pursued by mistake) is taken up again."""
+    instance = _editable(instance_id)
+    goal = _goal(instance, goal_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        services.reopen_goal(instance, goal, current_user)
+    except (services.PlanError, service.ConflictError) as exc:
+        transaction.discard()
+        flash(str(exc), "error")
+        return _back(instance)
+    flash(_("Das Ziel ist wieder offen."), "success")
+    return _back(instance)

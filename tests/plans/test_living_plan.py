@@ -110,7 +110,15 @@ def test_the_last_goal_cannot_be_dropped(app, login_as):
     assert fb36.post(f"/faelle/{case_id}/plan/ziel/{goal.id}/abschliessen",
                      data={"status": "nicht_weiter_verfolgt"}).status_code == 302
     assert [g["beschreibung"] for g in instance(app, case_id).data["ziele"]] == ["Deutschkurs anmelden"]
-    assert "nicht weiter verfolgt" in fb36.get(f"/faelle/{case_id}").get_data(as_text=True)
+    page = fb36.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "nicht weiter verfolgt" in page and "Wieder öffnen" in page
+    # dropped by mistake: taken up again, back in the case data, recorded
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert fb36.post(f"/faelle/{case_id}/plan/ziel/{goal.id}/oeffnen", data={"csrf_token": csrf}).status_code == 302
+    assert [g["beschreibung"] for g in instance(app, case_id).data["ziele"]] == [
+        "Kita-Platz beantragt", "Deutschkurs anmelden"]
+    assert _changes(app, case_id)[-1] == ("wieder_offen", "fb36", 4)
+    assert login_as("k201").post(f"/faelle/{case_id}/plan/ziel/{goal.id}/oeffnen").status_code == 403
 
 
 def test_bad_goal_input_is_refused_in_german_and_nothing_changes(app, login_as):
