@@ -122,6 +122,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(decisions_bp)  # decision tables (DMN) for process owners
     app.register_blueprint(mbeplan_bp)  # printable Integrationsvereinbarung of MBE cases
     from app.formsignals import services as formsignals  # noqa: F401  # ticked "must know" fields: to-dos
+    from app.plans.routes import bp as plans_bp
+
+    app.register_blueprint(plans_bp)  # the living plan: goals changed at and between reviews
+    from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
     register_cli(app)

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transaction
-from app.auth.access import can_work_on, get_task_or_404, inbox_query
+from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
+from app.casecontext.sections import sections_for
 from app.cases.taskforms import build_form
 from app.crisis.acknowledged import reporter_contact
 from app.engine import service
@@ -91,8 +92,8 @@ def task_page(task_id: int):
                 flash(str(exc), "error")
                 # The model cannot run this step (e.g. a script stopped in the sandbox): a clear
                 # answer on the same page, nothing saved; not a server error.
-                return render_template("inbox/task.html", task=task, form=form,
-                           suggestions=_suggestions(task)), 422
+                return render_template("inbox/task.html", task=task, form=form, suggestions=_suggestions(task),
+                                       task_context=_context(task)), 422
             flash(_("Aufgabe „%(title)s“ erledigt.", title=title), "success")
             return redirect(url_for("inbox.index"))
         status = 422
@@ -100,7 +101,12 @@ def task_page(task_id: int):
         form = build_form(task)
         status = 200
     return render_template("inbox/task.html", task=task, form=form,
-                           suggestions=_suggestions(task)), status
+                           suggestions=_suggestions(task), task_context=_context(task)), status
+
+
+def _context(task):
+    """What the person needs of the case for this step (app/casecontext)."""
+    return sections_for(task, current_user, access_level(current_user, task.instance) or "")
 
 
 def _suggestions(task):

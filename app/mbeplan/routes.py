@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.auth.access import get_visible_instance_or_404
 from app.cases.services import case_plan_panel
 from app.engine.models import FULL
+from app.plans import services as plans
 from app.web.access import login_required
 from forms.mbe import ZIELBEREICHE, ZIELSTATUS
 
@@ -18,8 +19,11 @@ MBE_KEY = "mbe_beratung"
 
 @case_plan_panel.connect
 def _plan_panel(instance) -> str | None:
-    """An MBE case shows its Förderplan instead of the goals section."""
-    return "mbeplan/_case.html" if instance.version.model.key == MBE_KEY else None
+    """An MBE case shows its Förderplan instead of the goals section (the living plan's own
+    section once the case has goals, app/plans)."""
+    if instance.version.model.key != MBE_KEY or plans.handles(instance):
+        return None
+    return "mbeplan/_case.html"
 
 
 def plan_labels() -> dict[str, dict[str, str]]:
@@ -33,6 +37,9 @@ def vereinbarung(instance_id: int):
     if instance.version.model.key != MBE_KEY or level != FULL:
         abort(404)
     data = instance.data or {}
+    if data.get("ziele"):
+        plans.ensure_plan(instance)  # a plan entered before plans were kept as rows: version 1
     counsellor = getattr(instance, "responsible", None) or instance.started_by
     return render_template("mbeplan/vereinbarung.html", instance=instance, data=data,
-                           counsellor=counsellor, labels=plan_labels())
+                           counsellor=counsellor, labels=plan_labels(),
+                           plan=plans.plan_summary(instance))

@@ -1,7 +1,7 @@
 """appointments of cases, their participants, and each user's private calendar feed
 
 Revision ID: b7e2c4a91d05
-Revises: a13c0f7d2b01
+Revises: b7e2c4d9a1f3
 Create Date: 2026-12-05 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4a91d05'
-down_revision = 'a13c0f7d2b01'
+down_revision = 'b7e2c4d9a1f3'
 branch_labels = None
 depends_on = None
 

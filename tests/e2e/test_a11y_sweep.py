@@ -59,6 +59,7 @@ def _prepare_data(app) -> dict:
     from app.engine.models import ProcessModel
     from app.modeler import services as modeler
     from app.network import services as network
+    from app.plans.models import PlanGoal
     from app.volunteers.models import ExpenseEntry, Training
 
     def client(username):
@@ -91,10 +92,13 @@ def _prepare_data(app) -> dict:
                        ("assessment", mbe.assessment()), ("foerderplan", mbe.foerderplan())):
         assert mbe.complete(app, mbe_case, step, data) == {}, step
     ids["mbe_task"] = open_task(app, mbe_case, "vereinbarung").id
+    ids["zg_task"] = open_task(app, running, "zwischengespraech").id
     with app.test_request_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         ids["ehrenamt1"] = users["ehrenamt1"].id
         ids["expense"] = db.session.scalar(select(ExpenseEntry.id))
+        ids["goal"] = db.session.scalar(select(PlanGoal.id).where(PlanGoal.instance_id == running))
+        ids["mbe_goal"] = db.session.scalar(select(PlanGoal.id).where(PlanGoal.instance_id == mbe_case))
         ids["training"] = db.session.scalar(select(Training.id))
         ids["team_201"] = users["k201"].member_team_ids[0]
         org = users["k201"].organisation_id
@@ -147,8 +151,10 @@ def pages_of(role: str, ids: dict) -> list[str]:
     return ["/aufgaben"] + {
         "fb36": ["/faelle", "/faelle/neu", f"/faelle/{ids['vermittlung_case']}", f"/faelle/{running}",
                  f"/aufgaben/{ids['bedarf_task']}", f"/faelle/{running}/krise", "/benachrichtigungen",
-                 "/abwesenheit", "/netzwerk/partner"],
-        "k201": ["/faelle", f"/aufgaben/{ids['vermittlung_task']}", f"/faelle/{running}/fragen",
+                 "/abwesenheit", "/netzwerk/partner", f"/faelle/{running}/plan/ziel/neu",
+                 f"/faelle/{running}/plan/ziel/{ids['goal']}/abschliessen"],
+        "k201": ["/faelle", f"/aufgaben/{ids['vermittlung_task']}", f"/aufgaben/{ids['zg_task']}",
+                 f"/faelle/{running}/fragen",
                  "/ehrenamtliche", f"/ehrenamtliche/{ids['ehrenamt1']}", "/aufwand/pruefen",
                  f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={TODAY:%Y-%m}",
                  "/aufwand/summen", "/schulungen", f"/schulungen/{ids['training']}", "/beratung/neu",
@@ -159,7 +165,8 @@ def pages_of(role: str, ids: dict) -> list[str]:
                       f"/faelle/{running}/fragen", "/benachrichtigungen"],
         "mbe1": ["/faelle", "/mbe/klienten", "/mbe/klienten?name=Mus", f"/faelle/{mbe_case}",
                  f"/aufgaben/{ids['mbe_task']}", f"/mbe/faelle/{mbe_case}/integrationsvereinbarung",
-                 f"/mbe/faelle/{mbe_case}/uebergabe", "/abwesenheit", "/netzwerk/partner"],
+                 f"/mbe/faelle/{mbe_case}/uebergabe", "/abwesenheit", "/netzwerk/partner",
+                 f"/faelle/{mbe_case}/plan/ziel/{ids['mbe_goal']}"],
         "mbeleitung": ["/mbe/statistik", f"/faelle/{mbe_case}", "/monitor", f"/monitor/faelle/{mbe_case}"],
         "leitung": ["/faelle", f"/faelle/{running}", "/monitor", f"/monitor/faelle/{running}",
                     "/monitor/prozesse/alltagsbegleitung/1", "/statistik", "/statistik?von=kaputt",

@@ -37,9 +37,11 @@ def _shows(entry: str, label: str, value: str) -> bool:
 
 
 def _goal_rows(page: str) -> dict[str, str]:
-    """Goal text -> status cell of the goals table."""
-    goals = _section(page, "goals-h")
-    rows = re.findall(r"<tr><td>(.*?)</td><td>.*?</td><td>.*?</td>\s*<td>(.*?)</td></tr>", goals, re.S)
+    """Goal text -> status cell of the plan's goals table (app/plans)."""
+    match = re.search(r'<section aria-labelledby="plan-h"[^>]*>(.*?)</section>', page, re.S)
+    assert match, "plan section missing"
+    rows = re.findall(r"<tr[^>]*>\s*<td>(.*?)</td>\s*<td>.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>",
+                      match.group(1).split('id="plan-history"')[0], re.S)
     return {goal.strip(): re.sub(r"\s+", " ", status).strip() for goal, status in rows}
 
 

@@ -1,0 +1,123 @@
+"""Which parts of the case a task page shows, by process and BPMN task id (data, not code).
+
+Each section is built from what the reader may see of the case (``visible_data``: a volunteer
+gets only the limited fields of the process), so a section never shows more than the case view.
+Add a step by adding a line to ``SECTIONS``; add a kind of section with a builder in ``BUILDERS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.cases.services import visible_data
+from app.engine.models import CaseEvent, ProcessInstance, Task
+from app.extensions import db
+from app.volunteers.models import RETURNED, CaseMessage, ExpenseEntry
+
+AB, MBE = "alltagsbegleitung", "mbe_beratung"
+
+#: (process key, BPMN task id) → the sections of its task page, in order.
+SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    (AB, "vermittlung"): ("bedarf", "familie", "ziele"),
+    (AB, "vorgespraech"): ("ziele", "ehrenamt"),
+    (AB, "zwischengespraech"): ("rueckmeldungen",),
+    (AB, "rueckmeldung"): ("ziele",),  # the volunteer's report: what the assignment works towards
+    (AB, "abschluss"): ("einsatz", "ziele"),
+    (MBE, "ueberpruefung"): ("ziele",),
+    (MBE, "abschluss"): ("ziele",),
+}
+
+FAMILY_FIELDS = ("familienname", "vornamen", "zielgruppe", "anschrift", "sprachen", "kinder_anzahl")
+ASSIGNMENT_FIELDS = ("ehrenamtliche", "stunden_pro_woche", "beginn", "ende")
+
+
+def _need(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    return {"bedarf": data["bedarf"]} if data.get("bedarf") else None
+
+
+def _family(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    shown = {k: data[k] for k in FAMILY_FIELDS if data.get(k) not in (None, "")}
+    return shown or None
+
+
+def _goals(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    goals = [g for g in data.get("ziele") or [] if isinstance(g, dict)]
+    return {"ziele": goals, "mbe": instance.version.model.key == MBE} if goals else None
+
+
+def volunteer_of(data: dict) -> User | None:
+    username = data.get("ehrenamtliche")
+    return db.session.scalar(select(User).where(User.username == username)) if username else None
+
+
+def _volunteer(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    volunteer = volunteer_of(data)
+    if volunteer is None:
+        return None
+    return {"user": volunteer, "begruendung": data.get("begruendung") or ""}
+
+
+def _assignment(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    return assignment(instance, data)
+
+
+def _since_last_talk(instance: ProcessInstance) -> tuple:
+    """The moment of the last completed Zwischengespräch (None: since the assignment began)."""
+    return db.session.scalar(
+        select(func.max(CaseEvent.created_at)).join(Task, CaseEvent.task_id == Task.id)
+        .where(CaseEvent.instance_id == instance.id, CaseEvent.kind == "task_completed",
+               Task.bpmn_id == "zwischengespraech"))
+
+
+def _feedback(instance: ProcessInstance, data: dict, user: User) -> dict:
+    since = _since_last_talk(instance)
+    reports = select(CaseEvent).join(Task, CaseEvent.task_id == Task.id).where(
+        CaseEvent.instance_id == instance.id, CaseEvent.kind == "task_completed", Task.bpmn_id == "rueckmeldung")
+    messages = select(CaseMessage).where(CaseMessage.instance_id == instance.id)
+    if since is not None:
+        reports = reports.where(CaseEvent.created_at > since)
+        messages = messages.where(CaseMessage.created_at > since)
+    return {"since": since, "reports": list(db.session.scalars(reports.order_by(CaseEvent.id))),
+            "messages": list(db.session.scalars(messages.order_by(CaseMessage.id)))}
+
+
+BUILDERS: dict[str, Callable[[ProcessInstance, dict, User], dict | None]] = {
+    "bedarf": _need, "familie": _family, "ziele": _goals, "ehrenamt": _volunteer,
+    "rueckmeldungen": _feedback, "einsatz": _assignment,
+}
+
+
+def sections_for(task: Task, user: User, level: str) -> list[tuple[str, dict]]:
+    """The context sections of ``task``'s page for ``user`` (name, content), empty ones left out."""
+    instance = task.instance
+    key = instance.version.model.key
+    names = SECTIONS.get((key, task.bpmn_id), ())
+    if not names:
+        return []
+    data = visible_data(instance.data, level, key)
+    found = []
+    for name in names:
+        content = BUILDERS[name](instance, data, user)
+        if content:
+            found.append((name, content))
+    return found
+
+
+def recorded_hours(instance_id: int) -> Decimal:
+    """Hours the volunteer entered as expenses for the case (returned entries do not count)."""
+    total = db.session.scalar(select(func.sum(ExpenseEntry.stunden)).where(
+        ExpenseEntry.instance_id == instance_id, ExpenseEntry.status != RETURNED))
+    return Decimal(total or 0)
+
+
+def assignment(instance: ProcessInstance, data: dict) -> dict | None:
+    """Volunteer, period and weekly hours of an assignment, with the hours recorded so far."""
+    volunteer = volunteer_of(data)
+    if volunteer is None and not data.get("beginn"):
+        return None
+    return {"volunteer": volunteer, "beginn": data.get("beginn"), "ende": data.get("ende"),
+            "stunden_pro_woche": data.get("stunden_pro_woche"), "erfasst": recorded_hours(instance.id)}
