@@ -112,6 +112,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.mbe import init_app as init_mbe
 
     init_mbe(app)  # MBE pages, completion hook
+    from app.documents import init_app as init_documents
+
+    init_documents(app)  # files on cases and volunteers' profiles, the case view's documents section
     from app.decisions.routes import bp as decisions_bp
     from app.mbeplan.routes import bp as mbeplan_bp
 
@@ -132,6 +135,7 @@ def register_api(app: Flask) -> None:
     from app.api.openapi import bp as openapi_bp
     from app.auth.api import bp as auth_api
     from app.cases.api import bp as cases_api
+    from app.documents.api import bp as documents_api
     from app.inbox.api import bp as inbox_api
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
@@ -140,5 +144,5 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               openapi_bp):
+               documents_api, openapi_bp):
         app.register_blueprint(bp)
