@@ -63,7 +63,7 @@ class UploadForm(AppForm):
 
     def __init__(self, *args: Any, for_volunteer: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.file.description = f"{ALLOWED_TEXT} {_l('Höchstens')} {_mb(max_bytes())}"
+        self.file.description = f"{ALLOWED_TEXT} {_l('Höchstens %(size)s.', size=_mb(max_bytes()))}"
         if for_volunteer:  # a volunteer's own documents: other kinds, no case to share with
             self.category.choices = choices(VOLUNTEER_CATEGORIES)
             del self.shared_with_volunteer
@@ -93,8 +93,8 @@ def _mb(limit: int) -> str:
     from flask_babel import format_decimal
 
     if limit >= 1024 * 1024:
-        return f"{format_decimal(round(limit / 2**20, 1))} MB."
-    return f"{format_decimal(max(limit // 1024, 1))} KB."
+        return f"{format_decimal(round(limit / 2**20, 1))} MB"
+    return f"{format_decimal(max(limit // 1024, 1))} KB"
 
 
 class DeleteForm(AppForm):

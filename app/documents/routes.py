@@ -15,7 +15,15 @@ from app.auth.models import ROLE_EHRENAMT, ROLE_KOORDINATION
 from app.cases import services as case_services
 from app.documents import services
 from app.documents.download import document_response
-from app.documents.forms import CASE_CATEGORIES, CONSENT, VOLUNTEER_CATEGORIES, DeleteForm, UploadForm, max_bytes, size_text
+from app.documents.forms import (
+    CASE_CATEGORIES,
+    CONSENT,
+    VOLUNTEER_CATEGORIES,
+    DeleteForm,
+    UploadForm,
+    max_bytes,
+    size_text,
+)
 from app.documents.models import Document
 from app.engine.models import FULL
 from app.web.access import login_required, roles_required

@@ -43,7 +43,8 @@ def _ooxml(main: str, content_type: str, extra: dict[str, bytes] | None = None) 
 
 
 def docx() -> bytes:
-    return _ooxml("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    return _ooxml("word/document.xml",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
 
 
 def xlsx() -> bytes:
