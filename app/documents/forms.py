@@ -63,7 +63,8 @@ class UploadForm(AppForm):
 
     def __init__(self, *args: Any, for_volunteer: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.file.description = f"{ALLOWED_TEXT} {_l('Höchstens %(size)s.', size=_mb(max_bytes()))}"
+        hint = _l("Höchstens %(size)s.", size=_mb(max_bytes()))
+        self.file.description = f"{ALLOWED_TEXT} {hint}"
         if for_volunteer:  # a volunteer's own documents: other kinds, no case to share with
             self.category.choices = choices(VOLUNTEER_CATEGORIES)
             del self.shared_with_volunteer

@@ -62,7 +62,10 @@ def _category(document: Document) -> str:
 
 
 def _upload_form(*, for_volunteer: bool = False, empty: bool = False) -> UploadForm:
-    kwargs: dict = {"prefix": PREFIX, "for_volunteer": for_volunteer}
+    # The field ids carry a prefix (the form sits in the case view beside other sections); the
+    # CSRF token keeps its plain name and is checked for every POST by CSRFProtect (the template
+    # writes it), so the form itself does not check it a second time under a prefixed name.
+    kwargs: dict = {"prefix": PREFIX, "for_volunteer": for_volunteer, "meta": {"csrf": False}}
     if empty:
         kwargs["formdata"] = None
     form = UploadForm(**kwargs)

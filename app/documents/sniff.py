@@ -66,7 +66,7 @@ class Sniffed:
 
 
 def _refuse_type() -> RefusedFile:
-    return RefusedFile(f"{_l('Dieser Dateityp wird nicht angenommen.')} {ALLOWED_TEXT}")
+    return RefusedFile(str(_l("Dieser Dateityp wird nicht angenommen.")) + f" {ALLOWED_TEXT}")
 
 
 def _refuse_program() -> RefusedFile:

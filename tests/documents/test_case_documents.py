@@ -308,11 +308,14 @@ def test_with_csrf_on_an_oversized_body_still_gets_the_message_next_to_the_field
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post("/login", data={"username": "fb36", "password": "demo", "csrf_token": token}).status_code == 302
     form_page = client.get(f"/faelle/{case}/dokumente").get_data(as_text=True)
-    token = re.search(r'name="doc-csrf_token" type="hidden" value="([^"]+)"', form_page).group(1)
-    body = {"doc-csrf_token": token, "doc-category": "nachweis",
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page).group(1)
+    body = {"csrf_token": token, "doc-category": "nachweis",
             "doc-file": (io.BytesIO(samples.PDF + b"0" * (LIMIT + 400 * 1024)), "riesig.pdf")}
     response = client.post(f"/faelle/{case}/dokumente", data=body, content_type="multipart/form-data")
     assert response.status_code == 413
     assert "Die Datei ist zu groß (höchstens 64 KB)." in field_error(response.get_data(as_text=True))
-    small = {"doc-csrf_token": token, "doc-category": "nachweis", "doc-file": (io.BytesIO(samples.PDF), "klein.pdf")}
+    small = {"csrf_token": token, "doc-category": "nachweis", "doc-file": (io.BytesIO(samples.PDF), "klein.pdf")}
     assert client.post(f"/faelle/{case}/dokumente", data=small, content_type="multipart/form-data").status_code == 302
+    del small["csrf_token"]  # without the token: refused, nothing filed
+    small["doc-file"] = (io.BytesIO(samples.PDF), "ohne.pdf")
+    assert client.post(f"/faelle/{case}/dokumente", data=small, content_type="multipart/form-data").status_code == 400
