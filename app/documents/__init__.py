@@ -16,7 +16,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.documents import storage
+    from app.documents import cli, storage  # noqa: F401 - cli: flask documents check
     from app.documents.routes import bp
     from app.documents.services import ADDED, DELETED
     from app.engine import events as event_kinds

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -49,7 +49,7 @@ def size_text(limit: int | None = None) -> str:
 
 
 class UploadForm(AppForm):
-    file = FileField(_l("Datei"), description=ALLOWED_TEXT)
+    file = FileField(_l("Datei"), [FileRequired(_l("Bitte eine Datei auswählen."))], description=ALLOWED_TEXT)
     category = SelectField(_l("Art des Dokuments"), [DataRequired(_l("Bitte die Art des Dokuments wählen."))],
                            choices=choices(CASE_CATEGORIES))
     note = TextAreaField(_l("Notiz"), [Optional(), Length(max=1000, message=_l("Höchstens 1000 Zeichen."))])
@@ -70,9 +70,7 @@ class UploadForm(AppForm):
             del self.shared_with_volunteer
 
     def validate_file(self, field: FileField) -> None:
-        upload = field.data
-        if upload is None or not getattr(upload, "filename", None):
-            raise ValidationError(_l("Bitte eine Datei auswählen."))
+        upload = field.data  # present: FileRequired ran first
         limit = max_bytes()
         content = upload.stream.read(limit + 1)
         if len(content) > limit:

@@ -319,3 +319,22 @@ def test_with_csrf_on_an_oversized_body_still_gets_the_message_next_to_the_field
     del small["csrf_token"]  # without the token: refused, nothing filed
     small["doc-file"] = (io.BytesIO(samples.PDF), "ohne.pdf")
     assert client.post(f"/faelle/{case}/dokumente", data=small, content_type="multipart/form-data").status_code == 400
+
+
+def test_the_check_command_reports_changed_files_and_removes_orphans(app, filed, store):
+    import os
+
+    _case, doc = filed
+    [path] = stored_files(store)
+    path.write_bytes(b"%PDF-1.4 anders")
+    orphan = store / "ab" / ("ab" + "0" * 38)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left behind")
+    os.utime(orphan, (1_000_000_000, 1_000_000_000))  # long ago
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["documents", "check"])
+    assert result.exit_code == 1
+    assert f"document {doc}:" in result.output and "orphan file ab/" in result.output
+    assert orphan.exists()
+    result = runner.invoke(args=["documents", "check", "--remove-orphans"])
+    assert "(removed)" in result.output and not orphan.exists() and path.exists()
