@@ -49,12 +49,17 @@ def size_text(limit: int | None = None) -> str:
 
 
 class UploadForm(AppForm):
-    file = FileField(_l("Datei"), [FileRequired(_l("Bitte eine Datei auswählen."))], description=ALLOWED_TEXT)
+    """The field names are the API's (``file``, ``category``, ``note``); the ids carry ``doc-``,
+    as the form sits in the case view beside other sections' forms."""
+
+    file = FileField(_l("Datei"), [FileRequired(_l("Bitte eine Datei auswählen."))], description=ALLOWED_TEXT,
+                     id="doc-file")
     category = SelectField(_l("Art des Dokuments"), [DataRequired(_l("Bitte die Art des Dokuments wählen."))],
-                           choices=choices(CASE_CATEGORIES))
-    note = TextAreaField(_l("Notiz"), [Optional(), Length(max=1000, message=_l("Höchstens 1000 Zeichen."))])
+                           choices=choices(CASE_CATEGORIES), id="doc-category")
+    note = TextAreaField(_l("Notiz"), [Optional(), Length(max=1000, message=_l("Höchstens 1000 Zeichen."))],
+                         id="doc-note")
     shared_with_volunteer = BooleanField(
-        _l("Für die ehrenamtliche Person des Falls sichtbar"),
+        _l("Für die ehrenamtliche Person des Falls sichtbar"), id="doc-shared",
         description=_l("Nur ankreuzen, wenn die ehrenamtliche Person das Dokument für ihren Einsatz braucht."))
 
     content: bytes = b""

@@ -30,7 +30,6 @@ from app.web.access import login_required, roles_required
 from app.web.bounds import body_limit
 
 bp = Blueprint("documents", __name__, template_folder="../templates")
-PREFIX = "doc"  # the upload form shares the case view with other sections: its own field ids
 UPLOAD_ENDPOINTS = frozenset({"documents.case_documents", "documents.volunteer_documents"})
 
 
@@ -62,10 +61,7 @@ def _category(document: Document) -> str:
 
 
 def _upload_form(*, for_volunteer: bool = False, empty: bool = False) -> UploadForm:
-    # The field ids carry a prefix (the form sits in the case view beside other sections); the
-    # CSRF token keeps its plain name and is checked for every POST by CSRFProtect (the template
-    # writes it), so the form itself does not check it a second time under a prefixed name.
-    kwargs: dict = {"prefix": PREFIX, "for_volunteer": for_volunteer, "meta": {"csrf": False}}
+    kwargs: dict = {"for_volunteer": for_volunteer}
     if empty:
         kwargs["formdata"] = None
     form = UploadForm(**kwargs)

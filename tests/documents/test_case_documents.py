@@ -46,8 +46,7 @@ def case_id(login_as) -> int:
 
 
 def upload(client, case: int, name: str, data: bytes, category: str = "schreiben", **extra):
-    form = {"doc-file": (io.BytesIO(data), name), "doc-category": category,
-            **{f"doc-{key}": value for key, value in extra.items()}}
+    form = {"file": (io.BytesIO(data), name), "category": category, **extra}
     return client.post(f"/faelle/{case}/dokumente", data=form, content_type="multipart/form-data")
 
 
@@ -143,7 +142,7 @@ def test_an_oversized_file_is_413_in_the_api(app, api_client, case_id, store):
 
 def test_missing_file_or_category_is_a_field_error(app, login_as, case_id):
     fb36 = login_as("fb36")
-    page = fb36.post(f"/faelle/{case_id}/dokumente", data={"doc-category": "nachweis"},
+    page = fb36.post(f"/faelle/{case_id}/dokumente", data={"category": "nachweis"},
                      content_type="multipart/form-data")
     assert page.status_code == 422 and "Bitte eine Datei auswählen." in page.get_data(as_text=True)
     page = upload(fb36, case_id, "a.pdf", samples.PDF, category="")
@@ -308,16 +307,16 @@ def test_with_csrf_on_an_oversized_body_still_gets_the_message_next_to_the_field
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post("/login", data={"username": "fb36", "password": "demo", "csrf_token": token}).status_code == 302
     form_page = client.get(f"/faelle/{case}/dokumente").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page).group(1)
-    body = {"csrf_token": token, "doc-category": "nachweis",
-            "doc-file": (io.BytesIO(samples.PDF + b"0" * (LIMIT + 400 * 1024)), "riesig.pdf")}
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_page).group(1)
+    body = {"csrf_token": token, "category": "nachweis",
+            "file": (io.BytesIO(samples.PDF + b"0" * (LIMIT + 400 * 1024)), "riesig.pdf")}
     response = client.post(f"/faelle/{case}/dokumente", data=body, content_type="multipart/form-data")
     assert response.status_code == 413
     assert "Die Datei ist zu groß (höchstens 64 KB)." in field_error(response.get_data(as_text=True))
-    small = {"csrf_token": token, "doc-category": "nachweis", "doc-file": (io.BytesIO(samples.PDF), "klein.pdf")}
+    small = {"csrf_token": token, "category": "nachweis", "file": (io.BytesIO(samples.PDF), "klein.pdf")}
     assert client.post(f"/faelle/{case}/dokumente", data=small, content_type="multipart/form-data").status_code == 302
     del small["csrf_token"]  # without the token: refused, nothing filed
-    small["doc-file"] = (io.BytesIO(samples.PDF), "ohne.pdf")
+    small["file"] = (io.BytesIO(samples.PDF), "ohne.pdf")
     assert client.post(f"/faelle/{case}/dokumente", data=small, content_type="multipart/form-data").status_code == 400
 
 

@@ -35,7 +35,7 @@ def volunteer_id(app) -> int:
 
 def upload(client, volunteer: int, name: str = "Führungszeugnis.pdf", data: bytes = samples.PDF,
            category: str = "fuehrungszeugnis"):
-    form = {"doc-file": (io.BytesIO(data), name), "doc-category": category, "doc-note": "eingesehen"}
+    form = {"file": (io.BytesIO(data), name), "category": category, "note": "eingesehen"}
     return client.post(f"/ehrenamtliche/{volunteer}/dokumente", data=form, content_type="multipart/form-data")
 
 
