@@ -106,8 +106,10 @@ def _sniff_zip(data: bytes) -> str:
             raise _refuse_type()
         if "META-INF/MANIFEST.MF" in names or any(n.endswith((".class", ".dex")) for n in names):
             raise _refuse_program()  # Java archives, Android packages
+    except RefusedFile:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, NotImplementedError,
-            RuntimeError):  # broken, encrypted or unsupported archives
+            RuntimeError, ValueError):  # broken, encrypted or unsupported archives
         raise _refuse_type() from None
     raise _refuse_type()
 

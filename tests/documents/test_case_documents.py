@@ -337,3 +337,20 @@ def test_the_check_command_reports_changed_files_and_removes_orphans(app, filed,
     assert orphan.exists()
     result = runner.invoke(args=["documents", "check", "--remove-orphans"])
     assert "(removed)" in result.output and not orphan.exists() and path.exists()
+
+
+def test_access_ends_with_the_case_handed_over(app, login_as, api_client):
+    """Access is derived from the case's current participants: the counsellor who handed an MBE
+    case over no longer gets its documents; the new one does."""
+    from tests.factories import start_case
+
+    with app.test_request_context():
+        case = start_case("mbe1", "mbe_beratung", "mbe")
+    assert upload(login_as("mbe1"), case, "Schreiben.pdf", samples.PDF).status_code == 302
+    doc = documents(app)[-1].id
+    assert login_as("mbe2").get(f"/dokumente/{doc}").status_code == 404
+    handed = api_client("mbe1").post(f"{API}/process-instances/{case}/handover", json={"an": "mbe2", "grund": "Urlaub"})
+    assert handed.status_code in (200, 201)
+    assert login_as("mbe1").get(f"/dokumente/{doc}").status_code == 404
+    assert api_client("mbe1").get(f"{API}/documents/{doc}").status_code == 404
+    assert login_as("mbe2").get(f"/dokumente/{doc}").status_code == 200
