@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import transaction
 from app.auth.access import get_visible_instance_or_404
@@ -77,7 +77,8 @@ def _case_page(instance, level, form: UploadForm, status: int = 200):
     return render_template(
         "documents/case.html", instance=instance, level=level, form=form,
         documents=services.case_documents(instance, current_user, level),
-        can_file=services.can_file_on_case(level), consent=_consent_state(instance)), status
+        can_file=services.can_file_on_case(level),
+        consent=_consent_state(instance) if level == FULL else None), status
 
 
 def _consent_state(instance) -> dict | None:
@@ -161,15 +162,22 @@ def _too_large(exc: RequestEntityTooLarge):
     if request.endpoint not in UPLOAD_ENDPOINTS or not current_user.is_authenticated:
         return render_template("error.html", code=413, title=_("Zu groß"), text=size_text()), 413
     args = request.view_args or {}
-    if request.endpoint == "documents.case_documents":
-        instance, level = get_visible_instance_or_404(current_user, args["instance_id"])
-        form = _upload_form(empty=True)
+    try:  # an error handler must answer, not raise: who may not see the page gets its 404
+        if request.endpoint == "documents.case_documents":
+            instance, level = get_visible_instance_or_404(current_user, args["instance_id"])
+            form = _upload_form(empty=True)
+            form.mark_too_large()
+            return _case_page(instance, level, form, 413)
+        volunteer = _volunteer_or_404(args["user_id"])
+        form = _upload_form(for_volunteer=True, empty=True)
         form.mark_too_large()
-        return _case_page(instance, level, form, 413)
-    volunteer = _volunteer_or_404(args["user_id"])
-    form = _upload_form(for_volunteer=True, empty=True)
-    form.mark_too_large()
-    return _volunteer_page(volunteer, form, 413)
+        return _volunteer_page(volunteer, form, 413)
+    except HTTPException as refused:
+        from app.web import ERROR_TEXT
+
+        code = refused.code or 404
+        title, text = ERROR_TEXT.get(code, ERROR_TEXT[404])
+        return render_template("error.html", code=code, title=title, text=text), code
 
 
 # --- one document ----------------------------------------------------------------------------------

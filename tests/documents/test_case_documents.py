@@ -130,6 +130,13 @@ def test_an_oversized_file_gets_the_german_message_next_to_the_field(app, login_
     assert documents(app) == [] and stored_files(store) == []
 
 
+@pytest.mark.parametrize("username", ["fb31", "ehrenamt2", "admin"])
+def test_an_oversized_body_from_an_outsider_is_still_404(app, login_as, case_id, username):
+    response = upload(login_as(username), case_id, "riesig.pdf", samples.PDF + b"0" * (LIMIT + 400 * 1024))
+    assert response.status_code == 404
+    assert "zu groß" not in response.get_data(as_text=True)
+
+
 def test_an_oversized_file_is_413_in_the_api(app, api_client, case_id, store):
     api = api_client("fb36")
     for extra in (1, 400 * 1024):

@@ -24,7 +24,7 @@ def store(tmp_path) -> Path:
 
 @pytest.fixture
 def app(make_app, store):
-    return make_app({"DOCUMENT_STORAGE_DIR": str(store)})
+    return make_app({"DOCUMENT_STORAGE_DIR": str(store), "DOCUMENT_MAX_BYTES": 64 * 1024})
 
 
 @pytest.fixture
@@ -77,6 +77,15 @@ def test_nobody_else_sees_a_volunteers_documents(app, login_as, volunteer_id, fi
     with app.app_context():
         assert db.session.scalar(select(Document.deleted_at).where(Document.id == filed)) is None
         assert len(list(db.session.scalars(select(Document.id)))) == 1
+
+
+@pytest.mark.parametrize(("username", "expected"), [("k201", 413), ("ehrenamt2", 404)])
+def test_an_oversized_upload_on_a_profile(app, login_as, volunteer_id, username, expected):
+    # far above the request limit, yet below 500 KB: the test client keeps the body in memory
+    huge = samples.PDF + b"0" * (64 * 1024 + 300 * 1024)
+    response = upload(login_as(username), volunteer_id, "riesig.pdf", huge)
+    assert response.status_code == expected
+    assert ("Die Datei ist zu groß" in response.get_data(as_text=True)) == (expected == 413)
 
 
 def test_201_deletes_with_a_reason_and_the_file_goes(app, login_as, filed, store):
