@@ -20,10 +20,14 @@ _ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 5987 attr-char besides letters and digits
 
 
 def content_disposition(filename: str, content_type: str) -> str:
+    """``attachment`` with an ASCII ``filename`` for old clients and the exact name as
+    ``filename*`` (RFC 6266 / RFC 5987)."""
+    extensions = EXTENSIONS.get(content_type, ("",))
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\;').strip() or "dokument"
-    if not fallback.lower().endswith(EXTENSIONS.get(content_type, ("",))):
-        fallback += EXTENSIONS.get(content_type, ("",))[0]
+    fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\;').strip()
+    suffix = next((e for e in extensions if e and fallback.lower().endswith(e)), "")
+    stem = (fallback[: -len(suffix)] if suffix else fallback).strip(" .") or "dokument"  # no ASCII left
+    fallback = stem + (fallback[-len(suffix):] if suffix else extensions[0])
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe=_ATTR_CHARS)}"
 
 

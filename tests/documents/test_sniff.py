@@ -46,3 +46,14 @@ def test_other_content_is_refused_with_a_reason(ctx, data, message):
 ])
 def test_display_names_are_cleaned(ctx, raw, sniffed, expected):
     assert clean_filename(raw, Sniffed(sniffed)) == expected
+
+
+@pytest.mark.parametrize(("name", "fallback", "encoded"), [
+    ("Einwilligung Müller.pdf", "Einwilligung Muller.pdf", "Einwilligung%20M%C3%BCller.pdf"),
+    ("عقد.pdf", "dokument.pdf", "%D8%B9%D9%82%D8%AF.pdf"),
+    ('a"b;c.pdf', "abc.pdf", "a%22b%3Bc.pdf"),
+])
+def test_downloads_name_the_file_for_old_and_new_clients(name, fallback, encoded):
+    from app.documents.download import content_disposition
+
+    assert content_disposition(name, PDF) == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
