@@ -116,6 +116,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.mbe import init_app as init_mbe
 
     init_mbe(app)  # MBE pages, completion hook
+    from app.documents import init_app as init_documents
+
+    init_documents(app)  # files on cases and volunteers' profiles, the case view's documents section
     from app.decisions.routes import bp as decisions_bp
     from app.mbeplan.routes import bp as mbeplan_bp
 
@@ -142,6 +145,7 @@ def register_api(app: Flask) -> None:
     from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
     from app.cases.api import bp as cases_api
+    from app.documents.api import bp as documents_api
     from app.inbox.api import bp as inbox_api
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
@@ -150,5 +154,5 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               appointments_api, openapi_bp):
+               appointments_api, documents_api, openapi_bp):
         app.register_blueprint(bp)

@@ -116,6 +116,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", str(1024 * 1024))),
         "MAX_JSON_DEPTH": int(env.get("MAX_JSON_DEPTH", "32")),
+        # Documents (app/documents): where the files live (empty: INSTANCE_DIR/documents) and the
+        # largest file accepted (bytes; larger ones are refused with a German message, API 413).
+        "DOCUMENT_STORAGE_DIR": env.get("DOCUMENT_STORAGE_DIR", ""),
+        "DOCUMENT_MAX_BYTES": int(env.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     }
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(uri, str) and uri.startswith("postgres://"):

@@ -1,7 +1,7 @@
 """living plan: the goals of a case as rows (plan_goal) and every change of them (plan_change)
 
 Revision ID: b7e2c4d9a1f3
-Revises: a13c0f7d2b01
+Revises: d0c5a11e7f13
 Create Date: 2026-12-05 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4d9a1f3'
-down_revision = 'a13c0f7d2b01'
+down_revision = 'd0c5a11e7f13'
 branch_labels = None
 depends_on = None
 

@@ -33,6 +33,9 @@ DOCUMENTED = {
     ("post", "/process-models/{key}/drafts/{draft_id}/approve"), ("get", "/openapi.json"),
     # issue 13 (api-v1.md "Added with the next features")
     ("get", "/appointments"), ("post", "/appointments"),
+    # case file (issue 13): documents
+    ("get", "/process-instances/{id}/documents"), ("post", "/process-instances/{id}/documents"),
+    ("get", "/documents/{id}"),
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).
