@@ -26,6 +26,11 @@ from app.web.formatting import datum, datumzeit, zahl
 from forms import ACTION_FORMS, FORMS
 
 SHOWN_KINDS = ("task_completed", "crisis", "cover")
+# What a participant with limited access (the volunteer) reads of the history: the steps and the
+# case's state. Not the staff's records beside the workflow – to-dos and follow-ups, referrals,
+# plan changes, documents, appointments they may not take part in – whose titles carry notes.
+LIMITED_KINDS = ("started", "completed", "task_completed", "timer", "crisis", "claimed", "unclaimed",
+                 "cover", "suspended", "resumed", "terminated", "withdrawn", "migrated")
 CRISIS_FORM = "krise_melden"  # ACTION_FORMS key of the crisis report
 
 

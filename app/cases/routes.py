@@ -107,10 +107,12 @@ def view(instance_id: int):
     open_tasks = services.open_tasks_for(instance, current_user, level)
     # each entry labelled by its own form, values formatted, limited fields filtered first
     volunteers = {"ehrenamtliche": services.choice_labels().get("ehrenamtliche", {})}
+    query = select(CaseEvent).where(CaseEvent.instance_id == instance.id)
+    if level != FULL:  # a volunteer reads the steps of the case, not the staff's notes on it
+        query = query.where(CaseEvent.kind.in_(history.LIMITED_KINDS))
     events = [history.entry(e, services.visible_data(e.data, level, process_key), volunteers)
               for e in db.session.scalars(
-                  select(CaseEvent).where(CaseEvent.instance_id == instance.id)
-                  .options(selectinload(CaseEvent.task), selectinload(CaseEvent.actor)).order_by(CaseEvent.id))]
+                  query.options(selectinload(CaseEvent.task), selectinload(CaseEvent.actor)).order_by(CaseEvent.id))]
     return render_template(
         "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,

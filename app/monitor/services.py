@@ -39,6 +39,7 @@ from app.engine.models import (
     ProcessVersion,
     Task,
 )
+from app.engine.todos import TODO_BPMN_ID
 from app.extensions import db
 from app.sqlhints import not_indexed
 from app.timeutil import aware, utcnow
@@ -209,7 +210,8 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
     current: dict[int, list[Task]] = {i.id: [] for i in items}
     if items:
         for task in db.session.scalars(select(Task).where(
-                Task.instance_id.in_(list(current)), Task.status.in_(CURRENT_TASK_STATES)).order_by(Task.id)):
+                Task.instance_id.in_(list(current)), Task.status.in_(CURRENT_TASK_STATES),
+                Task.bpmn_id != TODO_BPMN_ID).order_by(Task.id)):
             current[task.instance_id].append(task)
     return MonitorResult(items=items, total=total, page=page, pages=pages,
                          step_counts=step_counts(where, now), current=current)
@@ -227,7 +229,7 @@ def step_counts(where: list, now: datetime) -> list[StepCount]:
     rows = db.session.execute(
         select(Task.bpmn_id, func.min(Task.title), func.count(func.distinct(Task.instance_id)),
                func.count(func.distinct(overdue)))
-        .where(Task.status.in_(CURRENT_TASK_STATES),
+        .where(Task.status.in_(CURRENT_TASK_STATES), Task.bpmn_id != TODO_BPMN_ID,  # steps only, no to-dos
                not_indexed(Task.instance_id).in_(select(ProcessInstance.id).where(*where)))
         .group_by(Task.bpmn_id)
     ).all()

@@ -32,6 +32,7 @@ from app.engine.models import (
     ProcessVersion,
     Task,
 )
+from app.engine.todos import TODO_BPMN_ID
 from app.extensions import db
 from app.sqlhints import not_indexed
 from app.timeutil import utcnow
@@ -202,7 +203,8 @@ def _by_model_and_step(owned: Owned, columns: list, where: list):
     task rows matching ``where`` whose case the teams own."""
     inner = select(owned.model_key(Task.instance_id).label("model_key"), Task.bpmn_id.label("step"),
                    *[c.label(f"c{i}") for i, c in enumerate(columns)]).where(
-        *where, owned.contains(Task.instance_id)).subquery()
+        *where, Task.bpmn_id != TODO_BPMN_ID,  # to-dos beside the workflow are no step of it
+        owned.contains(Task.instance_id)).subquery()
     return inner
 
 

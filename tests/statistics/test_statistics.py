@@ -254,3 +254,27 @@ def test_api_refuses_everyone_but_supervisors(app, username):
     response = client.get("/api/v1/statistics", headers=headers)
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
     assert app.test_client().get("/api/v1/statistics").status_code == 401
+
+
+def test_todos_beside_the_workflow_are_no_step_in_statistics_or_monitor(app, login_as):
+    """A follow-up ("Jobcenter anrufen") is a task row too; figures per step and the monitor's
+    steps list only the steps of the process."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.engine import service
+    from app.engine.models import ProcessInstance
+    from app.extensions import db
+    from tests.factories import start_case
+
+    with app.test_request_context():
+        case_id = start_case("fb36")
+        fb36 = db.session.scalar(select(User).where(User.username == "fb36"))
+        service.create_todo(db.session.get(ProcessInstance, case_id), "Jobcenter anrufen",
+                            created_by=fb36, assignee=fb36)
+        db.session.commit()
+    figures = api_client(app, "leitung").get("/api/v1/statistics").get_json()
+    steps = {r["step"] for r in figures["open_tasks"]["by_step"]}
+    assert "bedarfsermittlung" in steps and "todo" not in steps
+    monitor = login_as("leitung").get("/monitor").get_data(as_text=True)
+    assert "Bedarfsermittlung" in monitor and "Jobcenter anrufen" not in monitor

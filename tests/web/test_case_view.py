@@ -243,3 +243,24 @@ def test_features_add_sections_to_the_case_view_through_case_panels(app, login_a
     finally:
         case_services.case_panels.disconnect(receiver)
     assert '<section id="probe">Hallo-fb36 ' in html and " fb36 full</section>" in html
+
+
+def test_the_volunteer_reads_the_steps_not_the_staffs_records_beside_them(app, login_as):
+    """A to-do's title is a staff note ("Jugendamt wegen Kindeswohl anrufen"): the case's volunteer
+    sees the steps of the history, not the to-dos, referrals or plan changes beside them."""
+    from app.auth.models import User
+    from app.engine import service
+    from app.engine.models import ProcessInstance
+    from tests.volunteers.helpers import running_case
+
+    case_id = running_case(login_as)
+    with app.test_request_context():
+        instance = db.session.get(ProcessInstance, case_id)
+        fb36 = db.session.scalar(select(User).where(User.username == "fb36"))
+        service.create_todo(instance, "Jugendamt wegen Kindeswohl anrufen", created_by=fb36, assignee=fb36)
+        db.session.commit()
+    staff = login_as("fb36").get(f"/faelle/{case_id}").get_data(as_text=True)
+    volunteer = login_as("ehrenamt1").get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Jugendamt wegen Kindeswohl anrufen" in staff
+    assert "Jugendamt wegen Kindeswohl anrufen" not in volunteer
+    assert "Vorgespräch" in volunteer  # the steps stay visible
