@@ -108,6 +108,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
+    from app.search.routes import bp as search_bp
+
+    app.register_blueprint(search_bp)  # the case search (header field, /suche)
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 
@@ -137,8 +140,9 @@ def register_api(app: Flask) -> None:
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
     from app.statistics.api import bp as statistics_api
+    from app.search.api import bp as search_api
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               openapi_bp):
+               search_api, openapi_bp):
         app.register_blueprint(bp)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app import transaction
 from app.auth.access import can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
+from app.cases.services import case_names
 from app.cases.taskforms import build_form
 from app.engine import service
 from app.engine.interventions import PAUSED
@@ -51,7 +52,8 @@ def index():
             query.with_only_columns(Task.id),
             partial(_rows, query),
             page_arg(f"seite_{key}"), size)
-    return render_template("inbox/index.html", lists=lists, now=utcnow(), aware=aware)
+    names = case_names(current_user, {t.instance for lst in lists.values() for t in lst.items})
+    return render_template("inbox/index.html", lists=lists, names=names, now=utcnow(), aware=aware)
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])

@@ -65,7 +65,11 @@ def client_of(instance: ProcessInstance) -> Client | None:
 
 
 def set_client(instance: ProcessInstance, client: Client | None) -> None:
-    """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes."""
+    """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes.
+
+    The case is listed under the client's name (its title) only while a client with consent is
+    linked; an anonymous case has no title (lists show "anonym")."""
+    instance.title = client.name[:200] if client is not None else ""
     link = db.session.get(CaseClient, instance.id)
     if client is None:
         if link is not None:
