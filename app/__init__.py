@@ -139,8 +139,8 @@ def register_api(app: Flask) -> None:
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
-    from app.statistics.api import bp as statistics_api
     from app.search.api import bp as search_api
+    from app.statistics.api import bp as statistics_api
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,

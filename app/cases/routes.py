@@ -60,7 +60,8 @@ def index():
     listing = services.case_list(current_user, status=status, sort=sort, descending=descending,
                                  page=page_arg())
     return render_template("cases/index.html", listing=listing, status=status, sort=sort, descending=descending,
-                           keep={"status": status} if status else {}, now=utcnow(), aware=aware, can_start=bool(startable(current_user)))
+                           keep={"status": status} if status else {}, now=utcnow(), aware=aware,
+                           can_start=bool(startable(current_user)))
 
 
 @bp.route("/faelle/neu", methods=["GET", "POST"])
