@@ -110,7 +110,8 @@ def case_list(user: User, *, status: str | None = None, sort: str = "started", d
     if status:
         query = query.where(ProcessInstance.status == status)
     if sort == "name":  # only names the user may see count for the order
-        key = case((identity_condition(user), ProcessInstance.search_name), else_="")
+        key = case((identity_condition(user) & (ProcessInstance.search_name != ""), ProcessInstance.search_name),
+                   else_=None)
     else:
         key = {"reference": ProcessInstance.reference, "step": step, "due": due,
                "timer": ProcessInstance.next_timer_due}.get(sort, ProcessInstance.started_at)
