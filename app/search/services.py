@@ -19,6 +19,7 @@ from app.mbe.models import CaseClient, Client
 from app.web.paging import Page, bounds, count
 
 MAX_QUERY = 100  # characters: a name, a number or a date, never a text
+WORD_SIMILARITY = 0.45  # pg_trgm word similarity from which a name counts as found despite a typo
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -63,6 +64,10 @@ def search_query(user: User, text: str):
         each = [ProcessInstance.search_name.contains(word, autoescape=True) for word in words]
         name_match = each[0] if len(each) == 1 else db.and_(*each)
         if _postgres():  # a typo: trigram word similarity over the GIN index
+            # The operator's threshold is a setting (default 0.6: "Amadi" for "Ahmadi" is 0.5),
+            # set for this transaction only.
+            db.session.execute(select(func.set_config("pg_trgm.word_similarity_threshold",
+                                                      str(WORD_SIMILARITY), True)))
             phrase = " ".join(words)
             name_match = or_(name_match, literal(phrase).op("<%")(ProcessInstance.search_name))
     if name_match is not None:
