@@ -14,8 +14,7 @@ from app.auth.models import User
 from app.cases.services import case_names, identity_condition
 from app.engine.models import ProcessInstance
 from app.extensions import db
-from app.mbe.clients import normalise
-from app.mbe.models import CaseClient, Client
+from app.mbe.clients import cases_born_on, normalise
 from app.web.paging import Page, bounds, count
 
 MAX_QUERY = 100  # characters: a name, a number or a date, never a text
@@ -57,9 +56,7 @@ def search_query(user: User, text: str):
     words = normalise(text).split()
     name_match = None
     if born is not None:
-        name_match = ProcessInstance.id.in_(
-            select(CaseClient.instance_id).join(Client, Client.id == CaseClient.client_id)
-            .where(Client.geburtsdatum == born))
+        name_match = ProcessInstance.id.in_(cases_born_on(born, user.organisation_id))
     elif words:
         each = [ProcessInstance.search_name.contains(word, autoescape=True) for word in words]
         name_match = each[0] if len(each) == 1 else db.and_(*each)
