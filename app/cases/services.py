@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
 from wtforms import FieldList, FormField
 
 from app.auth.access import full_instance_ids, visible_instance_ids
@@ -61,7 +62,7 @@ def identity_condition(user: User):
     limited access in a process that shows the name to limited participants). Combine it with
     ``visible_instance_ids``: alone it does not say that the user sees the case."""
     keys = name_limited_keys()
-    condition = ProcessInstance.id.in_(full_instance_ids(user))
+    condition: ColumnElement[bool] = ProcessInstance.id.in_(full_instance_ids(user))
     if keys:
         by_key = select(ProcessVersion.id).join(ProcessModel).where(ProcessModel.key.in_(keys))
         condition = or_(condition, ProcessInstance.version_id.in_(by_key))
@@ -109,6 +110,7 @@ def case_list(user: User, *, status: str | None = None, sort: str = "started", d
     query = select(ProcessInstance).where(ProcessInstance.id.in_(visible_instance_ids(user)))
     if status:
         query = query.where(ProcessInstance.status == status)
+    key: SQLColumnExpression[Any]
     if sort == "name":  # only names the user may see count for the order
         key = case((identity_condition(user) & (ProcessInstance.search_name != ""), ProcessInstance.search_name),
                    else_=None)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import event, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, event, func, literal, or_, select
 
 from app.auth.access import visible_instance_ids
 from app.auth.models import User
@@ -54,12 +54,12 @@ def search_query(user: User, text: str):
     matches = [func.lower(ProcessInstance.reference).contains(text.lower(), autoescape=True)]
     born = parse_date(text)
     words = normalise(text).split()
-    name_match = None
+    name_match: ColumnElement[bool] | None = None
     if born is not None:
         name_match = ProcessInstance.id.in_(cases_born_on(born, user.organisation_id))
     elif words:
         each = [ProcessInstance.search_name.contains(word, autoescape=True) for word in words]
-        name_match = each[0] if len(each) == 1 else db.and_(*each)
+        name_match = and_(*each)
         if _postgres():  # a typo: trigram word similarity over the GIN index
             # The operator's threshold is a setting (default 0.6: "Amadi" for "Ahmadi" is 0.5),
             # set for this transaction only.

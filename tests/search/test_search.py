@@ -8,7 +8,6 @@ import os
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.auth.access import access_level
 from app.engine.models import ProcessInstance
@@ -198,12 +197,13 @@ def test_case_list_is_one_query_per_part_not_per_case(app, cases, login_as):
     with app.app_context():
         engine = db.engine
     counts = []
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
     for _round in range(2):
-        statements = []
-
-        def count(*_args, **_kwargs):
-            statements.append(1)
-
+        statements.clear()
         event.listen(engine, "before_cursor_execute", count)
         try:
             assert client.get("/faelle").status_code == 200
