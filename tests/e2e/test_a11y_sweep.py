@@ -142,7 +142,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
     return ["/aufgaben"] + {
         "fb36": ["/faelle", "/faelle/neu", f"/faelle/{ids['vermittlung_case']}", f"/faelle/{running}",
                  f"/aufgaben/{ids['bedarf_task']}", f"/faelle/{running}/krise", "/benachrichtigungen",
-                 "/abwesenheit", "/netzwerk/partner"],
+                 "/abwesenheit", "/netzwerk/partner", "/suche", f"/suche?q={year}"],
         "k201": ["/faelle", f"/aufgaben/{ids['vermittlung_task']}", f"/faelle/{running}/fragen",
                  "/ehrenamtliche", f"/ehrenamtliche/{ids['ehrenamt1']}", "/aufwand/pruefen",
                  f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={TODAY:%Y-%m}",
@@ -154,7 +154,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
                       f"/faelle/{running}/fragen", "/benachrichtigungen"],
         "mbe1": ["/faelle", "/mbe/klienten", "/mbe/klienten?name=Mus", f"/faelle/{mbe_case}",
                  f"/aufgaben/{ids['mbe_task']}", f"/mbe/faelle/{mbe_case}/integrationsvereinbarung",
-                 f"/mbe/faelle/{mbe_case}/uebergabe", "/abwesenheit", "/netzwerk/partner"],
+                 f"/mbe/faelle/{mbe_case}/uebergabe", "/abwesenheit", "/netzwerk/partner", f"/suche?q={year}"],
         "mbeleitung": ["/mbe/statistik", f"/faelle/{mbe_case}", "/monitor", f"/monitor/faelle/{mbe_case}"],
         "leitung": ["/faelle", f"/faelle/{running}", "/monitor", f"/monitor/faelle/{running}",
                     "/monitor/prozesse/alltagsbegleitung/1", "/statistik", "/statistik?von=kaputt",
