@@ -64,6 +64,8 @@ class Driver:
         instance = self._act(None, when, lambda: service.start_instance(
             self.models[key], self.users[username], self.teams[team]))
         instance.started_at = when
+        model = self.models[key]  # the reference names the year the case began
+        instance.reference = f"{model.reference_prefix}-{when.year}-{instance.id:05d}"
         self.created.append(instance)
         return instance
 
