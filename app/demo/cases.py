@@ -239,14 +239,15 @@ def _alltagsbegleitung(drv: Driver, index: int, family: Family, stage: str, days
     when = drv.moment(start, 8, 10)
     weeks = max(days_ago // 7 + 8, 12)
     drv.complete(case, "vorgespraech", starter, _vorgespraech(when, weeks), when)
-    # The assignment runs: feedback from the volunteer every two weeks, a meeting with 201 monthly.
+    # The assignment runs: feedback from the volunteer every three weeks, a meeting with 201 every
+    # six (the first months only: enough history for the case view, and a quick load).
     running_days = min(days_ago - 10, 200)
-    for day in range(14, running_days, 14):
+    for day in range(14, min(running_days, 110), 21):
         when = drv.moment(start, 8 + day, 17)
         drv.complete(case, "rueckmeldung", volunteer, {
             "datum": _day(when), "bericht": "Termin gemeinsam wahrgenommen, Familie zunehmend selbstständig.",
             "stunden": 3}, when)
-        if day % 28 == 0 and day + 28 < running_days:
+        if day % 42 == 35 and day + 28 < running_days:
             when = drv.moment(start, 9 + day, 10)
             drv.complete(case, "zwischengespraech", "k201", {
                 "datum": _day(when), "notizen": "Einsatz läuft gut, Ziele werden verfolgt.",
