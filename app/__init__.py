@@ -112,6 +112,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(network_bp)
     app.register_blueprint(appointments_bp)  # appointments, "Meine Termine", calendar feed
     app.register_blueprint(worktime_bp)  # time outside cases; working-time shares (seed 004)
+    from app.search.routes import bp as search_bp
+
+    app.register_blueprint(search_bp)  # the case search (header field, /suche)
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 
@@ -150,9 +153,10 @@ def register_api(app: Flask) -> None:
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
+    from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               appointments_api, documents_api, openapi_bp):
+               appointments_api, documents_api, search_api, openapi_bp):
         app.register_blueprint(bp)

@@ -142,8 +142,10 @@ def register_cli(app: Flask) -> None:
         click.echo("imported: " + (", ".join(imported) if imported else "nothing changed"))
 
     @demo.command("load")
-    def demo_load():
-        """Create demo teams and accounts (password: demo) and import the processes."""
+    @click.option("--without-cases", is_flag=True, help="Only teams, accounts, processes and partners.")
+    def demo_load(without_cases):
+        """Create demo teams and accounts (password: demo), import the processes and load about 40
+        invented cases in every step (app/demo; skipped when they exist)."""
         from app.network.demo import load_demo_partners
 
         with unit_of_work():
@@ -152,6 +154,12 @@ def register_cli(app: Flask) -> None:
             partners = load_demo_partners()
         click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}; "
                    f"demo partners: {partners}")
+        if not without_cases:
+            from app.demo.cases import load_demo_cases
+
+            with unit_of_work():
+                cases = load_demo_cases()
+            click.echo(f"demo cases created: {cases}")
 
     app.cli.add_command(processes)
     app.cli.add_command(demo)

@@ -52,6 +52,13 @@ def visible_instance_ids(user: User):
     return query.union(_covered_tasks(covered)) if covered else query
 
 
+def full_instance_ids(user: User):
+    """A subquery of the ids of the cases ``user`` sees with full access (not only as a volunteer)."""
+    query = select(CaseParticipant.instance_id).where(participant_filter(user), CaseParticipant.level == FULL)
+    covered = _covered(user)
+    return query.union(_covered_tasks(covered)) if covered else query
+
+
 def access_level(user: User, instance: ProcessInstance) -> str | None:
     """FULL, LIMITED or None (may not see the case at all)."""
     levels = set(db.session.scalars(

@@ -21,9 +21,11 @@ from app.cases import history, services
 from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
 from app.engine import service
-from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel, Task
+from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
 from app.extensions import db
+from app.timeutil import aware, utcnow
 from app.web.access import login_required
+from app.web.paging import page_arg
 from forms import KriseMeldenForm
 from forms.base import AppForm
 
@@ -51,13 +53,15 @@ def startable(user) -> list[tuple[ProcessModel, list]]:
 @bp.route("/faelle")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
     status = request.args.get("status") or None
-    items, total = services.visible_cases(current_user, status=status, page=page)
-    crisis_ids = set(db.session.scalars(services.open_crisis_case_ids().where(
-        Task.instance_id.in_([c.id for c in items])))) if items else set()
-    return render_template("cases/index.html", items=items, total=total, page=page, status=status,
-                           can_start=bool(startable(current_user)), crisis_ids=crisis_ids)
+    sort = request.args.get("sort", "started")
+    sort = sort if sort in services.CASE_SORTS else "started"
+    descending = request.args.get("richtung", "ab" if sort == "started" else "auf") == "ab"
+    listing = services.case_list(current_user, status=status, sort=sort, descending=descending,
+                                 page=page_arg())
+    return render_template("cases/index.html", listing=listing, status=status, sort=sort, descending=descending,
+                           keep={"status": status} if status else {}, now=utcnow(), aware=aware,
+                           can_start=bool(startable(current_user)))
 
 
 @bp.route("/faelle/neu", methods=["GET", "POST"])

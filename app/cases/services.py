@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
 from wtforms import FieldList, FormField
 
-from app.auth.access import visible_instance_ids
+from app.auth.access import full_instance_ids, visible_instance_ids
 from app.auth.models import User
 from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
@@ -18,6 +19,7 @@ from app.engine import signals
 from app.engine.lanes import limited_fields
 from app.engine.models import (
     ACTIVE_TASK_STATES,
+    BPMN_TASK,
     FULL,
     WITHDRAWN,
     ProcessInstance,
@@ -26,6 +28,7 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
+from app.web.paging import Page, bounds, count
 from forms import ACTION_FORMS, FORMS
 
 
@@ -65,6 +68,115 @@ def counted_cases(*, contacts: bool = False) -> list:
 def open_crisis_case_ids():
     """SQL: ids of the cases with an open crisis task (shown first in every list)."""
     return select(Task.instance_id).where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))
+
+
+# --- names: who may recognise the person behind a case ------------------------------------
+
+NAME_FIELD = "familienname"  # the case field the title is taken from (_name_the_case below)
+
+
+def name_limited_keys() -> list[str]:
+    """Processes whose limited participants (volunteers) may see the name: those whose
+    lanes.toml lists the name field among the limited fields (they know the family)."""
+    return [key for key in db.session.scalars(select(ProcessModel.key)) if NAME_FIELD in limited_fields(key)]
+
+
+def identity_condition(user: User):
+    """SQL condition on process_instance: ``user`` may see who the case is about (full access, or
+    limited access in a process that shows the name to limited participants). Combine it with
+    ``visible_instance_ids``: alone it does not say that the user sees the case."""
+    keys = name_limited_keys()
+    condition: ColumnElement[bool] = ProcessInstance.id.in_(full_instance_ids(user))
+    if keys:
+        by_key = select(ProcessVersion.id).join(ProcessModel).where(ProcessModel.key.in_(keys))
+        condition = or_(condition, ProcessInstance.version_id.in_(by_key))
+    return condition
+
+
+def case_names(user: User, instances) -> dict[int, str]:
+    """The name each case is shown with to ``user`` (one query): the title (family name, MBE client
+    with consent) where the user may see it, "anonym" for a confidential case without a named
+    client, else empty. ``instances``: rows of cases the user sees."""
+    instances = list(instances)
+    ids = [i.id for i in instances]
+    if not ids:
+        return {}
+    allowed = set(db.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.id.in_(ids), identity_condition(user))))
+    return {i.id: (i.title if i.id in allowed else "") or (_("anonym") if i.version.model.confidential else "")
+            for i in instances}
+
+
+# --- "Meine Fälle": the case list with step, next due date and next timer --------------------
+
+CASE_SORTS = ("reference", "name", "step", "due", "timer", "started")
+
+
+@dataclass
+class CaseRow:
+    instance: ProcessInstance
+    name: str
+    steps: list[Task]
+    next_due: object  # datetime | None: the earliest due date of the open steps the user sees
+    crisis: bool = False  # an open crisis task (whether or not this user sees it)
+
+
+def _open_steps():
+    return (Task.instance_id == ProcessInstance.id) & Task.status.in_(ACTIVE_TASK_STATES) & (Task.kind == BPMN_TASK)
+
+
+def case_list(user: User, *, status: str | None = None, sort: str = "started", descending: bool = True,
+              page: int = 1, per_page: int = 50):
+    """One page of the cases ``user`` sees, sortable by reference, name, current step, next due
+    date, next timer or start: one ordered query over the case rows with correlated subqueries
+    over the task index (ix_task_instance_status), then the page's open steps in one more query."""
+    step = select(func.min(Task.title)).where(_open_steps()).correlate(ProcessInstance).scalar_subquery()
+    due = select(func.min(Task.due_at)).where(_open_steps()).correlate(ProcessInstance).scalar_subquery()
+    query = select(ProcessInstance).where(ProcessInstance.id.in_(visible_instance_ids(user)), *counted_cases())
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    in_crisis = ProcessInstance.id.in_(open_crisis_case_ids())
+    key: SQLColumnExpression[Any]
+    if sort == "name":  # only names the user may see count for the order
+        key = case((identity_condition(user) & (ProcessInstance.search_name != ""), ProcessInstance.search_name),
+                   else_=None)
+    else:
+        key = {"reference": ProcessInstance.reference, "step": step, "due": due,
+               "timer": ProcessInstance.next_timer_due}.get(sort, ProcessInstance.started_at)
+    ordered = key.desc() if descending else key.asc()
+    tie = ProcessInstance.id.desc() if descending else ProcessInstance.id.asc()
+    # An open crisis stays on top whatever the order; empty values last in both directions
+    # (SQLite and PostgreSQL disagree on NULL order).
+    query = query.order_by(case((in_crisis, 0), else_=1), key.is_(None), ordered, tie)
+    total = count(query)
+    page, pages, offset = bounds(total, page, per_page)
+    instances = list(db.session.scalars(query.limit(per_page).offset(offset)))
+    names = case_names(user, instances)
+    steps = _page_steps(user, instances)
+    crises = set(db.session.scalars(open_crisis_case_ids().where(Task.instance_id.in_([i.id for i in instances]))))
+    rows = []
+    for instance in instances:
+        mine = steps.get(instance.id, [])
+        dues = [t.due_at for t in mine if t.due_at is not None]
+        rows.append(CaseRow(instance, names.get(instance.id, ""), mine, min(dues) if dues else None,
+                            instance.id in crises))
+    return Page(items=rows, total=total, page=page, pages=pages)
+
+
+def _page_steps(user: User, instances: list[ProcessInstance]) -> dict[int, list[Task]]:
+    """The open steps of the page's cases the user sees (a volunteer: only their own)."""
+    if not instances:
+        return {}
+    full = set(db.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.id.in_([i.id for i in instances]), ProcessInstance.id.in_(full_instance_ids(user)))))
+    tasks = db.session.scalars(
+        select(Task).where(Task.instance_id.in_([i.id for i in instances]), Task.status.in_(ACTIVE_TASK_STATES),
+                           Task.kind == BPMN_TASK).order_by(Task.crisis.desc(), Task.id))
+    result: dict[int, list[Task]] = {}
+    for task in tasks:
+        if task.instance_id in full or task.assignee_id == user.id:
+            result.setdefault(task.instance_id, []).append(task)
+    return result
 
 
 def open_tasks_for(instance: ProcessInstance, user: User, level: str) -> list[Task]:

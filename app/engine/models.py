@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,6 +83,9 @@ class ProcessInstance(Model):
     ended_at: Mapped[datetime | None] = mapped_column(TZ)
     # Short, non-sensitive label for lists (e.g. the family name); only shown to participants.
     title: Mapped[str] = mapped_column(String(200), default="")
+    # The title in search form (lower case, umlauts and accents folded), kept in step with the
+    # title by app/search; a trigram index on PostgreSQL (typos), a plain one on SQLite.
+    search_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # The case file: merged form data of completed tasks (JSON-plain).
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
     outcome: Mapped[str | None] = mapped_column(String(40))
@@ -113,7 +116,15 @@ class ProcessInstance(Model):
         Index("ix_instance_team_version", "owner_team_id", "version_id"),
         # Cases closed in a period, per process and outcome (app/statistics).
         Index("ix_instance_closed", "status", "ended_at", "owner_team_id", "version_id", "outcome"),
+        # Finding a case by name (app/search): trigram GIN on PostgreSQL (similarity, LIKE '%x%').
+        Index("ix_instance_search_name", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
     )
+
+
+# The trigram index needs pg_trgm: created with the schema (tests' create_all; the migration too).
+event.listen(ProcessInstance.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class CaseParticipant(Model):

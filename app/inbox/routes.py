@@ -12,6 +12,7 @@ from app import transaction
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
 from app.casecontext.sections import sections_for
+from app.cases.services import case_names
 from app.cases.taskforms import build_form
 from app.crisis.acknowledged import reporter_contact
 from app.engine import service
@@ -61,7 +62,9 @@ def index():
             page_arg(f"seite_{key}"), size)
     # Crises first, above "Meine Aufgaben": an unclaimed crisis of my team outranks my own tasks.
     crises = list(db.session.scalars(inbox_query(current_user).where(Task.crisis.is_(True)).limit(CRISIS_LIMIT)))
-    return render_template("inbox/index.html", lists=lists, crises=crises, now=utcnow(), aware=aware)
+    shown = {t.instance for lst in lists.values() for t in lst.items} | {t.instance for t in crises}
+    names = case_names(current_user, shown)
+    return render_template("inbox/index.html", lists=lists, crises=crises, names=names, now=utcnow(), aware=aware)
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])

@@ -51,6 +51,13 @@ def search(user: User, name: str = "", born: date | None = None) -> list[Client]
     return list(db.session.scalars(query))
 
 
+def cases_born_on(born: date, organisation_id: int | None):
+    """A subquery of the ids of the cases whose client (with consent) was born on ``born``: the
+    clients of the searching person's organisation (index ix_mbe_client_org_dob)."""
+    return (select(CaseClient.instance_id).join(Client, Client.id == CaseClient.client_id)
+            .where(Client.organisation_id == organisation_id, Client.geburtsdatum == born))
+
+
 def get_client(user: User, client_id: int) -> Client | None:
     client = db.session.get(Client, client_id)
     if client is None or client.organisation_id != user.organisation_id:
@@ -65,7 +72,11 @@ def client_of(instance: ProcessInstance) -> Client | None:
 
 
 def set_client(instance: ProcessInstance, client: Client | None) -> None:
-    """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes."""
+    """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes.
+
+    The case is listed under the client's name (its title) only while a client with consent is
+    linked; an anonymous case has no title (lists show "anonym")."""
+    instance.title = client.name[:200] if client is not None else ""
     link = db.session.get(CaseClient, instance.id)
     if client is None:
         if link is not None:

@@ -47,7 +47,9 @@ from app.web.paging import paginate_ids
 
 PER_PAGE = 50
 # What the list shows of a case: never the workflow state or the case file (JSON, kilobytes each).
-LIST_COLUMNS = (ProcessInstance.id, ProcessInstance.reference, ProcessInstance.version_id,
+# The title (family name / MBE client with consent): the supervisor leads the owning team, so they
+# may see who the case is about.
+LIST_COLUMNS = (ProcessInstance.id, ProcessInstance.reference, ProcessInstance.title, ProcessInstance.version_id,
                 ProcessInstance.status, ProcessInstance.owner_team_id, ProcessInstance.started_at,
                 ProcessInstance.ended_at, ProcessInstance.row_version, ProcessInstance.error_message)
 WORKING_ROLES = (ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE, ROLE_LEITUNG)

@@ -1,7 +1,7 @@
 """documents: files on cases and volunteers' profiles (stored outside the rows, hash checked)
 
 Revision ID: d0c5a11e7f13
-Revises: a13c0f7d2b01
+Revises: 5e4a2c9b7f10
 Create Date: 2026-12-05 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd0c5a11e7f13'
-down_revision = 'a13c0f7d2b01'
+down_revision = '5e4a2c9b7f10'
 branch_labels = None
 depends_on = None
 

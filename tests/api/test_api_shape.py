@@ -36,6 +36,7 @@ DOCUMENTED = {
     # case file (issue 13): documents
     ("get", "/process-instances/{id}/documents"), ("post", "/process-instances/{id}/documents"),
     ("get", "/documents/{id}"),
+    ("get", "/search"),
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).

@@ -149,7 +149,7 @@ def test_nested_case_data_is_refused_and_no_case_starts(app):
 @pytest.mark.parametrize(("user", "url"), [
     ("fb36", "/faelle/{big}"),
     ("fb36", "/aufgaben/{big}"),
-    ("fb36", "/faelle?page={big}"),
+    ("fb36", "/faelle?seite={big}"),
     ("fb36", "/benachrichtigungen?seite={big}"),
     ("k201", "/aufwand/abrechnung?ehrenamtliche={big}"),
     ("prozess", "/prozessmodelle/alltagsbegleitung/vergleich?bis={big}"),
