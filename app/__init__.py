@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.cli import register_cli
     from app.counselling.routes import bp as counselling_bp
     from app.inbox.routes import bp as inbox_bp
+    from app.journal.routes import bp as journal_bp
     from app.modeler.routes import bp as modeler_bp
     from app.monitor.routes import bp as monitor_bp
     from app.network.routes import bp as network_bp
@@ -108,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(journal_bp)  # the case journal (also its case-view section)
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 
@@ -133,6 +135,7 @@ def register_api(app: Flask) -> None:
     from app.auth.api import bp as auth_api
     from app.cases.api import bp as cases_api
     from app.inbox.api import bp as inbox_api
+    from app.journal.api import bp as journal_api
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
@@ -140,5 +143,5 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               openapi_bp):
+               journal_api, openapi_bp):
         app.register_blueprint(bp)
