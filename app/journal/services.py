@@ -15,7 +15,7 @@ Rules (checked per case on the server; the routes turn them into 404/403):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import false, func, or_, select
@@ -159,7 +159,8 @@ def _add_revision(entry: JournalEntry, user: User, content: EntryData, note: str
 def _create_follow_up(entry: JournalEntry, author: User, assignee: User, due: date | None) -> Task:
     title = (entry.next_steps or entry.text).strip().splitlines()[0] if (entry.next_steps or entry.text) else ""
     short = title[:80] + ("…" if len(title) > 80 else "")
-    due_at = datetime.combine(due, time(9, 0), tzinfo=office_zone()) if due else None
+    # 9:00 on the office's calendar day, stored in UTC like every moment
+    due_at = datetime.combine(due, time(9, 0), tzinfo=office_zone()).astimezone(UTC) if due else None
     task = service.create_todo(entry.instance, _("Wiedervorlage: %(text)s", text=short), created_by=author,
                                assignee=assignee, due_at=due_at,
                                context={"journal_entry": entry.id}, source="journal")
@@ -222,3 +223,19 @@ def offers_sharing(instance: ProcessInstance) -> bool:
     from app.engine.lanes import limited_fields
 
     return bool(limited_fields(process_key(instance)))
+
+
+def report_figures(team_ids: list[int], start: date, end: date, process: str | None = None) -> dict:
+    """``session_counts`` with labels, JSON-plain, for the statistics page, the annual report and the API:
+    ``{"sessions", "minutes", "by_kind": [{"kind","label","count"}], "by_topic": [{"topic","label","count"}]}``."""
+    from app.journal.models import KINDS
+    from app.journal.topics import all_topic_labels
+
+    counts = session_counts(team_ids, start, end, process)
+    labels = all_topic_labels()
+    topics = sorted(counts["by_topic"].items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "sessions": counts["sessions"], "minutes": counts["minutes"],
+        "by_kind": [{"kind": key, "label": str(label), "count": counts["by_kind"].get(key, 0)} for key, label in KINDS],
+        "by_topic": [{"topic": key, "label": labels.get(key, key), "count": n} for key, n in topics],
+    }

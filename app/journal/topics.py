@@ -40,3 +40,12 @@ def topics_for(process_key: str | None) -> list[tuple[str, object]]:
 
 def topic_label(process_key: str | None, key: str) -> str:
     return str(dict(topics_for(process_key)).get(key, key))
+
+
+def all_topic_labels() -> dict[str, str]:
+    """Topic key → label over every process's list (for counts across processes; first wins)."""
+    labels: dict[str, str] = {}
+    for pairs in TOPICS.values():
+        for key, label in pairs:
+            labels.setdefault(key, str(label))
+    return labels

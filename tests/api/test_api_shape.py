@@ -31,6 +31,7 @@ DOCUMENTED = {
     ("get", "/process-models/{key}/versions/{n}/bpmn"), ("post", "/process-models/{key}/drafts"),
     ("get", "/process-models/{key}/drafts/{draft_id}"), ("post", "/process-models/{key}/drafts/{draft_id}/publish"),
     ("post", "/process-models/{key}/drafts/{draft_id}/approve"), ("get", "/openapi.json"),
+    ("get", "/process-instances/{id}/journal"), ("post", "/process-instances/{id}/journal"),  # issue 13: journal
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).

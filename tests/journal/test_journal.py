@@ -14,7 +14,6 @@ from app.extensions import db
 from app.journal.models import JournalEntry
 from tests.factories import api_client as make_api
 from tests.factories import start_case, user
-from tests.mbe.conftest import mbe_app  # noqa: F401 - the fixture
 from tests.mbe.conftest import start as start_mbe
 from tests.volunteers.helpers import running_case
 
@@ -346,3 +345,25 @@ def test_demo_seed_adds_entries(app, login_as, asd_case, mbe_app):
         db.session.commit()
         assert created > 0
     assert entries(app, asd_case) and entries(app, mbe)
+
+
+def test_mbe_reports_count_journal_sessions(mbe_app, api_client, login_as, mbe_case):
+    api = api_client("mbe1", app=mbe_app)
+    url = f"/api/v1/process-instances/{mbe_case}/journal"
+    for kind, topics in (("gespraech", ["aufenthalt"]), ("telefonat", ["aufenthalt", "wohnen"]),
+                         ("hausbesuch", ["wohnen"]), ("notiz", ["rueckkehr"])):
+        assert api.post(url, json={"kind": kind, "date": TODAY.isoformat(), "text": "Beratung",
+                                   "topics": topics}).status_code == 201
+    lead = login_as("mbeleitung", app=mbe_app)
+    annual = lead.get(f"/statistik/jahresbericht?jahr={TODAY.year}").data.decode()
+    row = re.search(r"Beratungsgespräche im Fall-Journal</t[hd]>\s*<td[^>]*>([^<]+)<", annual)
+    assert row is not None and row.group(1).strip() == "3", annual[:3000]
+    stats = api_client("mbeleitung", app=mbe_app).get(
+        f"/api/v1/statistics?from={TODAY.year}-01-01&to={TODAY.isoformat()}").get_json()
+    assert stats["journal"]["sessions"] == 3
+    assert {r["topic"]: r["count"] for r in stats["journal"]["by_topic"]} == {"aufenthalt": 2, "wohnen": 2}
+    mbe = lead.get(f"/mbe/statistik?von={TODAY.year}-01-01&bis={TODAY.isoformat()}").data.decode()
+    journal_table = re.search(r'<table id="stat-journal">(.*?)</table>', mbe, re.S).group(1)
+    assert "Gespräch" in journal_table and "Notiz" in journal_table
+    topics_table = re.search(r'<table id="stat-thema">(.*?)</table>', mbe, re.S).group(1)
+    assert "Aufenthalt" in topics_table and "Wohnen" in topics_table
