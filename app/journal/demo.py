@@ -62,7 +62,7 @@ def seed_demo(instances: list[ProcessInstance], users: dict[str, User], now: dat
             if level == LIMITED:
                 kind, text = HAUSBESUCH, "Begleitung zum Termin; alles hat gut geklappt."
             is_last = index == len(script) - 1
-            services.add_entry(
+            entry = services.add_entry(
                 instance, author, level,
                 services.EntryData(kind=kind, day=today - timedelta(days=days), text=text,
                                    duration_minutes=minutes, topics=topics, next_steps=next_steps),
@@ -70,5 +70,6 @@ def seed_demo(instances: list[ProcessInstance], users: dict[str, User], now: dat
                 follow_up=is_last and instance.status == RUNNING,
                 follow_up_due=today + timedelta(days=3) if is_last and instance.status == RUNNING else None,
                 follow_up_assignee=instance.started_by if is_last and instance.status == RUNNING else None)
+            entry.created_at = entry.revisions[0].created_at = now - timedelta(days=days, hours=-2)
             written += 1
     return written

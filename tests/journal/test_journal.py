@@ -80,6 +80,9 @@ def test_participants_write_an_entry_with_a_follow_up_on_the_asd_case(app, login
     assert todo is not None and todo.assignee.username == username and todo.due_at.date() == TODAY + timedelta(days=3)
     view = client.get(f"/faelle/{asd_case}").data.decode()
     assert f"Eintrag von {username}" in view and 'id="journal-h"' in view
+    todo_page = client.get(f"/aufgaben/{todo.id}")
+    assert todo_page.status_code == 200 and f"Eintrag von {username}" in todo_page.data.decode()
+    assert client.post(f"/aufgaben/{todo.id}/abschliessen/erledigt").status_code == 302
 
 
 @pytest.mark.parametrize("username,status", sorted(NOT_ON_ASD.items()))
@@ -216,6 +219,25 @@ def test_volunteer_cannot_write_after_the_assignment_is_gone(app, login_as):
     """No participation (e.g. another volunteer was chosen): 404, nothing written."""
     case_id = running_case(login_as, volunteer="ehrenamt2")
     assert login_as("ehrenamt1").post(f"/faelle/{case_id}/journal/neu", data=entry_form()).status_code == 404
+
+
+def test_ended_case_journal_is_read_only(app, login_as, api_client, asd_case):
+    from app.engine.models import ProcessInstance
+
+    fb36 = login_as("fb36")
+    fb36.post(f"/faelle/{asd_case}/journal/neu", data=entry_form("Vor dem Ende"))
+    [entry] = entries(app, asd_case)
+    with app.app_context():
+        db.session.get(ProcessInstance, asd_case).status = "completed"
+        db.session.commit()
+    assert fb36.get(f"/faelle/{asd_case}/journal/neu").status_code == 403
+    assert fb36.get(f"/faelle/{asd_case}/journal/{entry.id}/korrigieren").status_code == 403
+    api = api_client("fb36")
+    url = f"/api/v1/process-instances/{asd_case}/journal"
+    assert api.post(url, json={"kind": "notiz", "date": TODAY.isoformat(), "text": "x"}).status_code == 403
+    assert [e["text"] for e in api.get(url).get_json()] == ["Vor dem Ende"]
+    view = fb36.get(f"/faelle/{asd_case}").data.decode()
+    assert "Vor dem Ende" in view and "Neuer Journaleintrag" not in view
 
 
 # --- corrections --------------------------------------------------------------------------
