@@ -20,7 +20,10 @@ from wtforms import (  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from app.engine.models import LIMITED
+from app.journal import services
 from app.journal.models import DURATION_MAX, KINDS
+from app.journal.topics import topics_for
 from forms.alltagsbegleitung import (
     INVALID_CHOICES,
     TEXT_MAX,
@@ -30,6 +33,7 @@ from forms.alltagsbegleitung import (
     required_value,
 )
 from forms.base import AppForm, SubForm, strip_text
+from forms.jsonio import json_to_formdata
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -111,11 +115,6 @@ class CorrectionForm(EntryContentForm):
 def entry_form(instance, user, level: str, *, formdata=None, json_data=None, csrf: bool = True) -> JournalEntryForm:
     """The entry form configured for ``instance`` and its writer (HTML: ``formdata``; API:
     ``json_data``, without CSRF; neither: a fresh form for today)."""
-    from app.engine.models import LIMITED
-    from app.journal import services
-    from app.journal.topics import topics_for
-    from forms.jsonio import json_to_formdata
-
     meta = {} if csrf and json_data is None else {"csrf": False}
     if json_data is not None:
         formdata = json_to_formdata(json_data)
@@ -128,9 +127,6 @@ def entry_form(instance, user, level: str, *, formdata=None, json_data=None, csr
 
 
 def correction_form(entry, *, formdata=None) -> CorrectionForm:
-    from app.journal import services
-    from app.journal.topics import topics_for
-
     data = None
     if formdata is None:
         data = {"kind": entry.kind, "date": entry.day, "duration_minutes": entry.duration_minutes,

@@ -44,7 +44,7 @@ def _writable(instance_id: int) -> tuple[ProcessInstance, str]:
     return instance, level
 
 
-def follow_up_assignee(form: JournalEntryForm, instance: ProcessInstance) -> User | None:
+def follow_up_assignee(form: JournalEntryForm) -> User | None:
     """The chosen person (None: the writer); the choices are the case's follow-up people."""
     username = form.follow_up.form.assignee.data
     if not username:
@@ -59,7 +59,7 @@ def save_entry(form: JournalEntryForm, instance: ProcessInstance, user: User, le
         instance, user, level, content(form),
         shared_with_volunteer=bool(form.shared_with_volunteer.data),
         follow_up=form.follow_up_wanted(), follow_up_due=sub.due.data,
-        follow_up_assignee=follow_up_assignee(form, instance))
+        follow_up_assignee=follow_up_assignee(form))
 
 
 def content(form) -> services.EntryData:

@@ -23,9 +23,20 @@ from sqlalchemy import false, func, or_, select
 from app.auth.access import access_level
 from app.auth.models import LEAD, MEMBER, Membership, User
 from app.engine import service
-from app.engine.models import FULL, LIMITED, RUNNING, CaseParticipant, ProcessInstance, Task
+from app.engine.lanes import limited_fields
+from app.engine.models import (
+    FULL,
+    LIMITED,
+    RUNNING,
+    CaseParticipant,
+    ProcessInstance,
+    ProcessModel,
+    ProcessVersion,
+    Task,
+)
 from app.extensions import db
-from app.journal.models import SESSION_KINDS, JournalEntry, JournalRevision, JournalTopic
+from app.journal.models import KINDS, SESSION_KINDS, JournalEntry, JournalRevision, JournalTopic
+from app.journal.topics import all_topic_labels
 from app.timeutil import office_zone, utcnow
 
 
@@ -178,8 +189,6 @@ def session_counts(team_ids: list[int], start: date, end: date, process: str | N
     ``sessions`` counts contacts with the client (Gespräch, Telefonat, Hausbesuch); ``by_topic``
     counts those sessions per topic (a session may have several). ``process`` limits to the cases
     of one process (e.g. ``"mbe_beratung"``)."""
-    from app.engine.models import ProcessModel, ProcessVersion
-
     base = [ProcessInstance.owner_team_id.in_(team_ids or [-1]) if team_ids else false(),
             JournalEntry.day >= start, JournalEntry.day <= end]
     query = select(JournalEntry.kind, func.count(JournalEntry.id),
@@ -220,17 +229,12 @@ def activity_minutes(start: date, end: date, team_ids: list[int] | None = None) 
 
 def offers_sharing(instance: ProcessInstance) -> bool:
     """Does the case's process have volunteers (participants with limited access) at all?"""
-    from app.engine.lanes import limited_fields
-
     return bool(limited_fields(process_key(instance)))
 
 
 def report_figures(team_ids: list[int], start: date, end: date, process: str | None = None) -> dict:
     """``session_counts`` with labels, JSON-plain, for the statistics page, the annual report and the API:
     ``{"sessions", "minutes", "by_kind": [{"kind","label","count"}], "by_topic": [{"topic","label","count"}]}``."""
-    from app.journal.models import KINDS
-    from app.journal.topics import all_topic_labels
-
     counts = session_counts(team_ids, start, end, process)
     labels = all_topic_labels()
     topics = sorted(counts["by_topic"].items(), key=lambda item: (-item[1], item[0]))
