@@ -168,8 +168,13 @@ def _add_revision(entry: JournalEntry, user: User, content: EntryData, note: str
 
 
 def _create_follow_up(entry: JournalEntry, author: User, assignee: User, due: date | None) -> Task:
-    title = (entry.next_steps or entry.text).strip().splitlines()[0] if (entry.next_steps or entry.text) else ""
-    short = title[:80] + ("…" if len(title) > 80 else "")
+    # The title is in the case history, which a volunteer reads: it quotes the entry only if
+    # the volunteer may read the entry anyway (or the process has no volunteers).
+    if entry.shared_with_volunteer or not offers_sharing(entry.instance):
+        first = (entry.next_steps or entry.text).strip().splitlines()
+        short = (first[0][:80] + ("…" if len(first[0]) > 80 else "")) if first else entry.kind_label
+    else:
+        short = entry.kind_label
     # 9:00 on the office's calendar day, stored in UTC like every moment
     due_at = datetime.combine(due, time(9, 0), tzinfo=office_zone()).astimezone(UTC) if due else None
     task = service.create_todo(entry.instance, _("Wiedervorlage: %(text)s", text=short), created_by=author,

@@ -194,14 +194,18 @@ def test_volunteer_sees_only_shared_and_own_entries(app, login_as, api_client, a
               data=entry_form("Geteilt: Termin beim Kinderarzt am Montag", shared_with_volunteer="y"))
     volunteer.post(f"/faelle/{asd_case}/journal/neu",
                    data=entry_form("Vom Ehrenamt: Begleitung zur Kita", kind="hausbesuch"))
+    fb36.post(f"/faelle/{asd_case}/journal/neu",
+              data=entry_form("Intern: Rücksprache mit der Schule", next_steps="",
+                             **{"follow_up-assignee": "k201"}))
     html = volunteer.get(f"/faelle/{asd_case}").data.decode()
     assert "Geteilt: Termin" in html and "Vom Ehrenamt" in html and "Intern:" not in html
+    assert "Rücksprache" not in html  # nor in the history's to-do title
     texts = [e["text"] for e in api_client("ehrenamt1").get(f"/api/v1/process-instances/{asd_case}/journal").get_json()]
     assert sorted(texts) == ["Geteilt: Termin beim Kinderarzt am Montag", "Vom Ehrenamt: Begleitung zur Kita"]
     full = [e["text"] for e in api_client("k201").get(f"/api/v1/process-instances/{asd_case}/journal").get_json()]
-    assert len(full) == 3
+    assert len(full) == 4
     # the to-do page of a follow-up from a hidden entry does not show its text to a volunteer
-    internal = next(e for e in entries(app, asd_case) if e.text.startswith("Intern"))
+    internal = next(e for e in entries(app, asd_case) if e.text.startswith("Intern: Gespräch"))
     with app.app_context():
         from app.engine.models import ProcessInstance
         from app.journal.services import entry_for_task
