@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.cli import register_cli
     from app.counselling.routes import bp as counselling_bp
     from app.inbox.routes import bp as inbox_bp
+    from app.journal.routes import bp as journal_bp
     from app.modeler.routes import bp as modeler_bp
     from app.monitor.routes import bp as monitor_bp
     from app.network.routes import bp as network_bp
@@ -115,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(search_bp)  # the case search (header field, /suche)
+    app.register_blueprint(journal_bp)  # the case journal (also its case-view section)
     notify_mailer.init_app(app)
     from app.mbe import init_app as init_mbe
 
@@ -150,6 +152,7 @@ def register_api(app: Flask) -> None:
     from app.cases.api import bp as cases_api
     from app.documents.api import bp as documents_api
     from app.inbox.api import bp as inbox_api
+    from app.journal.api import bp as journal_api
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
@@ -158,5 +161,5 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               appointments_api, documents_api, search_api, openapi_bp):
+               appointments_api, documents_api, journal_api, search_api, openapi_bp):
         app.register_blueprint(bp)

@@ -14,6 +14,7 @@ from app.engine.models import (  # noqa: F401
     ProcessVersion,
     Task,
 )
+from app.journal.models import JournalEntry, JournalRevision, JournalTopic  # noqa: F401
 from app.mbe.models import Client, MbeCaseStat, MbeStatFact  # noqa: F401
 from app.modeler.models import ProcessDraft  # noqa: F401
 from app.network.models import Partner, PartnerContact, PartnerYear, Referral  # noqa: F401

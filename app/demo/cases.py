@@ -20,6 +20,7 @@ from app.auth.models import Team, User
 from app.cases.taskforms import ranked_volunteer_choices
 from app.crisis import services as crisis
 from app.demo import demo_cases_loaded
+from app.demo import extras as _extras  # noqa: F401 - journal, appointments, time records join the cases
 from app.engine import service
 from app.engine.clock import engine_time
 from app.engine.models import ACTIVE_TASK_STATES, CaseEvent, ProcessInstance, ProcessModel, Task

@@ -123,6 +123,10 @@ def complete_task(task_id: int):
     body = json_object()
     data = body.get("data", {})
     ensure_can_work_on(task)
+    if task.is_todo:
+        raise ApiError(422, "todo_not_completable",
+                       _("Diese Aufgabe ist eine Wiedervorlage ohne Formular; sie wird im Posteingang "
+                         "als erledigt oder verworfen markiert."))
     schema = task_schema(task)
     if schema is not None:
         errors_ = validate_json(schema, data)

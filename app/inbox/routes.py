@@ -19,6 +19,7 @@ from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
+from app.journal import services as journal
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
 from app.web.access import login_required
@@ -80,6 +81,9 @@ def task_page(task_id: int):
         return redirect(url_for("cases.view", instance_id=task.instance_id))
     if not can_work_on(current_user, task):
         abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
+    if task.is_todo:  # a to-do has no form: it is done or dropped (todo_close)
+        return render_template("inbox/todo.html", task=task, form=PostForm(),
+                               entry=journal.entry_for_task(task, current_user))
     if request.method == "POST":
         form = build_form(task, formdata=request.form)
         if form.validate():
@@ -115,6 +119,29 @@ def _context(task):
 def _suggestions(task):
     """Ranked volunteers (with reasons) shown above the matching form only."""
     return matches_for(task.instance) if task.form_key == VERMITTLUNG_FORM else None
+
+
+@bp.route("/aufgaben/<int:task_id>/abschliessen/<any(erledigt, verworfen):outcome>", methods=["POST"])
+@login_required
+def todo_close(task_id: int, outcome: str):
+    """Mark a to-do (a follow-up, a signal) done or dropped."""
+    task = get_task_or_404(current_user, task_id)
+    if not task.is_todo:
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if not can_work_on(current_user, task):
+        abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
+    title = task.title
+    try:
+        service.close_todo(task, current_user, "done" if outcome == "erledigt" else "dropped")
+    except service.ConflictError as exc:
+        transaction.discard()
+        flash(str(exc), "error")
+        return redirect(url_for("inbox.index"))
+    flash(_("Aufgabe „%(title)s“ erledigt.", title=title) if outcome == "erledigt"
+          else _("Aufgabe „%(title)s“ verworfen.", title=title), "success")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.route("/aufgaben/<int:task_id>/uebernehmen", methods=["POST"])

@@ -2,7 +2,8 @@
 
 A case counts in a period when it was running at some time in it (started by the end of the
 period, not ended before its start) and its Erstkontakt is done. Topics count counselling
-sessions held in the period; goals count each goal by its latest assessment made in the period;
+sessions held in the period (the Beratung steps and the journal's Gespräche, Telefonate and
+Hausbesuche); goals count each goal by its latest assessment made in the period;
 closing reasons count cases ended in the period.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, or_, select
 from app.engine.models import ProcessInstance
 from app.exports import csv_writer
 from app.extensions import db
+from app.journal.services import report_figures as journal_figures
 from app.mbe.models import MbeCaseStat, MbeStatFact
 from app.timeutil import day_bounds
 
@@ -134,8 +136,16 @@ def report(team_ids: list[int], start: date, end: date) -> Report:
             MbeStatFact.team_id.in_(team_ids), MbeStatFact.kind == "thema",
             MbeStatFact.day >= start, MbeStatFact.day <= end)
         .group_by(MbeStatFact.value).order_by(func.count().desc(), MbeStatFact.value)).all()
+    # Sessions written into the case journal between the steps count like the Beratung steps.
+    journal = journal_figures(team_ids, start, end, process="mbe_beratung")
+    by_topic = dict(topics)
+    for row in journal["by_topic"]:
+        by_topic[row["topic"]] = by_topic.get(row["topic"], 0) + row["count"]
+    topic_rows = sorted(by_topic.items(), key=lambda item: (-item[1], item[0]))
     tables.append(Table("thema", str(_l("Themen der Beratungsgespräche")), str(_l("Thema")),
-                        [(label("thema", v), n) for v, n in topics]))
+                        [(label("thema", v), n) for v, n in topic_rows]))
+    tables.append(Table("journal", str(_l("Einträge im Fall-Journal nach Art")), str(_l("Art")),
+                        [(r["label"], r["count"]) for r in journal["by_kind"] if r["count"]]))
 
     low, high = _bounds(start, end)
     closed = (select(MbeCaseStat).join(ProcessInstance, ProcessInstance.id == MbeCaseStat.instance_id)

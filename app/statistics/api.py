@@ -40,6 +40,8 @@ def _answer_schema() -> dict[str, Any]:
                    by_type=rows(type=text, label=text, count=count, participants=count)),
         working_time=obj(total_minutes=count,
                          by_activity=rows(activity=text, label=text, minutes=count, share_percent=num)),
+        journal=obj(sessions=count, minutes=count, by_kind=rows(kind=text, label=text, count=count),
+                    by_topic=rows(topic=text, label=text, count=count)),
     )
 
 

@@ -34,6 +34,7 @@ from app.engine.models import (
 )
 from app.engine.todos import TODO_BPMN_ID
 from app.extensions import db
+from app.journal.services import report_figures as journal_figures
 from app.sqlhints import not_indexed
 from app.timeutil import utcnow
 from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERANSTALTUNG, VERANSTALTUNGSARTEN
@@ -175,6 +176,8 @@ def compute(scope: Scope) -> dict:
         "crises": _crises(owned, start, end),
         "step_durations": _step_durations(owned, start, end),
         **_contacts(scope),
+        # Journal entries of the teams' cases (MBE: the counselling sessions between the steps).
+        "journal": journal_figures(scope.team_ids, scope.date_from, scope.date_to),
     }
 
 

@@ -72,6 +72,7 @@ def overview(stats: dict) -> Table:
         [_("davon überfällig"), stats["open_tasks"]["overdue"]],
         [_("Gemeldete Krisen"), crises["reported"]],
         [_("Beratungen insgesamt"), stats["consultations"]["total"]],
+        [_("Beratungsgespräche im Fall-Journal"), stats["journal"]["sessions"]],
         [_("Hausbesuche insgesamt"), stats["home_visits"]["total"]],
         [_("Hausbesuche je Woche (Durchschnitt)"), stats["home_visits"]["per_week"]],
         [_("Veranstaltungen"), stats["events"]["count"]],
@@ -105,6 +106,19 @@ def all_tables(stats: dict) -> list[Table]:
               [[r["process"], r["title"], r["completed"], r["mean_hours"], r["median_hours"]]
                for r in stats["step_durations"]], chart_value=4, chart_unit=_("Std.")),
         *counselling_tables(stats),
+        *journal_tables(stats),
+    ]
+
+
+def journal_tables(stats: dict) -> list[Table]:
+    journal = stats["journal"]
+    return [
+        Table("journal_art", _("Journaleinträge nach Art"), [_("Art"), _("Anzahl")],
+              [[r["label"], r["count"]] for r in journal["by_kind"]], chart_value=1,
+              note=_("Gespräche, Telefonate und Hausbesuche zählen als Beratungsgespräche.")),
+        Table("journal_thema", _("Beratungsgespräche im Fall-Journal nach Thema"), [_("Thema"), _("Anzahl")],
+              [[r["label"], r["count"]] for r in journal["by_topic"]], chart_value=1,
+              note=_("Ein Gespräch kann mehrere Themen haben.")),
     ]
 
 
@@ -134,14 +148,15 @@ def annual_tables(stats: dict, year: int) -> list[Table]:
         [_("Zeitraum"), _period(stats)],
         [_("Teams"), ", ".join(t["name"] for t in stats["teams"])],
         [_("Beratungen insgesamt"), stats["consultations"]["total"]],
+        [_("Beratungsgespräche im Fall-Journal"), stats["journal"]["sessions"]],
         [_("Hausbesuche insgesamt"), stats["home_visits"]["total"]],
         [_("Hausbesuche je Woche (Durchschnitt)"), stats["home_visits"]["per_week"]],
         [_("Veranstaltungen"), stats["events"]["count"]],
         [_("Teilnehmende an Veranstaltungen"), stats["events"]["participants"]],
     ])
-    tables = counselling_tables(stats)
+    tables = [*counselling_tables(stats), *journal_tables(stats)]
     # The working-time shares of the annual report come from every source (work_share_tables).
-    keep = ("beratungen_thema", "veranstaltungen", "kontakte_art")
+    keep = ("beratungen_thema", "veranstaltungen", "kontakte_art", "journal_art", "journal_thema")
     return [summary, *[t for t in tables if t.key in keep]]
 
 

@@ -1,7 +1,7 @@
 """case search: process_instance.search_name (the title in search form), trigram index on PostgreSQL
 
 Revision ID: 5e4a2c9b7f10
-Revises: a13c0f7d2b01
+Revises: 5e1a7c3d9b24
 Create Date: 2026-12-05 00:00:00.000000
 """
 import re
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e4a2c9b7f10'
-down_revision = 'a13c0f7d2b01'
+down_revision = '5e1a7c3d9b24'
 branch_labels = None
 depends_on = None
 

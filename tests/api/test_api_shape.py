@@ -37,6 +37,7 @@ DOCUMENTED = {
     ("get", "/process-instances/{id}/documents"), ("post", "/process-instances/{id}/documents"),
     ("get", "/documents/{id}"),
     ("get", "/search"),
+    ("get", "/process-instances/{id}/journal"), ("post", "/process-instances/{id}/journal"),  # issue 13: journal
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).

@@ -8,7 +8,17 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.demo import demo_cases_loaded
-from app.engine.models import ACTIVE_TASK_STATES, COMPLETED, DONE, RUNNING, ProcessInstance, ProcessModel, Task
+from app.engine.models import (
+    ACTIVE_TASK_STATES,
+    BPMN_TASK,
+    COMPLETED,
+    DONE,
+    RUNNING,
+    TODO,
+    ProcessInstance,
+    ProcessModel,
+    Task,
+)
 from app.extensions import db
 from app.timeutil import aware, utcnow
 
@@ -28,7 +38,8 @@ def _model(key: str) -> ProcessModel:
 
 def _open_steps(cases: list[ProcessInstance]) -> set[str]:
     return set(db.session.scalars(select(Task.bpmn_id).where(
-        Task.instance_id.in_([c.id for c in cases]), Task.status.in_(ACTIVE_TASK_STATES))))
+        Task.instance_id.in_([c.id for c in cases]), Task.status.in_(ACTIVE_TASK_STATES),
+        Task.kind == BPMN_TASK)))  # steps of the process, not the journal's follow-ups
 
 
 def test_the_test_database_holds_no_demo_cases(ctx):
@@ -71,6 +82,16 @@ def test_flask_demo_load_fills_every_step_once(app):
             Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))) >= 1
         assert any(c.status == RUNNING and c.next_timer_due is not None and not _open_steps([c]) for c in mbe)
         # names: families and MBE clients with consent; anonymous MBE cases without
+        # the other features' demo rows on the same cases: journal with follow-ups, appointments,
+        # working time outside cases (app/demo/extras.py)
+        from app.appointments.models import Appointment
+        from app.journal.models import JournalEntry
+        from app.worktime.models import TimeRecord
+
+        assert db.session.scalar(select(func.count(JournalEntry.id))) >= len(ab + mbe)
+        assert db.session.scalar(select(func.count(Task.id)).where(Task.kind == TODO)) >= 1
+        assert db.session.scalar(select(func.count(Appointment.id))) >= 5
+        assert db.session.scalar(select(func.count(TimeRecord.id))) >= 5
         titles = {c.title for c in ab + mbe}
         assert "Familie Okafor" in titles and "Fatma Aydin" in titles
         assert any(c.title == "" and c.status == COMPLETED for c in mbe)

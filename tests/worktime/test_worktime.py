@@ -207,6 +207,31 @@ def test_counselling_contacts_count_in_the_shares(app, login_as):
     assert cells == {"beratung": _percent(app, 25), "gruppenangebote": _percent(app, 75)}
 
 
+def test_journal_durations_count_as_case_management_for_the_authors_team(app, login_as):
+    """201 writes 60 minutes into an FB team's case: case management for 201; the FB team's own
+    entry of 30 minutes counts for the FB team (its case)."""
+    from tests.factories import start_case
+
+    with app.test_request_context():
+        case_id = start_case("fb36")
+    entry = {"kind": "telefonat", "date": TODAY.isoformat(), "text": "Rückruf"}
+    assert login_as("k201").post(f"/faelle/{case_id}/journal/neu",
+                                 data={**entry, "duration_minutes": "60"}).status_code == 302
+    assert login_as("fb36").post(f"/faelle/{case_id}/journal/neu",
+                                 data={**entry, "duration_minutes": "30"}).status_code == 302
+    assert _record(login_as("k201"), app, "k201", "netzwerkarbeit", 180).status_code == 302
+    with app.test_request_context():
+        teams = [_team_id(app, "k201"), _team_id(app, "asd")]
+        minutes = collect(date(YEAR, 1, 1), date(YEAR, 12, 31), teams)
+    assert minutes[(teams[0], _user_id(app, "k201"), "case_management")] == 60
+    assert minutes[(teams[1], _user_id(app, "fb36"), "case_management")] == 30
+    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={YEAR}").get_data(as_text=True)
+    table = re.search(r'<table id="t-anteile-team">.*?</table>', html, re.S).group(0)
+    row = re.search(r'<tr data-row="Koordinierungsstelle Migration und Teilhabe \(201\)">(.*?)</tr>', table, re.S)
+    cells = dict(re.findall(r'data-activity="(\w+)">([^<]*)</td>', row.group(1)))
+    assert cells["case_management"] == _percent(app, 25) and cells["netzwerkarbeit"] == _percent(app, 75)
+
+
 # --- the network map in the annual report ---------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""The case journal (Verlauf): contacts, notes and agreed next steps between the BPMN steps."""
