@@ -41,10 +41,10 @@ def live(make_app, start_case, complete, tmp_path):
 def checked(page) -> None:  # noqa: F811 - the page at hand, not the fixture
     check_page(page)
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
-        .filter(el => el.getBoundingClientRect().right > %d)
+    wide = page.evaluate("""(limit) => Array.from(document.querySelectorAll('body *'))
+        .filter(el => el.getBoundingClientRect().right > limit)
         .map(el => el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))
-        .slice(0, 8)""" % WIDTH)
+        .slice(0, 8)""", WIDTH)  # what sticks out, to name it when the check fails
     assert width <= WIDTH, f"{page.url}: {width} px wide at {WIDTH} px: {wide}"
 
 
