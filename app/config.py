@@ -66,6 +66,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_LOCKOUT_MAX_MINUTES": int(env.get("LOGIN_LOCKOUT_MAX_MINUTES", "1440")),
         "LOGIN_FAILURE_WINDOW_MINUTES": int(env.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")),
         "LOGIN_LOCKOUT_MEMORY_HOURS": int(env.get("LOGIN_LOCKOUT_MEMORY_HOURS", "24")),
+        # Second factor (TOTP, app/auth/twofactor.py): true: every account with a role that sees
+        # social data (all but process owners) must enrol before it can do anything else.
+        "REQUIRE_2FA": _bool(env.get("REQUIRE_2FA"), False),
         # Password policy for every password set in the app (app/auth/passwords.py).
         "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
         "SCRIPT_TIMEOUT_SECONDS": float(env.get("SCRIPT_TIMEOUT_SECONDS", "1.0")),

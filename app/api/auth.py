@@ -65,6 +65,11 @@ def unauthorized(message: str | None = None):
     return response
 
 
+def second_factor_required_message() -> str:
+    return _("Für Ihr Konto ist ein zweiter Faktor vorgeschrieben. Bitte richten Sie ihn zuerst im "
+             "Browser unter „Zweiter Faktor“ ein.")
+
+
 def require_token(view):
     """Decorator: the request must carry a valid bearer token; sets ``g.api_user``."""
 
@@ -78,6 +83,9 @@ def require_token(view):
             return unauthorized()
         g.api_user, g.api_token = found
         g.api_locale = found[0].locale  # read now: translating an error must not need the database
+        if (current_app.config.get("REQUIRE_2FA") and found[0].second_factor_by_role
+                and not found[0].has_second_factor):  # a token from before REQUIRE_2FA
+            return json_error(403, "second_factor_required", second_factor_required_message())
         return view(*args, **kwargs)
 
     wrapper.requires_token = True  # type: ignore[attr-defined]  # the OpenAPI security is checked against it

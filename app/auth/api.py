@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from app import transaction
 from app.api import api_blueprint, describe, json_object, validation_error
-from app.api.auth import issue_token, require_token, revoke, unauthorized
+from app.api.auth import issue_token, require_token, revoke, second_factor_required_message, unauthorized
 from app.api.openapi import NULLABLE_STR, errors, json_body, json_response, ref
+from app.auth import twofactor
 from app.auth.models import ROLES
 from app.auth.routes import authenticate, login_limits
 from app.timeutil import iso
@@ -17,7 +18,10 @@ from app.web.errors import json_error
 SCHEMAS = {
     "TokenRequest": {
         "type": "object", "required": ["username", "password"],
-        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                       "code": {"type": "string", "description":
+                                "Nur für Konten mit zweitem Faktor: der aktuelle Code der "
+                                "Authenticator-App oder ein unbenutzter Wiederherstellungscode"}},
     },
     "Token": {
         "type": "object", "required": ["token", "expires_at"],
@@ -49,7 +53,7 @@ bp = api_blueprint("auth_api", __name__, SCHEMAS)
 
 @bp.post("/tokens")
 @describe("createToken", "Token anfordern (Anmeldung)", tag="auth", security=[],
-          responses={"201": json_response(ref("Token"), "Token erstellt"), **errors("400", "401", "422", "429")},
+          responses={"201": json_response(ref("Token"), "Token erstellt"), **errors("400", "401", "403", "422", "429")},
           request_body=json_body(ref("TokenRequest")))
 @login_limits  # per IP and per user name, like the web login
 def create_token():
@@ -68,9 +72,25 @@ def create_token():
         response = json_error(429, "rate_limited", attempt.message or "")  # no rollback: keep() above
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response
-    if attempt.user is None:
+    user = attempt.user
+    if user is None:
         return unauthorized(attempt.message)
-    token, row = issue_token(attempt.user)
+    if user.has_second_factor:
+        code = body.get("code")
+        if not isinstance(code, str) or not code.strip():
+            return unauthorized(_("Für dieses Konto ist ein zweiter Faktor eingerichtet: Bitte im Feld "
+                                  "„code“ den aktuellen Code der Authenticator-App oder einen "
+                                  "Wiederherstellungscode mitsenden."))
+        second = twofactor.attempt(user, code)  # counted like the password
+        if second.retry_after:
+            response = json_error(429, "rate_limited", second.message or "")
+            response.headers["Retry-After"] = str(second.retry_after)
+            return response
+        if second.user is None:
+            return unauthorized(second.message)
+    elif twofactor.must_enrol(user):
+        return json_error(403, "second_factor_required", second_factor_required_message())
+    token, row = issue_token(user)
     return jsonify({"token": token, "expires_at": iso(row.expires_at)}), 201
 
 

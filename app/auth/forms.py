@@ -1,12 +1,12 @@
-"""Forms of the account pages: password change (every user), account actions (admin)."""
+"""Forms of the account pages: password change and second factor (every user), account actions (admin)."""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.auth.passwords import password_problems
 from forms.base import AppForm
@@ -43,3 +43,36 @@ class PasswordChangeForm(AppForm):
     def validate_confirm(self, field: PasswordField) -> None:
         if field.data != self.new_password.data:
             raise ValidationError(_("Die beiden neuen Passwörter stimmen nicht überein."))
+
+
+def _code_field(label, message):
+    return StringField(label, validators=[DataRequired(message), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none",
+                                  "spellcheck": "false"})
+
+
+class SecondFactorForm(AppForm):
+    """The second step of the login: a code of the app, or a recovery code."""
+
+    code = _code_field(_l("Code"), _l("Bitte den Code eingeben."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.code.description = _("Die sechs Ziffern aus Ihrer Authenticator-App – oder einer Ihrer "
+                                  "Wiederherstellungscodes, wenn Sie die App nicht zur Hand haben.")
+
+
+class EnrolConfirmForm(AppForm):
+    code = _code_field(_l("Code aus der App"), _l("Bitte den Code aus der App eingeben."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.code.description = _("Die sechs Ziffern, die Ihre App jetzt für Fallwerk anzeigt.")
+
+
+class SecondFactorOffForm(AppForm):
+    """Switch one's own second factor off (to set up a new one): password and a current code."""
+
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte Passwort eingeben."))],
+                             render_kw={"autocomplete": "current-password"})
+    code = _code_field(_l("Code aus der App oder Wiederherstellungscode"), _l("Bitte den Code eingeben."))

@@ -25,6 +25,11 @@ ROLES = [
     ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE,
     ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN,
 ]
+# With REQUIRE_2FA every account needs a second factor (app/auth/twofactor.py) unless all its
+# roles are listed here. Process owners edit models and decision tables and see no social data;
+# every other role does (or, like admin, can switch another account's second factor off). A
+# role added later is covered by default.
+SECOND_FACTOR_EXEMPT_ROLES = frozenset({ROLE_PROZESS})
 
 MEMBER = "member"
 LEAD = "lead"
@@ -65,6 +70,12 @@ class User(UserMixin, Model):
     # Created by `flask demo load` with the password "demo"; every other password set in the
     # app follows the policy in app/auth/passwords.py.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Second factor (TOTP, app/auth/twofactor.py). The base32 secrets are stored as they are
+    # (no encryption key to keep them under) and never shown again after the enrolment.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set: a code is asked at login
+    totp_pending: Mapped[str | None] = mapped_column(String(64))  # being enrolled, not yet confirmed
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column()  # time step of the last code used (no replay)
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -104,6 +115,16 @@ class User(UserMixin, Model):
     def with_role(cls, role: str) -> ColumnElement[bool]:
         """SQL condition "the user holds ``role``" (an EXISTS over ``user_role``)."""
         return exists().where(UserRole.user_id == cls.id, UserRole.role == role)
+
+    @property
+    def has_second_factor(self) -> bool:
+        """A code (or a recovery code) is asked after the password."""
+        return self.totp_secret is not None
+
+    @property
+    def second_factor_by_role(self) -> bool:
+        """Whether ``REQUIRE_2FA`` applies to this account (a role that sees social data)."""
+        return not set(self.roles) <= SECOND_FACTOR_EXEMPT_ROLES
 
     def set_password(self, password: str) -> None:
         from flask import current_app
@@ -189,3 +210,26 @@ class LoginThrottle(Model):
     last_failure_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
     delay_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class RecoveryCode(Model):
+    """A one-time recovery code of the second factor: only its hash; spent when used."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class SecondFactorEvent(Model):
+    """What happened to an account's second factor, by whom (enrolled, disabled, reset by an
+    admin, a recovery code used): kept when the factor itself is gone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))  # enrolled | disabled | reset | recovery_used
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

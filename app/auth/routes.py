@@ -1,4 +1,5 @@
-"""Login, logout, password change, the admin's account list and the language switch."""
+"""Login (with its second step), logout, password change, the second factor, the admin's account
+list and the language switch."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from app import timeutil
-from app.auth import sessions, throttle
-from app.auth.forms import PasswordChangeForm
+from app import timeutil, transaction
+from app.auth import sessions, throttle, twofactor
+from app.auth.forms import EnrolConfirmForm, PasswordChangeForm, SecondFactorForm, SecondFactorOffForm
 from app.auth.models import ROLE_ADMIN, User
 from app.extensions import db, limiter
 from app.web.access import login_required, roles_required
@@ -53,11 +54,107 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         attempt = authenticate(form.username.data or "", form.password.data or "")
+        if attempt.user is not None and attempt.user.has_second_factor:
+            _await_second_step(attempt.user, request.args.get("next"))  # not logged in yet
+            return redirect(url_for("auth.second_factor"))
         if attempt.user is not None:
             sessions.start_session(attempt.user)
+            if twofactor.must_enrol(attempt.user):
+                return redirect(url_for("auth.two_factor"))
             return safe_redirect(request.args.get("next"))
         form.password.errors = [*form.password.errors, attempt.message or ""]  # set when refused
     return render_template("auth/login.html", form=form)
+
+
+# --- second step of the login ---------------------------------------------------------------
+
+PENDING = "second_step"
+SECOND_STEP_SECONDS = 300  # the code must follow the password within five minutes
+
+
+def _await_second_step(user: User, next_url: str | None) -> None:
+    session.clear()  # nothing of an earlier session; no login until the code is right
+    session[PENDING] = {"user": user.id, "version": user.session_version,
+                        "at": int(timeutil.utcnow().timestamp()), "next": next_url or ""}
+
+
+def _pending_user() -> tuple[User | None, str]:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None, ""
+    started = pending.get("at")
+    if not isinstance(started, int) or timeutil.utcnow().timestamp() - started > SECOND_STEP_SECONDS:
+        return None, ""
+    user = db.session.get(User, pending.get("user")) if isinstance(pending.get("user"), int) else None
+    if user is None or not user.active or not user.has_second_factor or user.session_version != pending.get("version"):
+        return None, ""
+    return user, str(pending.get("next") or "")
+
+
+@bp.route("/login/zweiter-faktor", methods=["GET", "POST"])
+@login_limits
+def second_factor():
+    user, next_url = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Bitte melden Sie sich erneut an."), "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        attempt = twofactor.attempt(user, form.code.data or "")
+        if attempt.user is not None:
+            sessions.start_session(user)
+            return safe_redirect(next_url or None)
+        transaction.keep()  # the failure counts towards the lockout
+        if attempt.message == throttle.locked_message():
+            session.pop(PENDING, None)  # locked: back to the start
+            flash(attempt.message or "", "error")
+            return redirect(url_for("auth.login"))
+        form.code.errors = [*form.code.errors, attempt.message or ""]
+    return render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+
+
+# --- the own second factor ------------------------------------------------------------------
+
+@bp.route("/konto/zwei-faktor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    user = current_user._get_current_object()
+    confirm, off = EnrolConfirmForm(prefix="confirm"), SecondFactorOffForm(prefix="off")
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "start" and not user.has_second_factor and PostForm().validate_on_submit():
+        twofactor.begin_enrolment(user)
+        return redirect(url_for("auth.two_factor"))
+    if action == "confirm" and user.totp_pending and not user.has_second_factor and confirm.validate_on_submit():
+        codes = twofactor.confirm_enrolment(user, confirm.code.data or "")
+        if codes is not None:
+            return render_template("auth/two_factor.html", user=user, recovery_codes=codes,
+                                   unused=len(codes), required=twofactor.required(user))
+        confirm.code.errors = [*confirm.code.errors,
+                               _("Der Code passt nicht. Prüfen Sie, ob die Uhrzeit Ihres Geräts stimmt, "
+                                 "und geben Sie den aktuellen Code ein.")]
+    if action == "off" and user.has_second_factor and off.validate_on_submit():
+        attempt = authenticate(user.username, off.password.data or "")  # throttled like a login
+        if attempt.user is None:
+            off.password.errors = [*off.password.errors,
+                (attempt.message or "") if attempt.retry_after else _("Das Passwort ist falsch.")]
+        else:
+            second = twofactor.attempt(user, off.code.data or "")
+            if second.user is None:
+                off.code.errors = [*off.code.errors, second.message or ""]
+            else:
+                twofactor.remove(user, user)
+                flash(_("Der zweite Faktor ist ausgeschaltet. Sie können jetzt einen neuen einrichten."), "info")
+                return redirect(url_for("auth.two_factor"))
+        transaction.keep()  # failed attempts count towards the lockout
+    status = 422 if confirm.errors or off.errors else 200
+    pending = user.totp_pending if not user.has_second_factor else None
+    return render_template(
+        "auth/two_factor.html", user=user, confirm=confirm, off=off, pending=pending,
+        grouped=twofactor.grouped(pending) if pending else "",
+        uri=twofactor.provisioning_uri(user, pending) if pending else "",
+        unused=twofactor.unused_recovery_codes(user) if user.has_second_factor else 0,
+        required=twofactor.required(user), recovery_codes=None), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -109,6 +206,7 @@ def accounts():
     locked = throttle.locked_accounts()
     states = throttle.states_for([u.username for u in users] + [u.username for u in locked])
     return render_template("auth/accounts.html", users=users, states=states, locked=locked,
+                           second_factor_events=twofactor.last_events([u.id for u in users]),
                            listing=listing, page=listing.page, total=total,
                            now=timeutil.utcnow(), aware=timeutil.aware)
 
@@ -121,6 +219,23 @@ def unlock_account(user_id: int):
         abort(400)
     if throttle.unlock(user.username):
         flash(_("Das Konto %(name)s ist entsperrt.", name=user.username), "info")
+    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
+
+
+@bp.route("/admin/konten/<int:user_id>/zwei-faktor-zuruecksetzen", methods=["POST"])
+@roles_required(ROLE_ADMIN)
+def reset_second_factor(user_id: int):
+    """The user lost their device (and their recovery codes): the second factor is removed, their
+    sessions and tokens end; they log in with the password and set up a new one."""
+    user = _admin_user(user_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if user.has_second_factor or user.totp_pending:
+        twofactor.remove(user, current_user._get_current_object(), kind="reset")
+        sessions.end_all_sessions(user)
+        sessions.revoke_tokens(user)
+        flash(_("Der zweite Faktor von %(name)s ist zurückgesetzt; seine Sitzungen und API-Tokens sind beendet.",
+                name=user.username), "info")
     return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
 
 

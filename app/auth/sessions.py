@@ -119,5 +119,8 @@ def _clear() -> None:
 
 
 def init_app(app) -> None:
+    from app.auth.twofactor import enforce_enrolment
+
     login_manager.user_loader(load_user)  # active, and the session version still current
     app.before_request(enforce_limits)
+    app.before_request(enforce_enrolment)  # REQUIRE_2FA: enrol before anything else

@@ -128,6 +128,32 @@ def record_failure(key: str, now: datetime) -> tuple[int, bool]:
     return blocked_for(state, now)
 
 
+def _reset(state: LoginThrottle | None) -> None:
+    if state is not None and (state.failures or state.lockouts or state.delay_until):
+        state.failures, state.lockouts, state.delay_until = 0, 0, None
+
+
+def attempt_second_step(user: User, check) -> Attempt:
+    """The second step of a login (app/auth/twofactor.py): ``check()`` verifies the code, under
+    the same per-account count as the password. A wrong code counts as a failed login; while the
+    name is delayed or locked the code is not even checked; a correct one ends the count."""
+    now = timeutil.utcnow()
+    key = throttle_key(user.username)
+    state = _state(key)
+    if state is not None:
+        _forget_old(state, now)
+    seconds, locked = blocked_for(state, now)
+    if seconds:
+        return _refusal(seconds, locked)
+    if check():
+        _reset(state)
+        return Attempt(user=user)
+    seconds, locked = record_failure(key, now)
+    if locked:
+        return Attempt(message=locked_message(), retry_after=seconds)
+    return Attempt(message=_("Der Code ist falsch oder abgelaufen."))
+
+
 def attempt_login(username: str, password: str) -> Attempt:
     """Check ``username``/``password`` under the per-account throttle; the caller commits."""
     now = timeutil.utcnow()
@@ -141,8 +167,8 @@ def attempt_login(username: str, password: str) -> Attempt:
     user = db.session.scalar(select(User).where(User.username == key))
     valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is not None and user.active and valid:
-        if state is not None and (state.failures or state.lockouts or state.delay_until):
-            state.failures, state.lockouts, state.delay_until = 0, 0, None
+        if not user.has_second_factor:  # otherwise only a correct code ends the count
+            _reset(state)
         return Attempt(user=user)
     seconds, locked = record_failure(key, now)
     if locked:

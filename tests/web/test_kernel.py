@@ -26,6 +26,7 @@ from app.web.responses import XLSX_MIMETYPE, csv_response, xlsx_response
 #: ``roles_required``/``login_required`` of app/web/access.py leave on the view.
 PUBLIC_ENDPOINTS = {
     "auth.login": "the sign-in page itself",
+    "auth.second_factor": "the sign-in's second step (code after the password): not signed in yet",
     "auth.set_language": "switching the language works before signing in (login page footer)",
     "static": "CSS and scripts",
     "appointments.feed": "the private calendar feed: calendar programs send no login, its secret URL authenticates",
