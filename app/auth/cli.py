@@ -1,4 +1,5 @@
-"""``flask users set-password`` and ``flask users unlock``: for when nobody can log in."""
+"""``flask users set-password``, ``flask users unlock`` and ``flask users reset-2fa``: for when
+nobody can log in."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.auth import sessions, throttle
+from app.auth import sessions, throttle, twofactor
 from app.auth.models import User
 from app.auth.passwords import password_problems
 from app.extensions import db
@@ -45,5 +46,20 @@ def register_user_cli(app: Flask) -> None:
         with unit_of_work():
             done = throttle.unlock(username)
         click.echo(f"{username} entsperrt." if done else f"{username} war nicht gesperrt.")
+
+    @users.command("reset-2fa")
+    @click.argument("username")
+    def reset_second_factor(username: str) -> None:
+        """Remove an account's second factor (lost device and recovery codes, no admin left);
+        ends its sessions and API tokens. Recorded as a reset without an acting account."""
+        user = _user(username)
+        if not (user.has_second_factor or user.totp_pending):
+            click.echo(f"{username} hat keinen zweiten Faktor.")
+            return
+        with unit_of_work():
+            twofactor.remove(user, None, kind="reset")
+            sessions.end_all_sessions(user)
+            sessions.revoke_tokens(user)
+        click.echo(f"Zweiter Faktor von {username} zurückgesetzt.")
 
     app.cli.add_command(users)

@@ -178,7 +178,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def remove(user: User, actor: User, kind: str = "disabled") -> None:
+def remove(user: User, actor: User | None, kind: str = "disabled") -> None:
     """Switch ``user``'s second factor off (``kind`` "disabled" by the user, "reset" by an admin)."""
     user.totp_secret = user.totp_pending = None
     user.totp_enrolled_at = user.totp_last_step = None

@@ -310,3 +310,28 @@ def test_admin_resets_a_lost_second_factor(app, enrolled, login_as, clock):
     client = app.test_client()  # the password alone logs in again
     password_step(client)
     assert logged_in(client)
+
+
+def test_cli_resets_the_second_factor_when_no_admin_can(app, enrolled):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "reset-2fa", "fb36"])
+    assert result.exit_code == 0 and "zurückgesetzt" in result.output
+    assert row(app, "fb36").totp_secret is None
+    with app.app_context():
+        event = db.session.scalar(select(SecondFactorEvent).order_by(SecondFactorEvent.id.desc()))
+        assert (event.kind, event.actor_id) == ("reset", None)
+    assert "keinen zweiten Faktor" in runner.invoke(args=["users", "reset-2fa", "fb36"]).output
+
+
+def test_api_wrong_codes_count_towards_the_lockout(app, enrolled, clock):
+    secret, _codes = enrolled
+    client = app.test_client()
+    body = {"username": "fb36", "password": "demo", "code": pyotp.TOTP(secret).at(clock.now + timedelta(hours=1))}
+    statuses = []
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        statuses.append(client.post(f"{API}/tokens", json=body).status_code)
+        clock.now += timedelta(minutes=1)
+    assert statuses == [401] * (app.config["LOGIN_MAX_FAILURES"] - 1) + [429]  # the last one locks
+    locked = client.post(f"{API}/tokens", json={**body, "code": pyotp.TOTP(secret).at(clock.now)})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert LOCKED in locked.get_json()["error"]["message"]
