@@ -3,7 +3,18 @@ list and the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -128,8 +139,8 @@ def two_factor():
     if action == "confirm" and user.totp_pending and not user.has_second_factor and confirm.validate_on_submit():
         codes = twofactor.confirm_enrolment(user, confirm.code.data or "")
         if codes is not None:
-            return render_template("auth/two_factor.html", user=user, recovery_codes=codes,
-                                   unused=len(codes), required=twofactor.required(user))
+            return _no_store(render_template("auth/two_factor.html", user=user, recovery_codes=codes,
+                                             unused=len(codes), required=twofactor.required(user)))
         confirm.code.errors = [*confirm.code.errors,
                                _("Der Code passt nicht. Prüfen Sie, ob die Uhrzeit Ihres Geräts stimmt, "
                                  "und geben Sie den aktuellen Code ein.")]
@@ -149,12 +160,19 @@ def two_factor():
         transaction.keep()  # failed attempts count towards the lockout
     status = 422 if confirm.errors or off.errors else 200
     pending = user.totp_pending if not user.has_second_factor else None
-    return render_template(
+    return _no_store(render_template(
         "auth/two_factor.html", user=user, confirm=confirm, off=off, pending=pending,
         grouped=twofactor.grouped(pending) if pending else "",
         uri=twofactor.provisioning_uri(user, pending) if pending else "",
         unused=twofactor.unused_recovery_codes(user) if user.has_second_factor else 0,
-        required=twofactor.required(user), recovery_codes=None), status
+        required=twofactor.required(user), recovery_codes=None), status)
+
+
+def _no_store(body: str, status: int = 200):
+    """The key and the recovery codes stay out of every cache (browser history, proxies)."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

@@ -50,7 +50,7 @@ def enrol(client, clock) -> tuple[str, list[str]]:
     assert "otpauth://totp/Fallwerk:" in text and f"secret={secret}" in text
     confirmed = client.post("/konto/zwei-faktor", data={"action": "confirm",
                                                        "confirm-code": pyotp.TOTP(secret).at(clock.now)})
-    assert confirmed.status_code == 200
+    assert confirmed.status_code == 200 and confirmed.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", confirmed.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
     return secret, codes
