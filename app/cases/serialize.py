@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.auth.access import data_level
 from app.cases.services import open_tasks_for, visible_data
-from app.engine.models import CaseEvent, ProcessInstance, Task
+from app.engine.models import FULL, CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.timeutil import iso
 
