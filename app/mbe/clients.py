@@ -123,8 +123,8 @@ def sees_client(user: User, client: Client, cases: list[EarlierCase]) -> bool:
 def responsible_for(cases: list[EarlierCase]) -> User | None:
     """The counsellor responsible for the client: of the newest running case, else of the newest."""
     running = [e for e in cases if e.instance.ended_at is None]
-    newest = (running or cases or [None])[0]
-    return newest.counsellor if newest is not None else None
+    newest = running or cases
+    return newest[0].counsellor if newest else None
 
 
 def find_duplicate(organisation_id: int, vorname: str, nachname: str, born: date | None) -> Client | None:

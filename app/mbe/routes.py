@@ -52,7 +52,8 @@ def client_search():
         start_form.team.data = teams[0].key
     status = 422 if form.errors else 200
     return render_template("mbe/clients.html", form=form, searched=searched, results=results,
-                           earlier=earlier, full=full, responsible=responsible, start_form=start_form, can_start=bool(teams),
+                           earlier=earlier, full=full, responsible=responsible, start_form=start_form,
+                           can_start=bool(teams),
                            visible=lambda inst: access_level(current_user, inst) is not None), status
 
 
