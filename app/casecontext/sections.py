@@ -103,7 +103,9 @@ def sections_for(task: Task, user: User, level: str) -> list[tuple[str, dict]]:
         content = BUILDERS[name](instance, data, user)
         if content:
             found.append((name, content))
-    if works_in_cover(user, task) and (contact := cover_contact(instance.data)):
+    shown = {k for _name, content in found for k in content}  # e.g. the family's address
+    contact = {k: v for k, v in cover_contact(instance.data).items() if k not in shown}
+    if contact and works_in_cover(user, task):
         # the substitute needs the client's contact data for this step (not on the case view)
         labels = field_labels()
         found.append(("kontakt", {"fields": [(labels.get(k, k), v) for k, v in contact.items()]}))
