@@ -110,13 +110,14 @@ def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
     return result
 
 
-def sees_client(user: User, client: Client, cases: list[EarlierCase]) -> bool:
+def sees_client(user: User, client: Client, cases: list[EarlierCase], led: set[int] | None = None) -> bool:
     """May ``user`` see the client's row in the duplicate check (name, date of birth, cases)?
     Only the counsellor responsible for one of the client's cases and the lead of the MBE team;
-    a colleague learns only that the person is a client and who is responsible."""
+    a colleague learns only that the person is a client and who is responsible. ``led``: the ids
+    of the MBE teams ``user`` leads, when already known."""
     if any(e.counsellor.id == user.id for e in cases):
         return True
-    led = {t.id for t in lead_teams(user)}
+    led = {t.id for t in lead_teams(user)} if led is None else led
     return client.team_id in led or any(e.instance.owner_team_id in led for e in cases)
 
 

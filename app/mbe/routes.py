@@ -14,7 +14,7 @@ from app.auth.access import access_level, can_work_on, get_visible_instance_or_4
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.mbe import clients, handover, statistics
-from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
+from app.mbe.access import is_mbe_case, lead_teams, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
 from app.web.bounds import bounded_int
@@ -42,7 +42,8 @@ def client_search():
     earlier = clients.cases_of([c.id for c in results])
     # A colleague not responsible for the client learns only that the person is a client and who
     # is responsible: no name, date of birth, case number, status or link (mbe.clients.sees_client).
-    full = {c.id for c in results if clients.sees_client(current_user, c, earlier.get(c.id, []))}
+    led = {t.id for t in lead_teams(current_user)}
+    full = {c.id for c in results if clients.sees_client(current_user, c, earlier.get(c.id, []), led)}
     responsible = {c.id: clients.responsible_for(earlier.get(c.id, [])) for c in results if c.id not in full}
     earlier = {k: v for k, v in earlier.items() if k in full}
     model, teams = _start_options()
