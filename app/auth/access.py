@@ -19,6 +19,10 @@ from app.engine.models import (
 )
 from app.extensions import db
 
+#: The level at which a substitute reads a case they see only through an absence cover: the
+#: case and its tasks, without the client's contact data (``app.cases.services.visible_data``).
+COVER = "cover"
+
 
 def participant_filter(user: User):
     """SQL condition: the participant row grants ``user`` access.
@@ -61,6 +65,13 @@ def full_instance_ids(user: User):
 
 def access_level(user: User, instance: ProcessInstance) -> str | None:
     """FULL, LIMITED or None (may not see the case at all)."""
+    level = data_level(user, instance)
+    return FULL if level == COVER else level
+
+
+def data_level(user: User, instance: ProcessInstance) -> str | None:
+    """The level at which ``user`` reads the case file: like ``access_level``, but COVER when the
+    case is visible only because ``user`` stands in for an absent colleague."""
     levels = set(db.session.scalars(
         select(CaseParticipant.level).where(
             CaseParticipant.instance_id == instance.id, participant_filter(user)
@@ -72,8 +83,14 @@ def access_level(user: User, instance: ProcessInstance) -> str | None:
         return LIMITED
     covered = _covered(user)
     if covered and db.session.scalar(_covered_tasks(covered).where(Task.instance_id == instance.id).limit(1)):
-        return FULL  # standing in for the person whose task it is
+        return COVER  # standing in for the person whose task it is
     return None
+
+
+def works_in_cover(user: User, task: Task) -> bool:
+    """Is ``user`` working on ``task`` as the substitute of its absent assignee?"""
+    return (task.assignee_id is not None and task.assignee_id != user.id
+            and task.status in ACTIVE_TASK_STATES and task.assignee_id in _covered(user))
 
 
 def get_visible_instance_or_404(user: User, instance_id: int) -> tuple[ProcessInstance, str]:

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.auth.access import works_in_cover
 from app.auth.models import User
-from app.cases.services import visible_data
+from app.cases.services import cover_contact, field_labels, visible_data
 from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.volunteers.models import RETURNED, CaseMessage, ExpenseEntry
@@ -96,14 +97,18 @@ def sections_for(task: Task, user: User, level: str) -> list[tuple[str, dict]]:
     instance = task.instance
     key = instance.version.model.key
     names = SECTIONS.get((key, task.bpmn_id), ())
-    if not names:
-        return []
     data = visible_data(instance.data, level, key)
     found = []
     for name in names:
         content = BUILDERS[name](instance, data, user)
         if content:
             found.append((name, content))
+    shown = {k for _name, content in found for k in content}  # e.g. the family's address
+    contact = {k: v for k, v in cover_contact(instance.data).items() if k not in shown}
+    if contact and works_in_cover(user, task):
+        # the substitute needs the client's contact data for this step (not on the case view)
+        labels = field_labels()
+        found.append(("kontakt", {"fields": [(labels.get(k, k), v) for k, v in contact.items()]}))
     return found
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired
 from app import transaction
 from app.auth.access import (
     can_work_on,
+    data_level,
     get_visible_instance_or_404,
     startable_teams,
 )
@@ -107,14 +108,15 @@ def new():
 def view(instance_id: int):
     instance, level = get_visible_instance_or_404(current_user, instance_id)
     process_key = instance.version.model.key
-    data = services.visible_data(instance.data, level, process_key)
+    reading = data_level(current_user, instance) or level  # a substitute: without contact data
+    data = services.visible_data(instance.data, reading, process_key)
     open_tasks = services.open_tasks_for(instance, current_user, level)
     # each entry labelled by its own form, values formatted, limited fields filtered first
     volunteers = {"ehrenamtliche": services.choice_labels().get("ehrenamtliche", {})}
     query = select(CaseEvent).where(CaseEvent.instance_id == instance.id)
     if level != FULL:  # a volunteer reads the steps of the case, not the staff's notes on it
         query = query.where(CaseEvent.kind.in_(history.LIMITED_KINDS))
-    events = [history.entry(e, services.visible_data(e.data, level, process_key), volunteers)
+    events = [history.entry(e, services.visible_data(e.data, reading, process_key), volunteers)
               for e in db.session.scalars(
                   query.options(selectinload(CaseEvent.task), selectinload(CaseEvent.actor)).order_by(CaseEvent.id))]
     return render_template(

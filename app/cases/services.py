@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
 from wtforms import FieldList, FormField
 
-from app.auth.access import full_instance_ids, visible_instance_ids
+from app.auth.access import COVER, full_instance_ids, visible_instance_ids
 from app.auth.models import User
 from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
@@ -188,14 +188,28 @@ def open_tasks_for(instance: ProcessInstance, user: User, level: str) -> list[Ta
     return list(db.session.scalars(query.order_by(Task.id)))
 
 
+#: The client's contact data (the fields of that name in every process's forms): a substitute
+#: reading a case through an absence cover (level COVER) sees them only on the page of a task
+#: they work on (``cover_contact``), not on the case view, the case API or the client search.
+COVER_HIDDEN_FIELDS: frozenset[str] = frozenset({"anschrift", "telefon", "email", "e_mail", "mobil"})
+
+
 def visible_data(data: dict | None, level: str, process_key: str | None = None) -> dict:
     """The part of the case file a participant of ``level`` may see in a case of ``process_key``
-    (the limited fields that process declares in processes/<key>.lanes.toml)."""
+    (the limited fields that process declares in processes/<key>.lanes.toml; for a substitute
+    everything but the contact fields)."""
     data = dict(data or {})
     if level == FULL:
         return data
+    if level == COVER:
+        return {k: v for k, v in data.items() if k not in COVER_HIDDEN_FIELDS}
     fields = limited_fields(process_key)
     return {k: v for k, v in data.items() if k in fields}
+
+
+def cover_contact(data: dict | None) -> dict:
+    """The contact fields of the case file, for the page of a task worked on in cover."""
+    return {k: v for k, v in (data or {}).items() if k in COVER_HIDDEN_FIELDS and v not in (None, "")}
 
 
 def _fields():

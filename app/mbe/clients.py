@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 from app.auth.models import Team, User
 from app.engine.models import CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
 from app.extensions import db
-from app.mbe.access import PROCESS_KEY
+from app.mbe.access import PROCESS_KEY, lead_teams
 from app.mbe.models import CaseClient, Client
 
 MAX_RESULTS = 50
@@ -108,6 +108,24 @@ def cases_of(client_ids: list[int]) -> dict[int, list[EarlierCase]]:
     for client_id, instance in rows:
         result.setdefault(client_id, []).append(EarlierCase(instance, instance.responsible or instance.started_by))
     return result
+
+
+def sees_client(user: User, client: Client, cases: list[EarlierCase], led: set[int] | None = None) -> bool:
+    """May ``user`` see the client's row in the duplicate check (name, date of birth, cases)?
+    Only the counsellor responsible for one of the client's cases and the lead of the MBE team;
+    a colleague learns only that the person is a client and who is responsible. ``led``: the ids
+    of the MBE teams ``user`` leads, when already known."""
+    if any(e.counsellor.id == user.id for e in cases):
+        return True
+    led = {t.id for t in lead_teams(user)} if led is None else led
+    return client.team_id in led or any(e.instance.owner_team_id in led for e in cases)
+
+
+def responsible_for(cases: list[EarlierCase]) -> User | None:
+    """The counsellor responsible for the client: of the newest running case, else of the newest."""
+    running = [e for e in cases if e.instance.ended_at is None]
+    newest = running or cases
+    return newest[0].counsellor if newest else None
 
 
 def find_duplicate(organisation_id: int, vorname: str, nachname: str, born: date | None) -> Client | None:

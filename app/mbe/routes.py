@@ -14,7 +14,7 @@ from app.auth.access import access_level, can_work_on, get_visible_instance_or_4
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.mbe import clients, handover, statistics
-from app.mbe.access import is_mbe_case, require_lead, require_staff, responsible_of
+from app.mbe.access import is_mbe_case, lead_teams, require_lead, require_staff, responsible_of
 from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
 from app.web.bounds import bounded_int
@@ -40,6 +40,12 @@ def client_search():
     if searched and form.validate():
         results = clients.search(current_user, form.name.data or "", form.geburtsdatum.data)
     earlier = clients.cases_of([c.id for c in results])
+    # A colleague not responsible for the client learns only that the person is a client and who
+    # is responsible: no name, date of birth, case number, status or link (mbe.clients.sees_client).
+    led = {t.id for t in lead_teams(current_user)}
+    full = {c.id for c in results if clients.sees_client(current_user, c, earlier.get(c.id, []), led)}
+    responsible = {c.id: clients.responsible_for(earlier.get(c.id, [])) for c in results if c.id not in full}
+    earlier = {k: v for k, v in earlier.items() if k in full}
     model, teams = _start_options()
     start_form = StartCaseForm()
     start_form.team.choices = [SelectChoice(t.key, t.name) for t in teams]
@@ -47,7 +53,8 @@ def client_search():
         start_form.team.data = teams[0].key
     status = 422 if form.errors else 200
     return render_template("mbe/clients.html", form=form, searched=searched, results=results,
-                           earlier=earlier, start_form=start_form, can_start=bool(teams),
+                           earlier=earlier, full=full, responsible=responsible, start_form=start_form,
+                           can_start=bool(teams),
                            visible=lambda inst: access_level(current_user, inst) is not None), status
 
 
@@ -66,8 +73,9 @@ def start_case():
             client = clients.get_client(current_user, bounded_int(form.client_id.data))  # 404 beyond range
         except ValueError:
             client = None
-        if client is None:
-            abort(404)
+        if client is None or not clients.sees_client(current_user, client,
+                                                      clients.cases_of([client.id]).get(client.id, [])):
+            abort(404)  # a colleague's client: the duplicate check told them who is responsible
     if not form.validate_on_submit():
         flash(_("Bitte ein Team wählen."), "error")
         return redirect(url_for("mbe.client_search"))

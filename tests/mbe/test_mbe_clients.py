@@ -81,27 +81,32 @@ def test_search_page_finds_client_with_earlier_cases_and_starts_new_case(mbe_app
 
     mbe2 = login(app.test_client(), "mbe2")
     page = mbe2.get("/mbe/klienten?name=oelb").get_data(as_text=True)
-    assert "Treffer (1)" in page and "Jonas Ölberg" in page
-    assert old_ref in page and "Nora Rat" in page  # the earlier case and its counsellor, no case data
-    assert f'href="/faelle/{old}"' not in page  # mbe2 may not open mbe1's case
+    # a colleague learns only that the person is a client and who is responsible (issue 14.7)
+    assert "Treffer (1)" in page and "Diese Person ist bereits Klient/in der MBE, zuständig: Nora Rat (MBE)." in page
+    assert "Ölberg" not in page and old_ref not in page and "20.01.1970" not in page
     by_date = mbe2.get("/mbe/klienten?geburtsdatum=20.01.1970").get_data(as_text=True)
-    assert "Treffer (1)" in by_date
+    assert "Treffer (1)" in by_date and "zuständig: Nora Rat" in by_date
     assert "Treffer (0)" in mbe2.get("/mbe/klienten?name=jonas&geburtsdatum=1970-01-21").get_data(as_text=True)
     lead_page = login(app.test_client(), "mbeleitung").get("/mbe/klienten?name=JON").get_data(as_text=True)
-    assert f'href="/faelle/{old}"' in lead_page  # the lead sees every case of the team
+    assert f'href="/faelle/{old}"' in lead_page and "Jonas Ölberg" in lead_page  # the lead sees the team's cases
+    mbe1 = login(app.test_client(), "mbe1")
+    own = mbe1.get("/mbe/klienten?name=oelb").get_data(as_text=True)
+    assert "Jonas Ölberg" in own and old_ref in own and "Nora Rat" in own and f'href="/faelle/{old}"' in own
 
-    started = mbe2.post("/mbe/faelle/neu", data={"client_id": str(client_id), "team": "mbe"})
+    # a colleague cannot start a case for (and so read the data of) another counsellor's client
+    assert mbe2.post("/mbe/faelle/neu", data={"client_id": str(client_id), "team": "mbe"}).status_code == 404
+    started = mbe1.post("/mbe/faelle/neu", data={"client_id": str(client_id), "team": "mbe"})
     assert started.status_code == 302
     task_id = int(re.search(r"/aufgaben/(\d+)", started.headers["Location"]).group(1))
     with app.app_context():
         new_case = db.session.get(Task, task_id).instance
-        assert clients.client_of(new_case).id == client_id and new_case.started_by.username == "mbe2"
+        assert clients.client_of(new_case).id == client_id and new_case.started_by.username == "mbe1"
         assert db.session.get(Task, task_id).draft == {"vorname": "Jonas", "nachname": "Ölberg",
                                                         "geburtsdatum": "1970-01-20"}
-        complete(new_case.id, "erstkontakt", "mbe2", with_consent("Jonas", "Ölberg", "1970-01-20"))
+        complete(new_case.id, "erstkontakt", "mbe1", with_consent("Jonas", "Ölberg", "1970-01-20"))
         assert db.session.scalar(select(func.count()).select_from(Client)) == 2  # ours + the other org's
-    after = mbe2.get("/mbe/klienten?name=olberg").get_data(as_text=True)  # accents and umlauts both ways
-    assert "Treffer (1)" in after and after.count("/faelle/") >= 1
+    after = mbe1.get("/mbe/klienten?name=olberg").get_data(as_text=True)  # accents and umlauts both ways
+    assert "Treffer (1)" in after and after.count("/faelle/") >= 2
 
 
 def test_anonymous_case_from_the_search_page(mbe_app):
