@@ -111,9 +111,9 @@ def eligible(task: Task) -> Eligible:
     """Who ``task`` may be given to (see the module docstring)."""
     instance = task.instance
     if task.kind == TODO:
-        if task.candidate_team_id is not None:
+        if task.candidate_team is not None:
             kind = LEAD if task.for_leads else MEMBER
-            return Eligible(_team_people(task.candidate_team_id, kind), [task.candidate_team], task.for_leads)
+            return Eligible(_team_people(task.candidate_team.id, kind), [task.candidate_team], task.for_leads)
         users, teams = _full_participants(instance)
         return Eligible(users, teams)
     rule, arg = task_rule(task)

@@ -46,7 +46,7 @@ def build_form(kind: str, instance: ProcessInstance, *, formdata: MultiDict | No
         form.aufgabe.choices = choices((str(t.id), f"{t.title} ({_holder(t)})") for t in tasks)
         form.person.choices = choices(options.people)
         form.team.choices = choices(options.teams)
-        form.eligible = options.by_task  # type: ignore[attr-defined]  # ReassignForm's per-task check
+        form.eligible = options.by_task  # ReassignForm's per-task check
     elif kind == "reset":
         if targets is None:
             targets = interventions.reset_targets(instance)
