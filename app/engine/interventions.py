@@ -80,8 +80,8 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
     allowed = participants.eligible(task)
     if user is not None and not allowed.allows_user(user):
-        raise ForbiddenError(_("%(name)s kann die Aufgabe „%(title)s“ nicht übernehmen: Sie gehört nicht "
-                               "zu den Personen, die in diesem Schritt arbeiten.",
+        raise ForbiddenError(_("%(name)s kann die Aufgabe „%(title)s“ nicht übernehmen: Nur wer in diesem "
+                               "Schritt arbeitet, kann sie bekommen.",
                                name=user.display_name, title=task.title))
     if team is not None and not allowed.allows_team(team):
         raise ForbiddenError(_("Das Team „%(name)s“ kann die Aufgabe „%(title)s“ nicht übernehmen.",

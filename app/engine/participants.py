@@ -20,11 +20,11 @@ they are the case's responsible person (the ``starter`` lane: responsible, else 
 Access through a team membership needs no person row.
 
 Who may be given a task (``eligible``) follows the lane the task was routed by
-(``processes/*.lanes.toml``): the members of a fixed team (its leads for a lead task), the members
-of the owning team, the leads of the owning team, only the case's own volunteer for the volunteer
-lane, the members of the owning team for a personal (``starter``) lane (an MBE case: the
-counsellors of the MBE team); a to-do stays with its team's members, a personal to-do with the
-people who take part in the case fully.
+(``processes/*.lanes.toml``): the members and leads of a fixed team, of the owning team, only the
+leads for a lead task, only the case's own volunteer for the volunteer lane, the members of the
+owning team for a personal (``starter``) lane (an MBE case: the counsellors of the MBE team, the
+lead steers through a handover); a to-do stays with its team, a personal to-do with the people who
+take part in the case fully. Never a volunteer outside the volunteer lane.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from app.extensions import db
 LANE, REASSIGNED = "lane", "reassigned"
 DERIVED_REASONS = (LANE, REASSIGNED)
 CURRENT = (*ACTIVE_TASK_STATES, PAUSED)  # a task that still stands (open, claimed or paused)
+TEAM_PEOPLE = (MEMBER, LEAD)  # a team's task may go to its members and its leads (who see the case anyway)
 
 
 # --- who may be given a task ----------------------------------------------------------------
@@ -77,12 +78,12 @@ def task_rule(task: Task) -> tuple[str, str | None]:
     return lanes.LANE_RULES.get(lane or "", (lanes.OWNER_TEAM, None))
 
 
-def _team_people(team_id: int | None, kind: str) -> list[User]:
+def _team_people(team_id: int | None, *kinds: str) -> list[User]:
     if team_id is None:
         return []
     users = db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.team_id == team_id, Membership.kind == kind, User.active.is_(True))
+        .where(Membership.team_id == team_id, Membership.kind.in_(kinds), User.active.is_(True))
         .order_by(User.display_name))
     return [u for u in users if not u.has_role(ROLE_EHRENAMT)]
 
@@ -112,14 +113,14 @@ def eligible(task: Task) -> Eligible:
     instance = task.instance
     if task.kind == TODO:
         if task.candidate_team is not None:
-            kind = LEAD if task.for_leads else MEMBER
-            return Eligible(_team_people(task.candidate_team.id, kind), [task.candidate_team], task.for_leads)
+            kinds = (LEAD,) if task.for_leads else TEAM_PEOPLE
+            return Eligible(_team_people(task.candidate_team.id, *kinds), [task.candidate_team], task.for_leads)
         users, teams = _full_participants(instance)
         return Eligible(users, teams)
     rule, arg = task_rule(task)
     if rule == lanes.TEAM:
         team = db.session.scalar(select(Team).where(Team.key == arg))
-        return Eligible(_team_people(team.id, MEMBER), [team]) if team is not None else Eligible()
+        return Eligible(_team_people(team.id, *TEAM_PEOPLE), [team]) if team is not None else Eligible()
     if rule == lanes.OWNER_TEAM_LEADS:
         owner = instance.owner_team
         return Eligible(_team_people(instance.owner_team_id, LEAD), [owner] if owner else [], for_leads=True)
@@ -130,7 +131,7 @@ def eligible(task: Task) -> Eligible:
     if rule == lanes.STARTER:  # a personal lane: a colleague of the owning team, never a group
         return Eligible(_team_people(instance.owner_team_id, MEMBER))
     owner = instance.owner_team
-    return Eligible(_team_people(instance.owner_team_id, MEMBER), [owner] if owner else [])
+    return Eligible(_team_people(instance.owner_team_id, *TEAM_PEOPLE), [owner] if owner else [])
 
 
 # --- granting and releasing ------------------------------------------------------------------

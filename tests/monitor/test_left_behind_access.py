@@ -87,8 +87,8 @@ def test_the_reassign_select_offers_only_the_people_of_each_lane(app, login_as):
     case_id = asd_case_in_assignment(login_as)
     page = login_as("leitung").get(f"/monitor/faelle/{case_id}").get_data(as_text=True)
     people, teams = reassign_select(page)
-    # Zwischengespräch: 201's members; Rückmeldung: only this case's volunteer. Nobody else.
-    assert people == {"k201", "ehrenamt1"}
+    # Zwischengespräch: 201's members and lead; Rückmeldung: only this case's volunteer. Nobody else.
+    assert people == {"k201", "leitung", "ehrenamt1"}
     assert teams == {"k201"}
     assert "Ole Begleiter" not in re.search(r'id="reassign-person".*?</select>', page, re.S).group(0)
 
@@ -217,7 +217,7 @@ def test_the_owner_lane_offers_the_owning_team(app, login_as, api_client, collea
     fb36 = login_as("fb36")
     case_id = start_case_web(fb36)
     page = login_as("leitung").get(f"/monitor/faelle/{case_id}").get_data(as_text=True)
-    assert reassign_select(page) == ({"fb36", "fb36b"}, {"asd"})
+    assert reassign_select(page) == ({"fb36", "fb36b", "leitung"}, {"asd"})
     observer = Observer(login_as, api_client, [*ROLES, "fb36b"])
     task = open_task(app, case_id, "bedarfsermittlung")
     leitung = login_as("leitung")
@@ -228,3 +228,31 @@ def test_the_owner_lane_offers_the_owning_team(app, login_as, api_client, collea
                                                            "reassign-grund": "x"})
     assert refused.status_code == 422
     assert observer.who_sees(case_id) == {"fb36", "fb36b", "k201", "leitung"}
+
+
+def test_to_dos_go_to_their_team_or_to_people_taking_part_fully(app, login_as, observer):
+    case_id = asd_case_in_assignment(login_as)
+    with app.test_request_context():
+        case = db.session.get(ProcessInstance, case_id)
+        asd = db.session.scalar(select(Team).where(Team.key == "asd"))
+        fb36 = db.session.scalar(select(User).where(User.username == "fb36"))
+        team_todo = service.create_todo(case, "Jugendamt anrufen", created_by=fb36, team=asd)
+        own_todo = service.create_todo(case, "Bericht lesen", created_by=fb36, assignee=fb36)
+        db.session.commit()
+        team_todo_id, own_todo_id = team_todo.id, own_todo.id
+    leitung = login_as("leitung")
+    page = leitung.get(f"/monitor/faelle/{case_id}").get_data(as_text=True)
+    people, teams = reassign_select(page)
+    # the team's to-do: ASD members; the personal one: who takes part fully (never a volunteer)
+    assert people == {"fb36", "k201", "leitung", "ehrenamt1"} and teams == {"asd", "k201"}
+
+    def give(task_id: int, **target) -> int:
+        data = {"reassign-aufgabe": task_id, "reassign-grund": "x", **{f"reassign-{k}": v for k, v in target.items()}}
+        return leitung.post(url(case_id, "reassign"), data=data).status_code
+
+    assert give(team_todo_id, person="k201") == 422  # not an ASD member
+    assert give(own_todo_id, person="ehrenamt1") == 422  # a volunteer never gets a to-do of the file
+    assert give(own_todo_id, person="ehrenamt2") == 422
+    assert give(own_todo_id, person="k201") == 302
+    assert give(team_todo_id, person="fb36") == 302
+    assert observer.who_sees(case_id) == ASD_CASE
