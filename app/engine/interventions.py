@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from app.auth.models import ROLE_EHRENAMT, Team, User
-from app.engine import signals
+from app.auth.models import Team, User
+from app.engine import participants, signals
 from app.engine.clock import engine_now
-from app.engine.errors import ConflictError, EngineError
+from app.engine.errors import ConflictError, EngineError, ForbiddenError
 from app.engine.locking import flush, take_row
 from app.engine.models import (
     ACTIVE_TASK_STATES,
@@ -31,8 +31,6 @@ from app.engine.models import (
     CANCELLED,
     CLAIMED,
     DONE,
-    FULL,
-    LIMITED,
     OPEN,
     PAUSED,
     RUNNING,
@@ -40,7 +38,6 @@ from app.engine.models import (
     TERMINATED,
     WITHDRAWN,
     CaseEvent,
-    CaseParticipant,
     ProcessInstance,
     Task,
 )
@@ -70,13 +67,25 @@ def _require_status(instance: ProcessInstance, *allowed: str) -> None:
 
 def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
              team: Team | None = None) -> Task:
-    """Give the open ``task`` to another person (``user``) or another team (``team``)."""
+    """Give the open ``task`` to another person (``user``) or another team (``team``).
+
+    Only to whom the task's lane allows (``participants.eligible``; refused with
+    ``ForbiddenError`` otherwise, nothing changed); the previous holder's access that only this
+    task gave goes with it."""
     if (user is None) == (team is None):
         raise ValueError("exactly one of user and team")
     instance = task.instance
     _require_status(instance, RUNNING)
     if task.status not in ACTIVE_TASK_STATES:
         raise ConflictError(_("Diese Aufgabe ist bereits erledigt."))
+    allowed = participants.eligible(task)
+    if user is not None and not allowed.allows_user(user):
+        raise ForbiddenError(_("%(name)s kann die Aufgabe „%(title)s“ nicht übernehmen: Nur wer in diesem "
+                               "Schritt arbeitet, kann sie bekommen.",
+                               name=user.display_name, title=task.title))
+    if team is not None and not allowed.allows_team(team):
+        raise ForbiddenError(_("Das Team „%(name)s“ kann die Aufgabe „%(title)s“ nicht übernehmen.",
+                               name=team.name, title=task.title))
     # still as the supervisor saw it (not claimed or moved meanwhile); locked until the commit
     take_row(task, {"status": task.status, "assignee_id": task.assignee_id,
                              "candidate_team_id": task.candidate_team_id})
@@ -85,43 +94,23 @@ def reassign(task: Task, actor: User, reason: str, *, user: User | None = None,
     if user is not None:
         task.assignee = user
         task.status = CLAIMED if task.candidate_team_id is not None else OPEN
-        _grant_user(instance, user)
+        participants.grant_user(instance, user)
         after = {"person": user.username, "team": before["team"]}
     else:
         assert team is not None  # exactly one of user and team, checked above
         task.candidate_team = team
         task.assignee = None
-        task.for_leads = False
+        task.for_leads = allowed.for_leads
         task.status = OPEN
-        _grant_team(instance, team)
+        participants.grant_team(instance, team)
         after = {"person": None, "team": team.key}
     task.reminder_sent_at = None
     record(instance, REASSIGNED, task.title, actor, {"grund": reason, "vorher": before, "nachher": after},
             task=task)
     flush()  # the case's row version was bumped by take_row
+    participants.release_participants(instance)  # the previous holder keeps only what another reason gives
     announce_tasks(instance, [task], actor=actor)  # app/notify tells the new people (crises also by mail)
     return task
-
-
-def _grant_team(instance: ProcessInstance, team: Team) -> None:
-    exists = db.session.scalar(select(CaseParticipant.id).where(
-        CaseParticipant.instance_id == instance.id, CaseParticipant.team_id == team.id,
-        CaseParticipant.level == FULL))
-    if exists is None:
-        db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="reassigned"))
-
-
-def _grant_user(instance: ProcessInstance, user: User) -> None:
-    """The new assignee may open the case: staff fully, a volunteer like through their lane."""
-    team_ids = user.team_ids
-    rows = db.session.execute(select(CaseParticipant.team_id, CaseParticipant.user_id, CaseParticipant.level)
-                              .where(CaseParticipant.instance_id == instance.id)).all()
-    if any(level == FULL and (team_id in team_ids or user_id == user.id) for team_id, user_id, level in rows):
-        return
-    if any(user_id == user.id for _t, user_id, _l in rows) and user.has_role(ROLE_EHRENAMT):
-        return
-    level = LIMITED if user.has_role(ROLE_EHRENAMT) else FULL
-    db.session.add(CaseParticipant(instance=instance, user_id=user.id, level=level, reason="reassigned"))
 
 
 # --- suspend and resume ------------------------------------------------------------------
@@ -182,6 +171,7 @@ def _end(instance: ProcessInstance, actor: User, kind: str, data: dict, outcome:
     record(instance, kind, "", actor, {**data, "aufgaben": cancelled})
     signals.case_closed.send(instance, outcome=outcome or TERMINATED)
     flush()
+    participants.release_participants(instance)  # nobody keeps access through a cancelled task
 
 
 # --- reset to an earlier step ------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.engine.errors import ConflictError, EngineError
 from app.engine.isolation import make_script_engine
 from app.engine.locking import flush
 from app.engine.models import ACTIVE_TASK_STATES, COMPLETED, CaseEvent, ProcessInstance, Task
+from app.engine.participants import release_participants
 from app.engine.specs import ParsedProcess
 from app.engine.state import dump_state, load_state
 from app.engine.taskrows import cancel_open_rows, take_new_rows
@@ -131,8 +132,8 @@ def dumped_state(workflow) -> str:
 
 def save(instance: ProcessInstance, workflow, actor=None) -> None:
     """Store the workflow in the case (ending it if an end event says so), flush under the
-    optimistic lock and announce the task rows this change created (``actor``: who made the
-    change, not told of tasks they gave themselves)."""
+    optimistic lock, drop the access rows whose reason this change took away and announce the task
+    rows this change created (``actor``: who made the change, not told of tasks they gave themselves)."""
     ending = _case_ending(workflow)
     if ending is not None and not workflow.is_completed():
         run_step(workflow.cancel)
@@ -147,6 +148,7 @@ def save(instance: ProcessInstance, workflow, actor=None) -> None:
         record(instance, "completed", "", None, {"ergebnis": instance.outcome})
         signals.case_closed.send(instance, outcome=instance.outcome)
     flush()
+    release_participants(instance)  # what a done task or a replaced volunteer gave goes at once
     announce_tasks(instance, take_new_rows(), actor=actor)
 
 

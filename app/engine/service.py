@@ -20,6 +20,7 @@ from app.engine.actions import claim_task, complete_task, fire_timers, start_ins
 from app.engine.errors import ConflictError, EngineError, ForbiddenError
 from app.engine.interventions import withdraw
 from app.engine.locking import is_write_conflict, lock_case, write_conflicts
+from app.engine.participants import eligible, release_participants
 from app.engine.runtime import (
     completed_element_ids,
     dumped_state,
@@ -35,7 +36,7 @@ from app.engine.todos import close_todo, create_todo
 from app.engine.versions import import_version, latest_version, parsed_version
 
 __all__ = [
-    "ConflictError", "EngineError", "ForbiddenError",
+    "ConflictError", "EngineError", "ForbiddenError", "eligible", "release_participants",
     "claim_task", "close_todo", "complete_task", "create_todo", "completed_element_ids", "dumped_state", "fire_timers",
     "import_version", "is_write_conflict", "latest_version", "load_workflow", "lock_case",
     "next_timer_due", "parsed_version", "record", "run_step", "save", "script_engine",

@@ -35,6 +35,7 @@ from app.engine.models import (
     ProcessInstance,
     Task,
 )
+from app.engine.participants import release_participants
 from app.engine.runtime import announce_tasks, record
 from app.extensions import db
 
@@ -94,3 +95,4 @@ def close_todo(task: Task, user: User, outcome: str, note: str = "") -> None:
     record(task.instance, "todo_done" if outcome == DONE_OUTCOME else "todo_dropped", task.title, user,
            {"notiz": note} if note else None, task=task)
     flush(task)
+    release_participants(task.instance)  # a to-do kept a person's access to the case only while open

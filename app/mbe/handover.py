@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from app.auth.models import User
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseEvent, CaseParticipant, ProcessInstance, Task
-from app.engine.service import ConflictError, ForbiddenError, lock_case
+from app.engine.service import ConflictError, ForbiddenError, lock_case, release_participants
 from app.extensions import db
 from app.mbe.access import counsellors, is_mbe_case, lead_teams, responsible_of
 from app.notify.services import notify_task
@@ -52,6 +52,7 @@ def hand_over(instance: ProcessInstance, actor: User, new: User, reason: str) ->
     db.session.add(CaseEvent(instance=instance, kind="mbe_handover", title=new.display_name, actor=actor,
                              data={"von": old.username, "an": new.username, "grund": reason}))
     lock_case(instance)
+    release_participants(instance)  # e.g. a colleague's row from a reassigned task that moved on
     for task in moved:
         notify_task(task)
     return moved

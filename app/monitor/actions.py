@@ -41,9 +41,12 @@ def build_form(kind: str, instance: ProcessInstance, *, formdata: MultiDict | No
         kwargs["meta"] = {"csrf": False}
     form = form_cls(**kwargs) if formdata is None else form_cls(formdata=formdata, **kwargs)
     if kind == "reassign":
-        form.aufgabe.choices = choices((str(t.id), f"{t.title} ({_holder(t)})") for t in open_tasks(instance))
-        form.person.choices = choices(services.person_choices(instance))
-        form.team.choices = choices(services.team_choices(instance))
+        tasks = open_tasks(instance)
+        options = services.reassign_options(tasks)
+        form.aufgabe.choices = choices((str(t.id), f"{t.title} ({_holder(t)})") for t in tasks)
+        form.person.choices = choices(options.people)
+        form.team.choices = choices(options.teams)
+        form.eligible = options.by_task  # ReassignForm's per-task check
     elif kind == "reset":
         if targets is None:
             targets = interventions.reset_targets(instance)

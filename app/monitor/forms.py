@@ -61,9 +61,14 @@ def _offered(field) -> None:
 class ReassignForm(AppForm):
     aufgabe = SelectField(_l("Aufgabe"), choices=[], validate_choice=False,
                           validators=[DataRequired(message=_l("Bitte eine offene Aufgabe wählen."))])
-    person = SelectField(_l("An Person"), choices=[], validate_choice=False)
+    person = SelectField(_l("An Person"), choices=[], validate_choice=False, description=_l(
+        "Angeboten wird nur, wer in dem Schritt der Aufgabe arbeiten darf: die Mitglieder ihres Teams, "
+        "bei der Alltagsbegleitung nur die Ehrenamtliche oder der Ehrenamtliche des Falls."))
     team = SelectField(_l("An Team"), choices=[], validate_choice=False)
     grund = _reason()
+
+    #: task id -> (user names, team keys) the task may be given to (set by app/monitor/actions.py)
+    eligible: dict[str, tuple[set[str], set[str]]] = {}
 
     def validate_aufgabe(self, field):
         _offered(field)
@@ -72,9 +77,15 @@ class ReassignForm(AppForm):
         if bool(field.data) == bool(self.team.data):
             raise ValidationError(_l("Bitte entweder eine Person oder ein Team wählen."))
         _offered(field)
+        people, _teams = self.eligible.get(self.aufgabe.data or "", (set(), set()))
+        if field.data and self.aufgabe.data and field.data not in people:
+            raise ValidationError(_l("Diese Person darf in dem Schritt dieser Aufgabe nicht arbeiten."))
 
     def validate_team(self, field):
         _offered(field)
+        _people, teams = self.eligible.get(self.aufgabe.data or "", (set(), set()))
+        if field.data and self.aufgabe.data and field.data not in teams:
+            raise ValidationError(_l("Dieses Team kann die Aufgabe nicht übernehmen."))
 
 
 class SuspendForm(AppForm):

@@ -18,11 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from app.auth.models import (
-    ROLE_EHRENAMT,
-    ROLE_FACHKRAFT,
-    ROLE_KOORDINATION,
     ROLE_LEITUNG,
-    ROLE_MBE,
     Team,
     User,
 )
@@ -52,7 +48,6 @@ PER_PAGE = 50
 LIST_COLUMNS = (ProcessInstance.id, ProcessInstance.reference, ProcessInstance.title, ProcessInstance.version_id,
                 ProcessInstance.status, ProcessInstance.owner_team_id, ProcessInstance.started_at,
                 ProcessInstance.ended_at, ProcessInstance.row_version, ProcessInstance.error_message)
-WORKING_ROLES = (ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE, ROLE_LEITUNG)
 SORTS = ("started_at", "reference", "status", "process", "team")
 
 
@@ -352,16 +347,25 @@ def format_duration(value: timedelta | None) -> str:
     return f"{mins} min"
 
 
-def person_choices(instance: ProcessInstance) -> list[tuple[str, str]]:
-    """People a task of ``instance`` can be given to: active users of the owning team's
-    organisation (an MBE case never leaves the welfare association)."""
-    org_id = instance.owner_team.organisation_id if instance.owner_team else None
-    users = db.session.scalars(select(User).where(User.active.is_(True), User.organisation_id == org_id)
-                               .order_by(User.display_name))
-    return [(u.username, u.display_name) for u in users if u.has_role(*WORKING_ROLES)]
+@dataclass
+class ReassignOptions:
+    """Who each open task of a case may be given to (its lane's people and teams: the engine's
+    ``eligible``), and the people and teams the form offers (every task's, once each)."""
+
+    by_task: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)  # task id -> usernames, team keys
+    people: list[tuple[str, str]] = field(default_factory=list)
+    teams: list[tuple[str, str]] = field(default_factory=list)
 
 
-def team_choices(instance: ProcessInstance) -> list[tuple[str, str]]:
-    org_id = instance.owner_team.organisation_id if instance.owner_team else None
-    teams = db.session.scalars(select(Team).where(Team.organisation_id == org_id).order_by(Team.name))
-    return [(t.key, t.name) for t in teams]
+def reassign_options(tasks: list[Task]) -> ReassignOptions:
+    options = ReassignOptions()
+    people: dict[str, str] = {}
+    teams: dict[str, str] = {}
+    for task in tasks:
+        allowed = service.eligible(task)
+        options.by_task[str(task.id)] = ({u.username for u in allowed.users}, {t.key for t in allowed.teams})
+        people.update((u.username, u.display_name) for u in allowed.users)
+        teams.update((t.key, t.name) for t in allowed.teams)
+    options.people = sorted(people.items(), key=lambda p: (p[1], p[0]))
+    options.teams = sorted(teams.items(), key=lambda t: (t[1], t[0]))
+    return options

@@ -127,18 +127,23 @@ def test_reassign_to_a_person_and_to_a_team(app, login_as):
                                                             "reassign-grund": "x"})
     assert outsider.status_code == 422 and "Diese Auswahl ist nicht möglich." in outsider.data.decode()
 
-    response = leitung.post(url(case_id, "reassign"), data={
+    # The Vermittlung is 201's step: a colleague of FB 31 is not offered and is refused (issue 14).
+    wrong_lane = leitung.post(url(case_id, "reassign"), data={
         "reassign-aufgabe": task.id, "reassign-person": "fb31", "reassign-grund": "201 ist im Urlaub"})
+    assert wrong_lane.status_code == 422 and "Diese Auswahl ist nicht möglich." in wrong_lane.data.decode()
+    assert open_task(app, case_id, "vermittlung").assignee_id is None
+
+    response = leitung.post(url(case_id, "reassign"), data={
+        "reassign-aufgabe": task.id, "reassign-person": "k201", "reassign-grund": "Sam übernimmt"})
     assert response.status_code == 302
     moved = open_task(app, case_id, "vermittlung")
     with app.app_context():
-        assert db.session.get(User, moved.assignee_id).username == "fb31"
-    assert f"/aufgaben/{task.id}" in login_as("fb31").get("/aufgaben").data.decode()
-    assert f"/aufgaben/{task.id}" not in login_as("k201").get("/aufgaben").data.decode()
+        assert db.session.get(User, moved.assignee_id).username == "k201" and moved.status == "claimed"
+    assert f"/aufgaben/{task.id}" in login_as("k201").get("/aufgaben").data.decode()
     [event] = events(app, case_id, "reassigned")
-    assert event.data["grund"] == "201 ist im Urlaub" and event.data["nachher"]["person"] == "fb31"
+    assert event.data["grund"] == "Sam übernimmt" and event.data["nachher"]["person"] == "k201"
     timeline = leitung.get(f"/monitor/faelle/{case_id}").data.decode()
-    assert "Aufgabe neu zugewiesen: Vermittlung" in timeline and "201 ist im Urlaub" in timeline
+    assert "Aufgabe neu zugewiesen: Vermittlung" in timeline and "Sam übernimmt" in timeline
 
     response = leitung.post(url(case_id, "reassign"), data={
         "reassign-aufgabe": task.id, "reassign-team": "k201", "reassign-grund": "zurück an 201"})
@@ -244,7 +249,10 @@ def test_api_interventions(app, login_as):
     assert leitung.post(path, json={"kind": "suspend", "grund": "Pause"}).status_code == 409
     assert leitung.post(path, json={"kind": "resume", "grund": "weiter"}).status_code == 200
     task = open_task(app, case_id, "zwischengespraech")
-    moved = leitung.post(path, json={"kind": "reassign", "grund": "Vertretung", "aufgabe": task.id, "team": "asd"})
+    wrong = leitung.post(path, json={"kind": "reassign", "grund": "Vertretung", "aufgabe": task.id, "team": "asd"})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["fields"]["team"] == [
+        "Diese Auswahl ist nicht möglich."]  # the Zwischengespräch is 201's step
+    moved = leitung.post(path, json={"kind": "reassign", "grund": "Vertretung", "aufgabe": task.id, "person": "k201"})
     assert moved.status_code == 200, moved.get_json()
     with app.app_context():
         vermittlung = db.session.scalar(select(Task.id).where(Task.instance_id == case_id,
