@@ -3,10 +3,12 @@
 Disclosure control (issue 14): nobody may be singled out by a published figure.
 
 * Period: only whole calendar months (from the first of a month to the last day of a month, at
-  least one month; :func:`period_error`). Two adjacent one-day periods can no longer isolate one
-  case. Known limit: the difference of two overlapping multi-month periods is a whole month,
-  which is itself a permitted query protected in the same way; no consistency across periods is
-  enforced beyond that.
+  least one month; checked by app/mbe/forms.py StatisticsForm, 422 on the page and in the API).
+  Two adjacent one-day periods can no longer isolate one case: the difference of two permitted
+  periods is at least one whole month, itself a permitted and protected query. Known limit: the
+  suppression is decided per query; masked cells of overlapping multi-month queries are not
+  kept consistent with each other (e.g. "Jan-Feb: 4" next to "Jan: < 3" and "Feb: < 3" tells
+  2 + 2). That would need a fixed hierarchy of publication periods or noise.
 * Primary suppression: a count of 1 or 2 is shown as "< 3".
 * Secondary suppression: the case tables (age group, gender, country, residence status, kind of
   support) each add up to the published number of cases. A masked cell could then be computed as
