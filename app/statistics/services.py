@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, func, literal, select
 
 from app.auth.models import ROLE_LEITUNG, Team, User
 from app.cases.services import counted_cases
@@ -144,10 +144,10 @@ class Owned:
 
     def __init__(self, team_ids: list[int]) -> None:
         self.team_ids = team_ids or [-1]
-        self.condition = ProcessInstance.owner_team_id.in_(self.team_ids)
         hidden = confidential_versions()
-        if hidden:  # confidential cases never count (see the module docstring)
-            self.condition = self.condition & ProcessInstance.version_id.not_in(hidden)
+        # confidential cases never count (see the module docstring)
+        self.condition: ColumnElement[bool] = and_(ProcessInstance.owner_team_id.in_(self.team_ids),
+                                                   *([ProcessInstance.version_id.not_in(hidden)] if hidden else []))
         has_cases = exists().where(ProcessInstance.version_id == ProcessVersion.id, self.condition)
         versions: dict[str, list[int]] = {}
         for key, version_id in db.session.execute(
