@@ -33,7 +33,8 @@ SCHEMAS = {
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},
             "cases": COUNT,
-            "tables": {"type": "object", "additionalProperties": {
+            "tables": {"type": "object", "description": "Tabellen; bei weniger als 3 Fällen ohne Aufschlüsselung "
+                                                        "(leere Liste)", "additionalProperties": {
                 "type": "array", "items": {"type": "object", "required": ["label", "count"],
                                            "properties": {"label": {"type": "string"}, "count": COUNT}}}},
             "goals": {"type": "array", "items": {"type": "object", "required": ["area"],
