@@ -187,13 +187,15 @@ def _create_follow_up(entry: JournalEntry, author: User, assignee: User, due: da
 # --- counts for the reports ------------------------------------------------------------------
 
 
-def session_counts(team_ids: list[int], start: date, end: date, process: str | None = None) -> dict:
+def session_counts(team_ids: list[int], start: date, end: date, process: str | None = None,
+                   public_only: bool = False) -> dict:
     """Journal entries of the cases owned by ``team_ids`` with a contact day in [start, end]:
     ``{"sessions": n, "minutes": m, "by_kind": {kind: n}, "by_topic": {topic: n}}``.
 
     ``sessions`` counts contacts with the client (Gespräch, Telefonat, Hausbesuch); ``by_topic``
     counts those sessions per topic (a session may have several). ``process`` limits to the cases
-    of one process (e.g. ``"mbe_beratung"``)."""
+    of one process (e.g. ``"mbe_beratung"``); ``public_only`` leaves out the cases of confidential
+    process models (municipal statistics)."""
     base = [ProcessInstance.owner_team_id.in_(team_ids or [-1]) if team_ids else false(),
             JournalEntry.day >= start, JournalEntry.day <= end]
     query = select(JournalEntry.kind, func.count(JournalEntry.id),
@@ -206,6 +208,9 @@ def session_counts(team_ids: list[int], start: date, end: date, process: str | N
         in_process = ProcessInstance.version_id.in_(
             select(ProcessVersion.id).join(ProcessModel).where(ProcessModel.key == process))
         base.append(in_process)
+    if public_only:
+        base.append(ProcessInstance.version_id.not_in(
+            select(ProcessVersion.id).join(ProcessModel).where(ProcessModel.confidential.is_(True))))
     by_kind, minutes = {}, 0
     for kind, count, total in db.session.execute(query.where(*base).group_by(JournalEntry.kind)):
         by_kind[kind] = count
@@ -237,10 +242,11 @@ def offers_sharing(instance: ProcessInstance) -> bool:
     return bool(limited_fields(process_key(instance)))
 
 
-def report_figures(team_ids: list[int], start: date, end: date, process: str | None = None) -> dict:
+def report_figures(team_ids: list[int], start: date, end: date, process: str | None = None,
+                   public_only: bool = False) -> dict:
     """``session_counts`` with labels, JSON-plain, for the statistics page, the annual report and the API:
     ``{"sessions", "minutes", "by_kind": [{"kind","label","count"}], "by_topic": [{"topic","label","count"}]}``."""
-    counts = session_counts(team_ids, start, end, process)
+    counts = session_counts(team_ids, start, end, process, public_only)
     labels = all_topic_labels()
     topics = sorted(counts["by_topic"].items(), key=lambda item: (-item[1], item[0]))
     return {

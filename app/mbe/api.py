@@ -19,8 +19,8 @@ from app.mbe.access import is_mbe_case, lead_teams, responsible_of
 from app.mbe.forms import HandoverForm, StatisticsForm
 from forms import form_errors
 
-COUNT = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["< 3"]}],
-         "description": "Anzahl; 1 und 2 werden als \"< 3\" ausgegeben"}
+COUNT = {"type": "string", "description": "Anzahl als Text; 1 und 2 als \"< 3\", zum Schutz vor dem "
+                                          "Herausrechnen geheim gehaltene Werte als \"x\""}
 SCHEMAS = {
     "MbeHandover": {
         "type": "object", "required": ["an", "grund"],
@@ -33,7 +33,8 @@ SCHEMAS = {
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},
             "cases": COUNT,
-            "tables": {"type": "object", "additionalProperties": {
+            "tables": {"type": "object", "description": "Tabellen; bei weniger als 3 Fällen ohne Aufschlüsselung "
+                                                        "(leere Liste)", "additionalProperties": {
                 "type": "array", "items": {"type": "object", "required": ["label", "count"],
                                            "properties": {"label": {"type": "string"}, "count": COUNT}}}},
             "goals": {"type": "array", "items": {"type": "object", "required": ["area"],
@@ -82,7 +83,7 @@ def hand_over(instance_id: int):
 
 
 @bp.get("/mbe/statistics")
-@describe("mbeStatistics", "Anonyme MBE-Statistik eines Zeitraums (nur Leitung der MBE)", tag="MBE",
+@describe("mbeStatistics", "Anonyme MBE-Statistik ganzer Kalendermonate (nur Leitung der MBE)", tag="MBE",
           parameters=[{"name": "von", "in": "query", "schema": {"type": "string", "format": "date"}},
                       {"name": "bis", "in": "query", "schema": {"type": "string", "format": "date"}}],
           responses={"200": json_response(ref("MbeStatistics"), "Kennzahlen"), **errors("401", "403", "422")})
@@ -94,15 +95,15 @@ def mbe_statistics():
         raise ApiError(403, "forbidden", _("Nur die Leitung der Migrationsberatung sieht diese Statistik."))
     form = StatisticsForm(formdata=MultiDict(request.args), meta={"csrf": False})
     if not request.args.get("von") and not request.args.get("bis"):
-        form.von.data, form.bis.data = date(date.today().year, 1, 1), date.today()
+        form.von.data, form.bis.data = statistics.default_period(date.today())
     if not form.validate():
         raise validation_error(form_errors(form))
     assert form.von.data is not None and form.bis.data is not None  # DataRequired
     rep = statistics.report([t.id for t in teams], form.von.data, form.bis.data)
     return jsonify({
-        "from": rep.start.isoformat(), "to": rep.end.isoformat(), "cases": statistics.mask(rep.cases),
-        "tables": {t.key: [{"label": name, "count": statistics.mask(n)} for name, n in t.rows]
+        "from": rep.start.isoformat(), "to": rep.end.isoformat(), "cases": rep.shown_cases(),
+        "tables": {t.key: [{"label": name, "count": value} for name, value in rep.shown_rows(t)]
                    for t in rep.tables},
-        "goals": [{"area": area, **{s: statistics.mask(c.get(s, 0)) for s in statistics.GOAL_STATUSES}}
-                  for area, c in rep.goals.rows],
+        "goals": [{"area": area, **dict(zip(statistics.GOAL_STATUSES, values, strict=True))}
+                  for area, values in rep.shown_goals()],
     })

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.mbe.statistics import FROM_FIRST, TO_LAST, month_end
 from forms.base import AppForm
 
 
@@ -48,6 +49,12 @@ class StatisticsForm(AppForm):
     bis = DateField(_l("Bis (einschließlich)"), [DataRequired(_l("Bitte ein Datum angeben."))],
                     format=["%Y-%m-%d", "%d.%m.%Y"])
 
+    def validate_von(self, field):
+        if field.data and field.data.day != 1:
+            raise ValidationError(FROM_FIRST)
+
     def validate_bis(self, field):
         if self.von.data and field.data and field.data < self.von.data:
             raise ValidationError(_l("Das Ende darf nicht vor dem Beginn liegen."))
+        if field.data and field.data != month_end(field.data):
+            raise ValidationError(TO_LAST)

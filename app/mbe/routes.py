@@ -142,7 +142,7 @@ def stats():
     form = StatisticsForm(request.args)
     today = date.today()
     if not request.args.get("von") and not request.args.get("bis"):
-        form.von.data, form.bis.data = date(today.year, 1, 1), today
+        form.von.data, form.bis.data = statistics.default_period(today)
     rep = None
     if form.validate():
         assert form.von.data is not None and form.bis.data is not None  # DataRequired
@@ -150,7 +150,10 @@ def stats():
         if request.args.get("format") == "csv":
             name = f"mbe-statistik-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"
             return csv_response(statistics.to_csv(rep), name)
-    return render_template("mbe/statistics.html", form=form, report=rep, teams=teams, mask=statistics.mask,
+    if form.errors:
+        transaction.discard()
+    return render_template("mbe/statistics.html", form=form, report=rep, teams=teams, legend=statistics.LEGEND,
+                           withheld_note=statistics.WITHHELD_NOTE,
                            statuses=statistics.GOAL_STATUSES, status_label=statistics.label), \
         422 if form.errors else 200
 

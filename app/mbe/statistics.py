@@ -1,5 +1,31 @@
 """MBE statistics for the team lead: aggregated counts over the anonymous rows, small counts masked.
 
+Disclosure control (issue 14): nobody may be singled out by a published figure.
+
+* Period: only whole calendar months (from the first of a month to the last day of a month, at
+  least one month; checked by app/mbe/forms.py StatisticsForm, 422 on the page and in the API).
+  Two adjacent one-day periods can no longer isolate one case: the difference of two permitted
+  periods is at least one whole month, itself a permitted and protected query. Known limit: the
+  suppression is decided per query; masked cells of overlapping multi-month queries are not
+  kept consistent with each other (e.g. "Jan-Feb: 4" next to "Jan: < 3" and "Feb: < 3" tells
+  2 + 2). That would need a fixed hierarchy of publication periods or noise.
+* Primary suppression: a count of 1 or 2 is shown as "< 3".
+* Secondary suppression: the case tables (age group, gender, country, residence status, kind of
+  support) each add up to the published number of cases. A masked cell could then be computed as
+  the total minus the visible cells. :func:`suppress` plays the attacker: it narrows every cell
+  to an interval (visible: its value, "< 3": 1..2, "x": 3 or more) and propagates the sum
+  constraints of all tables that share the total, until nothing changes. As long as any masked
+  cell (or the masked total) is pinned to one value, it masks the smallest visible non-zero cell
+  of an affected table as "x" (the usual "next smallest cell" rule); with no visible cell left in
+  that table it masks the total as "x". If even that leaves a value pinned (e.g. fewer than 3
+  cases), the breakdowns that give it away are withheld altogether (not even their rows are
+  listed: the number of rows alone would tell 2 cases = 1 + 1) and the others are decided again.
+  The same decision feeds the page, the CSV and the API.
+* The other tables (topics of sessions, journal entries by kind, closing reasons, goals) publish
+  no total and share none with another table, so primary suppression is enough there.
+* MBE figures appear only here: the municipal statistics (app/statistics/) leave out every case
+  of a confidential process model.
+
 A case counts in a period when it was running at some time in it (started by the end of the
 period, not ended before its start) and its Erstkontakt is done. Topics count counselling
 sessions held in the period (the Beratung steps and the journal's Gespräche, Telefonate and
@@ -11,7 +37,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -24,6 +50,13 @@ from app.mbe.models import MbeCaseStat, MbeStatFact
 from app.timeutil import day_bounds
 
 MASK = "< 3"
+SECONDARY = "x"  # masked so that no "< 3" can be computed from a sum
+VISIBLE, PRIMARY, HIDDEN, WITHHELD = "visible", "primary", "secondary", "withheld"
+INF = float("inf")
+WITHHELD_NOTE = _l("Bei weniger als 3 Fällen wird nicht aufgeschlüsselt.")
+LEGEND = _l("„< 3“: 1 oder 2; „x“: geheim gehalten, damit sich keine kleine Zahl aus einer Summe errechnen lässt.")
+CASE_TABLES = ("altersgruppe", "geschlecht", "herkunftsland", "aufenthaltsstatus", "art")
+TOTAL = ("cases", "")
 
 LABELS = {
     "altersgruppe": {"unter_27": _l("unter 27"), "27_34": _l("27 bis 34"), "35_44": _l("35 bis 44"),
@@ -67,6 +100,112 @@ def mask(count: int) -> str:
     return MASK if 0 < count < 3 else str(count)
 
 
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """This year's January up to the end of the current month."""
+    return date(today.year, 1, 1), month_end(today)
+
+
+FROM_FIRST = _l("Die MBE-Statistik gilt nur für ganze Kalendermonate: "
+                "Bitte als Beginn den Ersten eines Monats angeben.")
+TO_LAST = _l("Die MBE-Statistik gilt nur für ganze Kalendermonate (mindestens einen Monat): "
+             "Bitte als Ende den letzten Tag eines Monats angeben.")
+
+
+# --- disclosure control -----------------------------------------------------------------------
+
+Key = tuple[str, str]
+Group = tuple[Key, list[Key]]  # (total, cells adding up to it)
+
+
+def _start_interval(value: int, status: str) -> tuple[float, float]:
+    if status == VISIBLE:
+        return value, value
+    if status == PRIMARY:
+        return 1, 2
+    if status == HIDDEN:
+        return 3, INF
+    return 0, INF  # withheld: nothing shown
+
+
+def intervals(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> dict[Key, tuple[float, float]]:
+    """What an attacker can infer about each cell from what is shown and the sum constraints."""
+    known = {key: _start_interval(values[key], status[key]) for key in values}
+    for _round in range(50):
+        changed = False
+        for total, cells in groups:
+            lo_sum = sum(known[c][0] for c in cells)
+            hi_sum = sum(known[c][1] for c in cells)
+            t_lo, t_hi = max(known[total][0], lo_sum), min(known[total][1], hi_sum)
+            if (t_lo, t_hi) != known[total]:
+                known[total], changed = (t_lo, t_hi), True
+            for cell in cells:
+                lo, hi = known[cell]
+                others = [known[c] for c in cells if c != cell]
+                new_lo = max(lo, t_lo - sum(o[1] for o in others))  # t_lo is finite: no inf - inf
+                new_hi = min(hi, t_hi - sum(o[0] for o in others))
+                if (new_lo, new_hi) != (lo, hi):
+                    known[cell], changed = (new_lo, new_hi), True
+        if not changed:
+            break
+    return known
+
+
+def recovered(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> set[Key]:
+    """Masked cells whose exact value follows from what is shown."""
+    known = intervals(values, status, groups)
+    return {key for key, (lo, hi) in known.items() if status[key] in (PRIMARY, HIDDEN) and lo == hi}
+
+
+def suppress(values: dict[Key, int], groups: list[Group]) -> dict[Key, str]:
+    """Primary plus secondary suppression (see the module docstring): key -> status."""
+    withheld: set[int] = set()
+    while True:
+        active = [g for i, g in enumerate(groups) if i not in withheld]
+        status = {key: PRIMARY if 0 < n < 3 else VISIBLE for key, n in values.items()}
+        for i in withheld:
+            status.update({cell: WITHHELD for cell in groups[i][1]})
+        bad = _secondary(values, status, active)
+        if not bad:
+            return status
+        # Nothing left to mask: withhold the breakdowns that still give a value away (all when
+        # only the total does) and start again without their constraints.
+        culprits = {i for i, (_total, cells) in enumerate(groups) if i not in withheld and not bad.isdisjoint(cells)}
+        withheld |= culprits or {i for i in range(len(groups))}
+
+
+def _secondary(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> set[Key]:
+    """Mask the next smallest cells (or the total) until nothing is pinned; returns what still is."""
+    for _step in range(len(values) + 1):
+        bad = recovered(values, status, groups)
+        if not bad:
+            return bad
+        for total, cells in groups:
+            if bad.isdisjoint([total, *cells]):
+                continue
+            visible = sorted((values[c], c) for c in cells if status[c] == VISIBLE and values[c] > 0)
+            if visible:
+                status[visible[0][1]] = HIDDEN
+                break
+            if status[total] == VISIBLE:
+                status[total] = HIDDEN
+                break
+        else:
+            return bad
+    return recovered(values, status, groups)
+
+
+def shown(value: int, status: str) -> str:
+    if status == PRIMARY:
+        return MASK
+    if status in (HIDDEN, WITHHELD):
+        return SECONDARY
+    return str(value)
+
+
 def label(kind: str, value: str | None) -> str:
     value = value or "unbekannt"
     known = LABELS.get(kind, {}).get(value)
@@ -97,6 +236,37 @@ class Report:
     cases: int
     tables: list[Table]
     goals: GoalTable
+    status: dict[Key, str] = field(default_factory=dict)  # case total and case-table cells
+
+    def protect(self) -> None:
+        values: dict[Key, int] = {TOTAL: self.cases}
+        groups: list[Group] = []
+        for table in self.tables:
+            if table.key in CASE_TABLES:
+                cells = [(table.key, str(i)) for i in range(len(table.rows))]
+                values.update({cell: n for cell, (_name, n) in zip(cells, table.rows, strict=True)})
+                groups.append((TOTAL, cells))
+        self.status = suppress(values, groups)
+
+    def withheld(self, table: Table) -> bool:
+        """Fewer than 3 cases: the breakdown is not published at all."""
+        return any(self.status.get((table.key, str(i))) == WITHHELD for i in range(len(table.rows)))
+
+    def shown_cases(self) -> str:
+        return shown(self.cases, self.status.get(TOTAL, VISIBLE))
+
+    def shown_rows(self, table: Table) -> list[tuple[str, str]]:
+        """The table's rows as published: (label, "12" | "< 3" | "x")."""
+        if self.withheld(table):
+            return []  # not even the number of rows
+        result = []
+        for i, (name, count) in enumerate(table.rows):
+            status = self.status.get((table.key, str(i)), PRIMARY if 0 < count < 3 else VISIBLE)
+            result.append((name, shown(count, status)))
+        return result
+
+    def shown_goals(self) -> list[tuple[str, list[str]]]:
+        return [(area, [mask(counts.get(s, 0)) for s in GOAL_STATUSES]) for area, counts in self.goals.rows]
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -164,7 +334,9 @@ def report(team_ids: list[int], start: date, end: date) -> Report:
     for area, status, count in goal_rows:
         by_area.setdefault(area, {})[status] = count
     goals = GoalTable([(label("bereich", area), counts) for area, counts in by_area.items()])
-    return Report(start, end, cases, tables, goals)
+    rep = Report(start, end, cases, tables, goals)
+    rep.protect()
+    return rep
 
 
 def to_csv(rep: Report) -> str:
@@ -172,14 +344,18 @@ def to_csv(rep: Report) -> str:
     out = io.StringIO()
     writer = csv_writer(out)  # user text stays text (app/exports.py)
     writer.writerow([str(_l("Zeitraum")), rep.start.isoformat(), rep.end.isoformat()])
-    writer.writerow([str(_l("Fälle im Zeitraum")), mask(rep.cases)])
+    writer.writerow([str(_l("Fälle im Zeitraum")), rep.shown_cases()])
     for table in rep.tables:
         writer.writerow([])
         writer.writerow([table.title, str(_l("Anzahl"))])
-        for name, count in table.rows:
-            writer.writerow([name, mask(count)])
+        for name, value in rep.shown_rows(table):
+            writer.writerow([name, value])
+        if rep.withheld(table):
+            writer.writerow([str(WITHHELD_NOTE)])
     writer.writerow([])
     writer.writerow([str(_l("Ziele nach Bereich")), *[label("status", s) for s in GOAL_STATUSES]])
-    for area, counts in rep.goals.rows:
-        writer.writerow([area, *[mask(counts.get(s, 0)) for s in GOAL_STATUSES]])
+    for area, values in rep.shown_goals():
+        writer.writerow([area, *values])
+    writer.writerow([])
+    writer.writerow([str(LEGEND)])
     return out.getvalue()

@@ -4,6 +4,12 @@ Scope: the teams the user leads (role ``leitung``); cases count for the team tha
 (Fallverantwortung), contacts of the counselling log for the team that recorded them. So the
 municipal supervisor never sees cases of the welfare association's MBE service, and the MBE
 lead sees only the MBE team's cases.
+
+Cases of a confidential process model (``ProcessModel.confidential``, e.g. the MBE counselling)
+never count here, whoever owns them and whoever asks, even a user who leads a municipal team
+and the MBE team: neither as cases, nor through their tasks, crises, step durations or journal
+entries. Their figures exist only in their own statistics with disclosure control
+(app/mbe/statistics.py).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, func, literal, select
 
 from app.auth.models import ROLE_LEITUNG, Team, User
 from app.cases.services import counted_cases
@@ -138,7 +144,10 @@ class Owned:
 
     def __init__(self, team_ids: list[int]) -> None:
         self.team_ids = team_ids or [-1]
-        self.condition = ProcessInstance.owner_team_id.in_(self.team_ids)
+        hidden = confidential_versions()
+        # confidential cases never count (see the module docstring)
+        self.condition: ColumnElement[bool] = and_(ProcessInstance.owner_team_id.in_(self.team_ids),
+                                                   *([ProcessInstance.version_id.not_in(hidden)] if hidden else []))
         has_cases = exists().where(ProcessInstance.version_id == ProcessVersion.id, self.condition)
         versions: dict[str, list[int]] = {}
         for key, version_id in db.session.execute(
@@ -163,6 +172,12 @@ class Owned:
                       for k, v in self.versions.items()], else_=literal(None, String))
 
 
+def confidential_versions() -> list[int]:
+    """Versions of confidential process models: their cases stay out of these statistics."""
+    return list(db.session.scalars(select(ProcessVersion.id).join(ProcessVersion.model)
+                                   .where(ProcessModel.confidential.is_(True))))
+
+
 def compute(scope: Scope) -> dict:
     """Every figure of the statistics page for ``scope`` as JSON-plain data."""
     start, end = _utc_bounds(scope)
@@ -176,8 +191,8 @@ def compute(scope: Scope) -> dict:
         "crises": _crises(owned, start, end),
         "step_durations": _step_durations(owned, start, end),
         **_contacts(scope),
-        # Journal entries of the teams' cases (MBE: the counselling sessions between the steps).
-        "journal": journal_figures(scope.team_ids, scope.date_from, scope.date_to),
+        # Journal entries of the teams' cases (never those of confidential cases such as MBE).
+        "journal": journal_figures(scope.team_ids, scope.date_from, scope.date_to, public_only=True),
     }
 
 

@@ -16,10 +16,13 @@ from app.engine import service
 from app.engine.models import ProcessInstance
 from app.extensions import db
 from app.mbe.facts import age_group
+from app.mbe.statistics import month_end
 from tests.conftest import login
 from tests.mbe.conftest import ALL_ROLES, abschluss, api_login, beratung, complete, erstkontakt, open_task, start
 
 TODAY = date.today().isoformat()
+# The MBE statistics cover whole calendar months: this month.
+MONTH = f"von={date.today().replace(day=1).isoformat()}&bis={month_end(date.today()).isoformat()}"
 
 # What the test enters (the independent truth the figures are checked against).
 CASES = [
@@ -90,15 +93,20 @@ def test_figures_equal_independent_count_and_small_counts_are_masked(filled):
     from app.mbe.statistics import label
 
     lead = login(filled.test_client(), "mbeleitung")
-    page = lead.get(f"/mbe/statistik?von={TODAY}&bis={TODAY}")
+    page = lead.get(f"/mbe/statistik?{MONTH}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert '<span data-count="cases">5</span>' in html
+    # 5 cases = 3 women + 1 man + 1 diverse: with the total shown, "männlich < 3" and "divers < 3"
+    # would both be 1 (5 - 3 = 2). So the total and "weiblich" are kept secret ("x").
+    assert '<span data-count="cases">x</span>' in html
     for key, counts in expected().items():
         kind = "abschlussgrund" if key == "abschlussgrund" else key
         shown = _table(html, key)
         want = {label(kind, value).replace("§", "§"): _shown(n) for value, n in counts.items()}
-        assert shown == want, key
+        assert set(shown) == set(want), key
+        for name, value in shown.items():  # the count, "< 3" for 1 and 2, or "x" for a larger one
+            assert value == want[name] or (value == "x" and want[name] not in ("&lt; 3", "0")), (key, name)
+    assert _table(html, "geschlecht") == {"weiblich": "x", "männlich": "&lt; 3", "divers": "&lt; 3"}
     # spot checks a person reads: Syrien 3 is shown, Ukraine (1) and Eritrea (1) are masked
     countries = _table(html, "herkunftsland")
     assert countries["Syrien"] == "3" and countries["Ukraine"] == "&lt; 3" and countries["Eritrea"] == "&lt; 3"
@@ -109,12 +117,12 @@ def test_figures_equal_independent_count_and_small_counts_are_masked(filled):
 
 def test_csv_has_the_same_masked_figures(filled):
     lead = login(filled.test_client(), "mbeleitung")
-    response = lead.get(f"/mbe/statistik?von={TODAY}&bis={TODAY}&format=csv")
+    response = lead.get(f"/mbe/statistik?{MONTH}&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     values = {tuple(r) for r in rows}
-    assert ("Fälle im Zeitraum", "5") in values
+    assert ("Fälle im Zeitraum", "x") in values and ("weiblich", "x") in values
     assert ("Syrien", "3") in values and ("Ukraine", "< 3") in values and ("Arbeit", "5") in values
     assert ("Sozialrecht", "< 3") in values
     assert not [r for r in rows if len(r) == 2 and r[1] in ("1", "2")]  # no unmasked 1 or 2 anywhere
@@ -134,8 +142,9 @@ def test_case_running_in_the_period_counts_even_if_started_before(filled):
             instance.started_at = datetime.now(UTC) - timedelta(days=400)
         db.session.commit()
     lead = login(filled.test_client(), "mbeleitung")
-    html = lead.get(f"/mbe/statistik?von={TODAY}&bis={TODAY}").get_data(as_text=True)
-    assert '<span data-count="cases">5</span>' in html  # all ran (or ended) today
+    html = lead.get(f"/mbe/statistik?{MONTH}").get_data(as_text=True)
+    assert '<span data-count="cases">x</span>' in html  # all ran (or ended) today: 5, kept secret
+    assert _table(html, "herkunftsland")["Syrien"] == "3"
 
 
 def test_bad_period_is_refused(filled):
@@ -154,8 +163,8 @@ def test_nobody_else_sees_the_statistics(filled, username):
 
 
 def test_api_statistics_for_the_lead(filled):
-    body = api_login(filled, "mbeleitung").get(f"/api/v1/mbe/statistics?von={TODAY}&bis={TODAY}").get_json()
-    assert body["cases"] == "5"
+    body = api_login(filled, "mbeleitung").get(f"/api/v1/mbe/statistics?{MONTH}").get_json()
+    assert body["cases"] == "x"  # 5, but it would reveal two masked cells (see the first test)
     countries = {row["label"]: row["count"] for row in body["tables"]["herkunftsland"]}
     assert countries == {"Syrien": "3", "Ukraine": "< 3", "Eritrea": "< 3"}
 
@@ -186,7 +195,7 @@ def test_goals_by_area_after_a_review(mbe_app):
         reviewed = [dict(g, status=s) for g, s in zip(goals, ["erreicht", "teilweise", "erreicht"], strict=True)]
         complete(case, "ueberpruefung", "mbe1", {"datum": TODAY, "ziele": reviewed,
                                                   "ueberpruefung_ergebnis": "abschliessen"})
-    html = login(mbe_app.test_client(), "mbeleitung").get(f"/mbe/statistik?von={TODAY}&bis={TODAY}").get_data(
+    html = login(mbe_app.test_client(), "mbeleitung").get(f"/mbe/statistik?{MONTH}").get_data(
         as_text=True)
     body = re.search(r'<table id="stat-ziele">(.*?)</table>', html, re.S).group(1)
     rows = {name: cells for name, cells in re.findall(r'<th scope="row">([^<]*)</th>((?:<td>[^<]*</td>)+)', body)}
