@@ -26,7 +26,7 @@ ACTIVE_TASK_STATES = (OPEN, CLAIMED)
 PAUSED = "paused"  # task status while its case is suspended (app/engine/interventions.py)
 # Task kinds: a READY user task of the workflow, or a to-do a person gave (a journal follow-up, a
 # signal from a form) that lives beside the workflow (app/engine/todos.py).
-BPMN_TASK, TODO = "bpmn", "todo"
+BPMN_TASK, TODO_TASK = "bpmn", "todo"
 
 # Case participant access levels
 FULL, LIMITED = "full", "limited"
@@ -193,7 +193,7 @@ class Task(Model):
     iteration: Mapped[int] = mapped_column(default=0)
     # Values saved for this task before it is completed (prefill from the API start call).
     draft: Mapped[dict | None] = mapped_column(db.JSON)
-    # BPMN_TASK (synced from the workflow) or TODO (app/engine/todos.py: never touched by the sync).
+    # BPMN_TASK (synced from the workflow) or TODO_TASK (app/engine/todos.py: never touched by the sync).
     kind: Mapped[str] = mapped_column(String(20), default=BPMN_TASK, server_default=BPMN_TASK)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -205,7 +205,7 @@ class Task(Model):
 
     @property
     def is_todo(self) -> bool:
-        return self.kind == TODO
+        return self.kind == TODO_TASK
 
 
 class CaseEvent(Model):

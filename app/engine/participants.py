@@ -40,7 +40,7 @@ from app.engine.models import (
     FULL,
     LIMITED,
     PAUSED,
-    TODO,
+    TODO_TASK,
     CaseParticipant,
     ProcessInstance,
     Task,
@@ -111,7 +111,7 @@ def _full_participants(instance: ProcessInstance) -> tuple[list[User], list[Team
 def eligible(task: Task) -> Eligible:
     """Who ``task`` may be given to (see the module docstring)."""
     instance = task.instance
-    if task.kind == TODO:
+    if task.kind == TODO_TASK:
         if task.candidate_team is not None:
             kinds = (LEAD,) if task.for_leads else TEAM_PEOPLE
             return Eligible(_team_people(task.candidate_team.id, *kinds), [task.candidate_team], task.for_leads)

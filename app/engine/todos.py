@@ -3,7 +3,7 @@
 A journal follow-up ("Wiedervorlage: call the Jobcenter by Friday, Frau X") or a signal ticked in
 a form ("FB 36/31 muss einbezogen werden") must reach someone's inbox like any other task: the
 inbox, the counts, the overdue reminders, absence cover and the crisis-first order all work on
-task rows. So a to-do is a task row of kind ``TODO``: the engine's sync never touches it (it is no
+task rows. So a to-do is a task row of kind ``TODO_TASK``: the engine's sync never touches it (it is no
 READY task of the workflow), it has no form, and it ends as *done* (``completed``) or *dropped*
 (``cancelled``). Suspending and terminating a case pause and cancel to-dos with the workflow's
 tasks. Creating and closing are recorded in the case history.
@@ -31,7 +31,7 @@ from app.engine.models import (
     DONE,
     OPEN,
     RUNNING,
-    TODO,
+    TODO_TASK,
     ProcessInstance,
     Task,
 )
@@ -65,7 +65,7 @@ def create_todo(instance: ProcessInstance, title: str, *, created_by: User | Non
         instance=instance, spiff_task_id=f"todo-{uuid4().hex}"[:36], bpmn_id=TODO_BPMN_ID,
         title=title[:200], lane=None, candidate_team=team, assignee=assignee, for_leads=for_leads,
         crisis=crisis, priority=1 if crisis else 0, context=context, form_key=None, due_at=due_at,
-        status=OPEN, created_at=now, kind=TODO, created_by=created_by,
+        status=OPEN, created_at=now, kind=TODO_TASK, created_by=created_by,
     )
     db.session.add(row)
     record(instance, "todo_created", row.title, created_by,
@@ -81,7 +81,7 @@ def create_todo(instance: ProcessInstance, title: str, *, created_by: User | Non
 
 def close_todo(task: Task, user: User, outcome: str, note: str = "") -> None:
     """Mark a to-do done or dropped (``DONE_OUTCOME`` / ``DROPPED_OUTCOME``); 409 if it is closed."""
-    if task.kind != TODO:
+    if task.kind != TODO_TASK:
         raise ValueError("not a to-do")
     if outcome not in (DONE_OUTCOME, DROPPED_OUTCOME):
         raise ValueError(f"unknown outcome {outcome!r}")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.auth.models import Team, User
 from app.engine import service, signals
-from app.engine.models import ACTIVE_TASK_STATES, RUNNING, TODO, CaseParticipant, ProcessInstance, Task
+from app.engine.models import ACTIVE_TASK_STATES, RUNNING, TODO_TASK, CaseParticipant, ProcessInstance, Task
 from app.extensions import db
 from app.formsignals.rules import COORDINATION, OWNER_TEAM, THREAD_QUESTION, SignalRule, fired
 from app.volunteers.access import DEPARTMENT_201
@@ -37,7 +37,7 @@ def recipient_team(instance: ProcessInstance, recipient: str) -> Team | None:
 
 def open_signal_todos(instance: ProcessInstance, rule: SignalRule) -> list[Task]:
     rows = db.session.scalars(select(Task).where(
-        Task.instance_id == instance.id, Task.kind == TODO, Task.status.in_(ACTIVE_TASK_STATES)))
+        Task.instance_id == instance.id, Task.kind == TODO_TASK, Task.status.in_(ACTIVE_TASK_STATES)))
     return [row for row in rows if (row.context or {}).get("signal") == rule.source]
 
 

@@ -14,7 +14,7 @@ from app.engine.models import (
     COMPLETED,
     DONE,
     RUNNING,
-    TODO,
+    TODO_TASK,
     ProcessInstance,
     ProcessModel,
     Task,
@@ -89,7 +89,7 @@ def test_flask_demo_load_fills_every_step_once(app):
         from app.worktime.models import TimeRecord
 
         assert db.session.scalar(select(func.count(JournalEntry.id))) >= len(ab + mbe)
-        assert db.session.scalar(select(func.count(Task.id)).where(Task.kind == TODO)) >= 1
+        assert db.session.scalar(select(func.count(Task.id)).where(Task.kind == TODO_TASK)) >= 1
         assert db.session.scalar(select(func.count(Appointment.id))) >= 5
         assert db.session.scalar(select(func.count(TimeRecord.id))) >= 5
         titles = {c.title for c in ab + mbe}

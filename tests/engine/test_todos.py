@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.engine import service
-from app.engine.models import CANCELLED, DONE, OPEN, TODO, CaseEvent, ProcessInstance, Task
+from app.engine.models import CANCELLED, DONE, OPEN, TODO_TASK, CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.notify.models import Notification
 from app.timeutil import utcnow
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("engine_case")
 
 
 def todo_rows(case_id: int) -> list[Task]:
-    return list(db.session.scalars(select(Task).where(Task.instance_id == case_id, Task.kind == TODO)))
+    return list(db.session.scalars(select(Task).where(Task.instance_id == case_id, Task.kind == TODO_TASK)))
 
 
 def test_a_todo_survives_engine_steps_and_is_done_once(ctx):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.engine.models import ACTIVE_TASK_STATES, TODO, CaseEvent, Task
+from app.engine.models import ACTIVE_TASK_STATES, TODO_TASK, CaseEvent, Task
 from app.extensions import db
 from app.formsignals.rules import RULES, fired
 from forms import FORMS
@@ -18,7 +18,7 @@ STAFF = ["fb36", "fb36fh", "fb31", "k201", "ehrenamt1", "ehrenamt2", "mbe1", "le
 
 def _todos(app, case_id: int) -> list[dict]:
     with app.app_context():
-        rows = db.session.scalars(select(Task).where(Task.instance_id == case_id, Task.kind == TODO,
+        rows = db.session.scalars(select(Task).where(Task.instance_id == case_id, Task.kind == TODO_TASK,
                                                      Task.status.in_(ACTIVE_TASK_STATES)).order_by(Task.id))
         return [{"id": t.id, "title": t.title, "team": t.candidate_team.key if t.candidate_team else None,
                  "context": t.context} for t in rows]
