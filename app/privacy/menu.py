@@ -5,5 +5,5 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import ROLE_DATENSCHUTZ
 from app.web.menu import MenuEntry
 
-ENTRIES = (MenuEntry(_l("Verarbeitungsverzeichnis"), "privacy.record", order=120, roles=(ROLE_DATENSCHUTZ,),
+ENTRIES = (MenuEntry(_l("Verarbeitungsverzeichnis"), "privacy.record", order=130, roles=(ROLE_DATENSCHUTZ,),
                      active_prefix="privacy."),)

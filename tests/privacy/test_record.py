@@ -70,7 +70,8 @@ def test_menu_entry_only_for_dsb(login_as):
 def test_the_record_follows_a_new_version(app, login_as):
     client = login_as("dsb")
     before = client.get(URL).get_data(as_text=True)
-    assert 'data-form="alltagsbegleitung.rueckmeldung"' not in before.split('id="prozess-beratungskontakt"')[1].split("</section>")[0]
+    section = before.split('id="prozess-beratungskontakt"')[1].split("</section>")[0]
+    assert 'data-form="alltagsbegleitung.rueckmeldung"' not in section
     with app.app_context():
         model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "beratungskontakt"))
         xml = service.latest_version(model).bpmn_xml
@@ -87,7 +88,8 @@ def test_the_record_follows_a_new_version(app, login_as):
 
 
 def test_the_record_follows_the_data_files(app, login_as, tmp_path):
-    (tmp_path / "beratungskontakt.privacy.toml").write_text('zweck = "Ein geänderter Zweck zum Test"\n', encoding="utf-8")
+    data_file = tmp_path / "beratungskontakt.privacy.toml"
+    data_file.write_text('zweck = "Ein geänderter Zweck zum Test"\n', encoding="utf-8")
     app.config["PRIVACY_DIR"] = str(tmp_path)
     try:
         html = login_as("dsb").get(URL).get_data(as_text=True)

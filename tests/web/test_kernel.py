@@ -56,6 +56,7 @@ def test_the_public_list_names_only_existing_endpoints(app):
     ("decisions.index", ("prozess",)),
     ("statistics.index", ("leitung",)),
     ("monitor.index", ("leitung",)),
+    ("privacy.record", ("datenschutz",)),
     ("volunteers.profile", ("ehrenamt",)),
     ("volunteers.coord_list", ("koordination", "leitung")),
     ("network.index", ("fachkraft", "koordination", "mbe", "leitung")),
