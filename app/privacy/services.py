@@ -68,34 +68,45 @@ def read_entries(key: str, directory: Path) -> dict[str, str | None]:
 
 
 def _label(unbound: UnboundField) -> str:
-    label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None)
-    return str(label) if label else ""
+    """The label an unbound field was declared with (FormField and FieldList take it second)."""
+    position = 1 if issubclass(unbound.field_class, (FormField, FieldList)) else 0
+    label = unbound.kwargs.get("label")
+    if label is None and len(unbound.args) > position:
+        label = unbound.args[position]
+    return str(label) if label is not None and not isinstance(label, UnboundField) else ""
+
+
+def _fields(form_cls: type) -> list[tuple[str, UnboundField]]:
+    found = [(name, value) for name in dir(form_cls)
+             if not name.startswith("_") and isinstance(value := getattr(form_cls, name, None), UnboundField)]
+    return sorted(found, key=lambda item: item[1].creation_counter)
+
+
+def _inner_form(unbound: UnboundField) -> type | None:
+    """The sub-form of a FormField (or of a FieldList of FormFields), else None."""
+    if issubclass(unbound.field_class, FieldList):
+        inner = unbound.args[0] if unbound.args else unbound.kwargs["unbound_field"]
+        return _inner_form(inner)
+    if issubclass(unbound.field_class, FormField):
+        return unbound.args[0] if unbound.args else unbound.kwargs["form_class"]
+    return None
+
+
+def field_labels(form_cls: type) -> dict[str, str]:
+    """Field name → label of a form's top-level fields."""
+    return {name: _label(unbound) or name for name, unbound in _fields(form_cls)}
 
 
 def form_labels(form_cls: type) -> list[str]:
     """The labels of a form's fields (sub-forms and lists flattened), in declaration order."""
-    fields = []
-    for name in dir(form_cls):
-        value = getattr(form_cls, name, None)
-        if not name.startswith("_") and isinstance(value, UnboundField):
-            fields.append(value)
-    fields.sort(key=lambda unbound: unbound.creation_counter)
     labels: list[str] = []
-    for unbound in fields:
-        if issubclass(unbound.field_class, FormField):
-            inner = unbound.args[0] if unbound.args else unbound.kwargs["form_class"]
-            own = _label(unbound)
+    for _name, unbound in _fields(form_cls):
+        inner = _inner_form(unbound)
+        own = _label(unbound)
+        if inner is not None:
             labels.extend(f"{own}: {label}" if own else label for label in form_labels(inner))
-        elif issubclass(unbound.field_class, FieldList):
-            inner_field = unbound.args[0] if unbound.args else unbound.kwargs["unbound_field"]
-            if issubclass(inner_field.field_class, FormField):
-                inner = inner_field.args[0] if inner_field.args else inner_field.kwargs["form_class"]
-                own = _label(unbound)
-                labels.extend(f"{own}: {label}" if own else label for label in form_labels(inner))
-            elif label := _label(unbound) or _label(inner_field):
-                labels.append(label)
-        elif label := _label(unbound):
-            labels.append(label)
+        elif own:
+            labels.append(own)
     return [label for label in dict.fromkeys(labels) if label]
 
 
@@ -128,6 +139,7 @@ def build_record() -> list[ProcessRecord]:
         record = ProcessRecord(key=model.key, name=model.name or parsed.name or model.key,
                                version=version.number, entries=read_entries(model.key, directory))
         seen = set()
+        names: dict[str, str] = {}
         for task in parsed.user_tasks.values():
             key = task.form_key
             if not key or key in seen:
@@ -139,7 +151,9 @@ def build_record() -> list[ProcessRecord]:
                 continue
             title = str(getattr(form_cls, "title", "") or task.title or key)
             record.forms.append(FormCategory(key=key, title=title, labels=form_labels(form_cls)))
-        record.limited_fields = sorted(declared_limited_fields(model.key)) if model.key in DECLARATIONS else []
+            names = {**field_labels(form_cls), **names}
+        limited = declared_limited_fields(model.key) if model.key in DECLARATIONS else frozenset()
+        record.limited_fields = sorted(names.get(name, name) for name in limited)
         record.access = _access(model.key)
         if model.start_role or model.start_departments:
             record.access.insert(0, _("Beginnen: Rolle %(role)s, Fachbereiche %(departments)s",

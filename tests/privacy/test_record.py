@@ -42,7 +42,9 @@ def test_dsb_sees_the_record_with_every_shipped_process(login_as):
     assert "konfiguriert, noch nicht automatisch durchgesetzt" in text
     # who has access (lanes) and what volunteers see
     assert "Koordinierungsstelle: das Team k201" in text
-    assert "familienname" in text
+    assert "Familienname / Name" in text.split("Sicht der Ehrenamtlichen")[1].split("Mögliche")[0]
+    assert "Ziele: Frist" in text  # fields of sub-forms under their list's label
+    assert "UnboundField" not in text
     assert "Jobcenter" in text or "jobcenter" in text  # recipients: partner types of referrals
 
 
