@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import ROLE_DATENSCHUTZ
 from app.privacy.services import build_record, partner_types
+from app.timeutil import utcnow
 from app.web.access import roles_required
 
 bp = Blueprint("privacy", __name__, template_folder="../templates")
@@ -17,4 +18,5 @@ DPO_ONLY = _l("Das Verzeichnis der Verarbeitungstätigkeiten sehen nur Datenschu
 @bp.route("/datenschutz/verarbeitungsverzeichnis")
 @roles_required(ROLE_DATENSCHUTZ, message=DPO_ONLY)
 def record():
-    return render_template("privacy/record.html", records=build_record(), partner_types=partner_types())
+    return render_template("privacy/record.html", records=build_record(), partner_types=partner_types(),
+                           generated_at=utcnow())

@@ -40,6 +40,7 @@ def test_dsb_sees_the_record_with_every_shipped_process(login_as):
     # purpose, legal basis from the data files; retention stated honestly
     assert "Migrationsberatung für erwachsene Zugewanderte" in text
     assert "konfiguriert, noch nicht automatisch durchgesetzt" in text
+    assert "Stand:" in text  # a printed record says when it was generated
     # who has access (lanes) and what volunteers see
     assert "Koordinierungsstelle: das Team k201" in text
     assert "Familienname / Name" in text.split("Sicht der Ehrenamtlichen")[1].split("Mögliche")[0]
