@@ -95,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.network.routes import bp as network_bp
     from app.notify import mailer as notify_mailer
     from app.notify.routes import bp as notify_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.statistics.routes import bp as statistics_bp
     from app.volunteers.routes import bp as volunteers_bp
     from app.web import register_web
@@ -108,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(modeler_bp)
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)

@@ -84,6 +84,7 @@ DEMO_USERS = [
     ("prozess", "Petra Modell (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("prozess2", "Otto Zweitblick (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("admin", "Administration", [am.ROLE_ADMIN], "kommune", [], None),
+    ("dsb", "Dora Schutzmann (Datenschutz)", [am.ROLE_DATENSCHUTZ], "kommune", [], None),
 ]
 
 

@@ -21,9 +21,10 @@ ROLE_MBE = "mbe"  # migration counsellor of a welfare association
 ROLE_LEITUNG = "leitung"  # supervisor of the teams they lead
 ROLE_PROZESS = "prozess"  # process owner
 ROLE_ADMIN = "admin"
+ROLE_DATENSCHUTZ = "datenschutz"  # data protection officer: the record of processing, no case content
 ROLES = [
     ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE,
-    ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN,
+    ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN, ROLE_DATENSCHUTZ,
 ]
 # With REQUIRE_2FA every account needs a second factor (app/auth/twofactor.py) unless all its
 # roles are listed here. Process owners edit models and decision tables and see no social data;

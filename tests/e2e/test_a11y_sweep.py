@@ -178,10 +178,11 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
+        "dsb": ["/datenschutz/verarbeitungsverzeichnis"],
     }[role]
 
 
-ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin"]
+ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin", "dsb"]
 # These roles' pages are checked at 320 CSS px (WCAG 1.4.10 Reflow: no horizontal scrolling of the
 # page; a wide data table scrolls in its own box); the others at a desktop width.
 NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess"}

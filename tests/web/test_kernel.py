@@ -56,6 +56,7 @@ def test_the_public_list_names_only_existing_endpoints(app):
     ("decisions.index", ("prozess",)),
     ("statistics.index", ("leitung",)),
     ("monitor.index", ("leitung",)),
+    ("privacy.record", ("datenschutz",)),
     ("volunteers.profile", ("ehrenamt",)),
     ("volunteers.coord_list", ("koordination", "leitung")),
     ("network.index", ("fachkraft", "koordination", "mbe", "leitung")),
@@ -260,6 +261,7 @@ EXPECTED_MENUS = {
     "prozess": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
+    "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Verarbeitungsverzeichnis"],
 }
 
 NAV = re.compile(r'<nav aria-label="Hauptnavigation">(.*?)</nav>', re.S)
