@@ -1,0 +1,86 @@
+"""The consent of an MBE client as a scope that binds (issue 14, item 4).
+
+The Erstkontakt records the consent (``einwilligung``, ``einwilligung_datum``,
+``einwilligung_umfang``: "speicherung" / "weitergabe" / "kontakt"). Optional keys narrow it:
+``einwilligung_partnerarten`` (the partner types sharing is allowed with; absent or empty = every
+type) and ``einwilligung_bis`` (ISO date the consent ends). ``einwilligung_widerrufen`` (ISO date)
+marks a withdrawn consent. A referral of an MBE case to a partner is allowed only while the consent
+covers sharing with that partner's type (checked in ``app.network.services.refer``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+
+from app.engine.models import ProcessInstance
+from app.mbe.access import is_mbe_case
+from app.timeutil import office_zone, utcnow
+
+
+@dataclass(frozen=True)
+class Consent:
+    given: bool
+    processing: bool = False
+    sharing: bool = False
+    contact: bool = False
+    partner_types: frozenset[str] = field(default_factory=frozenset)  # empty: every type
+    until: date | None = None
+    withdrawn: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.given and self.withdrawn is None and (self.until is None or day <= self.until)
+
+    def covers_sharing_with(self, partner_type: str, day: date) -> bool:
+        return (self.active_on(day) and self.sharing
+                and (not self.partner_types or partner_type in self.partner_types))
+
+
+def _date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _set(value) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value}) if value else frozenset()
+    return frozenset(str(v) for v in value or ())
+
+
+def of(data: dict | None) -> Consent:
+    """The consent recorded in a case's data (the Erstkontakt's fields)."""
+    data = data or {}
+    if not data.get("einwilligung"):
+        return Consent(given=False, withdrawn=_date(data.get("einwilligung_widerrufen")))
+    scope = _set(data.get("einwilligung_umfang"))
+    return Consent(given=True, processing="speicherung" in scope, sharing="weitergabe" in scope,
+                   contact="kontakt" in scope, partner_types=_set(data.get("einwilligung_partnerarten")),
+                   until=_date(data.get("einwilligung_bis")), withdrawn=_date(data.get("einwilligung_widerrufen")))
+
+
+def today() -> date:
+    return utcnow().astimezone(office_zone()).date()
+
+
+def referral_refusal(instance: ProcessInstance, partner) -> str | None:
+    """Check for ``app.network.services.refer``: the German reason an MBE case may not be brought
+    to ``partner``, None when its consent covers it (other processes: always None)."""
+    if not is_mbe_case(instance):
+        return None
+    consent = of(instance.data)
+    day = today()
+    if consent.withdrawn is not None:
+        return _("Die Einwilligung wurde widerrufen: Der Fall darf an keinen Partner weitergegeben werden.")
+    if not consent.given:
+        return _("Ohne Einwilligung der ratsuchenden Person darf der Fall nicht an Partner weitergegeben werden.")
+    if not consent.active_on(day):
+        return _("Die Einwilligung ist abgelaufen: Der Fall darf nicht mehr an Partner weitergegeben werden.")
+    if not consent.covers_sharing_with(partner.typ, day):
+        return _("Die Einwilligung umfasst keine Weitergabe an diese Art von Partner.")
+    return None

@@ -1,0 +1,117 @@
+"""Consent that binds (issue 14, item 4): a referral of an MBE case to a partner only within the
+client's consent — through the case view form, the service and the plan goals naming a partner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.engine.models import CaseEvent, ProcessInstance
+from app.extensions import db
+from app.network import services
+from app.network.models import Referral
+from tests.mbe import mbe_steps as s
+
+CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
+           "vorname": "Lina", "nachname": "Beispielfrau"}
+
+
+def _partner(app, name: str = "Jobcenter Musterstadt", typ: str = "jobcenter") -> int:
+    with app.app_context():
+        org = db.session.scalar(select(User.organisation_id).where(User.username == "mbe1"))
+        partner = services.save_partner(None, org, name=name, typ=typ, intensitaet=2, wichtigkeit=2)
+        db.session.commit()
+        return partner.id
+
+
+def _case(app, **erstkontakt) -> int:
+    instance_id = s.start(app)
+    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(**erstkontakt)) == {}
+    return instance_id
+
+
+def _referrals(app, instance_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Referral.id)).where(Referral.instance_id == instance_id))
+
+
+def _post(login_as, instance_id: int, partner_id: int):
+    return login_as("mbe1").post(f"/faelle/{instance_id}/verweis",
+                                 data={"partner": str(partner_id), "anlass": "Unterstützung bei der Arbeitssuche"})
+
+
+def test_referral_without_consent_is_refused_next_to_the_field(app, login_as):
+    partner_id = _partner(app)
+    instance_id = _case(app)  # anonymous: no consent recorded
+    response = _post(login_as, instance_id, partner_id)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Ohne Einwilligung der ratsuchenden Person darf der Fall nicht an Partner weitergegeben werden." in page
+    assert 'aria-invalid="true"' in page.split('id="verweis-h"', 1)[1]
+    assert _referrals(app, instance_id) == 0
+    with app.app_context():
+        assert not db.session.scalar(select(func.count(CaseEvent.id)).where(
+            CaseEvent.instance_id == instance_id, CaseEvent.kind == "referral"))
+
+
+def test_consent_without_sharing_scope_is_refused_in_the_service(app):
+    partner_id = _partner(app)
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "kontakt"])
+    with app.test_request_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        partner = db.session.get(services.Partner, partner_id)
+        user = db.session.scalar(select(User).where(User.username == "mbe1"))
+        with pytest.raises(services.ReferralRefused, match="umfasst keine Weitergabe"):
+            services.refer(instance, partner, user, "")
+    assert _referrals(app, instance_id) == 0
+
+
+def test_referral_within_the_consent_is_recorded(app, login_as):
+    partner_id = _partner(app)
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    response = _post(login_as, instance_id, partner_id)
+    assert response.status_code == 302
+    assert _referrals(app, instance_id) == 1
+
+
+def test_partner_types_narrow_the_sharing(app):
+    jobcenter, school = _partner(app), _partner(app, "Abendschule Nord", "schule")
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    with app.test_request_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        instance.data = {**instance.data, "einwilligung_partnerarten": ["schule"]}
+        user = db.session.scalar(select(User).where(User.username == "mbe1"))
+        services.refer(instance, db.session.get(services.Partner, school), user, "")
+        with pytest.raises(services.ReferralRefused):
+            services.refer(instance, db.session.get(services.Partner, jobcenter), user, "")
+
+
+@pytest.mark.parametrize("key, message", [("einwilligung_bis", "abgelaufen"),
+                                          ("einwilligung_widerrufen", "widerrufen")])
+def test_ended_or_withdrawn_consent_is_refused(app, login_as, key, message):
+    partner_id = _partner(app)
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        instance.data = {**instance.data, key: s.iso(s.TODAY - timedelta(days=1))}
+        db.session.commit()
+    response = _post(login_as, instance_id, partner_id)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _referrals(app, instance_id) == 0
+
+
+def test_plan_goal_naming_a_partner_refers_only_within_the_consent(app):
+    _partner(app)
+    without = _case(app)
+    within = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    goals = [{"ziel": "Arbeitsstelle finden", "partner": "Jobcenter Musterstadt"}]
+    with app.test_request_context():
+        user = db.session.scalar(select(User).where(User.username == "mbe1"))
+        assert services.refer_named_partners(db.session.get(ProcessInstance, without), user, goals) == []
+        assert len(services.refer_named_partners(db.session.get(ProcessInstance, within), user, goals)) == 1
+        db.session.commit()
+    assert (_referrals(app, without), _referrals(app, within)) == (0, 1)
