@@ -26,5 +26,6 @@ def init_app(app: Flask) -> None:
     signals.task_completed.connect(after_completion)  # idempotent: one connection per receiver
     event_kinds.register("mbe_handover", _l("Fall übergeben an"))
     event_kinds.register("mbe_client_linked", _l("Mit Klient/in verknüpft"))
+    event_kinds.register("mbe_consent_withdrawn", _l("Einwilligung widerrufen: personenbezogene Daten gelöscht"))
     event_kinds.register("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
     app.register_blueprint(bp)

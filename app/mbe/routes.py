@@ -13,9 +13,9 @@ from app import transaction
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
-from app.mbe import clients, handover, statistics
+from app.mbe import clients, consent, handover, statistics
 from app.mbe.access import is_mbe_case, lead_teams, require_lead, require_staff, responsible_of
-from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
+from app.mbe.forms import ClientSearchForm, ConsentWithdrawalForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
 from app.web.bounds import bounded_int
 from app.web.responses import csv_response
@@ -133,6 +133,26 @@ def hand_over(instance_id: int):
                            current=responsible_of(instance), running=instance.status in ("running",),
                            open_tasks=[t for t in instance.tasks if t.status in ACTIVE_TASK_STATES]), \
         422 if form.errors else 200
+
+
+@bp.route("/mbe/faelle/<int:instance_id>/einwilligung-widerrufen", methods=["GET", "POST"])
+@login_required
+def withdraw_consent(instance_id: int):
+    """The client withdraws the consent: recorded with date and note, personal data deleted at once."""
+    instance = _mbe_case_or_404(instance_id)
+    if not handover.may_hand_over(current_user, instance):  # the responsible counsellor or the lead
+        abort(403, _("Nur die zuständige Beratung oder die Leitung kann den Widerruf erfassen."))
+    form = ConsentWithdrawalForm()
+    if request.method == "GET":
+        form.datum.data = consent.today()
+    if form.validate_on_submit():
+        assert form.datum.data is not None  # DataRequired
+        consent.withdraw(instance, current_user, form.datum.data, form.notiz.data or "")
+        flash(_("Der Widerruf ist erfasst; die personenbezogenen Daten wurden gelöscht, der Fall wird anonym "
+                "geführt."), "success")
+        return redirect(url_for("cases.view", instance_id=instance_id))
+    return render_template("mbe/withdraw_consent.html", instance=instance, form=form,
+                           client=clients.client_of(instance)), 422 if form.errors else 200
 
 
 @bp.route("/mbe/statistik")

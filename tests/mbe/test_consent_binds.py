@@ -115,3 +115,72 @@ def test_plan_goal_naming_a_partner_refers_only_within_the_consent(app):
         assert len(services.refer_named_partners(db.session.get(ProcessInstance, within), user, goals)) == 1
         db.session.commit()
     assert (_referrals(app, without), _referrals(app, within)) == (0, 1)
+
+
+def _withdraw(login_as, username: str, instance_id: int, **data):
+    form = {"datum": s.iso(s.TODAY), "notiz": "Widerruf telefonisch mitgeteilt", **data}
+    return login_as(username).post(f"/mbe/faelle/{instance_id}/einwilligung-widerrufen", data=form)
+
+
+def _stat_counts(app) -> tuple[int, int]:
+    from app.mbe.models import MbeCaseStat, MbeStatFact
+
+    with app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(MbeCaseStat)),
+                db.session.scalar(select(func.count()).select_from(MbeStatFact)))
+
+
+def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_as):
+    from app.mbe.models import CaseClient, Client
+
+    partner_id = _partner(app)
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"], geburtsdatum="1990-05-04",
+                        anschrift="Musterweg 1, 12345 Musterstadt", telefon="0123 456789")
+    assert s.complete(app, instance_id, "beratung", s.beratung()) == {}
+    client = login_as("mbe1")
+    assert "Beispielfrau" in client.get("/mbe/klienten", query_string={"name": "Lina"}).get_data(as_text=True)
+    assert "Beispielfrau" in client.get("/suche", query_string={"q": "Lina"}).get_data(as_text=True)
+    stats = _stat_counts(app)
+    page = client.get(f"/mbe/faelle/{instance_id}/einwilligung-widerrufen")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<h1") == 1
+
+    missing = _withdraw(login_as, "mbe1", instance_id, notiz="")
+    assert missing.status_code == 422 and "Bitte eine Notiz zum Widerruf angeben." in missing.get_data(as_text=True)
+    future = _withdraw(login_as, "mbe1", instance_id, datum=s.iso(s.TODAY + timedelta(days=1)))
+    assert future.status_code == 422
+    with app.app_context():
+        assert db.session.get(ProcessInstance, instance_id).title == "Lina Beispielfrau"  # nothing changed yet
+
+    assert _withdraw(login_as, "mbe1", instance_id).status_code == 302
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        assert instance.title == ""
+        assert db.session.get(CaseClient, instance_id) is None
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 0
+        for key in ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon"):
+            assert key not in instance.data
+        events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance_id)))
+        assert not any("Beispielfrau" in str(e.data) or "Musterweg" in str(e.data) or "Beispielfrau" in e.title
+                       for e in events)
+        withdrawn = [e for e in events if e.kind == "mbe_consent_withdrawn"]
+        assert withdrawn and withdrawn[0].data == {"widerrufen_am": s.iso(s.TODAY),
+                                                   "notiz": "Widerruf telefonisch mitgeteilt"}
+        assert withdrawn[0].actor.username == "mbe1"
+    assert _stat_counts(app) == stats
+    assert "Beispielfrau" not in client.get("/mbe/klienten", query_string={"name": "Lina"}).get_data(as_text=True)
+    assert "Beispielfrau" not in client.get("/suche", query_string={"q": "Lina"}).get_data(as_text=True)
+    view = client.get(f"/faelle/{instance_id}").get_data(as_text=True)
+    assert "Beispielfrau" not in view and "Musterweg" not in view and "Einwilligung widerrufen" in view
+    refused = _post(login_as, instance_id, partner_id)
+    assert refused.status_code == 422 and "widerrufen" in refused.get_data(as_text=True)
+    assert _referrals(app, instance_id) == 0
+
+
+@pytest.mark.parametrize("username, status", [("mbeleitung", 302), ("mbe2", 404), ("fb36", 404), ("leitung", 404),
+                                              ("admin", 404)])
+def test_who_may_record_a_withdrawal(app, login_as, username, status):
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung"])
+    response = _withdraw(login_as, username, instance_id)
+    assert response.status_code == status
+    with app.app_context():
+        assert (db.session.get(ProcessInstance, instance_id).title == "") is (status == 302)
