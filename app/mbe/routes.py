@@ -11,6 +11,7 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTFo
 
 from app import transaction
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
+from app.cases.services import HEADER, CasePanel, case_panels
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
 from app.mbe import clients, consent, handover, statistics
@@ -186,3 +187,12 @@ def inject_mbe():
                 and handover.may_hand_over(current_user, instance))
 
     return {"mbe_can_hand_over": mbe_can_hand_over}
+
+
+@case_panels.connect
+def _consent_panel(instance, user=None, level=None, **_kw) -> CasePanel | None:
+    """MBE cases: the client's consent (given / withdrawn) and, for the responsible counsellor and
+    the lead, the link to record a withdrawal."""
+    if user is None or not is_mbe_case(instance) or not handover.may_hand_over(user, instance):
+        return None
+    return CasePanel("mbe/_consent_panel.html", HEADER, 60, {"consent": consent.of(instance.data)})

@@ -138,6 +138,8 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
                         anschrift="Musterweg 1, 12345 Musterstadt", telefon="0123 456789")
     assert s.complete(app, instance_id, "beratung", s.beratung()) == {}
     client = login_as("mbe1")
+    before = client.get(f"/faelle/{instance_id}").get_data(as_text=True)
+    assert "Die Einwilligung liegt vor." in before and f"/mbe/faelle/{instance_id}/einwilligung-widerrufen" in before
     assert "Beispielfrau" in client.get("/mbe/klienten", query_string={"name": "Lina"}).get_data(as_text=True)
     assert "Beispielfrau" in client.get("/suche", query_string={"q": "Lina"}).get_data(as_text=True)
     stats = _stat_counts(app)
@@ -171,6 +173,7 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
     assert "Beispielfrau" not in client.get("/suche", query_string={"q": "Lina"}).get_data(as_text=True)
     view = client.get(f"/faelle/{instance_id}").get_data(as_text=True)
     assert "Beispielfrau" not in view and "Musterweg" not in view and "Einwilligung widerrufen" in view
+    assert "Widerrufen am" in view and "einwilligung-widerrufen" not in view
     refused = _post(login_as, instance_id, partner_id)
     assert refused.status_code == 422 and "widerrufen" in refused.get_data(as_text=True)
     assert _referrals(app, instance_id) == 0
