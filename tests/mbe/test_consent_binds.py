@@ -187,3 +187,24 @@ def test_who_may_record_a_withdrawal(app, login_as, username, status):
     assert response.status_code == status
     with app.app_context():
         assert (db.session.get(ProcessInstance, instance_id).title == "") is (status == 302)
+
+
+def test_erstkontakt_records_partner_types_and_end_which_bind(app):
+    from app.network.models import PARTNER_TYPES
+    from forms.mbe import EINWILLIGUNG_PARTNERARTEN
+
+    assert tuple(key for key, _label in EINWILLIGUNG_PARTNERARTEN) == PARTNER_TYPES
+    jobcenter, school = _partner(app), _partner(app, "Abendschule Nord", "schule")
+    instance_id = s.start(app)
+    bad = s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
+        **CONSENT, einwilligung_umfang=["weitergabe"], einwilligung_bis=s.iso(s.TODAY - timedelta(days=1))))
+    assert bad == {"einwilligung_bis": ["Das Ende der Einwilligung darf nicht vor ihrem Datum liegen."]}
+    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
+        **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"], einwilligung_partnerarten=["schule"],
+        einwilligung_bis=s.iso(s.TODAY + timedelta(days=30)))) == {}
+    with app.test_request_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        user = db.session.scalar(select(User).where(User.username == "mbe1"))
+        services.refer(instance, db.session.get(services.Partner, school), user, "")
+        with pytest.raises(services.ReferralRefused, match="umfasst keine Weitergabe"):
+            services.refer(instance, db.session.get(services.Partner, jobcenter), user, "")
