@@ -70,6 +70,14 @@ EINWILLIGUNG_UMFANG = [
     ("weitergabe", _l("Weitergabe an Netzwerkpartner im Einzelfall")),
     ("kontakt", _l("Kontaktaufnahme per Telefon oder Post")),
 ]
+# Partner types sharing may be limited to (keys of app.network.models.PARTNER_TYPES; a test keeps them equal).
+EINWILLIGUNG_PARTNERARTEN = [
+    ("auslaenderbehoerde", _l("Ausländerbehörde")), ("jobcenter", _l("Jobcenter / Agentur für Arbeit")),
+    ("integrationskurs", _l("Integrationskursträger")), ("schule", _l("Schule / Bildung")),
+    ("jmd", _l("Jugendmigrationsdienst")), ("migrantenorganisation", _l("Migrantenorganisation")),
+    ("beratungsstelle", _l("Beratungsstelle")), ("gesundheit", _l("Gesundheit")),
+    ("verein", _l("Verein / Religionsgemeinschaft")), ("sonstige", _l("Sonstige")),
+]
 EINWILLIGUNG_FORM = [("schriftlich", _l("schriftlich")), ("muendlich", _l("mündlich")),
                      ("elektronisch", _l("elektronisch"))]
 PERSONAL_FIELDS = ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon")
@@ -256,6 +264,12 @@ class ErstkontaktForm(TaskForm):
         [RequiredIf("einwilligung", True, _l("Bitte das Datum der Einwilligung angeben.")), StopOnInvalidInput()])
     einwilligung_umfang = SelectMultipleField(_l("Umfang der Einwilligung"), choices=_choices(EINWILLIGUNG_UMFANG),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                               invalid_choice_message=INVALID_CHOICES)
+    einwilligung_partnerarten = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
+        _l("Weitergabe nur an diese Arten von Partnern"), choices=_choices(EINWILLIGUNG_PARTNERARTEN),
+        invalid_choice_message=INVALID_CHOICES,
+        description=_l("Nur bei Weitergabe an Netzwerkpartner. Keine Auswahl: an alle Arten von Partnern."))
+    einwilligung_bis = DateField(_l("Einwilligung gilt bis"), optional_value(),
+                                 description=_l("Leer: ohne Befristung."))
     einwilligung_form = RadioField(_l("Form der Einwilligung"), [Optional()], choices=_choices(EINWILLIGUNG_FORM),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
                                    invalid_choice_message=_l("Bitte einen Wert aus der Liste wählen."))
     vorname = StringField(_l("Vorname"), [Optional(), max_length(120)], filters=[strip_text],
@@ -289,6 +303,10 @@ class ErstkontaktForm(TaskForm):
 
     def validate_einwilligung_datum(self, field: DateField) -> None:
         _not_future(self, field, _l("Das Datum der Einwilligung"))
+
+    def validate_einwilligung_bis(self, field: DateField) -> None:
+        if field.data and self.einwilligung_datum.data and field.data < self.einwilligung_datum.data:
+            raise ValidationError(_l("Das Ende der Einwilligung darf nicht vor ihrem Datum liegen."))
 
     def validate_einwilligung_umfang(self, field: SelectMultipleField) -> None:
         if self.einwilligung.data and not field.data:
@@ -324,7 +342,8 @@ class ErstkontaktForm(TaskForm):
     def to_task_data(self) -> dict[str, Any]:
         data = super().to_task_data()
         if not data.get("einwilligung"):
-            for name in (*PERSONAL_FIELDS, "einwilligung_datum", "einwilligung_umfang", "einwilligung_form"):
+            for name in (*PERSONAL_FIELDS, "einwilligung_datum", "einwilligung_umfang", "einwilligung_form",
+                         "einwilligung_partnerarten", "einwilligung_bis"):
                 data.pop(name, None)  # never stored without consent, not even empty
         entry = parse_iso_date(data.get("einreise_oder_titel_datum"))
         start = parse_iso_date(data.get("erstkontakt_datum")) or self.ctx.today

@@ -17,11 +17,15 @@ def init_app(app: Flask) -> None:
 
     from app.engine import events as event_kinds
     from app.engine import signals
+    from app.mbe.consent import referral_refusal
     from app.mbe.hooks import after_completion
     from app.mbe.routes import bp
+    from app.network.services import register_referral_check
 
+    register_referral_check(referral_refusal)  # consent binds every referral of an MBE case
     signals.task_completed.connect(after_completion)  # idempotent: one connection per receiver
     event_kinds.register("mbe_handover", _l("Fall übergeben an"))
     event_kinds.register("mbe_client_linked", _l("Mit Klient/in verknüpft"))
+    event_kinds.register("mbe_consent_withdrawn", _l("Einwilligung widerrufen: personenbezogene Daten gelöscht"))
     event_kinds.register("mbe_client_unlinked", _l("Ohne Einwilligung: anonym geführt"))
     app.register_blueprint(bp)

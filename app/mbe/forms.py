@@ -58,3 +58,16 @@ class StatisticsForm(AppForm):
             raise ValidationError(_l("Das Ende darf nicht vor dem Beginn liegen."))
         if field.data and field.data != month_end(field.data):
             raise ValidationError(TO_LAST)
+
+
+class ConsentWithdrawalForm(AppForm):
+    datum = DateField(_l("Widerrufen am"), [DataRequired(_l("Bitte das Datum des Widerrufs angeben."))],
+                      format=["%Y-%m-%d", "%d.%m.%Y"])
+    notiz = TextAreaField(_l("Notiz zum Widerruf"), [
+        DataRequired(_l("Bitte eine Notiz zum Widerruf angeben.")), Length(max=1000)])
+
+    def validate_datum(self, field):
+        from app.mbe.consent import today
+
+        if field.data and field.data > today():
+            raise ValidationError(_l("Das Datum des Widerrufs darf nicht in der Zukunft liegen."))

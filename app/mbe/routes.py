@@ -11,11 +11,12 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTFo
 
 from app import transaction
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
+from app.cases.services import HEADER, CasePanel, case_panels
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES
-from app.mbe import clients, handover, statistics
+from app.mbe import clients, consent, handover, statistics
 from app.mbe.access import is_mbe_case, lead_teams, require_lead, require_staff, responsible_of
-from app.mbe.forms import ClientSearchForm, HandoverForm, StartCaseForm, StatisticsForm
+from app.mbe.forms import ClientSearchForm, ConsentWithdrawalForm, HandoverForm, StartCaseForm, StatisticsForm
 from app.web.access import login_required
 from app.web.bounds import bounded_int
 from app.web.responses import csv_response
@@ -135,6 +136,26 @@ def hand_over(instance_id: int):
         422 if form.errors else 200
 
 
+@bp.route("/mbe/faelle/<int:instance_id>/einwilligung-widerrufen", methods=["GET", "POST"])
+@login_required
+def withdraw_consent(instance_id: int):
+    """The client withdraws the consent: recorded with date and note, personal data deleted at once."""
+    instance = _mbe_case_or_404(instance_id)
+    if not handover.may_hand_over(current_user, instance):  # the responsible counsellor or the lead
+        abort(403, _("Nur die zuständige Beratung oder die Leitung kann den Widerruf erfassen."))
+    form = ConsentWithdrawalForm()
+    if request.method == "GET":
+        form.datum.data = consent.today()
+    if form.validate_on_submit():
+        assert form.datum.data is not None  # DataRequired
+        consent.withdraw(instance, current_user, form.datum.data, form.notiz.data or "")
+        flash(_("Der Widerruf ist erfasst; die personenbezogenen Daten wurden gelöscht, der Fall wird anonym "
+                "geführt."), "success")
+        return redirect(url_for("cases.view", instance_id=instance_id))
+    return render_template("mbe/withdraw_consent.html", instance=instance, form=form,
+                           client=clients.client_of(instance)), 422 if form.errors else 200
+
+
 @bp.route("/mbe/statistik")
 @login_required
 def stats():
@@ -166,3 +187,12 @@ def inject_mbe():
                 and handover.may_hand_over(current_user, instance))
 
     return {"mbe_can_hand_over": mbe_can_hand_over}
+
+
+@case_panels.connect
+def _consent_panel(instance, user=None, level=None, **_kw) -> CasePanel | None:
+    """MBE cases: the client's consent (given / withdrawn) and, for the responsible counsellor and
+    the lead, the link to record a withdrawal."""
+    if user is None or not is_mbe_case(instance) or not handover.may_hand_over(user, instance):
+        return None
+    return CasePanel("mbe/_consent_panel.html", HEADER, 60, {"consent": consent.of(instance.data)})

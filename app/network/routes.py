@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transaction
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.engine.models import FULL
@@ -33,7 +34,7 @@ def network_case_box(instance_id: int, level: str) -> dict | None:
     the directory; None (nothing shown) for everyone else."""
     if not current_user.is_authenticated or level != FULL or not may_read(current_user):
         return None
-    form = ReferralForm(formdata=None)
+    form = g.get("network_referral_form") or ReferralForm(formdata=None)
     form.partner.choices = choices([(str(p.id), f"{p.name} ({TYPE_LABELS.get(p.typ, p.typ)})")
                                     for p in services.partners(current_user.organisation_id, active_only=True)])
     return {"referrals": services.referrals(instance_id), "form": form}
@@ -125,7 +126,13 @@ def refer(instance_id: int):
         flash(_("Bitte einen Partner aus dem Verzeichnis wählen."), "error")
         return redirect(url_for("cases.view", instance_id=instance.id) + "#verweis-h"), 303
     partner = services.get_partner_or_404(org, int(form.partner.data))
-    services.refer(instance, partner, current_user, form.anlass.data)
+    try:
+        services.refer(instance, partner, current_user, form.anlass.data)
+    except services.ReferralRefused as refused:
+        transaction.discard()
+        form.partner.errors = [str(refused)]
+        g.network_referral_form = form  # shown with its message in the case view's referral box
+        return current_app.view_functions["cases.view"](instance_id=instance.id), 422
     flash(_("Partner „%(name)s“ eingebunden.", name=partner.name), "success")
     return redirect(url_for("cases.view", instance_id=instance.id) + "#verweis-h")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -111,8 +112,37 @@ def years(organisation_id: int) -> list[int]:
     return sorted({*rows, date.today().year}, reverse=True)
 
 
+class ReferralRefused(ValueError):
+    """A referral the case's consent does not cover; ``str(error)`` is the German message."""
+
+
+ReferralCheck = Callable[[ProcessInstance, Partner], "str | None"]
+_referral_checks: list[ReferralCheck] = []
+
+
+def register_referral_check(check: ReferralCheck) -> None:
+    """Features that guard referrals (MBE consent) register a check returning a German refusal
+    message, or None when the referral is allowed. Idempotent."""
+    if check not in _referral_checks:
+        _referral_checks.append(check)
+
+
+def refusal(instance: ProcessInstance, partner: Partner) -> str | None:
+    """Why ``instance`` may not be brought to ``partner``; None if it may."""
+    for check in _referral_checks:
+        reason = check(instance, partner)
+        if reason:
+            return reason
+    return None
+
+
 def refer(instance: ProcessInstance, partner: Partner, user: User, anlass: str | None) -> Referral:
-    """Record that the case was brought to ``partner``; it also goes into the case history."""
+    """Record that the case was brought to ``partner``; it also goes into the case history.
+    Every referral passes here: raises ``ReferralRefused`` (nothing written) when a registered
+    check (e.g. the MBE client's consent) does not cover it."""
+    reason = refusal(instance, partner)
+    if reason:
+        raise ReferralRefused(reason)
     referral = Referral(instance_id=instance.id, partner_id=partner.id, anlass=(anlass or "").strip(),
                         created_by_id=user.id)
     db.session.add(referral)
@@ -126,7 +156,8 @@ def refer_named_partners(instance: ProcessInstance, user: User, goals: list) -> 
     """Goals (MBE Förderplan) name their responsible partner in free text; a name that is an
     active partner of ``user``'s organisation's directory (compared without case and outer
     spaces) becomes a referral of the case — once per partner and case, however many goals or
-    reviews name it. Other names stay free text only."""
+    reviews name it. Other names stay free text only, as do partners the case's consent does not
+    cover (no referral, nothing shared)."""
     if user.organisation_id is None:
         return []
     wanted: dict[str, dict] = {}
@@ -142,7 +173,7 @@ def refer_named_partners(instance: ProcessInstance, user: User, goals: list) -> 
     created = []
     for partner in directory:
         goal = wanted.get(partner.name.strip().casefold())
-        if goal is None or partner.id in known:
+        if goal is None or partner.id in known or refusal(instance, partner):
             continue
         known.add(partner.id)
         anlass = f"Förderziel: {str(goal.get('ziel') or '').strip()}"[:1000]

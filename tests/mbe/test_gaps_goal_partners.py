@@ -29,7 +29,9 @@ def _partner(app, username: str, name: str, active: bool = True) -> int:
 
 def _to_plan(app) -> int:
     instance_id = s.start(app)
-    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt()) == {}
+    consent = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
+               "einwilligung_umfang": ["speicherung", "weitergabe"], "nachname": "Beispiel"}  # sharing allowed
+    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(**consent)) == {}
     assert s.complete(app, instance_id, "beratung", s.beratung("case_management")) == {}
     assert s.complete(app, instance_id, "assessment", s.assessment()) == {}
     assert s.open_tasks(app, instance_id) == ["foerderplan"]

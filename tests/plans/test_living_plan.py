@@ -169,9 +169,9 @@ def test_abschluss_lists_a_goal_added_between_reviews(app, login_as):
     assert instance(app, case_id).status == "completed"
 
 
-def _mbe_plan(app) -> int:
+def _mbe_plan(app, **erstkontakt) -> int:
     case_id = s.start(app)
-    for step, data in (("erstkontakt", s.erstkontakt()), ("beratung", s.beratung("case_management")),
+    for step, data in (("erstkontakt", s.erstkontakt(**erstkontakt)), ("beratung", s.beratung("case_management")),
                        ("assessment", s.assessment()), ("foerderplan", s.foerderplan(40, 200)),
                        ("vereinbarung", s.vereinbarung())):
         assert s.complete(app, case_id, step, data) == {}
@@ -249,7 +249,8 @@ def test_who_may_change_an_mbe_plan(app, login_as, username, status):
 def test_a_goal_added_between_reviews_naming_a_directory_partner_refers_the_case(app, login_as):
     from tests.mbe.test_gaps_goal_partners import _partner, _referrals
 
-    case_id = _mbe_plan(app)
+    case_id = _mbe_plan(app, einwilligung=True, einwilligung_datum=s.iso(s.TODAY), einwilligung_form="schriftlich",
+                        einwilligung_umfang=["speicherung", "weitergabe"], nachname="Beispiel")  # sharing allowed
     _partner(app, "mbe1", "Wohnungsamt Musterstadt")
     assert login_as("mbe1").post(f"/faelle/{case_id}/plan/ziel/neu", data={
         "bereich": "lebensgestaltung", "ziel": "Eigene Wohnung finden", "frist": future(90),

@@ -1,0 +1,137 @@
+"""The consent of an MBE client as a scope that binds (issue 14, item 4).
+
+The Erstkontakt records the consent (``einwilligung``, ``einwilligung_datum``,
+``einwilligung_umfang``: "speicherung" / "weitergabe" / "kontakt"). Optional keys narrow it:
+``einwilligung_partnerarten`` (the partner types sharing is allowed with; absent or empty = every
+type) and ``einwilligung_bis`` (ISO date the consent ends). ``einwilligung_widerrufen`` (ISO date)
+marks a withdrawn consent. A referral of an MBE case to a partner is allowed only while the consent
+covers sharing with that partner's type (checked in ``app.network.services.refer``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.engine.models import CaseEvent, ProcessInstance
+from app.extensions import db
+from app.mbe import clients
+from app.mbe.access import is_mbe_case
+from app.mbe.models import CaseClient
+from app.timeutil import office_zone, utcnow
+
+
+@dataclass(frozen=True)
+class Consent:
+    given: bool
+    processing: bool = False
+    sharing: bool = False
+    contact: bool = False
+    partner_types: frozenset[str] = field(default_factory=frozenset)  # empty: every type
+    until: date | None = None
+    withdrawn: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.given and self.withdrawn is None and (self.until is None or day <= self.until)
+
+    def covers_sharing_with(self, partner_type: str, day: date) -> bool:
+        return (self.active_on(day) and self.sharing
+                and (not self.partner_types or partner_type in self.partner_types))
+
+
+def _date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _set(value) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value}) if value else frozenset()
+    return frozenset(str(v) for v in value or ())
+
+
+def of(data: dict | None) -> Consent:
+    """The consent recorded in a case's data (the Erstkontakt's fields)."""
+    data = data or {}
+    if not data.get("einwilligung"):
+        return Consent(given=False, withdrawn=_date(data.get("einwilligung_widerrufen")))
+    scope = _set(data.get("einwilligung_umfang"))
+    return Consent(given=True, processing="speicherung" in scope, sharing="weitergabe" in scope,
+                   contact="kontakt" in scope, partner_types=_set(data.get("einwilligung_partnerarten")),
+                   until=_date(data.get("einwilligung_bis")), withdrawn=_date(data.get("einwilligung_widerrufen")))
+
+
+def today() -> date:
+    return utcnow().astimezone(office_zone()).date()
+
+
+def referral_refusal(instance: ProcessInstance, partner) -> str | None:
+    """Check for ``app.network.services.refer``: the German reason an MBE case may not be brought
+    to ``partner``, None when its consent covers it (other processes: always None)."""
+    if not is_mbe_case(instance):
+        return None
+    consent = of(instance.data)
+    day = today()
+    if consent.withdrawn is not None:
+        return _("Die Einwilligung wurde widerrufen: Der Fall darf an keinen Partner weitergegeben werden.")
+    if not consent.given:
+        return _("Ohne Einwilligung der ratsuchenden Person darf der Fall nicht an Partner weitergegeben werden.")
+    if not consent.active_on(day):
+        return _("Die Einwilligung ist abgelaufen: Der Fall darf nicht mehr an Partner weitergegeben werden.")
+    if not consent.covers_sharing_with(partner.typ, day):
+        return _("Die Einwilligung umfasst keine Weitergabe an diese Art von Partner.")
+    return None
+
+
+# Personal data of the Erstkontakt (forms/mbe.py PERSONAL_FIELDS) and the consent's own details.
+PERSONAL_KEYS = ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon")
+CONSENT_KEYS = ("einwilligung_datum", "einwilligung_umfang", "einwilligung_form", "einwilligung_partnerarten",
+                "einwilligung_bis")
+
+
+def _strip(data: dict | None) -> dict | None:
+    if not data or not any(k in data for k in (*PERSONAL_KEYS, *CONSENT_KEYS)):
+        return data
+    return {k: v for k, v in data.items() if k not in PERSONAL_KEYS and k not in CONSENT_KEYS}
+
+
+def _anonymise_case(instance: ProcessInstance, day: date) -> None:
+    clients.set_client(instance, None)  # no title, no client link: the case is "anonym"
+    instance.data = {**(_strip(instance.data) or {}), "einwilligung": False,
+                     "einwilligung_widerrufen": day.isoformat()}
+    for event in db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance.id,
+                                                            CaseEvent.data.is_not(None))):
+        stripped = _strip(event.data)
+        if stripped is not event.data:
+            event.data = stripped
+    for task in instance.tasks:
+        if task.draft:
+            task.draft = _strip(task.draft)
+
+
+def withdraw(instance: ProcessInstance, user, day: date, note: str) -> int:
+    """The client withdrew the consent on ``day``: the personal data go at once. Every case of
+    the client becomes anonymous (no title, no client link, no name, date of birth, address or
+    phone in the case data and history) and the client row is deleted; the anonymous statistics
+    rows stay. The withdrawal itself is recorded (date, note, who) in the history of ``instance``.
+    Further referrals are refused. Returns how many cases were anonymised. Only flushes."""
+    client = clients.client_of(instance)
+    cases = [instance]
+    if client is not None:
+        cases += [e.instance for e in clients.cases_of([client.id]).get(client.id, []) if e.instance.id != instance.id]
+    for case in cases:
+        _anonymise_case(case, day)
+    if client is not None and not db.session.scalar(select(CaseClient.instance_id)
+                                                    .where(CaseClient.client_id == client.id).limit(1)):
+        db.session.delete(client)
+    db.session.add(CaseEvent(instance_id=instance.id, kind="mbe_consent_withdrawn", title="", actor_id=user.id,
+                             data={"widerrufen_am": day.isoformat(), "notiz": note.strip()[:1000]}))
+    db.session.flush()
+    return len(cases)
