@@ -81,6 +81,8 @@ EINWILLIGUNG_PARTNERARTEN = [
 EINWILLIGUNG_FORM = [("schriftlich", _l("schriftlich")), ("muendlich", _l("mündlich")),
                      ("elektronisch", _l("elektronisch"))]
 PERSONAL_FIELDS = ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon")
+# Stored only when the consent covers contact by phone or post ("kontakt").
+CONTACT_FIELDS = ("anschrift", "telefon")
 
 BERECHTIGUNG = [
     ("berechtigt", _l("berechtigt")),
@@ -329,6 +331,14 @@ class ErstkontaktForm(TaskForm):
         if self.einwilligung.data and not self.einwilligung_form.data and not self.einwilligung_form.errors:
             self.einwilligung_form.errors = [_l("Bitte angeben, wie die Einwilligung erteilt wurde.")]
             valid = False
+        scope = self.einwilligung_umfang.data or []
+        if self.einwilligung.data and scope and "kontakt" not in scope:  # no scope: its own error above
+            for name in CONTACT_FIELDS:
+                if self[name].data and not self[name].errors:
+                    self[name].errors = [_l("Telefon und Anschrift nur mit Einwilligung in die Kontaktaufnahme "
+                                            "per Telefon oder Post speichern. Bitte das Feld leeren oder den "
+                                            "Umfang der Einwilligung ergänzen.")]
+                    valid = False
         if not self.einwilligung.data:
             for name in PERSONAL_FIELDS:
                 field = self[name]

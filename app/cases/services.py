@@ -28,6 +28,7 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
+from app.mbe import consent
 from app.web.paging import Page, bounds, count
 from forms import ACTION_FORMS, FORMS
 
@@ -197,8 +198,11 @@ COVER_HIDDEN_FIELDS: frozenset[str] = frozenset({"anschrift", "telefon", "email"
 def visible_data(data: dict | None, level: str, process_key: str | None = None) -> dict:
     """The part of the case file a participant of ``level`` may see in a case of ``process_key``
     (the limited fields that process declares in processes/<key>.lanes.toml; for a substitute
-    everything but the contact fields)."""
+    everything but the contact fields). Contact fields only while a recorded consent covers
+    contact by phone or post (``app.mbe.consent.contact_allowed``)."""
     data = dict(data or {})
+    if not consent.contact_allowed(data):  # the consent does not (or no longer) cover contact
+        data = {k: v for k, v in data.items() if k not in COVER_HIDDEN_FIELDS}
     if level == FULL:
         return data
     if level == COVER:

@@ -90,6 +90,17 @@ def referral_refusal(instance: ProcessInstance, partner) -> str | None:
     return None
 
 
+def contact_allowed(data: dict | None, day: date | None = None) -> bool:
+    """May the client's contact data (phone, address) be used today? For a case that records a
+    consent (MBE), only while it is active and covers "Kontaktaufnahme per Telefon oder Post";
+    for case data without a consent record (other processes) the question does not arise."""
+    data = data or {}
+    if "einwilligung" not in data and "einwilligung_widerrufen" not in data:
+        return True
+    consent = of(data)
+    return consent.contact and consent.active_on(day or today())
+
+
 # Personal data of the Erstkontakt (forms/mbe.py PERSONAL_FIELDS) and the consent's own details.
 PERSONAL_KEYS = ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon")
 CONSENT_KEYS = ("einwilligung_datum", "einwilligung_umfang", "einwilligung_form", "einwilligung_partnerarten",

@@ -94,7 +94,7 @@ def erstkontakt(**overrides) -> dict:
 
 def with_consent(vorname: str, nachname: str, geburtsdatum: str | None, **overrides) -> dict:
     personal = {"einwilligung": True, "einwilligung_datum": date.today().isoformat(),
-                "einwilligung_umfang": ["speicherung"], "einwilligung_form": "schriftlich",
+                "einwilligung_umfang": ["speicherung", "kontakt"], "einwilligung_form": "schriftlich",
                 "vorname": vorname, "nachname": nachname}
     if geburtsdatum:
         personal["geburtsdatum"] = geburtsdatum

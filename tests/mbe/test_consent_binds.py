@@ -134,7 +134,8 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
     from app.mbe.models import CaseClient, Client
 
     partner_id = _partner(app)
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"], geburtsdatum="1990-05-04",
+    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe", "kontakt"],
+                        geburtsdatum="1990-05-04",
                         anschrift="Musterweg 1, 12345 Musterstadt", telefon="0123 456789")
     assert s.complete(app, instance_id, "beratung", s.beratung()) == {}
     client = login_as("mbe1")
