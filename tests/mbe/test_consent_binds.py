@@ -198,7 +198,8 @@ def test_erstkontakt_records_partner_types_and_end_which_bind(app):
     jobcenter, school = _partner(app), _partner(app, "Abendschule Nord", "schule")
     instance_id = s.start(app)
     bad = s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
-        **CONSENT, einwilligung_umfang=["weitergabe"], einwilligung_bis=s.iso(s.TODAY - timedelta(days=1))))
+        **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"],
+        einwilligung_bis=s.iso(s.TODAY - timedelta(days=1))))
     assert bad == {"einwilligung_bis": ["Das Ende der Einwilligung darf nicht vor ihrem Datum liegen."]}
     assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
         **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"], einwilligung_partnerarten=["schule"],

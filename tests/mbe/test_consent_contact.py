@@ -43,3 +43,12 @@ def test_contact_data_are_no_longer_shown_when_the_consent_ended(app, login_as, 
     assert "0151 2345678" not in page and "Ahornweg 3" not in page  # ... but no longer to contact
     data = api_client("mbe1").get(f"/api/v1/process-instances/{instance_id}").get_json()["data"]
     assert "telefon" not in data and "anschrift" not in data
+
+
+def test_sharing_or_contact_without_consent_to_processing_is_refused(app):
+    instance_id = s.start(app)
+    errors = s.complete(app, instance_id, "erstkontakt",
+                        s.erstkontakt(**CONSENT, einwilligung_umfang=["weitergabe", "kontakt"]))
+    assert list(errors) == ["einwilligung_umfang"]
+    assert "setzen die Einwilligung in die Speicherung voraus" in errors["einwilligung_umfang"][0]
+    assert s.open_tasks(app, instance_id) == ["erstkontakt"]
