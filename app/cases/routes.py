@@ -22,8 +22,8 @@ from app.cases import history, services
 from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
 from app.engine import service
-from app.erasure import services as erasure
 from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
+from app.erasure import services as erasure
 from app.extensions import db
 from app.timeutil import aware, utcnow
 from app.web.access import login_required
@@ -203,4 +203,4 @@ def _erased_panel(instance, user=None, level=None, **_kwargs):
     data = event.data or {}
     return services.CasePanel("cases/_erased_notice.html", services.HEADER, order=1, context={
         "day": parse_iso_date(data.get("datum")) or event.created_at,
-        "reason": erasure.REASON_LABELS.get(data.get("grund"), "")})
+        "reason": erasure.REASON_LABELS.get(str(data.get("grund")), "")})

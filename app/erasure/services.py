@@ -109,8 +109,9 @@ def _tree(declared: tuple[str, ...] | list[str]) -> dict:
     return tree
 
 
-def _narrowed(value: Any, tree: dict | bool) -> Any:
-    if tree is True:
+def _narrowed(value: Any, tree: Any) -> Any:
+    """``value`` with only the parts ``tree`` keeps (``True``: all of it)."""
+    if not isinstance(tree, dict):
         return value
     if isinstance(value, dict):
         return {k: _narrowed(v, tree[k]) for k, v in value.items() if k in tree}

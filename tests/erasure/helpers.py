@@ -100,9 +100,13 @@ def add_volunteer_records(instance_id: int) -> None:
 def statistics_figures(client_leitung, client_mbeleitung=None) -> dict:
     """What supervisors read: the statistics export, the MBE statistics export, the work shares."""
     year = date.today().year
-    figures = {"statistik": client_leitung.get(f"/statistik/export.csv?von={year}-01-01").get_data(as_text=True)}
+    response = client_leitung.get(f"/statistik/export.csv?von={year}-01-01")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    figures = {"statistik": response.get_data(as_text=True)}
     if client_mbeleitung is not None:
-        figures["mbe"] = client_mbeleitung.get("/mbe/statistik?format=csv").get_data(as_text=True)
+        response = client_mbeleitung.get("/mbe/statistik?format=csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        figures["mbe"] = response.get_data(as_text=True)
     from app.worktime import services as worktime
 
     leitung = user("leitung")

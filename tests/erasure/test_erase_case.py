@@ -16,7 +16,7 @@ from app.erasure import services as erasure
 from app.extensions import db
 from app.journal.models import JournalEntry, JournalRevision
 from tests.erasure import helpers as h
-from tests.flows import complete_web, open_task, start_case_web, valid_data
+from tests.flows import complete_web, start_case_web, valid_data
 
 
 @pytest.fixture
