@@ -130,6 +130,7 @@ def test_pages_of_an_erased_case_say_so_and_do_not_fail(app, login_as, store):
     case_id = _personal_ab_case(login_as)
     with app.test_request_context():
         h.fill_case_file(case_id, "fb36")
+        h.add_volunteer_records(case_id)
     _erase(app, case_id)
     fb36 = login_as("fb36")
     view = fb36.get(f"/faelle/{case_id}")
@@ -159,9 +160,22 @@ def test_pages_of_an_erased_case_say_so_and_do_not_fail(app, login_as, store):
     from tests.factories import api_client
 
     api = api_client(app, "fb36")
-    response = api.get(f"/api/v1/process-instances/{case_id}")
-    assert response.status_code == 200
-    assert h.found_secrets(response.get_data(as_text=True)) == []
+    with app.app_context():
+        task_ids = [t.id for t in db.session.scalars(select(Task).where(
+            Task.instance_id == case_id, Task.status.in_(("open", "claimed", "ready")), Task.assignee_id.is_(None)
+            | (Task.assignee_id == h.user("fb36").id)))]
+    for path in (f"/api/v1/process-instances/{case_id}", f"/api/v1/process-instances/{case_id}/journal",
+                 f"/api/v1/process-instances/{case_id}/documents", "/api/v1/process-instances", "/api/v1/tasks",
+                 *[f"/api/v1/tasks/{task_id}" for task_id in task_ids]):
+        response = api.get(path)
+        assert response.status_code in (200, 403), path
+        assert h.found_secrets(response.get_data(as_text=True)) == [], path
+    volunteer = login_as("ehrenamt1")
+    for path in (f"/faelle/{case_id}", "/ehrenamt/einsaetze", f"/faelle/{case_id}/fragen",
+                 f"/ehrenamt/einsaetze/{case_id}/aufwand"):
+        response = volunteer.get(path)
+        assert response.status_code == 200, path  # the volunteer's access stays (their name is kept)
+        assert h.found_secrets(response.get_data(as_text=True)) == [], path
 
 
 def test_a_process_without_the_declaration_keeps_nothing(app, tmp_path):
