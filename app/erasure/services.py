@@ -163,8 +163,10 @@ def _erase_engine_rows(instance: ProcessInstance, keep: KeepFilter, counts: Coun
                 todo_titles.add(task.title)
                 task.title = ERASED_TITLE
                 counts["todos"] += 1
-            if task.context:
+            if task.context:  # ids of what the to-do is about stay, texts go
                 task.context = {k: v for k, v in task.context.items() if isinstance(v, int | bool)} or None
+        elif task.context:  # a crisis task's copy of the report
+            task.context = keep(task.context) or None
     for event in db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance.id,
                                                             CaseEvent.kind != ERASED)):
         changed = False

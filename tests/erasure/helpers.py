@@ -19,7 +19,7 @@ from tests.documents import samples
 FAMILY = "Zwirnbeutel"
 SECRETS = (FAMILY, "Odalinde", "Quittenweg", "Kitageheimnis", "Journalgeheimnis", "Schrittgeheimnis",
            "Korrekturgeheimnis", "Dokumentgeheimnis", "Termingeheimnis", "Zielgeheimnis", "Nachrichtgeheimnis",
-           "Auslagengeheimnis", "Verweisgeheimnis", "Planaenderungsgeheimnis", "Entwurfgeheimnis")
+           "Auslagengeheimnis", "Verweisgeheimnis", "Planaenderungsgeheimnis", "Entwurfgeheimnis", "Krisengeheimnis")
 
 
 def user(username: str) -> User:
