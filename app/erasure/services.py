@@ -155,8 +155,8 @@ def _erase_engine_rows(instance: ProcessInstance, keep: KeepFilter, counts: Coun
     counts["zustand"] += service.scrub_state(instance, keep)
     todo_titles = set()
     for task in instance.tasks:
-        if task.draft:
-            task.draft = keep(task.draft) or None
+        if task.draft and (kept := keep(task.draft) or None) != task.draft:
+            task.draft = kept
             counts["entwuerfe"] += 1
         if task.kind == TODO_TASK:
             if task.title != ERASED_TITLE:
