@@ -200,3 +200,31 @@ def test_a_process_without_the_declaration_keeps_nothing(app, tmp_path):
         assert erasure.kept_keys("alltagsbegleitung") == ()
         app.config["PRIVACY_DIR"] = ""
         assert "ehrenamtliche" in erasure.kept_keys("alltagsbegleitung")
+
+
+def test_erasing_a_completed_case_keeps_its_outcome_and_the_statistics(app, login_as, store):
+    """The retention run erases closed cases: the stored state of a finished workflow is scrubbed
+    too, the outcome, the dates and the step durations stay."""
+    case_id = _personal_ab_case(login_as)
+    with app.test_request_context():
+        h.fill_case_file(case_id, "fb36")
+    assert complete_web(login_as("k201"), case_id, "zwischengespraech",
+                        valid_data("zwischengespraech", notizen=f"Notiz zu {h.FAMILY}",
+                                   abschluss_einleiten=True)).status_code == 302
+    assert complete_web(login_as("fb36"), case_id, "abschluss",
+                        valid_data("abschluss", folgemassnahme=f"{h.FAMILY} an Familienhilfe")).status_code == 302
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, case_id)
+        assert instance.status == "completed" and h.FAMILY in instance.state
+        ended_at, outcome = instance.ended_at, instance.outcome
+        before = h.statistics_figures(login_as("leitung"))
+    _erase(app, case_id)
+    with app.app_context():
+        assert h.found_secrets(h.database_text()) == []
+        instance = db.session.get(ProcessInstance, case_id)
+        assert (instance.status, instance.ended_at, instance.outcome) == ("completed", ended_at, outcome)
+        assert instance.data["ergebnis"] == "beenden"
+        assert h.statistics_figures(login_as("leitung")) == before
+    assert h.stored_files(store) == []
+    page = login_as("fb36").get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Erhalten bleiben nur anonyme Angaben für die Statistik." in page and h.found_secrets(page) == []
