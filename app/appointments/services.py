@@ -26,6 +26,7 @@ from app.auth.models import LEAD, Membership, User
 from app.engine import events
 from app.engine import service as engine
 from app.engine.models import ACTIVE_TASK_STATES, FULL, RUNNING, CaseParticipant, ProcessInstance, Task
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.notify.models import Notification
 from app.timeutil import aware, office_zone
@@ -344,3 +345,17 @@ def remind_due(now: datetime, hours: float) -> int:
         reminded += 1
     db.session.flush()
     return reminded
+
+
+@case_erasing.connect
+def _erase_appointments(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): titles, places and the language note
+    of the case's appointments go; kind, times, status and participants stay."""
+    count = 0
+    for appointment in db.session.scalars(select(Appointment).where(Appointment.instance_id == instance.id)):
+        if appointment.title or appointment.place or appointment.language:
+            appointment.title, appointment.place, appointment.language = "", "", ""
+            appointment.sequence += 1  # calendar programs replace their copy
+            count += 1
+    db.session.flush()
+    return {"termine": count}

@@ -23,12 +23,13 @@ from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
 from app.engine import service
 from app.engine.models import FULL, RUNNING, CaseEvent, ProcessModel
+from app.erasure import services as erasure
 from app.extensions import db
 from app.timeutil import aware, utcnow
 from app.web.access import login_required
 from app.web.paging import page_arg
 from forms import KriseMeldenForm
-from forms.base import AppForm
+from forms.base import AppForm, parse_iso_date
 
 bp = Blueprint("cases", __name__, template_folder="../templates")
 
@@ -191,3 +192,15 @@ def _withdraw_panel(instance, user=None, level=None, **_kwargs):
 @bp.app_context_processor
 def _inject_can_withdraw():
     return {"can_withdraw_case": lambda instance: withdrawal.can_withdraw(current_user, instance)}
+
+
+@services.case_panels.connect
+def _erased_panel(instance, user=None, level=None, **_kwargs):
+    """A case whose personal data were erased (retention, consent withdrawn) says so on top."""
+    event = erasure.erasure_of(instance.id)
+    if event is None:
+        return None
+    data = event.data or {}
+    return services.CasePanel("cases/_erased_notice.html", services.HEADER, order=1, context={
+        "day": parse_iso_date(data.get("datum")) or event.created_at,
+        "reason": erasure.REASON_LABELS.get(str(data.get("grund")), "")})

@@ -28,6 +28,7 @@ from app.documents.forms import CASE_CATEGORIES, CONSENT, VOLUNTEER_CATEGORIES
 from app.documents.models import Document
 from app.documents.sniff import EXTENSIONS, Sniffed
 from app.engine.models import FULL, LIMITED, CaseEvent, ProcessInstance
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.timeutil import utcnow
 from app.volunteers.access import is_case_volunteer, is_coordinator
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 ADDED, DELETED = "document_added", "document_deleted"
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 MAX_NAME = 200
+#: Why the erasure of a case's personal data marked its documents deleted (stored, like every reason).
+ERASED_REASON = "Personenbezogene Daten gelöscht"
 
 
 class FileChanged(Exception):
@@ -196,3 +199,22 @@ def delete(document: Document, user: User, reason: str) -> None:
         db.session.add(CaseEvent(instance_id=document.instance_id, kind=DELETED, title=category_label(document),
                                  actor_id=user.id, data={"document_id": document.id}))
     db.session.flush()
+
+
+@case_erasing.connect
+def _erase_documents(instance: ProcessInstance, actor=None, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): every document of the case is marked
+    deleted, its name and note go, and its file is removed once the transaction has committed
+    (a rolled-back erasure keeps the files). The rows stay as the record that a file existed."""
+    count = 0
+    for document in db.session.scalars(select(Document).where(Document.instance_id == instance.id)):
+        if not document.deleted:
+            document.deleted_at = utcnow()
+            document.deleted_by_id = getattr(actor, "id", None)
+            document.delete_reason = ERASED_REASON
+            count += 1
+        if document.filename or document.note:
+            document.filename, document.note = "", ""
+        storage.drop_after_commit(document.storage_key)
+    db.session.flush()
+    return {"dokumente": count}

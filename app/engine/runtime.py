@@ -10,6 +10,7 @@ CLI command commits once at its edge. The operations built on this door are in `
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -108,6 +109,33 @@ def completed_element_ids(instance: ProcessInstance) -> set[str]:
         return set()
     return {bpmn_id for spiff_task in workflow.get_tasks(state=TaskState.COMPLETED)
             if (bpmn_id := getattr(spiff_task.task_spec, "bpmn_id", None))}
+
+
+def scrub_state(instance: ProcessInstance, keep: Callable[[dict], dict]) -> int:
+    """Filter every data dictionary of the case's stored workflow through ``keep`` (a function
+    returning the part of a dict that may stay): the workflow's data, each subprocess's data,
+    the data of every task and the payloads of pending events. Deserialises the state, filters
+    and serialises it back (``instance.state``); the workflow is not run. Used to erase personal
+    data (app/erasure) while the running case goes on with the kept keys. Returns how many data
+    dictionaries were filtered; nothing happens for a case without a state."""
+    if not instance.state:
+        return 0
+    workflow = load_workflow(instance, parsed_version(instance.version))
+    count = 0
+    for flow in [workflow, *workflow.subprocesses.values()]:
+        if isinstance(flow.data, dict):
+            flow.data = keep(flow.data)
+            count += 1
+        for spiff_task in flow.tasks.values():
+            if isinstance(spiff_task.data, dict):
+                spiff_task.data = keep(spiff_task.data)
+                count += 1
+    for event in workflow.bpmn_events:
+        if isinstance(getattr(event, "payload", None), dict):
+            event.payload = keep(event.payload)
+            count += 1
+    instance.state = dumped_state(workflow)
+    return count
 
 
 def record(instance, kind, title, actor, data, task: Task | None = None) -> None:

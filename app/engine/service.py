@@ -29,6 +29,7 @@ from app.engine.runtime import (
     run_step,
     save,
     script_engine,
+    scrub_state,
 )
 from app.engine.taskrows import sync_tasks
 from app.engine.timers import next_timer_due
@@ -39,6 +40,6 @@ __all__ = [
     "ConflictError", "EngineError", "ForbiddenError", "eligible", "release_participants",
     "claim_task", "close_todo", "complete_task", "create_todo", "completed_element_ids", "dumped_state", "fire_timers",
     "import_version", "is_write_conflict", "latest_version", "load_workflow", "lock_case",
-    "next_timer_due", "parsed_version", "record", "run_step", "save", "script_engine",
+    "next_timer_due", "parsed_version", "record", "run_step", "save", "script_engine", "scrub_state",
     "start_instance", "sync_tasks", "unclaim_task", "withdraw", "write_conflicts",
 ]

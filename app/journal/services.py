@@ -34,6 +34,7 @@ from app.engine.models import (
     ProcessVersion,
     Task,
 )
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.journal.models import KINDS, SESSION_KINDS, JournalEntry, JournalRevision, JournalTopic
 from app.journal.topics import all_topic_labels
@@ -254,3 +255,19 @@ def report_figures(team_ids: list[int], start: date, end: date, process: str | N
         "by_kind": [{"kind": key, "label": str(label), "count": counts["by_kind"].get(key, 0)} for key, label in KINDS],
         "by_topic": [{"topic": key, "label": labels.get(key, key), "count": n} for key, n in topics],
     }
+
+
+@case_erasing.connect
+def _erase_journal(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the texts, next steps and correction
+    notes of every entry and revision go; kind, day, minutes and topics stay (statistics)."""
+    entries = list(db.session.scalars(select(JournalEntry).where(JournalEntry.instance_id == instance.id)))
+    count = 0
+    for entry in entries:
+        if entry.text or entry.next_steps:
+            entry.text, entry.next_steps = "", ""
+            count += 1
+        for revision in entry.revisions:
+            revision.text, revision.next_steps, revision.note = "", "", ""
+    db.session.flush()
+    return {"journal": count}

@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 
 from app.auth.models import Team, User
 from app.engine.models import CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.mbe.access import PROCESS_KEY, lead_teams
 from app.mbe.models import CaseClient, Client
@@ -184,3 +185,20 @@ def link_after_erstkontakt(instance: ProcessInstance, user: User, data: dict) ->
 def mbe_model() -> ProcessModel | None:
     return db.session.scalar(select(ProcessModel).where(ProcessModel.key == PROCESS_KEY,
                                                         ProcessModel.versions.any(ProcessVersion.id > 0)))
+
+
+@case_erasing.connect
+def _erase_client_link(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the case leaves its client (it becomes
+    anonymous) and the client's row (name, date of birth) goes once no other case is linked to
+    it. The anonymous statistics rows (``MbeCaseStat``, ``MbeStatFact``) stay."""
+    client = client_of(instance)
+    if client is None:
+        return {}
+    set_client(instance, None)
+    db.session.flush()
+    if db.session.scalar(select(CaseClient.instance_id).where(CaseClient.client_id == client.id).limit(1)) is None:
+        db.session.delete(client)
+        db.session.flush()
+        return {"klienten": 1}
+    return {}

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.engine.models import CaseEvent, ProcessInstance
+from app.erasure.services import CONSENT_WITHDRAWN, erase_case
 from app.extensions import db
 from app.mbe import clients
 from app.mbe.access import is_mbe_case
@@ -101,46 +102,23 @@ def contact_allowed(data: dict | None, day: date | None = None) -> bool:
     return consent.contact and consent.active_on(day or today())
 
 
-# Personal data of the Erstkontakt (forms/mbe.py PERSONAL_FIELDS) and the consent's own details.
-PERSONAL_KEYS = ("vorname", "nachname", "geburtsdatum", "anschrift", "telefon")
-CONSENT_KEYS = ("einwilligung_datum", "einwilligung_umfang", "einwilligung_form", "einwilligung_partnerarten",
-                "einwilligung_bis")
-
-
-def _strip(data: dict | None) -> dict | None:
-    if not data or not any(k in data for k in (*PERSONAL_KEYS, *CONSENT_KEYS)):
-        return data
-    return {k: v for k, v in data.items() if k not in PERSONAL_KEYS and k not in CONSENT_KEYS}
-
-
-def _anonymise_case(instance: ProcessInstance, day: date) -> None:
-    clients.set_client(instance, None)  # no title, no client link: the case is "anonym"
-    instance.data = {**(_strip(instance.data) or {}), "einwilligung": False,
-                     "einwilligung_widerrufen": day.isoformat()}
-    for event in db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance.id,
-                                                            CaseEvent.data.is_not(None))):
-        stripped = _strip(event.data)
-        if stripped is not event.data:
-            event.data = stripped
-    for task in instance.tasks:
-        if task.draft:
-            task.draft = _strip(task.draft)
-
-
 def withdraw(instance: ProcessInstance, user, day: date, note: str) -> int:
     """The client withdrew the consent on ``day``: the personal data go at once. Every case of
-    the client becomes anonymous (no title, no client link, no name, date of birth, address or
-    phone in the case data and history) and the client row is deleted; the anonymous statistics
-    rows stay. The withdrawal itself is recorded (date, note, who) in the history of ``instance``.
-    Further referrals are refused. Returns how many cases were anonymised. Only flushes."""
+    the client is erased (``app.erasure.services.erase_case`` with the reason "consent withdrawn":
+    case data, workflow state, history, drafts, journal texts, documents, appointments, plans …)
+    and stays as an anonymous, running case; the client row is deleted; the anonymous statistics
+    rows stay. The withdrawal itself is recorded (date, note, who) in the history of ``instance``
+    and in the case data of every case, so further referrals are refused. Returns how many cases
+    were anonymised. Only flushes."""
     client = clients.client_of(instance)
     cases = [instance]
     if client is not None:
         cases += [e.instance for e in clients.cases_of([client.id]).get(client.id, []) if e.instance.id != instance.id]
     for case in cases:
-        _anonymise_case(case, day)
-    if client is not None and not db.session.scalar(select(CaseClient.instance_id)
-                                                    .where(CaseClient.client_id == client.id).limit(1)):
+        erase_case(case, reason=CONSENT_WITHDRAWN, actor=user)
+        case.data = {**(case.data or {}), "einwilligung": False, "einwilligung_widerrufen": day.isoformat()}
+    if client is not None and not inspect(client).was_deleted and not db.session.scalar(
+            select(CaseClient.instance_id).where(CaseClient.client_id == client.id).limit(1)):
         db.session.delete(client)
     db.session.add(CaseEvent(instance_id=instance.id, kind="mbe_consent_withdrawn", title="", actor_id=user.id,
                              data={"widerrufen_am": day.isoformat(), "notiz": note.strip()[:1000]}))

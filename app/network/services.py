@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.engine import events as event_kinds
 from app.engine.models import CaseEvent, ProcessInstance
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.network.models import PARTNER_TYPES, Partner, PartnerContact, PartnerYear, Referral
 from app.timeutil import utcnow
@@ -193,3 +194,16 @@ def referral_counts(organisation_id: int) -> dict[int, int]:
         select(Referral.partner_id, func.count(Referral.id)).join(Partner, Partner.id == Referral.partner_id)
         .where(Partner.organisation_id == organisation_id).group_by(Referral.partner_id))
     return dict(rows.all())
+
+
+@case_erasing.connect
+def _erase_referrals(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the occasion written with each referral
+    goes; that the case was referred to a partner, and when, stays (network statistics)."""
+    count = 0
+    for referral in db.session.scalars(select(Referral).where(Referral.instance_id == instance.id)):
+        if referral.anlass:
+            referral.anlass = ""
+            count += 1
+    db.session.flush()
+    return {"verweisungen": count}

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 
 from app.auth.models import LEAD, MEMBER, Membership, User
 from app.engine import signals
-from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
+from app.engine.models import ACTIVE_TASK_STATES, TODO_TASK, ProcessInstance, Task
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.notify.models import KIND_CRISIS, KIND_OVERDUE, KIND_TASK, Notification, OutboxMail
 from app.timeutil import aware, utcnow
@@ -175,3 +176,22 @@ def outbox_page(page: int = 1, size: int = 50) -> Page:
     listing.extra["counts"] = dict(db.session.execute(
         select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
     return listing
+
+
+@case_erasing.connect
+def _erase_notifications(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the notifications about the case's
+    tasks go (their titles may name the family), and the mails about its to-dos."""
+    task_ids = select(Task.id).where(Task.instance_id == instance.id)
+    gone = 0
+    for notification in db.session.scalars(select(Notification).where(Notification.task_id.in_(task_ids))):
+        db.session.delete(notification)
+        gone += 1
+    # A to-do's mail names the to-do (a staff note that may name the family): it leaves the outbox.
+    for (todo_id,) in db.session.execute(select(Task.id).where(Task.instance_id == instance.id,
+                                                               Task.kind == TODO_TASK)):
+        for mail in db.session.scalars(select(OutboxMail).where(OutboxMail.body.contains(f"{task_url(todo_id)}\n"))):
+            db.session.delete(mail)
+            gone += 1
+    db.session.flush()
+    return {"benachrichtigungen": gone}

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.engine import events, service, signals
-from app.engine.models import FULL, RUNNING, ProcessInstance, Task
+from app.engine.models import FULL, RUNNING, CaseEvent, ProcessInstance, Task
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.network.services import refer_named_partners
 from app.plans.models import DROPPED, OPEN, PlanChange, PlanGoal
@@ -294,3 +295,33 @@ def plan_summary(instance: ProcessInstance) -> dict:
     day = aware(moment).astimezone(office_zone()).date() if moment is not None else None
     return {"version": version_of(instance.id), "stand": day}
 
+
+
+#: What of a goal may stay when the case's personal data are erased: its area and deadline (the
+#: status is a column of its own); the wording, partner and notes go.
+ANONYMOUS_GOAL_KEYS = ("bereich", "frist")
+
+
+def _anonymous(fields: dict | None) -> dict | None:
+    if fields is None:
+        return None
+    return {k: v for k, v in fields.items() if k in ANONYMOUS_GOAL_KEYS or k == "status"}
+
+
+@case_erasing.connect
+def _erase_plan(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the goals' wording, partners and notes
+    and the change notes go; areas, deadlines, statuses and versions stay (statistics)."""
+    count = 0
+    for goal in goals_of(instance.id):
+        kept = _anonymous(goal.fields) or {}
+        if kept != (goal.fields or {}):
+            goal.fields = kept
+            count += 1
+    for change in db.session.scalars(select(PlanChange).where(PlanChange.instance_id == instance.id)):
+        change.before, change.after, change.note = _anonymous(change.before), _anonymous(change.after), ""
+    for event in db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance.id,
+                                                            CaseEvent.kind == EVENT_KIND)):
+        event.title = ""
+    db.session.flush()
+    return {"ziele": count}

@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.engine.models import ProcessInstance
+from app.erasure.services import case_erasing
 from app.extensions import db
 from app.volunteers import notices
 from app.volunteers.access import case_coordinators, case_volunteer_ids, is_case_volunteer
-from app.volunteers.models import CaseMessage
+from app.volunteers.models import CaseMessage, ExpenseEntry
 
 # Other features react to the thread (app/formsignals: a question becomes a to-do of 201, an answer
 # closes it): ``(instance, author=User, body=str)``, in the same transaction.
@@ -46,3 +47,18 @@ def post_message(instance: ProcessInstance, author: User, body: str) -> CaseMess
     db.session.flush()
     (question_posted if asked else question_answered).send(instance, author=author, body=message.body)
     return message
+
+
+@case_erasing.connect
+def _erase_volunteer_records(instance: ProcessInstance, **_kw) -> dict[str, int]:
+    """Erasure of the case's personal data (app/erasure): the messages between volunteer and
+    coordination go, and the notes and comments of the volunteer's expense entries (date, hours,
+    kilometres and sums stay: they are what was paid)."""
+    messages_gone = 0
+    for message in db.session.scalars(select(CaseMessage).where(CaseMessage.instance_id == instance.id)):
+        db.session.delete(message)
+        messages_gone += 1
+    for expense in db.session.scalars(select(ExpenseEntry).where(ExpenseEntry.instance_id == instance.id)):
+        expense.notiz, expense.kommentar = "", ""
+    db.session.flush()
+    return {"nachrichten": messages_gone}

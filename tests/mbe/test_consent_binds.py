@@ -210,3 +210,62 @@ def test_erstkontakt_records_partner_types_and_end_which_bind(app):
         services.refer(instance, db.session.get(services.Partner, school), user, "")
         with pytest.raises(services.ReferralRefused, match="umfasst keine Weitergabe"):
             services.refer(instance, db.session.get(services.Partner, jobcenter), user, "")
+
+
+def test_withdrawal_erases_journal_documents_appointments_and_the_workflow_state(make_app, tmp_path):
+    """The withdrawal goes through the erasure core: not only the Erstkontakt's fields, but the
+    journal texts, the documents (files too), the appointments' titles and places, the plan's
+    wording and the copy of the form data in the workflow state."""
+    from app.appointments.models import Appointment
+    from app.documents.models import Document
+    from app.journal.models import JournalEntry
+    from tests.erasure import helpers as h
+    from tests.factories import login
+
+    store = tmp_path / "documents"
+    app = make_app({"DOCUMENT_STORAGE_DIR": str(store)})
+    instance_id = _case(app, **{**CONSENT, "nachname": h.FAMILY}, einwilligung_umfang=["speicherung", "weitergabe"],
+                        anschrift="Quittenweg 17")
+    assert s.complete(app, instance_id, "beratung", s.beratung("case_management")) == {}
+    assert s.complete(app, instance_id, "assessment", s.assessment()) == {}
+    assert s.complete(app, instance_id, "foerderplan", s.foerderplan(40)) == {}
+    with app.test_request_context():
+        h.fill_case_file(instance_id, "mbe1")
+    with app.app_context():
+        assert h.FAMILY in db.session.get(ProcessInstance, instance_id).state
+    assert len(h.stored_files(store)) == 1
+
+    client = login(app.test_client(), "mbe1")
+    response = client.post(f"/mbe/faelle/{instance_id}/einwilligung-widerrufen",
+                           data={"datum": s.iso(s.TODAY), "notiz": "Widerruf schriftlich eingegangen"})
+    assert response.status_code == 302
+
+    with app.app_context():
+        assert h.found_secrets(h.database_text()) == []
+        instance = db.session.get(ProcessInstance, instance_id)
+        assert instance.status == "running" and instance.data["einwilligung_widerrufen"] == s.iso(s.TODAY)
+        assert "Quittenweg" not in instance.state and h.FAMILY not in instance.state
+        entry = db.session.scalar(select(JournalEntry).where(JournalEntry.instance_id == instance_id))
+        assert entry.text == "" and entry.next_steps == ""
+        document = db.session.scalar(select(Document).where(Document.instance_id == instance_id))
+        assert document.deleted and document.filename == ""
+        appointment = db.session.scalar(select(Appointment).where(Appointment.instance_id == instance_id))
+        assert appointment.title == "" and appointment.place == "" and appointment.starts_at is not None
+        kinds = [e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.instance_id == instance_id)
+                                                    .order_by(CaseEvent.id))]
+        assert kinds[-2:] == ["erased", "mbe_consent_withdrawn"]
+        erased = db.session.scalar(select(CaseEvent).where(CaseEvent.instance_id == instance_id,
+                                                           CaseEvent.kind == "erased"))
+        assert erased.data["grund"] == "consent_withdrawn"
+    assert h.stored_files(store) == []
+    page = client.get(f"/faelle/{instance_id}").get_data(as_text=True)
+    assert "Personenbezogene Daten gelöscht am" in page and "(Einwilligung widerrufen)" in page
+    assert h.found_secrets(page) == []
+    # the anonymous case goes on: its plan is reviewed and it closes
+    assert s.complete(app, instance_id, "vereinbarung", s.vereinbarung()) == {}
+    assert s.fire(app, s.at(40)) == 1
+    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "abschliessen",
+              "ziele": [{"status": "erreicht"}]}
+    assert s.complete(app, instance_id, "ueberpruefung", review) == {}
+    assert s.complete(app, instance_id, "abschluss", s.abschluss()) == {}
+    assert s.case(app, instance_id).status == "completed"
