@@ -65,13 +65,31 @@ def privacy_dir() -> Path:
     return Path(current_app.config.get("PRIVACY_DIR") or LANES_DIR)
 
 
+_declared: dict[Path, tuple[int, int | None]] = {}  # file -> (mtime_ns, months): read once per change
+
+
 def default_months(key: str) -> int | None:
     """``aufbewahrung_monate`` of ``<key>.privacy.toml`` (None: not declared or not a whole
-    number of months in range)."""
+    number of months in range). The case view asks on every page: the file is read again only
+    when it changed."""
     path = privacy_dir() / f"{key}.privacy.toml"
-    if not path.is_file():
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
         return None
-    raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    known = _declared.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    try:
+        months = _months_in(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        log.warning("cannot read %s: no retention period for %s", path, key)
+        months = None
+    _declared[path] = (stamp, months)
+    return months
+
+
+def _months_in(raw: dict[str, Any]) -> int | None:
     value = raw.get(PERIOD_KEY)
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_MONTHS <= value <= MAX_MONTHS:
         return None

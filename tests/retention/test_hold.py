@@ -143,3 +143,29 @@ def test_the_dpo_uses_the_hold_page_without_seeing_case_content(app, login_as, f
     dsb.post(f"/faelle/{family}/loeschsperre", data={"sperre-grund": "zweite"})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LegalHold)) == 1
+
+
+def test_the_volunteer_of_the_case_may_not_hold_it(app, api_client, login_as):
+    """A volunteer sees their assignment (limited access) but never decides on a hold."""
+    from tests.volunteers.helpers import running_case
+
+    case_id = running_case(login_as)
+    assert api_client("ehrenamt1").post(API.format(case_id), json={"reason": "x"}).status_code == 403
+    assert api_client("ehrenamt2").post(API.format(case_id), json={"reason": "x"}).status_code == 404
+    assert login_as("ehrenamt1").get(f"/faelle/{case_id}/loeschsperre").status_code == 403
+    assert _holds(app, case_id) == []
+
+
+def test_a_supervisor_who_no_longer_leads_the_team_may_not(app, api_client, family):
+    from app.auth.models import LEAD, Membership, Team
+    from tests.factories import user
+
+    client = api_client("leitung")
+    with app.app_context():
+        asd = db.session.scalar(select(Team.id).where(Team.key == "asd"))
+        db.session.execute(Membership.__table__.delete().where(
+            Membership.user_id == user("leitung").id, Membership.team_id == asd, Membership.kind == LEAD))
+        db.session.commit()
+    # still sees the case (as lead of 201, a team of every Alltagsbegleitung case), may not decide
+    assert client.post(API.format(family), json={"reason": "x"}).status_code == 403
+    assert _holds(app, family) == []

@@ -198,3 +198,16 @@ def test_the_record_of_processing_shows_the_running_period(app, login_as):
     html = client.get("/datenschutz/verarbeitungsverzeichnis").get_data(as_text=True)
     section = html.split('id="prozess-beratungskontakt"')[1].split("</section>")[0]
     assert "6 Monate nach Abschluss des Falls" in section and "Vorgabe: 24 Monate" in section
+
+
+def test_a_case_erased_at_consent_withdrawal_is_not_erased_again(app, closed):
+    from app.erasure.services import CONSENT_WITHDRAWN, erase_case
+
+    family, mbe = closed
+    with app.app_context():
+        erase_case(db.session.get(ProcessInstance, mbe), reason=CONSENT_WITHDRAWN)
+        db.session.commit()
+    assert "cases erased: 1" in _cli(app, "--now", "2031-01-01T00:00:00+00:00").output
+    with app.app_context():
+        assert erased(family)
+        assert erased_event(mbe).data["grund"] == "consent_withdrawn"
