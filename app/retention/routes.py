@@ -148,6 +148,7 @@ def period_default(key: str):
 def inject_retention():
     """The modeler's model page shows the period with its form (retention/_model_section.html)."""
     def retention_of(model: ProcessModel):
-        return services.period_of(model), PeriodForm(formdata=None, data={"monate": services.period_of(model).months})
+        period = services.period_of(model)
+        return period, PeriodForm(formdata=None, data={"monate": period.months})
 
     return {"retention_of": retention_of}

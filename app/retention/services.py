@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import timeutil
+from app import timeutil, transaction
 from app.auth.access import access_level
 from app.auth.models import ROLE_DATENSCHUTZ, ROLE_LEITUNG, Team, User
 from app.engine.lanes import LANES_DIR
@@ -42,7 +42,6 @@ from app.engine.models import COMPLETED, TERMINATED, CaseEvent, ProcessInstance,
 from app.erasure.services import RETENTION, erase_case
 from app.extensions import db
 from app.retention.models import LegalHold, RetentionRun
-from app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -236,13 +235,14 @@ def erase_due(now: datetime | None = None) -> RunResult:
     result = RunResult()
     for case_id in due_case_ids(now):
         try:
-            with unit_of_work():  # rolled back if it raises
+            with transaction.unit_of_work():  # rolled back if it raises
                 instance = _lock_due(case_id, now)
                 if instance is None:
                     continue
                 erase_case(instance, reason=RETENTION)
             result.erased += 1
         except Exception:  # noqa: BLE001 - one case that fails must not stop the others
+            transaction.discard()  # also after a failed commit: the next case starts clean
             log.exception("erasure of case %s failed", case_id)
             result.failed += 1
     return result
@@ -250,7 +250,7 @@ def erase_due(now: datetime | None = None) -> RunResult:
 
 def run(now: datetime | None = None, *, via: str = "cli") -> RunResult:
     """One erasure run, recorded in ``retention_run`` (counts only)."""
-    with unit_of_work():
+    with transaction.unit_of_work():
         record = RetentionRun(via=via, started_at=timeutil.utcnow())
         db.session.add(record)
         db.session.flush()
@@ -259,7 +259,7 @@ def run(now: datetime | None = None, *, via: str = "cli") -> RunResult:
 
 
 def _finish(record_id: int, result: RunResult) -> RunResult:
-    with unit_of_work():
+    with transaction.unit_of_work():
         record = db.session.get(RetentionRun, record_id)
         if record is not None:
             record.finished_at, record.erased, record.failed = timeutil.utcnow(), result.erased, result.failed
@@ -296,7 +296,7 @@ class DailyRun:
     @staticmethod
     def _claim(day: date, now: datetime) -> int | None:
         try:
-            with unit_of_work():
+            with transaction.unit_of_work():
                 if db.session.scalar(select(RetentionRun.id).where(RetentionRun.day == day)) is not None:
                     return None
                 record = RetentionRun(day=day, via="worker", started_at=now)
