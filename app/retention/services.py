@@ -31,12 +31,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import timeutil, transaction
 from app.auth.access import access_level
 from app.auth.models import ROLE_DATENSCHUTZ, ROLE_LEITUNG, Team, User
+from app.engine import events
 from app.engine.lanes import LANES_DIR
 from app.engine.models import COMPLETED, TERMINATED, CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
 from app.erasure.services import RETENTION, erase_case
@@ -56,6 +58,10 @@ AHEAD_DAYS = 31
 #: is widened by this much, the exact date is checked per row.
 SLACK = timedelta(days=4)
 PERIOD_KEY = "aufbewahrung_monate"
+#: Case history entries of hold decisions (the reason stays in ``legal_hold``, not in the history).
+HOLD_SET, HOLD_RELEASED = "legal_hold_set", "legal_hold_released"
+events.register(HOLD_SET, _l("Löschsperre gesetzt"))
+events.register(HOLD_RELEASED, _l("Löschsperre aufgehoben"))
 
 
 # --- the period ------------------------------------------------------------------------------
@@ -365,6 +371,8 @@ def set_hold(instance: ProcessInstance, user: User, reason: str) -> LegalHold:
     hold = LegalHold(instance_id=instance.id, reason=reason.strip(), created_by_id=user.id,
                      created_at=timeutil.utcnow())
     db.session.add(hold)
+    db.session.add(CaseEvent(instance_id=instance.id, kind=HOLD_SET, title="", actor_id=user.id,
+                             created_at=timeutil.utcnow()))
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -379,6 +387,8 @@ def release_hold(instance: ProcessInstance, user: User) -> LegalHold:
     if hold is None:
         raise HoldError(404, _("Für diesen Fall besteht keine Löschsperre."))
     hold.released_by_id, hold.released_at = user.id, timeutil.utcnow()
+    db.session.add(CaseEvent(instance_id=instance.id, kind=HOLD_RELEASED, title="", actor_id=user.id,
+                             created_at=timeutil.utcnow()))
     db.session.flush()
     return hold
 

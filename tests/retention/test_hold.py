@@ -111,6 +111,8 @@ def test_the_case_view_shows_the_erasure_date_and_the_supervisor_sets_a_hold(app
     assert lead.post(f"/faelle/{family}/loeschsperre/aufheben").status_code == 302
     [(_reason, released_at, released_by)] = _holds(app, family)
     assert released_at is not None and released_by == "leitung"
+    history = lead.get(f"/faelle/{family}").get_data(as_text=True)
+    assert "Löschsperre gesetzt" in history and "Löschsperre aufgehoben" in history
 
 
 def test_the_caseworker_sees_the_date_but_no_hold_form(login_as, family):
