@@ -135,6 +135,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.plans.routes import bp as plans_bp
 
     app.register_blueprint(plans_bp)  # the living plan: goals changed at and between reviews
+    from app.retention.routes import bp as retention_bp
+
+    app.register_blueprint(retention_bp)  # retention periods, legal holds, upcoming erasures
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -158,10 +161,11 @@ def register_api(app: Flask) -> None:
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
+    from app.retention.api import bp as retention_api
     from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               appointments_api, documents_api, journal_api, search_api, openapi_bp):
+               appointments_api, documents_api, journal_api, search_api, retention_api, openapi_bp):
         app.register_blueprint(bp)

@@ -168,6 +168,9 @@ def register_cli(app: Flask) -> None:
 
     register_user_cli(app)  # flask users set-password / unlock
     register_timer_cli(app)
+    from app.retention.cli import register_retention_cli
+
+    register_retention_cli(app)  # flask retention run
 
 
 def register_timer_cli(app: Flask) -> None:

@@ -44,6 +44,9 @@ class ProcessModel(Model):
     # Confidential (e.g. MBE, Schweigepflicht): of the owner team only its leads see the cases;
     # counsellors see only the cases they are responsible for (participant rows per person).
     confidential: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Months a closed case is kept before its personal data are erased, as the process owner set
+    # it (app/retention); empty: the default of processes/<key>.privacy.toml (aufbewahrung_monate).
+    retention_months: Mapped[int | None] = mapped_column()
 
     versions: Mapped[list[ProcessVersion]] = relationship(
         back_populates="model", order_by="ProcessVersion.number"

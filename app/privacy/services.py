@@ -1,9 +1,10 @@
 """The record of processing (Art. 30 DSGVO), built from the running configuration.
 
-For each process model (its newest version): purpose, legal basis, recipients and deletion period
-from ``processes/<key>.privacy.toml`` (``PRIVACY_DIR`` in the config; missing entries are shown as
-"nicht angegeben" and flagged), the data categories from the forms of its user tasks, the fields
-volunteers see (``limited_fields``) and who has access (the lanes of ``<key>.lanes.toml``).
+For each process model (its newest version): purpose, legal basis and recipients from
+``processes/<key>.privacy.toml`` (``PRIVACY_DIR`` in the config; missing entries are shown as
+"nicht angegeben" and flagged), the running retention period (app/retention), the data
+categories from the forms of its user tasks, the fields volunteers see (``limited_fields``) and
+who has access (the lanes of ``<key>.lanes.toml``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.engine.models import ProcessModel
 from app.extensions import db
 from app.network.forms import TYPE_LABELS
 from app.network.models import PARTNER_TYPES
+from app.retention import services as retention
 from forms import FORMS
 
 #: The entries of a ``<key>.privacy.toml`` file, in the order the page shows them.
@@ -127,6 +129,17 @@ def _access(key: str) -> list[str]:
     return result
 
 
+def _retention(model: ProcessModel, declared: str | None) -> str | None:
+    """The running retention period (app/retention: the process owner's setting, else
+    ``aufbewahrung_monate``), with the declared text while no other period is set; None when the
+    process has no period (nothing is erased; the page flags it)."""
+    period = retention.period_of(model)
+    text = retention.period_text(period)
+    if text and declared and not period.overridden:
+        text = f"{text} ({declared})"
+    return text
+
+
 def build_record() -> list[ProcessRecord]:
     """One entry per process model (newest version), in the order of their names."""
     directory = privacy_dir()
@@ -138,6 +151,7 @@ def build_record() -> list[ProcessRecord]:
         parsed = service.parsed_version(version)
         record = ProcessRecord(key=model.key, name=model.name or parsed.name or model.key,
                                version=version.number, entries=read_entries(model.key, directory))
+        record.entries["loeschfrist"] = _retention(model, record.entries.get("loeschfrist"))
         seen = set()
         names: dict[str, str] = {}
         for task in parsed.user_tasks.values():

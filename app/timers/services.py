@@ -24,6 +24,7 @@ from app.engine.models import RUNNING, ProcessInstance
 from app.extensions import db
 from app.notify.mailer import send_outbox
 from app.notify.services import remind_overdue
+from app.retention.services import daily_run as daily_retention_run
 from app.timeutil import utcnow
 from app.transaction import unit_of_work
 
@@ -124,8 +125,8 @@ def supervise(stop: threading.Event, interval: float = 1.0, round_fn=None) -> No
 
 
 def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
-    """Fire due timers, remind overdue tasks and send mails every ``interval`` seconds until
-    ``stop`` is set."""
+    """Fire due timers, erase the cases past their retention period (once per office day), remind
+    overdue tasks and send mails every ``interval`` seconds until ``stop`` is set."""
     while not stop.is_set():
         try:
             fired = fire_due()
@@ -133,6 +134,13 @@ def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
                 log.info("fired timers of %d case(s)", fired)
         except Exception:  # noqa: BLE001 - the worker must survive a bad round (e.g. DB restart)
             log.exception("timer round failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        try:
+            daily_retention_run()  # at most once per office day; logs its counts (app/retention)
+        except Exception:  # noqa: BLE001 - the next day's run (or the next worker start) catches up
+            log.exception("retention run failed")
             db.session.rollback()
         finally:
             db.session.remove()

@@ -23,6 +23,7 @@ DOCUMENTED = {
     ("get", "/process-instances"), ("post", "/process-instances"), ("get", "/process-instances/{id}"),
     ("post", "/process-instances/{id}/crisis"), ("post", "/process-instances/{id}/interventions"),
     ("post", "/process-instances/{instance_id}/handover"),
+    ("post", "/process-instances/{id}/legal-hold"), ("delete", "/process-instances/{id}/legal-hold"),
     ("get", "/process-instances/{instance_id}/messages"), ("post", "/process-instances/{instance_id}/messages"),
     ("get", "/process-instances/{instance_id}/expenses"), ("post", "/process-instances/{instance_id}/expenses"),
     ("get", "/tasks"), ("get", "/tasks/{id}"), ("post", "/tasks/{id}/claim"), ("post", "/tasks/{id}/unclaim"),

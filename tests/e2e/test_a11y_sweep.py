@@ -171,14 +171,16 @@ def pages_of(role: str, ids: dict) -> list[str]:
         "leitung": ["/faelle", f"/faelle/{running}", "/monitor", f"/monitor/faelle/{running}",
                     "/monitor/prozesse/alltagsbegleitung/1", "/statistik", "/statistik?von=kaputt",
                     f"/statistik/jahresbericht?jahr={year}", "/statistik/jahresbericht?jahr=kaputt",
-                    f"/ehrenamtliche/{ids['ehrenamt1']}", f"/schulungen/{ids['training']}", "/zeiterfassung/teams"],
+                    f"/ehrenamtliche/{ids['ehrenamt1']}", f"/schulungen/{ids['training']}", "/zeiterfassung/teams",
+                    "/leitung/loeschungen", f"/faelle/{running}/loeschsperre"],
         "prozess": ["/prozessmodelle", "/prozessmodelle/alltagsbegleitung",
                     "/prozessmodelle/alltagsbegleitung/versionen/1",
                     "/prozessmodelle/alltagsbegleitung/vergleich?von=1&bis=2",
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
-                    "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor"],
+                    "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor",
+                    "/prozessmodelle/beratungskontakt/aufbewahrung"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
-        "dsb": ["/datenschutz/verarbeitungsverzeichnis"],
+        "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/leitung/loeschungen", f"/faelle/{running}/loeschsperre"],
     }[role]
 
 

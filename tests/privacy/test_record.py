@@ -39,7 +39,7 @@ def test_dsb_sees_the_record_with_every_shipped_process(login_as):
     assert 'data-form="alltagsbegleitung.bedarfsermittlung"' in html
     # purpose, legal basis from the data files; retention stated honestly
     assert "Migrationsberatung für erwachsene Zugewanderte" in text
-    assert "konfiguriert, noch nicht automatisch durchgesetzt" in text
+    assert "36 Monate nach Abschluss des Falls (3 Jahre nach Ende der Beratung" in text  # app/retention
     assert "Stand:" in text  # a printed record says when it was generated
     # who has access (lanes) and what volunteers see
     assert "Koordinierungsstelle: das Team k201" in text
