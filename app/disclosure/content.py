@@ -54,6 +54,24 @@ OBJECT_LABELS = {CASE: _l("Fall"), CLIENT: _l("Klient/in"), DOCUMENT: _l("Dokume
 TASK_STATUS_LABELS = {"open": _l("offen"), "claimed": _l("übernommen"), "completed": _l("erledigt"),
                       "cancelled": _l("entfallen"), "paused": _l("angehalten")}
 APPOINTMENT_STATUS_LABELS = {"scheduled": _l("vereinbart"), "cancelled": _l("abgesagt")}
+# Values no form field shows: derived by a form (``to_task_data``) or set by a process script or
+# decision. Labelled here so the person reads what they mean; any other one appears under its key.
+DERIVED_LABELS = {
+    "jahre_seit_einreise": _l("Jahre seit der Einreise (berechnet)"),
+    "berechtigung": _l("Ergebnis der Berechtigungsprüfung"),
+    "dreijahresfrist": _l("Ende der Dreijahresfrist der Beratung"),
+    "dreijahres_erinnerung_am": _l("Erinnerung an das Ende der Dreijahresfrist am"),
+    "dreijahresfrist_erreicht": _l("Dreijahresfrist erreicht"),
+    "beratungen": _l("Beratungsgespräche (gesammelt)"),
+    "ueberpruefungen": _l("Überprüfungen (gesammelt)"),
+    "ik_begleitungen": _l("Begleitungen zum Integrationskurs (gesammelt)"),
+    "mbe_modus": _l("Art der Begleitung (Beratung oder Case Management)"),
+    "ueberpruefung_basis": _l("Bezugsdatum der nächsten Überprüfung"),
+    "naechste_ueberpruefung": _l("Nächste Überprüfung"),
+    "einsatzende_erreicht": _l("Ende des Einsatzes erreicht"),
+    "abschluss_einleiten": _l("Abschluss einleiten"),
+    "einwilligung_widerrufen": _l("Einwilligung widerrufen am"),
+}
 
 
 def _day(value: date | None) -> str | None:
@@ -92,13 +110,16 @@ class CaseLabels:
                 self.choices.setdefault(name, mapping)
         for name, label in case_services.field_labels().items():
             self.labels.setdefault(name, label)
+        for name, lazy in DERIVED_LABELS.items():
+            self.labels.setdefault(name, str(lazy))
         for name, mapping in case_services.choice_labels().items():
             self.choices.setdefault(name, mapping)
 
     def fields(self, data: dict | None) -> list[dict]:
         """Each stored field: key, German label, stored value and the value as shown. Fields no
         form labels (values a form derives, e.g. ``jahre_seit_einreise``) come last, marked."""
-        labelled, technical = [], []
+        labelled: list[dict] = []
+        technical: list[dict] = []
         for key, value in (data or {}).items():
             item = {"key": key, "label": self.labels.get(key), "value": value,
                     "shown": history.shown_value(value, key, self.labels, self.choices)}
@@ -126,7 +147,8 @@ def _case(instance: ProcessInstance, labels: CaseLabels) -> dict:
         "process": {"key": instance.version.model.key, "name": instance.version.model.name,
                     "version": instance.version.number},
         "status": instance.status, "status_label": _label(CASE_STATUS_LABELS, instance.status),
-        "outcome": outcome, "outcome_label": labels.choices.get("ergebnis", {}).get(outcome, outcome) if outcome else None,
+        "outcome": outcome,
+        "outcome_label": labels.choices.get("ergebnis", {}).get(outcome, outcome) if outcome else None,
         "started_at": _at(instance.started_at), "ended_at": _at(instance.ended_at),
         "started_by": _name(instance.started_by),
         "responsible": _name(instance.responsible or instance.started_by),
