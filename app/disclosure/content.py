@@ -72,6 +72,14 @@ DERIVED_LABELS = {
     "abschluss_einleiten": _l("Abschluss einleiten"),
     "einwilligung_widerrufen": _l("Einwilligung widerrufen am"),
 }
+# What history entries beside the forms record (handover, referral, withdrawal, interventions);
+# internal ids of linked rows are left out of the summary (the entry's title says what was linked).
+EVENT_DATA_LABELS = {
+    "grund": _l("Grund"), "von": _l("Von"), "an": _l("An"), "vorher": _l("Vorher"), "nachher": _l("Nachher"),
+    "widerrufen_am": _l("Widerrufen am"), "notiz": _l("Notiz"), "partner": _l("Partner"), "anlass": _l("Anlass"),
+    "aufgaben": _l("Aufgaben"), "schritt": _l("Schritt"),
+}
+INTERNAL_KEYS = frozenset({"klient_id", "document_id"})
 
 
 def _day(value: date | None) -> str | None:
@@ -168,12 +176,15 @@ def _history(instance: ProcessInstance, labels: CaseLabels) -> list[dict]:
     result = []
     for event in rows:
         entry = history.entry(event, event.data)
-        shown = dict(entry.data)
+        shown, raw = dict(entry.data), None
         if not shown and event.data:  # kinds the timeline shows without input (handover, referral, ...)
-            shown = {labels.labels.get(k, k): history.shown_value(v, k, labels.labels, labels.choices)
-                     for k, v in event.data.items()}
+            raw = event.data
+            names = {**labels.labels, **{k: str(v) for k, v in EVENT_DATA_LABELS.items()}}
+            shown = {names.get(k, k): history.shown_value(v, k, names, labels.choices)
+                     for k, v in event.data.items() if k not in INTERNAL_KEYS}
         result.append({**_ref(instance), "at": _at(event.created_at), "kind": event.kind,
-                       "title": events.event_title(event), "by": _name(event.actor), "entries": shown})
+                       "title": events.event_title(event), "by": _name(event.actor), "entries": shown,
+                       "data": raw})
     return result
 
 
