@@ -59,6 +59,9 @@ def test_case_export_holds_the_family_data_under_form_labels(app, login_as, case
     page = archive.read("auskunft.html").decode("utf-8")
     assert fields["familienname"]["label"] in page and "Testfamilie Ahorn" in page
     assert "Kita-Platz beantragt" in page and "Zugriffsprotokoll" in page
+    [goal] = report["plan_goals"]  # the living plan, seeded from the Bedarfsermittlung
+    assert "Kita-Platz beantragt" in goal["fields"].values() and goal["status_label"] == "offen"
+    assert any(h["kind"] == "task_completed" and h["entries"] for h in report["history"])
     assert _exports(app) == [("fb36", "case", case_id)]
     # the next export shows the first one in its access log
     again = json.loads(zipfile.ZipFile(io.BytesIO(
@@ -80,6 +83,13 @@ def test_who_may_export_a_case(app, login_as, case_id, username, status):
     if status != 404:
         view = login_as(username).get(f"/faelle/{case_id}").get_data(as_text=True)
         assert ("Auskunft nach Art. 15 DSGVO (ZIP)" in view) is (status == 200)
+
+
+def test_the_summary_is_german_whatever_the_exporter_reads(app, login_as, case_id):
+    fb36 = login_as("fb36")
+    archive = zipfile.ZipFile(io.BytesIO(fb36.get(f"/faelle/{case_id}/auskunft?lang=en").get_data()))
+    page = archive.read("auskunft.html").decode("utf-8")
+    assert "Gespeicherte Angaben" in page and "Zugriffsprotokoll" in page and "Stored details" not in page
 
 
 def test_unknown_case_is_404(app, login_as):
