@@ -4,7 +4,9 @@
   client; without a running case, of the newest case) and the leads of the client's MBE team or of
   a team owning one of the client's cases. Another MBE staff member who may see the client (e.g.
   the counsellor of an earlier case) gets 403; everyone else — colleagues, substitutes, other
-  services, the data protection officer, administrators — does not see the client (404).
+  services, the data protection officer, administrators — does not see the client (404). The
+  export holds every case of the client, also one a colleague is responsible for: the answer to
+  the person is the service's, not one counsellor's.
 - **A case without a client record**: members and leads of the case-owning team who read the case
   with full access (not a volunteer, not a substitute standing in for an absent colleague: 403);
   anyone who may not see the case: 404.

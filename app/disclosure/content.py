@@ -188,11 +188,14 @@ def _history(instance: ProcessInstance, labels: CaseLabels) -> list[dict]:
     return result
 
 
-def _tasks(instance: ProcessInstance) -> list[dict]:
+def _tasks(instance: ProcessInstance, labels: CaseLabels) -> list[dict]:
+    """The case's task rows; with what a task holds beyond the case data (values saved before it
+    was completed, the report a crisis task answers)."""
     return [{**_ref(instance), "id": t.id, "title": t.title, "kind": t.kind, "status": t.status,
              "status_label": _label(TASK_STATUS_LABELS, t.status), "created_at": _at(t.created_at),
              "due_at": _at(t.due_at), "completed_at": _at(t.completed_at), "completed_by": _name(t.completed_by),
-             "assignee": _name(t.assignee), "team": t.candidate_team.name if t.candidate_team else None}
+             "assignee": _name(t.assignee), "team": t.candidate_team.name if t.candidate_team else None,
+             "draft": labels.fields(t.draft) if t.draft else [], "context": t.context}
             for t in instance.tasks]
 
 
@@ -315,7 +318,7 @@ def report(*, exporter: User, now: datetime, client: Client | None, cases: list[
         labels = CaseLabels(instance)
         result["cases"].append(_case(instance, labels))
         result["history"] += _history(instance, labels)
-        result["tasks"] += _tasks(instance)
+        result["tasks"] += _tasks(instance, labels)
         result["journal"] += _journal(instance)
         goals, changes = _plans(instance, labels)
         result["plan_goals"] += goals

@@ -203,6 +203,23 @@ def test_export_follows_the_responsibility(app, login_as, held):
     assert login_as("mbe2").get(f"/mbe/klienten/{held['client']}/auskunft").status_code == 200
 
 
+def test_counsellor_of_an_ended_case_sees_the_client_but_may_not_export(app, login_as, held):
+    """The client's running case is with mbe2 now; mbe1 counselled them in the ended one."""
+    assert login_as("mbe1").post(f"/mbe/faelle/{held['second']}/uebergabe",
+                                 data={"an": "mbe2", "grund": "Sprachkenntnisse"}).status_code == 302
+    with app.app_context():
+        ended = db.session.get(ProcessInstance, held["first"])
+        ended.status, ended.ended_at = "completed", datetime.now(UTC)
+        db.session.commit()
+    refused = login_as("mbe1").get(f"/mbe/klienten/{held['client']}/auskunft")
+    assert refused.status_code == 403 and "zuständige Beratung" in refused.get_data(as_text=True)
+    answer = api_client(app, "mbe1").get(f"{API}/clients/{held['client']}/export")
+    assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "forbidden"
+    assert _exports(app) == []
+    archive = _zip(login_as("mbe2").get(f"/mbe/klienten/{held['client']}/auskunft"))
+    assert len(json.loads(archive.read("auskunft.json"))["cases"]) == 2
+
+
 def test_buttons_for_those_who_may(app, login_as, held):
     url = f"/mbe/klienten/{held['client']}/auskunft"
     for username in ("mbe1", "mbeleitung"):
