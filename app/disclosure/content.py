@@ -105,7 +105,8 @@ class CaseLabels:
     """Field and choice labels for one case: first the forms its tasks used (in the order it met
     them), then every other form's (a field a later version dropped keeps its label)."""
 
-    def __init__(self, instance: ProcessInstance) -> None:
+    def __init__(self, instance: ProcessInstance, every_label: dict[str, str],
+                 every_choice: dict[str, dict[str, str]]) -> None:
         self.labels: dict[str, str] = {}
         self.choices: dict[str, dict[str, str]] = {}
         keys = db.session.scalars(select(Task.form_key).where(
@@ -116,11 +117,11 @@ class CaseLabels:
                 self.labels.setdefault(name, label)
             for name, mapping in choices.items():
                 self.choices.setdefault(name, mapping)
-        for name, label in case_services.field_labels().items():
+        for name, label in every_label.items():
             self.labels.setdefault(name, label)
         for name, lazy in DERIVED_LABELS.items():
             self.labels.setdefault(name, str(lazy))
-        for name, mapping in case_services.choice_labels().items():
+        for name, mapping in every_choice.items():
             self.choices.setdefault(name, mapping)
 
     def fields(self, data: dict | None) -> list[dict]:
@@ -314,8 +315,9 @@ def report(*, exporter: User, now: datetime, client: Client | None, cases: list[
         "appointments": [], "referrals": [], "counselling_contacts": [], "documents": [], "access_log": [],
     }
     documents: list[tuple[Document, ProcessInstance]] = []
+    every_label, every_choice = case_services.field_labels(), case_services.choice_labels()  # once per report
     for instance in cases:
-        labels = CaseLabels(instance)
+        labels = CaseLabels(instance, every_label, every_choice)
         result["cases"].append(_case(instance, labels))
         result["history"] += _history(instance, labels)
         result["tasks"] += _tasks(instance, labels)
