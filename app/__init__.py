@@ -138,6 +138,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.retention.routes import bp as retention_bp
 
     app.register_blueprint(retention_bp)  # retention periods, legal holds, upcoming erasures
+    from app.disclosure.routes import bp as disclosure_bp
+
+    app.register_blueprint(disclosure_bp)  # the right of access (Art. 15): the ZIP of a client or case
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -155,6 +158,7 @@ def register_api(app: Flask) -> None:
     from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
     from app.cases.api import bp as cases_api
+    from app.disclosure.api import bp as disclosure_api
     from app.documents.api import bp as documents_api
     from app.inbox.api import bp as inbox_api
     from app.journal.api import bp as journal_api
@@ -167,5 +171,6 @@ def register_api(app: Flask) -> None:
     from app.volunteers.api import bp as volunteers_api
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
-               appointments_api, documents_api, journal_api, search_api, retention_api, openapi_bp):
+               appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
+               openapi_bp):
         app.register_blueprint(bp)

@@ -313,7 +313,7 @@ class ErstkontaktForm(TaskForm):
     def validate_einwilligung_umfang(self, field: SelectMultipleField) -> None:
         if self.einwilligung.data and not field.data:
             raise ValidationError(_l("Bitte den Umfang der Einwilligung angeben."))
-        if self.einwilligung.data and "speicherung" not in field.data:  # sharing and contact build on it
+        if self.einwilligung.data and "speicherung" not in (field.data or []):  # sharing and contact build on it
             raise ValidationError(_l("Weitergabe und Kontaktaufnahme setzen die Einwilligung in die Speicherung "
                                      "voraus. Bitte auch „Speicherung“ auswählen."))
 

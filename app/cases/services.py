@@ -13,6 +13,7 @@ from wtforms import FieldList, FormField
 
 from app.auth.access import COVER, full_instance_ids, visible_instance_ids
 from app.auth.models import User
+from app.cases import consent
 from app.cases.taskforms import volunteer_choices
 from app.engine import events as event_kinds
 from app.engine import signals
@@ -28,7 +29,6 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
-from app.mbe import consent
 from app.web.paging import Page, bounds, count
 from forms import ACTION_FORMS, FORMS
 
@@ -199,7 +199,7 @@ def visible_data(data: dict | None, level: str, process_key: str | None = None) 
     """The part of the case file a participant of ``level`` may see in a case of ``process_key``
     (the limited fields that process declares in processes/<key>.lanes.toml; for a substitute
     everything but the contact fields). Contact fields only while a recorded consent covers
-    contact by phone or post (``app.mbe.consent.contact_allowed``)."""
+    contact by phone or post (``app.cases.consent.contact_allowed``)."""
     data = dict(data or {})
     if not consent.contact_allowed(data):  # the consent does not (or no longer) cover contact
         data = {k: v for k, v in data.items() if k not in COVER_HIDDEN_FIELDS}
