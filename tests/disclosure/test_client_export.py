@@ -34,7 +34,8 @@ from tests.mbe import mbe_steps as s
 
 API = "/api/v1"
 CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
-           "einwilligung_umfang": ["speicherung", "weitergabe"], "vorname": "Lina", "nachname": "Beispielfrau",
+           "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
+           "vorname": "Lina", "nachname": "Beispielfrau",
            "geburtsdatum": "1990-05-04", "anschrift": "Musterweg 1, 12345 Musterstadt", "telefon": "0123 456789"}
 DOCUMENT = samples.PDF + b"% Bescheid der Ausl\xc3\xa4nderbeh\xc3\xb6rde\n"
 

@@ -17,7 +17,8 @@ from tests.erasure import helpers as h
 from tests.mbe import mbe_steps as s
 
 PERSONAL = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
-            "einwilligung_umfang": ["speicherung", "weitergabe"], "vorname": "Odalinde", "nachname": h.FAMILY,
+            "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
+            "vorname": "Odalinde", "nachname": h.FAMILY,
             "geburtsdatum": "1988-02-03", "anschrift": "Quittenweg 17", "telefon": "0123 98765",
             "anliegen": "Kitageheimnis"}
 

@@ -224,8 +224,8 @@ def test_withdrawal_erases_journal_documents_appointments_and_the_workflow_state
 
     store = tmp_path / "documents"
     app = make_app({"DOCUMENT_STORAGE_DIR": str(store)})
-    instance_id = _case(app, **{**CONSENT, "nachname": h.FAMILY}, einwilligung_umfang=["speicherung", "weitergabe"],
-                        anschrift="Quittenweg 17")
+    instance_id = _case(app, **{**CONSENT, "nachname": h.FAMILY},
+                        einwilligung_umfang=["speicherung", "weitergabe", "kontakt"], anschrift="Quittenweg 17")
     assert s.complete(app, instance_id, "beratung", s.beratung("case_management")) == {}
     assert s.complete(app, instance_id, "assessment", s.assessment()) == {}
     assert s.complete(app, instance_id, "foerderplan", s.foerderplan(40)) == {}
