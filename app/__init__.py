@@ -135,6 +135,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.plans.routes import bp as plans_bp
 
     app.register_blueprint(plans_bp)  # the living plan: goals changed at and between reviews
+    from app.youngadults.routes import bp as youngadults_bp
+
+    app.register_blueprint(youngadults_bp)  # young adults 18-27: transitions, the case view's situation section
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
