@@ -108,8 +108,8 @@ def test_a_residence_permit_needs_its_paragraph(app):
     errors = complete(app, case_id, "situation", {"aufenthaltsstatus": "aufenthaltserlaubnis",
                                                    "leistungssystem": "sgb2"})
     assert "Paragrafen" in errors["aufenthalt_paragraph"][0]
-    must(complete(app, case_id, "situation", {"aufenthaltsstatus": "aufenthaltserlaubnis",
-                                              "aufenthalt_paragraph": "§ 25 Abs. 2 AufenthG", "leistungssystem": "sgb2"}))
+    must(complete(app, case_id, "situation", {"aufenthaltsstatus": "aufenthaltserlaubnis", "leistungssystem": "sgb2",
+                                              "aufenthalt_paragraph": "§ 25 Abs. 2 AufenthG"}))
 
 
 def test_each_plan_goal_must_name_the_responsible_actor(app):
