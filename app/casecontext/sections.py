@@ -67,7 +67,7 @@ def _situation(instance: ProcessInstance, data: dict, user: User) -> dict | None
     return {"aufenthaltsstatus": str(statuses.get(status, status)),
             "aufenthalt_paragraph": data.get("aufenthalt_paragraph") or "",
             "leistungssystem": str(systems.get(system, system)),
-            "stellen": [{**s, "art": str(offices.get(s.get("art"), s.get("art")))}
+            "stellen": [{**s, "art": str(offices.get(str(s.get("art")), s.get("art")))}
                         for s in data.get("stellen") or [] if isinstance(s, dict)]}
 
 
@@ -83,8 +83,8 @@ def _responsibilities(instance: ProcessInstance, data: dict, user: User) -> dict
 
 def _offers(instance: ProcessInstance, data: dict, user: User) -> dict | None:
     kinds, states = dict(je.ANGEBOTSARTEN), dict(je.ANGEBOTSSTATUS)
-    rows = [{**r, "art": str(kinds.get(r.get("art"), r.get("art"))),
-             "status": str(states.get(r.get("status"), r.get("status")))}
+    rows = [{**r, "art": str(kinds.get(str(r.get("art")), r.get("art"))),
+             "status": str(states.get(str(r.get("status")), r.get("status")))}
             for r in data.get("angebote") or [] if isinstance(r, dict)]
     return {"angebote": rows} if rows else None
 

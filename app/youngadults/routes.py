@@ -28,7 +28,7 @@ def panel_context(instance, data: dict) -> dict:
     transitions = []
     for event in services.transitions_of(instance.id):
         info = event.data or {}
-        spec = UEBERGAENGE.get(info.get("art"), {})
+        spec = UEBERGAENGE.get(str(info.get("art")), {})
         items = dict(spec.get("checkliste", []))
         transitions.append({"event": event, "art": str(spec.get("label", info.get("art"))),
                             "datum": info.get("datum"), "notiz": info.get("notiz"),

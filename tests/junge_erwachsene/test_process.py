@@ -243,3 +243,36 @@ def test_bad_input_through_the_api_is_a_german_422(app):
     assert answer.status_code == 422
     assert "Die Person ist 40 Jahre alt" in str(answer.get_json())
     assert open_tasks(app, case_id) == ["aufnahme"]
+
+
+def test_the_review_page_shows_the_plan_the_offers_and_the_situation(app, clock, login_as):
+    case_id = walk_to_review(app)
+    fire(app, clock.now + timedelta(weeks=8, hours=1))
+    with app.app_context():
+        task_id = db.session.scalar(select(Task.id).where(Task.instance_id == case_id, Task.bpmn_id == "ueberpruefung",
+                                                          Task.status.in_(ACTIVE_TASK_STATES)))
+    page = login_as("kim1").get(f"/aufgaben/{task_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count("<h1") == 1
+    context = html.split('id="task-context-h"')[1].split("</section>")[0]
+    assert 'id="ctx-ziele"' in context and "Verantwortlich" in context and "Die junge Person" in context
+    assert 'id="ctx-angebote"' in context and "Berufssprachkurs B1" in context and "angenommen" in context
+    assert 'id="ctx-lage"' in context and "Aufenthaltsgestattung (Asylverfahren)" in context
+
+
+def test_the_integration_plan_is_a_living_plan_whose_goals_name_the_responsible_actor(app, clock, login_as):
+    case_id = walk_to_review(app)
+    kim = login_as("kim1")
+    form = kim.get(f"/faelle/{case_id}/plan/ziel/neu")
+    assert form.status_code == 200 and "Verantwortlich" in form.get_data(as_text=True)
+    deadline = (clock.now + timedelta(days=60)).date().isoformat()
+    refused = kim.post(f"/faelle/{case_id}/plan/ziel/neu", data={"bereich": "wohnen", "ziel": "Eigene Wohnung",
+                                                                  "frist": deadline, "verantwortlich": ""})
+    assert refused.status_code == 422 and "verantwortlich" in refused.get_data(as_text=True)
+    added = kim.post(f"/faelle/{case_id}/plan/ziel/neu", data={"bereich": "wohnen", "ziel": "Eigene Wohnung",
+                                                                "frist": deadline, "verantwortlich": "Sozialamt"})
+    assert added.status_code == 302
+    goals = case(app, case_id).data["ziele"]
+    assert goals[-1]["verantwortlich"] == "Sozialamt" and len(goals) == 3
+    fire(app, clock.now + timedelta(weeks=8, hours=1))
+    must(complete(app, case_id, "ueberpruefung", ueberpruefung("fortsetzen", goals=3)))  # the review walks all three
