@@ -203,6 +203,13 @@ def checklist(kind: str) -> list[tuple[str, Any]]:
     return list(UEBERGAENGE.get(kind, {}).get("checkliste", []))
 
 
+def transition_items(entry: dict[str, Any]) -> list[str]:
+    """The ticked checklist items of a transition as entered (``"<type>:<item>"``), by item key."""
+    kind = str(entry.get("art") or "")
+    return [value.split(":", 1)[1] for value in entry.get("erledigt") or []
+            if isinstance(value, str) and value.startswith(f"{kind}:")]
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -671,14 +678,15 @@ class UeberpruefungForm(TaskForm):
                 new["ziel"] = review.get("ziel") or goal.get("ziel")
                 new["frist"] = review.get("frist") or goal.get("frist")
             updated.append(new)
-        transitions = [{"art": t["art"], "datum": t["datum"], "erledigt": [v.split(":", 1)[1] for v in t["erledigt"]],
-                        "notiz": t.get("notiz") or ""} for t in data.pop("uebergaenge")]
+        # ``uebergaenge``: this review's transitions as entered (the history shows them under the form's
+        # labels); ``uebergaenge_verlauf``: every transition of the case, checklist items by their key.
+        transitions = [{"art": t["art"], "datum": t["datum"], "erledigt": transition_items(t),
+                        "notiz": t.get("notiz") or ""} for t in data["uebergaenge"]]
         summary = {"datum": data["ueberpruefung_datum"], "weiter": data["weiter"],
                    "ziele": [{"ziel": g.get("ziel"), "status": g["status"]} for g in updated],
                    "uebergaenge": [t["art"] for t in transitions]}
         result = {**data, "ziele": updated, "ueberpruefungen": [*_list(self.ctx, "ueberpruefungen"), summary],
-                  "neue_uebergaenge": transitions,
-                  "uebergaenge": [*_list(self.ctx, "uebergaenge"), *transitions]}
+                  "uebergaenge_verlauf": [*_list(self.ctx, "uebergaenge_verlauf"), *transitions]}
         for transition in transitions:  # the situation follows the transition
             spec = UEBERGAENGE[transition["art"]]
             result[spec["feld"]] = spec["neu"]

@@ -1,7 +1,7 @@
 """Transitions between legal systems (AsylbLG → SGB II, Duldung → Ausbildungsduldung, …).
 
 The review form (``forms/junge_erwachsene.py`` ``UeberpruefungForm``) gives the transitions since
-the last review as ``neue_uebergaenge``; each becomes one case event of kind ``uebergang_<type>``
+the last review as ``uebergaenge``; each becomes one case event of kind ``uebergang_<type>``
 (one kind per type from the table ``UEBERGAENGE``, so the history names it and the types can be
 counted with one indexed query), with the transition's date and its checklist (done / open) in the
 event data. The open checklist items go as one to-do to the case-owning team.
@@ -20,9 +20,10 @@ from app.engine import events, service, signals
 from app.engine.models import RUNNING, CaseEvent, ProcessInstance, ProcessModel, ProcessVersion, Task
 from app.extensions import db
 from app.timeutil import office_zone, utcnow
-from forms.junge_erwachsene import UEBERGAENGE, checklist
+from forms.junge_erwachsene import UEBERGAENGE, checklist, transition_items
 
 PROCESS_KEY = "junge_erwachsene"
+REVIEW_FORM = "junge_erwachsene.ueberpruefung"  # the step in which transitions are recorded
 EVENT_PREFIX = "uebergang_"
 TODO_DAYS = 14  # the open checklist items of a transition are due two weeks after it is recorded
 
@@ -45,9 +46,10 @@ def _on_completed(instance: ProcessInstance, task: Task | None = None, user: Use
         return
     if data.get("nachname"):  # the case is listed under the person's name
         instance.title = f"{data.get('vorname') or ''} {data['nachname']}".strip()[:200]
-    for transition in data.get("neue_uebergaenge") or []:
-        if isinstance(transition, dict) and transition.get("art") in UEBERGAENGE:
-            record_transition(instance, user, transition)
+    if task is not None and task.form_key == REVIEW_FORM:
+        for transition in data.get("uebergaenge") or []:
+            if isinstance(transition, dict) and transition.get("art") in UEBERGAENGE:
+                record_transition(instance, user, {**transition, "erledigt": transition_items(transition)})
 
 
 def record_transition(instance: ProcessInstance, user: User | None, transition: dict) -> None:

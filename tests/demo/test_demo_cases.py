@@ -83,7 +83,7 @@ def test_flask_demo_load_fills_every_step_once(app):
         je = _cases("junge_erwachsene")
         assert JE_OPEN <= _open_steps(je)
         assert {"ausbildung"} <= {c.outcome for c in je if c.status == COMPLETED}
-        assert any((c.data or {}).get("uebergaenge") for c in je)
+        assert any((c.data or {}).get("uebergaenge_verlauf") for c in je)
         assert "Nour Haidari" in {c.title for c in je}
         # a reported crisis on top of the team's inbox; an MBE case waiting for its review timer
         assert db.session.scalar(select(func.count(Task.id)).where(

@@ -100,3 +100,22 @@ def test_access_ends_with_the_team_membership(app, login_as):
                                                     Membership.team_id == team.id))
         db.session.commit()
     assert kim.get(f"/faelle/{case_id}").status_code == 404
+
+
+def test_the_lead_watches_the_cases_in_the_monitor_and_the_team_writes_the_journal(app, api_client, login_as):
+    case_id = start(app)
+    with app.app_context():
+        reference = db.session.get(ProcessInstance, case_id).reference
+    monitor = login_as("kimleitung").get("/monitor")
+    assert monitor.status_code == 200 and reference in monitor.get_data(as_text=True)
+    assert reference not in login_as("leitung").get("/monitor").get_data(as_text=True)
+    kim = api_client("kim1")
+    entry = kim.post(f"/api/v1/process-instances/{case_id}/journal", json={
+        "kind": "gespraech", "date": born(0), "topics": ["aufenthalt", "ausbildung"],
+        "text": "Termin bei der Ausländerbehörde vorbereitet"})
+    assert entry.status_code == 201, entry.get_json()
+    assert entry.get_json()["topics"] == ["aufenthalt", "ausbildung"]
+    refused = kim.post(f"/api/v1/process-instances/{case_id}/journal", json={
+        "kind": "gespraech", "date": born(0), "topics": ["kita"], "text": "x"})
+    assert refused.status_code == 422
+    assert api_client("fb31").get(f"/api/v1/process-instances/{case_id}/journal").status_code == 404

@@ -173,7 +173,7 @@ def test_a_transition_is_a_dated_case_event_with_its_checklist(app, clock, login
         assert transition_counts() == {"asylblg_sgb2": 1}
     data = case(app, case_id).data
     assert data["leistungssystem"] == "sgb2"  # the situation follows the transition
-    assert [t["art"] for t in data["uebergaenge"]] == ["asylblg_sgb2"]
+    assert [t["art"] for t in data["uebergaenge_verlauf"]] == ["asylblg_sgb2"]
     html = login_as("kim1").get(f"/faelle/{case_id}").get_data(as_text=True)
     assert "Übergang: AsylbLG → SGB II (nach Anerkennung)" in html  # the case history names it
     table = html.split('id="je-uebergaenge"')[1].split("</table>")[0]
