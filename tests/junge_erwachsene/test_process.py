@@ -276,3 +276,27 @@ def test_the_integration_plan_is_a_living_plan_whose_goals_name_the_responsible_
     assert goals[-1]["verantwortlich"] == "Sozialamt" and len(goals) == 3
     fire(app, clock.now + timedelta(weeks=8, hours=1))
     must(complete(app, case_id, "ueberpruefung", ueberpruefung("fortsetzen", goals=3)))  # the review walks all three
+
+
+def test_every_step_has_its_page_in_the_browser(app, clock, login_as):
+    from tests.junge_erwachsene import je_steps
+
+    kim = login_as("kim1")
+    case_id = start(app)
+    titles = {"aufnahme": "Aufnahme", "situation": "Situation", "faehigkeiten": "Fähigkeiten und Bedarfe",
+              "fallkonferenz": "Fallkonferenz", "integrationsplan": "Integrationsplan", "angebote": "Angebote",
+              "ueberpruefung": "Überprüfung", "abschluss": "Abschluss"}
+    for step, title in titles.items():
+        if step == "ueberpruefung":
+            fire(app, clock.now + timedelta(weeks=8, hours=1))
+        with app.app_context():
+            task_id = db.session.scalar(select(Task.id).where(Task.instance_id == case_id, Task.bpmn_id == step,
+                                                              Task.status.in_(ACTIVE_TASK_STATES)))
+        page = kim.get(f"/aufgaben/{task_id}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and html.count("<h1") == 1 and title in html, step
+        empty = kim.post(f"/aufgaben/{task_id}", data={})
+        assert empty.status_code == 422 and "error-summary" in empty.get_data(as_text=True), step
+        data = je_steps.ueberpruefung("abschliessen") if step == "ueberpruefung" else getattr(je_steps, step)()
+        must(complete(app, case_id, step, data))
+    assert case(app, case_id).status == COMPLETED
