@@ -141,6 +141,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.disclosure.routes import bp as disclosure_bp
 
     app.register_blueprint(disclosure_bp)  # the right of access (Art. 15): the ZIP of a client or case
+    from app.youngadults.routes import bp as youngadults_bp
+
+    app.register_blueprint(youngadults_bp)  # young adults 18-27: transitions, the case view's situation section
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)

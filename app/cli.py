@@ -22,6 +22,8 @@ SHIPPED_MODELS = {
     "alltagsbegleitung": ("Alltagsbegleitung", "FB36,FB31", am.ROLE_FACHKRAFT, "AB"),
     "beratungskontakt": ("Beratungskontakt", "201", am.ROLE_KOORDINATION, "BK"),
     "mbe_beratung": ("Migrationsberatung (MBE)", "MBE", am.ROLE_MBE, "MBE"),
+    # Municipal integration case management for young refugees 18-27 (seed 003): only the KIM team
+    "junge_erwachsene": ("Junge Erwachsene (Integrationsmanagement)", "KIM", am.ROLE_FACHKRAFT, "JE"),
 }
 
 # Confidential procedures: only the responsible person and the owner team's leads see a case.
@@ -60,6 +62,9 @@ DEMO_TEAMS = [
     ("fd311", "FB 31 – Fachdienst 311", "FB31", "kommune"),
     ("k201", "Koordinierungsstelle Migration und Teilhabe (201)", "201", "kommune"),
     ("mbe", "Migrationsberatung für erwachsene Zuwanderer", "MBE", "traeger"),
+    # FB 31's municipal integration case management (department code KIM: it alone starts
+    # junge_erwachsene, and FB 31's other teams do not see those cases)
+    ("kim", "FB 31 – Kommunales Integrationsmanagement", "KIM", "kommune"),
 ]
 # username, display name, roles, organisation, [(team, kind)], volunteer profile
 DEMO_USERS = [
@@ -81,6 +86,9 @@ DEMO_USERS = [
     ("mbeleitung", "Ida Lenker (Leitung MBE)", [am.ROLE_LEITUNG], "traeger", [("mbe", am.LEAD)], None),
     ("leitung", "Karl Aufsicht (Leitung FB 36/31, 201)", [am.ROLE_LEITUNG], "kommune",
      [("asd", am.LEAD), ("fruehehilfen", am.LEAD), ("fd311", am.LEAD), ("k201", am.LEAD)], None),
+    ("kim1", "Rana Weitblick (Integrationsmanagement)", [am.ROLE_FACHKRAFT], "kommune", [("kim", am.MEMBER)], None),
+    ("kimleitung", "Jonas Brückner (Leitung Integrationsmanagement)", [am.ROLE_LEITUNG], "kommune",
+     [("kim", am.LEAD)], None),
     ("prozess", "Petra Modell (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("prozess2", "Otto Zweitblick (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("admin", "Administration", [am.ROLE_ADMIN], "kommune", [], None),

@@ -17,6 +17,7 @@ from forms.alltagsbegleitung import (
 from forms.base import FormContext, TaskForm
 from forms.beratungskontakt import BeratungskontaktForm, NachverfolgungForm
 from forms.jsonio import bind_form, form_errors, json_to_formdata, validate_json
+from forms.junge_erwachsene import JE_FORMS
 from forms.mbe import MBE_FORMS
 from forms.schema import form_schema
 
@@ -33,6 +34,7 @@ FORMS: dict[str, type[TaskForm]] = {
     "beratungskontakt.erfassen": BeratungskontaktForm,
     "beratungskontakt.nachverfolgung": NachverfolgungForm,
     **MBE_FORMS,  # Migrationsberatung (forms/mbe.py)
+    **JE_FORMS,  # Junge Erwachsene, Integrationsmanagement (forms/junge_erwachsene.py)
 }
 
 # Forms that are not task forms but validate an action with the same rules in UI and API.

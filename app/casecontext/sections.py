@@ -18,8 +18,9 @@ from app.cases.services import cover_contact, field_labels, visible_data
 from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.volunteers.models import RETURNED, CaseMessage, ExpenseEntry
+from forms import junge_erwachsene as je
 
-AB, MBE = "alltagsbegleitung", "mbe_beratung"
+AB, MBE, JE = "alltagsbegleitung", "mbe_beratung", "junge_erwachsene"
 
 #: (process key, BPMN task id) → the sections of its task page, in order.
 SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -30,6 +31,13 @@ SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (AB, "abschluss"): ("einsatz", "ziele"),
     (MBE, "ueberpruefung"): ("ziele",),
     (MBE, "abschluss"): ("ziele",),
+    # Junge Erwachsene: strengths first; the plan and the offers at the review and the closing
+    (JE, "faehigkeiten"): ("lage",),
+    (JE, "fallkonferenz"): ("lage", "staerken"),
+    (JE, "integrationsplan"): ("staerken", "zustaendigkeiten"),
+    (JE, "angebote"): ("staerken", "ziele"),
+    (JE, "ueberpruefung"): ("lage", "ziele", "angebote"),
+    (JE, "abschluss"): ("ziele", "angebote"),
 }
 
 FAMILY_FIELDS = ("familienname", "vornamen", "zielgruppe", "anschrift", "sprachen", "kinder_anzahl")
@@ -47,7 +55,38 @@ def _family(instance: ProcessInstance, data: dict, user: User) -> dict | None:
 
 def _goals(instance: ProcessInstance, data: dict, user: User) -> dict | None:
     goals = [g for g in data.get("ziele") or [] if isinstance(g, dict)]
-    return {"ziele": goals, "mbe": instance.version.model.key == MBE} if goals else None
+    key = instance.version.model.key
+    return {"ziele": goals, "mbe": key in (MBE, JE), "je": key == JE} if goals else None
+
+
+def _situation(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    if not data.get("aufenthaltsstatus"):
+        return None
+    offices, statuses, systems = dict(je.STELLENARTEN), dict(je.AUFENTHALTSSTATUS), dict(je.LEISTUNGSSYSTEME)
+    status, system = data["aufenthaltsstatus"], data.get("leistungssystem") or ""
+    return {"aufenthaltsstatus": str(statuses.get(status, status)),
+            "aufenthalt_paragraph": data.get("aufenthalt_paragraph") or "",
+            "leistungssystem": str(systems.get(system, system)),
+            "stellen": [{**s, "art": str(offices.get(str(s.get("art")), s.get("art")))}
+                        for s in data.get("stellen") or [] if isinstance(s, dict)]}
+
+
+def _strengths(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    shown = {k: data[k] for k in ("staerken", "sprachkenntnisse", "interessen", "bedarfe") if data.get(k)}
+    return shown or None
+
+
+def _responsibilities(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    rows = [r for r in data.get("zustaendigkeiten") or [] if isinstance(r, dict)]
+    return {"zustaendigkeiten": rows} if rows else None
+
+
+def _offers(instance: ProcessInstance, data: dict, user: User) -> dict | None:
+    kinds, states = dict(je.ANGEBOTSARTEN), dict(je.ANGEBOTSSTATUS)
+    rows = [{**r, "art": str(kinds.get(str(r.get("art")), r.get("art"))),
+             "status": str(states.get(str(r.get("status")), r.get("status")))}
+            for r in data.get("angebote") or [] if isinstance(r, dict)]
+    return {"angebote": rows} if rows else None
 
 
 def volunteer_of(data: dict) -> User | None:
@@ -89,6 +128,7 @@ def _feedback(instance: ProcessInstance, data: dict, user: User) -> dict:
 BUILDERS: dict[str, Callable[[ProcessInstance, dict, User], dict | None]] = {
     "bedarf": _need, "familie": _family, "ziele": _goals, "ehrenamt": _volunteer,
     "rueckmeldungen": _feedback, "einsatz": _assignment,
+    "lage": _situation, "staerken": _strengths, "zustaendigkeiten": _responsibilities, "angebote": _offers,
 }
 
 

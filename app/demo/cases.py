@@ -1,4 +1,5 @@
-"""About forty invented cases in every step of Alltagsbegleitung and MBE, for ``flask demo load``.
+"""About fifty invented cases in every step of Alltagsbegleitung, MBE and Junge Erwachsene, for
+``flask demo load``.
 
 Every case runs through the real engine service with form data validated by the task's own form,
 each step at a moment in the past (the engine's clock, ``app.engine.clock.engine_time``): task
@@ -28,7 +29,7 @@ from app.extensions import db
 from app.timeutil import aware, office_zone, utcnow
 from forms import FormContext, bind_form, form_errors, get_form_class
 
-AB, MBE = "alltagsbegleitung", "mbe_beratung"
+AB, MBE, JE = "alltagsbegleitung", "mbe_beratung", "junge_erwachsene"
 
 
 class DemoDataError(RuntimeError):
@@ -418,10 +419,162 @@ def _mbe(drv: Driver, index: int, client: Client, stage: str, days_ago: int) -> 
         "nachhaltigkeit_geprueft": True, "nachhaltigkeit_notiz": "Kontakt zur VHS stabil"}, when)
 
 
+# --- Junge Erwachsene (Kommunales Integrationsmanagement) ----------------------------------------
+
+@dataclass(frozen=True)
+class YoungAdult:
+    first: str
+    last: str
+    age: int
+    country: str
+    referral: str
+    status: str
+    system: str
+    languages: tuple[tuple[str, str], ...]
+    strengths: str
+
+
+YOUNG_ADULTS = [
+    YoungAdult("Mamadou", "Sow", 19, "Guinea", "uebergangswohnheim", "gestattung", "asylblg",
+               (("Französisch", "C1"), ("Deutsch", "A2")), "Zuverlässig, kann gut mit Werkzeug umgehen"),
+    YoungAdult("Nour", "Haidari", 22, "Afghanistan", "jobcenter", "aufenthaltserlaubnis", "sgb2",
+               (("Dari", "muttersprache"), ("Deutsch", "B1")), "Hilft anderen beim Lernen, organisiert gern"),
+    YoungAdult("Yonas", "Gebremedhin", 20, "Eritrea", "jmd", "duldung", "asylblg",
+               (("Tigrinya", "muttersprache"), ("Deutsch", "A2")), "Sportlich, ausdauernd, arbeitet gern im Team"),
+    YoungAdult("Aylin", "Rashid", 24, "Irak", "auslaenderbehoerde", "gestattung", "asylblg",
+               (("Arabisch", "muttersprache"), ("Deutsch", "B1")), "Erfahrung in der Altenpflege der Familie"),
+    YoungAdult("Samir", "Yousef", 18, "Syrien", "selbst", "aufenthaltserlaubnis", "sgb8_41",
+               (("Arabisch", "muttersprache"), ("Deutsch", "B2")), "Gute Noten in Mathematik"),
+    YoungAdult("Faith", "Okonkwo", 26, "Nigeria", "jobcenter", "aufenthaltserlaubnis", "sgb2",
+               (("Englisch", "C1"), ("Deutsch", "A2")), "Schneiderin mit Berufserfahrung"),
+    YoungAdult("Ibrahim", "Diallo", 21, "Mali", "uebergangswohnheim", "duldung", "asylblg",
+               (("Bambara", "muttersprache"), ("Französisch", "B2")), "Kocht für die ganze Unterkunft"),
+    YoungAdult("Leyla", "Karimi", 23, "Iran", "jmd", "gestattung", "asylblg",
+               (("Farsi", "muttersprache"), ("Englisch", "B2")), "Abitur im Herkunftsland, zeichnet technisch"),
+    YoungAdult("Hamid", "Noori", 25, "Afghanistan", "sonstige", "duldung", "asylblg",
+               (("Paschtu", "muttersprache"), ("Deutsch", "A2")), "Fahrradwerkstatt im Ehrenamt"),
+    YoungAdult("Selam", "Tesfay", 20, "Eritrea", "jobcenter", "aufenthaltserlaubnis", "sgb2",
+               (("Tigrinya", "muttersprache"), ("Deutsch", "B1")), "Freundlich, kontaktfreudig, pünktlich"),
+]
+JE_STAGES = ["aufnahme", "situation", "faehigkeiten", "fallkonferenz", "integrationsplan", "angebote", "laufend",
+             "ueberpruefung", "uebergang", "abschluss_offen", "abgeschlossen"]
+JE_PLAN = [("aufnahme", 1), ("situation", 5), ("faehigkeiten", 12), ("fallkonferenz", 20), ("integrationsplan", 28),
+           ("angebote", 33), ("abschluss_offen", 150), ("ueberpruefung", 90), ("uebergang", 130),
+           ("abgeschlossen", 210)]
+JE_TEAM, JE_STARTER = "kim", "kim1"
+
+
+def _je_aufnahme(person: YoungAdult, when: datetime) -> dict:
+    day = when.astimezone(office_zone()).date()
+    born = date(day.year - person.age - 1, 1 + (len(person.last) % 12), 10)
+    if (day.month, day.day) >= (born.month, born.day):
+        born = born.replace(year=born.year + 1)
+    data = {"aufnahme_datum": _day(when), "zugang": person.referral, "anliegen": "Ausbildung oder Arbeit finden",
+            "einwilligung": True, "einwilligung_datum": _day(when), "einwilligung_form": "schriftlich",
+            "einwilligung_umfang": ["speicherung", "weitergabe"], "einwilligung_partnerarten": ["jobcenter", "jmd"],
+            "vorname": person.first, "nachname": person.last, "geburtsdatum": _iso(born),
+            "geschlecht": "w" if person.first in ("Nour", "Aylin", "Faith", "Leyla", "Selam") else "m",
+            "herkunftsland": person.country}
+    if person.referral == "sonstige":
+        data["zugang_sonstige"] = "Sportverein"
+    return data
+
+
+def _je_situation(person: YoungAdult) -> dict:
+    offices = {"asylblg": ("sozialamt", "Sozialamt Musterstadt"),
+               "sgb2": ("jobcenter", "Jobcenter Musterstadt, U25"), "sgb8_41": ("jugendamt", "Jugendamt Musterstadt")}
+    art, name = offices.get(person.system, ("sonstige", "Beratungsstelle"))
+    data = {"aufenthaltsstatus": person.status, "leistungssystem": person.system,
+            "stellen": [{"art": art, "bezeichnung": name, "ansprechperson": "Frau Beispiel",
+                         "kontakt": "Durchwahl 123"},
+                        {"art": "auslaenderbehoerde", "bezeichnung": "Ausländerbehörde des Kreises"}]}
+    if person.status == "aufenthaltserlaubnis":
+        data["aufenthalt_paragraph"] = "§ 25 Abs. 2 AufenthG"
+    return data
+
+
+def _je_plan(when: datetime) -> dict:
+    return {"ziele": [{"bereich": "sprache", "ziel": "Deutsch B1 mit Zertifikat", "frist": _day(when, 150),
+                       "verantwortlich": "JMD"},
+                      {"bereich": "ausbildung", "ziel": "Praktikum im Wunschberuf", "frist": _day(when, 90),
+                       "verantwortlich": "Die junge Person mit dem Integrationsmanagement"}],
+            "ueberpruefung_wochen": 8}
+
+
+def _je_review(case: ProcessInstance, when: datetime, weiter: str, transitions: list | None = None) -> dict:
+    goals = (case.data or {}).get("ziele") or []
+    offers = [{k: v for k, v in o.items() if k != "datum"} for o in (case.data or {}).get("angebote") or []]
+    for offer in offers:
+        offer["status"] = "angenommen" if offer.get("status") == "vorgeschlagen" else offer.get("status")
+    return {"ueberpruefung_datum": _day(when), "ziele": [{"status": "teilweise"} for _ in goals],
+            "angebote": offers, "uebergaenge": transitions or [], "ueberpruefung_wochen": 8, "weiter": weiter,
+            "ueberpruefung_notiz": "Gute Fortschritte, Termine werden eingehalten"}
+
+
+def _junge_erwachsene(drv: Driver, person: YoungAdult, stage: str, days_ago: int) -> None:
+    start = drv.now - timedelta(days=days_ago)
+    rank = JE_STAGES.index(stage)
+    case = drv.start(JE, JE_STARTER, JE_TEAM, drv.moment(start, 0, 9))
+    steps: list[tuple[str, float, Callable[[datetime], dict]]] = [
+        ("aufnahme", 0.1, lambda w: _je_aufnahme(person, w)),
+        ("situation", 2, lambda w: _je_situation(person)),
+        ("faehigkeiten", 6, lambda w: {
+            "staerken": person.strengths,
+            "sprachkenntnisse": [{"sprache": s, "niveau": n} for s, n in person.languages],
+            "schulbildung": "Schulbesuch im Herkunftsland", "anerkennung": "offen", "interessen": "Handwerk, Pflege",
+            "bedarfe": "Sprachförderung, Orientierung im Ausbildungssystem"}),
+        ("fallkonferenz", 12, lambda w: {
+            "fallkonferenz_datum": _day(w),
+            "fallkonferenz_teilnehmende": "Die junge Person, JMD, Jobcenter, Integrationsmanagement",
+            "zustaendigkeiten": [{"akteur": "JMD", "verantwortung": "Sprachkurs vermitteln und begleiten"},
+                                 {"akteur": "Jobcenter", "verantwortung": "Förderung der Berufsvorbereitung prüfen"}]}),
+        ("integrationsplan", 16, _je_plan),
+        ("angebote", 20, lambda w: {"angebote": [
+            {"art": "sprachkurs", "bezeichnung": "Berufssprachkurs B1", "traeger": "Volkshochschule",
+             "status": "angenommen", "datum": _day(w)},
+            {"art": "berufsvorbereitung", "bezeichnung": "Berufsorientierung Handwerk", "traeger": "Bildungswerk",
+             "status": "vorgeschlagen"}]}),
+    ]
+    for bpmn_id, day, data in steps:
+        if rank <= JE_STAGES.index(bpmn_id):
+            return
+        when = drv.moment(start, day, 11)
+        drv.complete(case, bpmn_id, JE_STARTER, data(when), when)
+    reviews = 0
+    while stage != "laufend":
+        due = case.next_timer_due
+        if due is None or aware(due) > drv.now - timedelta(hours=12):
+            return  # waiting for the next review
+        drv.fire_timers(case, aware(due) + timedelta(minutes=1))
+        if stage == "ueberpruefung":
+            return  # the review is open
+        when = drv.moment(aware(due), 2, 10)
+        reviews += 1
+        closing = stage in ("abschluss_offen", "abgeschlossen") and reviews >= 2
+        transitions = None
+        if stage == "uebergang" and reviews == 1:  # recognised as a refugee: from the AsylbLG into SGB II
+            transitions = [{"art": "asylblg_sgb2", "datum": _day(when, -5), "notiz": "Anerkennung erhalten",
+                            "erledigt": ["asylblg_sgb2:antrag_jobcenter", "asylblg_sgb2:krankenversicherung"]}]
+        weiter = "abschliessen" if closing else "fortsetzen"
+        drv.complete(case, "ueberpruefung", JE_STARTER, _je_review(case, when, weiter, transitions), when)
+        if closing:
+            break
+        if stage == "uebergang" and reviews >= 1:
+            return
+    if stage != "abgeschlossen":
+        return
+    when = drv.moment(when, 5, 11)
+    drv.complete(case, "abschluss", JE_STARTER, {
+        "abschluss_datum": _day(when), "ergebnis": "ausbildung",
+        "anschluss": "Ausbildung zum Anlagenmechaniker, der Betrieb und der JMD begleiten weiter",
+        "reflexion": "Ziele erreicht, die junge Person ist zufrieden"}, when)
+
+
 # --- loading ------------------------------------------------------------------------------------
 
 def demo_titles() -> list[str]:
-    return [f.name for f in FAMILIES] + [f"{c.first} {c.last}" for c in CLIENTS if c.consent]
+    return ([f.name for f in FAMILIES] + [f"{c.first} {c.last}" for c in CLIENTS if c.consent]
+            + [f"{p.first} {p.last}" for p in YOUNG_ADULTS])
 
 
 def demo_cases_exist() -> bool:
@@ -441,14 +594,16 @@ def load_demo_cases(now: datetime | None = None) -> int:
     drv.users = {u.username: u for u in db.session.scalars(select(User))}
     drv.teams = {t.key: t for t in db.session.scalars(select(Team))}
     drv.models = {m.key: m for m in db.session.scalars(select(ProcessModel).where(
-        ProcessModel.key.in_([AB, MBE]), ProcessModel.versions.any()))}
-    missing = {AB, MBE} - set(drv.models)
+        ProcessModel.key.in_([AB, MBE, JE]), ProcessModel.versions.any()))}
+    missing = {AB, MBE, JE} - set(drv.models)
     if missing:
         raise DemoDataError(f"process models missing: {sorted(missing)} (run flask processes sync)")
     for index, (family, (stage, days_ago)) in enumerate(zip(FAMILIES, AB_PLAN, strict=True)):
         _alltagsbegleitung(drv, index, family, stage, days_ago)
     for index, (client, (stage, days_ago)) in enumerate(zip(CLIENTS, MBE_PLAN, strict=True)):
         _mbe(drv, index, client, stage, days_ago)
+    for person, (stage, days_ago) in zip(YOUNG_ADULTS, JE_PLAN, strict=True):
+        _junge_erwachsene(drv, person, stage, days_ago)
     db.session.flush()
     demo_cases_loaded.send(None, instances=list(drv.created), users=drv.users, now=drv.now)
     return len(drv.created)

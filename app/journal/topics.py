@@ -26,10 +26,25 @@ EVERYDAY_TOPICS = [
     ("einsatz", _l("Ablauf des Einsatzes")),
 ]
 
+# Junge Erwachsene (seed 003): the legal systems and the way into training and work.
+YOUNG_ADULT_TOPICS = [
+    ("aufenthalt", _l("Aufenthalt / Ausländerbehörde")),
+    ("leistungen", _l("Leistungen (AsylbLG, SGB II, SGB III, SGB VIII)")),
+    ("sprache", _l("Sprache")),
+    ("schule", _l("Schule / Schulabschluss")),
+    ("ausbildung", _l("Ausbildung / Berufsvorbereitung")),
+    ("arbeit", _l("Arbeit / Beschäftigung")),
+    ("anerkennung", _l("Anerkennung von Abschlüssen")),
+    ("wohnen", _l("Wohnen")),
+    ("gesundheit", _l("Gesundheit")),
+    ("netzwerk", _l("Abstimmung mit Partnern")),
+]
+
 TOPICS = {
     "mbe_beratung": MBE_TOPICS,
     "alltagsbegleitung": EVERYDAY_TOPICS,
     "beratungskontakt": CONTACT_TOPICS,
+    "junge_erwachsene": YOUNG_ADULT_TOPICS,
 }
 
 

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
-from app.plans.services import AB, MBE, STATUS_LABELS, PlanKind
+from app.plans.services import AB, JE, MBE, STATUS_LABELS, PlanKind
 from forms.alltagsbegleitung import ZielForm, max_length, required
 from forms.base import AppForm, strip_text
+from forms.junge_erwachsene import PlanzielForm
 from forms.mbe import FoerderzielForm
 
 NOTE = TextAreaField(_l("Anlass der Änderung"), [Optional(), max_length(2000)], filters=[strip_text],
@@ -53,7 +54,17 @@ class MbeGoalForm(_GoalForm):
     notiz = NOTE
 
 
-GOAL_FORMS: dict[str, type[_GoalForm]] = {AB: AbGoalForm, MBE: MbeGoalForm}
+class JeGoalForm(_GoalForm):
+    """A goal of a young adult's Integrationsplan: area, goal, deadline, the responsible actor."""
+
+    bereich = PlanzielForm.bereich
+    ziel = PlanzielForm.ziel
+    frist = PlanzielForm.frist
+    verantwortlich = PlanzielForm.verantwortlich
+    notiz = NOTE
+
+
+GOAL_FORMS: dict[str, type[_GoalForm]] = {AB: AbGoalForm, MBE: MbeGoalForm, JE: JeGoalForm}
 
 
 class CloseGoalForm(AppForm):

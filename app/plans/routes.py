@@ -18,6 +18,7 @@ from app.plans.forms import GOAL_FORMS, CloseGoalForm, MbeGoalForm
 from app.plans.models import DROPPED, PlanGoal
 from app.web.access import login_required
 from forms.base import python_data
+from forms.junge_erwachsene import ZIELBEREICHE as JE_BEREICHE
 from forms.mbe import ZIELBEREICHE
 
 bp = Blueprint("plans", __name__, template_folder="../templates")
@@ -38,12 +39,14 @@ def _plan_panel(instance, user=None, level=None, **_kwargs) -> CasePanel | None:
     if not full:
         goals = [g for g in goals if g.status != DROPPED]
     kind = services.kind_of(instance)
+    je = instance.version.model.key == services.JE
     ratings = {r.get("ziel"): r for r in (instance.data or {}).get("zielbewertungen") or [] if isinstance(r, dict)}
     return CasePanel("plans/_plan.html", MAIN, 90, {
         "mbe": instance.version.model.key == services.MBE, "goals": goals, "text_key": kind.text_key if kind else "",
         "version": services.version_of(instance.id), "changes": services.changes_of(instance.id) if full else [],
         "can_edit": services.can_edit(user, instance, level), "status_labels": services.STATUS_LABELS,
-        "change_labels": services.CHANGE_LABELS, "bereiche": {k: str(v) for k, v in ZIELBEREICHE},
+        "change_labels": services.CHANGE_LABELS, "je": je,
+        "bereiche": {k: str(v) for k, v in (JE_BEREICHE if je else ZIELBEREICHE)},
         "ratings": ratings, "full": full,
     })
 

@@ -23,7 +23,7 @@ from app.plans.models import DROPPED, OPEN, PlanChange, PlanGoal
 from app.timeutil import aware, office_zone, utcnow
 from forms.base import parse_iso_date
 
-AB, MBE = "alltagsbegleitung", "mbe_beratung"
+AB, MBE, JE = "alltagsbegleitung", "mbe_beratung", "junge_erwachsene"
 
 ADDED, CHANGED, REDATED = "hinzugefuegt", "geaendert", "neu_terminiert"
 CLOSED, REOPENED, RATED = "abgeschlossen", "wieder_offen", "bewertet"
@@ -53,6 +53,8 @@ KINDS = {
     AB: PlanKind("beschreibung", ("beschreibung", "frist", "ueberpruefung"), ("erreicht", DROPPED), False),
     MBE: PlanKind("ziel", ("bereich", "ziel", "frist", "partner", "anmerkung"),
                   ("erreicht", "nicht_erreicht", DROPPED), True),
+    # Junge Erwachsene: each goal names the actor responsible for it (Integrationsplan)
+    JE: PlanKind("ziel", ("bereich", "ziel", "frist", "verantwortlich"), ("erreicht", "nicht_erreicht", DROPPED), True),
 }
 #: States in which a goal is finished (a review's "teilweise" or "angepasst" keeps it going).
 FINAL = frozenset({"erreicht", "nicht_erreicht", DROPPED})

@@ -17,6 +17,14 @@ OUTCOME_LABELS = {
     "krise_beendet": _l("Wegen einer Krise beendet"),
     "abgeschlossen": _l("Abgeschlossen"),
     "beendet": _l("Beendet"),
+    # Junge Erwachsene (forms/junge_erwachsene.py ERGEBNISSE, NICHT_ZUSTAENDIG)
+    "ausbildung": _l("Ausbildung aufgenommen"),
+    "beschaeftigung": _l("Beschäftigung aufgenommen"),
+    "schule": _l("Schulbesuch aufgenommen"),
+    "kurs": _l("Kurs / Maßnahme aufgenommen"),
+    "verzogen": _l("Verzogen"),
+    "sonstiges": _l("Sonstiges"),
+    "nicht_zustaendig": _l("Nicht zuständig (verwiesen)"),
 }
 
 

@@ -25,6 +25,8 @@ from app.timeutil import aware, utcnow
 AB_OPEN = {"bedarfsermittlung", "vermittlung", "vorgespraech", "zwischengespraech", "rueckmeldung", "abschluss",
            "krise_quittieren", "krise_bearbeiten"}
 MBE_OPEN = {"erstkontakt", "beratung", "assessment", "foerderplan", "vereinbarung", "ueberpruefung", "abschluss"}
+JE_OPEN = {"aufnahme", "situation", "faehigkeiten", "fallkonferenz", "integrationsplan", "angebote", "ueberpruefung",
+           "abschluss"}
 
 
 def _cases(key: str) -> list[ProcessInstance]:
@@ -56,7 +58,7 @@ def test_flask_demo_load_fills_every_step_once(app):
     try:
         result = app.test_cli_runner().invoke(args=["demo", "load"])
         assert result.exit_code == 0, result.output
-        assert "demo cases created: 4" in result.output  # about forty
+        assert "demo cases created: 5" in result.output  # about fifty
         again = app.test_cli_runner().invoke(args=["demo", "load"])
         assert again.exit_code == 0, again.output
         assert "demo cases created: 0" in again.output  # idempotent
@@ -65,7 +67,7 @@ def test_flask_demo_load_fills_every_step_once(app):
 
     with app.test_request_context():
         total = db.session.scalar(select(func.count(ProcessInstance.id)))
-        assert 36 <= total <= 45
+        assert 46 <= total <= 55
         [hook] = received  # the hook for journal entries and appointments, once, with the cases
         assert len(hook["instances"]) == total and {"fb36", "mbe1", "k201"} <= set(hook["users"])
         now = aware(hook["now"])
@@ -77,6 +79,12 @@ def test_flask_demo_load_fills_every_step_once(app):
         assert {"beenden", "ueberleiten"} <= {c.outcome for c in ab if c.status == COMPLETED}
         assert any(c.status == RUNNING and (c.data or {}).get("ergebnis") == "fortfuehren" for c in ab)
         assert {"abgeschlossen", "verwiesen"} <= {c.outcome for c in mbe if c.status == COMPLETED}
+        # young adults (kim1's team): every step open somewhere, a transition, a closed case
+        je = _cases("junge_erwachsene")
+        assert JE_OPEN <= _open_steps(je)
+        assert {"ausbildung"} <= {c.outcome for c in je if c.status == COMPLETED}
+        assert any((c.data or {}).get("uebergaenge_verlauf") for c in je)
+        assert "Nour Haidari" in {c.title for c in je}
         # a reported crisis on top of the team's inbox; an MBE case waiting for its review timer
         assert db.session.scalar(select(func.count(Task.id)).where(
             Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))) >= 1

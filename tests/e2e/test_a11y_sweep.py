@@ -28,6 +28,7 @@ from app.extensions import db
 from tests.conftest import _config, _dispose, login, prepare_database
 from tests.e2e.test_browser import check_page, open_page
 from tests.flows import complete_web, open_task, start_case_web, valid_data
+from tests.junge_erwachsene import je_steps as je
 from tests.mbe import mbe_steps as mbe
 
 TODAY = date.today()
@@ -93,6 +94,18 @@ def _prepare_data(app) -> dict:
         assert mbe.complete(app, mbe_case, step, data) == {}, step
     ids["mbe_task"] = open_task(app, mbe_case, "vereinbarung").id
     ids["zg_task"] = open_task(app, running, "zwischengespraech").id
+    # A young adult's case (kim1) in its second review, after a transition with open checklist items,
+    # and one with its intake open.
+    from datetime import UTC, datetime
+
+    je_case = ids["je_case"] = je.walk_to_review(app)
+    now = datetime.now(UTC)
+    je.fire(app, now + timedelta(weeks=8, hours=1))
+    transition = {"art": "asylblg_sgb2", "datum": TODAY.isoformat(), "erledigt": ["asylblg_sgb2:antrag_jobcenter"]}
+    je.must(je.complete(app, je_case, "ueberpruefung", je.ueberpruefung("fortsetzen", uebergaenge=[transition])))
+    je.fire(app, now + timedelta(weeks=16, hours=2))
+    ids["je_review"] = open_task(app, je_case, "ueberpruefung").id
+    ids["je_intake"] = open_task(app, je.start(app), "aufnahme").id
     with app.test_request_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         ids["ehrenamt1"] = users["ehrenamt1"].id
@@ -181,13 +194,15 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/beratungskontakt/aufbewahrung"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
         "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/leitung/loeschungen", f"/faelle/{running}/loeschsperre"],
+        "kim1": ["/faelle", "/faelle/neu", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['je_review']}",
+                 f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu"],
     }[role]
 
 
-ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin", "dsb"]
+ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin", "dsb", "kim1"]
 # These roles' pages are checked at 320 CSS px (WCAG 1.4.10 Reflow: no horizontal scrolling of the
 # page; a wide data table scrolls in its own box); the others at a desktop width.
-NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess"}
+NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess", "kim1"}
 
 
 @pytest.mark.parametrize("role", ROLES)

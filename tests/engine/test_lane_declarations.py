@@ -18,7 +18,7 @@ def test_every_lane_of_a_shipped_process_is_declared_by_that_process():
         used = set(re.findall(r'<bpmn:lane [^>]*name="([^"]+)"', bpmn))
         used |= set(re.findall(r'<spiffworkflow:property name="lane" value="([^"]+)"', bpmn))
         assert used and used <= set(declared.rules), (key, used - set(declared.rules))
-    assert set(lanes.DECLARATIONS) == {"alltagsbegleitung", "beratungskontakt", "mbe_beratung"}
+    assert set(lanes.DECLARATIONS) == {"alltagsbegleitung", "beratungskontakt", "mbe_beratung", "junge_erwachsene"}
 
 
 def test_the_catalogue_and_the_volunteer_fields_come_from_the_declarations():

@@ -17,7 +17,7 @@ from tests.factories import api_client, start_case
 URL = "/datenschutz/verarbeitungsverzeichnis"
 OTHERS = ["fb36", "fb36fh", "fb31", "k201", "ehrenamt1", "ehrenamt2", "mbe1", "mbe2", "mbeleitung",
           "leitung", "prozess", "prozess2", "admin"]
-SHIPPED = ["alltagsbegleitung", "beratungskontakt", "mbe_beratung"]
+SHIPPED = ["alltagsbegleitung", "beratungskontakt", "mbe_beratung", "junge_erwachsene"]
 
 
 def _text(html: str) -> str:

@@ -246,6 +246,8 @@ EXPECTED_MENUS = {
     "fb36": [*STAFF, "Netzwerk", "Zeiterfassung"],
     "fb36fh": [*STAFF, "Netzwerk", "Zeiterfassung"],
     "fb31": [*STAFF, "Netzwerk", "Zeiterfassung"],
+    "kim1": [*STAFF, "Netzwerk", "Zeiterfassung"],
+    "kimleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor", "Statistik"],
     "k201": [*STAFF, "Ehrenamtliche", "Aufwand prüfen",
              "Schulungen", "Netzwerk", "Beratung erfassen", "Zeiterfassung"],
     "ehrenamt1": [*STAFF, "Mein Profil", "Meine Einsätze",
