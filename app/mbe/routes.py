@@ -10,6 +10,8 @@ from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CLIENT
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
 from app.cases.services import HEADER, CasePanel, case_panels
 from app.engine import service
@@ -40,6 +42,7 @@ def client_search():
     results = []
     if searched and form.validate():
         results = clients.search(current_user, form.name.data or "", form.geburtsdatum.data)
+        accesslog.list_read(current_user, CLIENT)
     earlier = clients.cases_of([c.id for c in results])
     # A colleague not responsible for the client learns only that the person is a client and who
     # is responsible: no name, date of birth, case number, status or link (mbe.clients.sees_client).

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app import transaction
+from app.accesslog import services as accesslog
 from app.auth.models import ROLE_LEITUNG
 from app.engine import interventions, service
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -152,6 +153,7 @@ def diagram_xml(key: str, number: int):
 @diagram_page
 def case(instance_id: int):
     instance = _instance_or_404(instance_id)
+    accesslog.case_read(current_user, instance)  # the supervisor's view shows the case's name
     return _render_case(instance)
 
 

@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE, EXPORT, VOLUNTEER
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
@@ -83,6 +85,7 @@ def my_assignments():
         .where(CaseParticipant.user_id == current_user.id, CaseParticipant.level == LIMITED)
         .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
     ).all()
+    accesslog.list_read(current_user, CASE)
     return render_template("volunteers/assignments.html", cases=cases)
 
 
@@ -301,6 +304,7 @@ def _statement_csv(volunteer, month: str, data: dict) -> Response:
     rows.append([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
                  csv_zahl(t["auslagen"], 2), csv_zahl(t["summe"], 2), ""])
     name = f"aufwand-{volunteer.username}-{month}.csv"
+    accesslog.record(current_user, EXPORT, VOLUNTEER, volunteer.id)  # names and case numbers
     return csv_response(rows, name)  # user text stays text (app/exports.py)
 
 
