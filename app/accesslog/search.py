@@ -54,6 +54,11 @@ VIA_LABELS = {
     "volunteers.my_statement": _l("Aufwandsabrechnung (CSV)"),
     "appointments.feed": _l("Kalender-Abo"),
     "monitor.case": _l("Monitor: Fall"),
+    "monitor.index": _l("Monitor: Fallliste"),
+    "appointments.week": _l("Meine Termine"),
+    "volunteers.thread": _l("Fragenverlauf"),
+    "journal.correct": _l("Journaleintrag korrigieren"),
+    "plans.change": _l("Ziel ändern"),
 }
 
 

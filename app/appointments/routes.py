@@ -189,6 +189,7 @@ def _week_page(new_secret: str | None = None):
 @bp.route("/termine")
 @login_required
 def week():
+    accesslog.list_read(current_user, APPOINTMENT)  # the week shows the cases' names
     return _week_page()
 
 

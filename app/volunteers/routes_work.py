@@ -96,6 +96,8 @@ def my_assignments():
 @login_required
 def thread(instance_id: int):
     instance, may_write = thread_case_or_404(current_user, instance_id)
+    if request.method == "GET":
+        accesslog.case_read(current_user, instance)  # the question thread of the assignment
     form = MessageForm()
     if request.method == "POST":
         if not may_write:
