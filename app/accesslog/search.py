@@ -7,6 +7,7 @@ Every query filters on one indexed column and sorts by ``at`` (indexes ``case_id
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,7 +73,7 @@ def object_label(object_type: str) -> str:
 
 def via_label(via: str) -> str:
     if via.startswith(("GET ", "POST ", "PUT ", "PATCH ", "DELETE ")):
-        return str(_l("API: %(call)s", call=via))
+        return str(_l("API: %(call)s", call=re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", via)))
     return str(VIA_LABELS.get(via, via))
 
 
@@ -134,8 +135,8 @@ def references(rows: list[AccessLogEntry]) -> dict[int, str]:
     ids = {r.case_id for r in rows if r.case_id is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(select(ProcessInstance.id, ProcessInstance.reference)
-                                   .where(ProcessInstance.id.in_(ids))).tuples().all())
+    found = db.session.execute(select(ProcessInstance.id, ProcessInstance.reference).where(ProcessInstance.id.in_(ids)))
+    return {case_id: reference for case_id, reference in found}
 
 
 def latest_for_case(case_id: int, limit: int = 20) -> list[AccessLogEntry]:

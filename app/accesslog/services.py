@@ -12,11 +12,11 @@ from collections.abc import Callable
 from flask import has_request_context, request
 from sqlalchemy import insert
 
+from app import timeutil
 from app.accesslog.models import CASE, LIST, VIEW, AccessLogEntry
 from app.auth.access import COVER, data_level
 from app.engine.models import ProcessInstance
 from app.extensions import db
-from app.timeutil import utcnow
 
 
 def current_via() -> str:
@@ -36,7 +36,7 @@ def record(user, action: str, object_type: str, object_id: int | None, *, case_i
     list). ``case_id`` / ``client_id`` say whose data it was, so the log can be searched by case
     and by person. Only executes the INSERT; the edge commits."""
     db.session.execute(insert(AccessLogEntry).values(
-        at=utcnow(), user_id=getattr(user, "id", None), username=getattr(user, "username", "") or "",
+        at=timeutil.utcnow(), user_id=getattr(user, "id", None), username=getattr(user, "username", "") or "",
         role=",".join(getattr(user, "roles", []) or [])[:120], action=action, object_type=object_type,
         object_id=object_id, case_id=case_id, client_id=client_id, via=(via or current_via())[:200],
         substitution=substitution))
