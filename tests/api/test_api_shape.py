@@ -38,6 +38,7 @@ DOCUMENTED = {
     ("get", "/documents/{id}"),
     ("get", "/search"),
     ("get", "/process-instances/{id}/journal"), ("post", "/process-instances/{id}/journal"),  # issue 13: journal
+    ("get", "/access-log"),  # issue 14: the access log (data protection officer)
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).

@@ -261,7 +261,7 @@ EXPECTED_MENUS = {
     "prozess": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
-    "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Verarbeitungsverzeichnis"],
+    "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Verarbeitungsverzeichnis", "Zugriffsprotokoll"],
 }
 
 NAV = re.compile(r'<nav aria-label="Hauptnavigation">(.*?)</nav>', re.S)
