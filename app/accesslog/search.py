@@ -55,6 +55,8 @@ VIA_LABELS = {
     "volunteers.my_statement": _l("Aufwandsabrechnung (CSV)"),
     "appointments.feed": _l("Kalender-Abo"),
     "monitor.case": _l("Monitor: Fall"),
+    "mbe.hand_over": _l("MBE: Fall übergeben"),
+    "mbe.withdraw_consent": _l("MBE: Widerruf der Einwilligung"),
     "monitor.index": _l("Monitor: Fallliste"),
     "appointments.week": _l("Meine Termine"),
     "volunteers.thread": _l("Fragenverlauf"),

@@ -11,7 +11,7 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTFo
 
 from app import transaction
 from app.accesslog import services as accesslog
-from app.accesslog.models import CLIENT
+from app.accesslog.models import CASE, CLIENT
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
 from app.cases.services import HEADER, CasePanel, case_panels
 from app.engine import service
@@ -118,6 +118,8 @@ def hand_over(instance_id: int):
     instance = _mbe_case_or_404(instance_id)
     if not handover.may_hand_over(current_user, instance):
         abort(403, _("Nur die zuständige Beratung oder die Leitung kann den Fall übergeben."))
+    if request.method == "GET":  # the page names the case and its client
+        accesslog.case_read(current_user, instance, object_type=CASE)
     form = HandoverForm()
     candidates = handover.candidates(instance)
     form.an.choices = [SelectChoice(u.username, u.display_name) for u in candidates]
@@ -149,6 +151,8 @@ def withdraw_consent(instance_id: int):
     form = ConsentWithdrawalForm()
     if request.method == "GET":
         form.datum.data = consent.today()
+        client = clients.client_of(instance)  # the page shows the client whose data will go
+        accesslog.case_read(current_user, instance, object_type=CLIENT, object_id=client.id if client else None)
     if form.validate_on_submit():
         assert form.datum.data is not None  # DataRequired
         consent.withdraw(instance, current_user, form.datum.data, form.notiz.data or "")

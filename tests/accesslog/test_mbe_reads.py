@@ -87,3 +87,16 @@ def test_a_substitute_reads_as_substitution(mbe_app):
     # the responsible counsellor's own reads are no substitution
     status, rows = read(mbe_app, lambda: login(mbe_app.test_client(), "mbe1").get(f"/faelle/{case}"))
     assert [r.substitution for r in rows] == [False]
+
+
+def test_handover_and_withdrawal_pages_are_logged(mbe_app):
+    case, client, _task = _client_case(mbe_app)
+    mbe1 = login(mbe_app.test_client(), "mbe1")
+    status, rows = read(mbe_app, lambda: mbe1.get(f"/mbe/faelle/{case}/uebergabe"))
+    assert status == 200 and [(r.object_type, r.object_id, r.client_id) for r in rows] == [(CASE, case, client)]
+    status, rows = read(mbe_app, lambda: mbe1.get(f"/mbe/faelle/{case}/einwilligung-widerrufen"))
+    assert status == 200 and [(r.object_type, r.object_id, r.client_id) for r in rows] == [(CLIENT, client, client)]
+    mbe2 = login(mbe_app.test_client(), "mbe2")
+    for url in (f"/mbe/faelle/{case}/uebergabe", f"/mbe/faelle/{case}/einwilligung-widerrufen"):
+        status, rows = read(mbe_app, lambda u=url: mbe2.get(u))
+        assert status in (403, 404) and rows == []
