@@ -49,7 +49,7 @@ def _int(name: str, default: int | None, *, minimum: int, maximum: int) -> int |
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
         raise validation_error({name: [_("Bitte eine ganze Zahl von %(min)d bis %(max)d angeben.",
                                          min=minimum, max=maximum)]})
     return int(raw)

@@ -51,8 +51,8 @@ VIA_LABELS = {
     "documents.case_documents": _l("Dokumente des Falls"),
     "documents.volunteer_documents": _l("Dokumente einer/eines Ehrenamtlichen"),
     "volunteers.my_assignments": _l("Meine Einsätze"),
-    "volunteers.statement": _l("Aufwandsabrechnung (CSV)"),
-    "volunteers.my_statement": _l("Aufwandsabrechnung (CSV)"),
+    "volunteers.statement": _l("Aufwandsabrechnung"),
+    "volunteers.my_statement": _l("Aufwandsabrechnung"),
     "appointments.feed": _l("Kalender-Abo"),
     "monitor.case": _l("Monitor: Fall"),
     "mbe.hand_over": _l("MBE: Fall übergeben"),
@@ -100,7 +100,7 @@ def resolve_user(username: str) -> int | None:
 def resolve_case(text: str) -> int | None:
     """A case id from its id or its reference (e.g. "AB-2026-00012"); -1 when there is none."""
     text = text.strip()
-    if text.isdigit() and len(text) <= 9:
+    if text.isascii() and text.isdigit() and len(text) <= 9:
         return int(text)
     found = db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.reference == text))
     return found if found is not None else -1

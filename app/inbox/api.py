@@ -80,7 +80,7 @@ def list_tasks():
     instance_id = int_arg("process_instance")
     if instance_id is not None:
         query_ = query_.where(Task.instance_id == instance_id)
-    accesslog.list_read(g.api_user, TASK, case_id=instance_id)
+    accesslog.list_read(g.api_user, TASK)
     return jsonify([task_json(t) for t in db.session.scalars(query_)])
 
 

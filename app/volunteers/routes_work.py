@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import transaction
 from app.accesslog import services as accesslog
-from app.accesslog.models import CASE, EXPORT, VOLUNTEER
+from app.accesslog.models import CASE, EXPORT, VIEW, VOLUNTEER
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
@@ -290,6 +290,7 @@ def _statement(volunteer, volunteers, *, own: bool):
                                   instance_ids=None if own else visible_instance_ids(current_user))
         if request.args.get("format") == "csv":
             return _statement_csv(volunteer, month, data)
+        accesslog.record(current_user, VIEW, VOLUNTEER, volunteer.id)  # the printable statement
     return render_template("volunteers/statement.html", volunteer=volunteer, volunteers=volunteers, month=month,
                            data=data, own=own, rates=expenses.rates())
 

@@ -87,6 +87,7 @@ def test_dsb_finds_the_page_in_the_menu_and_sees_newest_first(login_as, log):
     ("fall={reference}", 3),
     ("fall={b}", 1),
     ("fall=XX-0000-00000", 0),
+    ("fall=²", 0),
     ("klient=77", 1),
     ("von=2026-03-03&bis=2026-03-04", 2),
     ("von=2026-03-05", 2),
@@ -172,7 +173,7 @@ def test_api_pages_with_limit_and_offset(api_client, log):
     assert api.get(f"{API_URL}?offset=9").get_json() == {"items": [], "total": 5}
 
 
-@pytest.mark.parametrize("query", ["client=abc", "client=0", "limit=0", "limit=501", "offset=-1", "limit=x",
+@pytest.mark.parametrize("query", ["client=abc", "client=0", "client=²", "limit=0", "limit=501", "offset=-1", "limit=x",
                                    "case=" + "x" * 41])
 def test_api_bad_parameters_are_422(api_client, log, query):
     response = api_client("dsb").get(f"{API_URL}?{query}")

@@ -161,3 +161,19 @@ def test_calendar_feed_logs_only_with_names(app, login_as, ids):
     status, rows = read(app, lambda: client.get(f"/kalender/{secret}.ics"))
     assert status == 200 and [(r.username, r.action, r.object_type, r.via) for r in rows] == \
         [("fb36", LIST, APPOINTMENT, "appointments.feed")]
+
+
+def test_the_expense_statement_of_a_volunteer_is_logged(app, login_as, ids):
+    from tests.factories import user
+
+    with app.app_context():
+        volunteer = user("ehrenamt1").id
+    k201 = login_as("k201")
+    base = f"/aufwand/abrechnung?ehrenamtliche={volunteer}&monat=2026-01"
+    status, rows = read(app, lambda: k201.get(base))
+    assert status == 200 and [(r.action, r.object_type, r.object_id) for r in rows] == [(VIEW, "volunteer", volunteer)]
+    status, rows = read(app, lambda: k201.get(base + "&format=csv"))
+    assert status == 200 and [(r.action, r.object_type, r.object_id) for r in rows] == \
+        [("export", "volunteer", volunteer)]
+    status, rows = read(app, lambda: login_as("fb31").get(base))
+    assert status in (403, 404) and rows == []

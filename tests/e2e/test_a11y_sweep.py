@@ -178,7 +178,8 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
-        "dsb": ["/datenschutz/verarbeitungsverzeichnis"],
+        "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/datenschutz/zugriffsprotokoll",
+                "/datenschutz/zugriffsprotokoll?benutzer=fb36&von=2020-01-01"],
     }[role]
 
 
