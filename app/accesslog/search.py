@@ -106,7 +106,7 @@ def resolve_case(text: str) -> int | None:
     return found if found is not None else -1
 
 
-def _query(filters: Filters) -> Select:
+def filtered(filters: Filters) -> Select:
     query = select(AccessLogEntry)
     if filters.user_id is not None:
         query = query.where(AccessLogEntry.user_id == filters.user_id)
@@ -123,13 +123,17 @@ def _query(filters: Filters) -> Select:
 
 def count(filters: Filters) -> int:
     """The number of matching rows."""
-    return db.session.scalar(select(func.count()).select_from(_query(filters).subquery())) or 0
+    return db.session.scalar(select(func.count()).select_from(filtered(filters).subquery())) or 0
 
 
 def rows(filters: Filters, *, limit: int, offset: int = 0) -> list[AccessLogEntry]:
     """One page of the matching rows, newest first."""
-    return list(db.session.scalars(_query(filters).order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
-                                   .limit(limit).offset(offset)))
+    return list(db.session.scalars(page_query(filters, limit=limit, offset=offset)))
+
+
+def page_query(filters: Filters, *, limit: int, offset: int = 0) -> Select:
+    """The SQL of one page, newest first (in the order of the indexes, see tests/accesslog/test_indexed.py)."""
+    return filtered(filters).order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc()).limit(limit).offset(offset)
 
 
 def references(rows: list[AccessLogEntry]) -> dict[int, str]:
