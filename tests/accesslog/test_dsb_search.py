@@ -195,3 +195,10 @@ def test_the_log_is_in_the_api_description(client):
     operation = document["paths"]["/api/v1/access-log"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"case", "user", "client", "limit", "offset"}
     assert set(operation["responses"]) >= {"200", "401", "403", "422"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_the_page_changes_nothing_either(app, login_as, log, method):
+    before = count(app)
+    assert login_as("dsb").open(URL, method=method).status_code == 405
+    assert count(app) == before
