@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401 - register every table
     from app.absence.routes import bp as absence_bp
+    from app.accesslog.routes import bp as accesslog_bp
     from app.appointments.routes import bp as appointments_bp
     from app.auth.routes import bp as auth_bp
     from app.cases.routes import bp as cases_bp
@@ -110,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(accesslog_bp)  # the data protection officer's search of the access log
     app.register_blueprint(notify_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(network_bp)
@@ -157,6 +159,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_api(app: Flask) -> None:
     """The JSON API v1: each feature's endpoints on its own blueprint (app/<feature>/api.py, made
     by app.api.api_blueprint) and the OpenAPI document assembled from their descriptions."""
+    from app.accesslog.api import bp as accesslog_api
     from app.api.openapi import bp as openapi_bp
     from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
@@ -175,5 +178,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               openapi_bp):
+               accesslog_api, openapi_bp):
         app.register_blueprint(bp)

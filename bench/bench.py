@@ -582,6 +582,8 @@ def evaluations_per_completion(app) -> dict[str, int]:
 def main() -> None:
     from importlib.metadata import version
 
+    import bench_accesslog  # next to this file (bench/ is the script's directory)
+
     began = time.perf_counter()
     results = Results()
     with tempfile.TemporaryDirectory(prefix="fallwerk-bench-") as tmpdir:
@@ -621,6 +623,9 @@ def main() -> None:
                 measure_http(app, results, f"{size:,}")
             with step(f"measuring monitor and statistics with {size:,} cases"):
                 measure_pages(app, results, size)
+        with step(f"{bench_accesslog.LOG_ROWS:,} access log rows, then the cost of the access log"):
+            bench_accesslog.seed_log(app, bench_accesslog.LOG_ROWS)
+            log_numbers = bench_accesslog.measure(app, results, f"{SIZES[-1]:,}")
         with step(f"one case through Vorgespräch and {LOOPS} Zwischengespräche"):
             app_sizes = app_state_sizes(app, results)
         with step("sandbox round trips per step"):
@@ -654,6 +659,9 @@ def main() -> None:
                 f"  {label:<9} {size:>6,} cases: {http_ms:8.2f} ms / {bare_ms:6.2f} ms "
                 f"= {http_ms / bare_ms:6.1f} x"
             )
+
+    print("\nAccess log (medians; one INSERT per read of personal data)\n")
+    print(bench_accesslog.report(log_numbers))
 
     print("\nProcess-isolated sandbox (medians)\n")
     for kind in ("evaluate condition", "execute script"):

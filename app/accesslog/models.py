@@ -21,6 +21,9 @@ from app.timeutil import utcnow
 VIEW, DOWNLOAD, EXPORT, LIST = "view", "download", "export", "list"
 #: What kind of object was read.
 CASE, CLIENT, DOCUMENT, JOURNAL, TASK = "case", "client", "document", "journal", "task"
+#: More kinds of objects: a printed plan (Integrationsvereinbarung), appointments with names (the
+#: calendar feed), a volunteer's own data (expense statement export).
+PLAN, APPOINTMENT, VOLUNTEER = "plan", "appointment", "volunteer"
 
 
 class AccessLogEntry(Model):

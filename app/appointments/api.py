@@ -7,6 +7,8 @@ from datetime import date, datetime
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import APPOINTMENT
 from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, query, ref
@@ -99,6 +101,7 @@ def _moment_arg(name: str, *, end: bool = False) -> datetime | None:
 @require_token
 def list_appointments():
     start, end = _moment_arg("from"), _moment_arg("to", end=True)
+    accesslog.list_read(g.api_user, APPOINTMENT)
     return jsonify([appointment_json(a) for a in services.appointments_of(g.api_user, start, end)])
 
 

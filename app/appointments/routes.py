@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import timeutil
+from app.accesslog import services as accesslog
+from app.accesslog.models import APPOINTMENT
 from app.appointments import feed as feeds
 from app.appointments import services
 from app.appointments.forms import AppointmentForm, FeedSettingsForm
@@ -187,6 +189,7 @@ def _week_page(new_secret: str | None = None):
 @bp.route("/termine")
 @login_required
 def week():
+    accesslog.list_read(current_user, APPOINTMENT)  # the week shows the cases' names
     return _week_page()
 
 
@@ -229,6 +232,8 @@ def feed(secret: str):
     if found is None:
         abort(404)
     user, settings = found
+    if settings.show_names:  # without names the feed holds no personal data of clients
+        accesslog.list_read(user, APPOINTMENT)
     response = Response(feeds.calendar(user, settings), mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, no-store"

@@ -6,6 +6,8 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE
 from app.api import ApiError, api_blueprint, describe, int_arg, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import NULLABLE_STR, TIMESTAMP, errors, json_body, json_response, path_id, query, ref
@@ -192,6 +194,7 @@ def list_instances():
     per_page = int_arg("per_page", 50, maximum=MAX_PER_PAGE)
     items, total = visible_cases(g.api_user, process=request.args.get("process") or None,
                                  status=status, page=page, per_page=per_page)
+    accesslog.list_read(g.api_user, CASE)
     return jsonify({"items": [instance_summary(i) for i in items], "total": total,
                     "page": page, "per_page": per_page})
 
@@ -202,6 +205,7 @@ def list_instances():
 @require_token
 def get_instance(instance_id: int):
     instance, level = get_visible_instance_or_404(g.api_user, instance_id)
+    accesslog.case_read(g.api_user, instance)
     return jsonify(instance_json(instance, level))
 
 

@@ -12,12 +12,15 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE
 from app.auth.access import (
     can_work_on,
     data_level,
     get_visible_instance_or_404,
     startable_teams,
 )
+from app.cases import access_panel as _access_panel  # noqa: F401 - the case panel of reads
 from app.cases import history, services
 from app.cases import withdraw as withdrawal
 from app.crisis import services as crisis
@@ -61,6 +64,7 @@ def index():
     descending = request.args.get("richtung", "ab" if sort == "started" else "auf") == "ab"
     listing = services.case_list(current_user, status=status, sort=sort, descending=descending,
                                  page=page_arg())
+    accesslog.list_read(current_user, CASE)
     return render_template("cases/index.html", listing=listing, status=status, sort=sort, descending=descending,
                            keep={"status": status} if status else {}, now=utcnow(), aware=aware,
                            can_start=bool(startable(current_user)))
@@ -110,6 +114,7 @@ def view(instance_id: int):
     instance, level = get_visible_instance_or_404(current_user, instance_id)
     process_key = instance.version.model.key
     reading = data_level(current_user, instance) or level  # a substitute: without contact data
+    accesslog.case_read(current_user, instance, level=reading)  # also covers the journal section
     data = services.visible_data(instance.data, reading, process_key)
     open_tasks = services.open_tasks_for(instance, current_user, level)
     # each entry labelled by its own form, values formatted, limited fields filtered first

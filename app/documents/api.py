@@ -10,12 +10,14 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import DOCUMENT
 from app.api import ApiError, api_blueprint, describe, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response, path_id, ref
 from app.auth.access import get_visible_instance_or_404
 from app.documents import services
-from app.documents.download import document_response
+from app.documents.download import document_response, log_download
 from app.documents.forms import CASE_CATEGORIES, UploadForm, size_text
 from app.documents.models import Document
 from app.documents.routes import upload_limit
@@ -77,6 +79,7 @@ def document_json(document: Document) -> dict:
 @require_token
 def list_documents(instance_id: int):
     instance, level = get_visible_instance_or_404(g.api_user, instance_id)
+    accesslog.list_read(g.api_user, DOCUMENT, case_id=instance.id)
     return jsonify([document_json(d) for d in services.case_documents(instance, g.api_user, level)])
 
 
@@ -128,4 +131,5 @@ def get_document(document_id: int):
         content = services.content_of(document)
     except services.FileChanged:
         raise ApiError(409, "file_changed", services.changed_message()) from None
+    log_download(g.api_user, document)
     return document_response(document, content)

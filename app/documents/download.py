@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from flask import Response
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import DOCUMENT, DOWNLOAD
 from app.documents.models import Document
 from app.documents.sniff import EXTENSIONS
 
@@ -29,6 +31,15 @@ def content_disposition(filename: str, content_type: str) -> str:
     stem = (fallback[: -len(suffix)] if suffix else fallback).strip(" .") or "dokument"  # no ASCII left
     fallback = stem + (fallback[-len(suffix):] if suffix else extensions[0])
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe=_ATTR_CHARS)}"
+
+
+def log_download(user, document: Document) -> None:
+    """The access log row of one download: the document, and the case (and its client) it
+    belongs to; a volunteer's own document belongs to no case."""
+    if document.instance is not None:
+        accesslog.case_read(user, document.instance, action=DOWNLOAD, object_type=DOCUMENT, object_id=document.id)
+    else:
+        accesslog.record(user, DOWNLOAD, DOCUMENT, document.id)
 
 
 def document_response(document: Document, content: bytes) -> Response:

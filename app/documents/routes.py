@@ -10,11 +10,13 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import DOCUMENT
 from app.auth.access import get_visible_instance_or_404
 from app.auth.models import ROLE_EHRENAMT, ROLE_KOORDINATION
 from app.cases import services as case_services
 from app.documents import services
-from app.documents.download import document_response
+from app.documents.download import document_response, log_download
 from app.documents.forms import (
     CASE_CATEGORIES,
     CONSENT,
@@ -95,6 +97,7 @@ def _consent_state(instance) -> dict | None:
 def case_documents(instance_id: int):
     instance, level = get_visible_instance_or_404(current_user, instance_id)
     if request.method == "GET":
+        accesslog.list_read(current_user, DOCUMENT, case_id=instance.id)
         return _case_page(instance, level, _upload_form(empty=True))
     if not services.can_file_on_case(level):
         return render_template("error.html", code=403, title=_("Keine Berechtigung"),
@@ -133,6 +136,7 @@ def _volunteer_or_404(user_id: int):
 def volunteer_documents(user_id: int):
     volunteer = _volunteer_or_404(user_id)
     if request.method == "GET":
+        accesslog.list_read(current_user, DOCUMENT)
         return _volunteer_page(volunteer, _upload_form(for_volunteer=True, empty=True))
     if not services.may_file_volunteer_documents(current_user):
         return render_template("error.html", code=403, title=_("Keine Berechtigung"),
@@ -197,6 +201,7 @@ def download(document_id: int):
     except services.FileChanged:
         return render_template("error.html", code=409, title=_("Datei verändert"),
                                text=services.changed_message()), 409
+    log_download(current_user, document)
     return document_response(document, content)
 
 

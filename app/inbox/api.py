@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import TASK
 from app.api import ApiError, api_blueprint, describe, int_arg, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, path_id, query, ref
@@ -78,6 +80,7 @@ def list_tasks():
     instance_id = int_arg("process_instance")
     if instance_id is not None:
         query_ = query_.where(Task.instance_id == instance_id)
+    accesslog.list_read(g.api_user, TASK)
     return jsonify([task_json(t) for t in db.session.scalars(query_)])
 
 
@@ -87,6 +90,7 @@ def list_tasks():
 @require_token
 def get_task(task_id: int):
     task = get_task_or_404(g.api_user, task_id)
+    accesslog.case_read(g.api_user, task.instance, object_type=TASK, object_id=task.id)
     form_data = initial_values(task) if task.form_key else {}
     return jsonify({**task_json(task), "form_schema": task_schema(task), "form_data": form_data})
 

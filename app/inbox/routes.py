@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import TASK
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
 from app.auth.routes import PostForm
 from app.casecontext.sections import sections_for
@@ -65,6 +67,7 @@ def index():
     crises = list(db.session.scalars(inbox_query(current_user).where(Task.crisis.is_(True)).limit(CRISIS_LIMIT)))
     shown = {t.instance for lst in lists.values() for t in lst.items} | {t.instance for t in crises}
     names = case_names(current_user, shown)
+    accesslog.list_read(current_user, TASK)
     return render_template("inbox/index.html", lists=lists, crises=crises, names=names, now=utcnow(), aware=aware)
 
 
@@ -81,6 +84,8 @@ def task_page(task_id: int):
         return redirect(url_for("cases.view", instance_id=task.instance_id))
     if not can_work_on(current_user, task):
         abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
+    if request.method == "GET":  # the form page shows case data; a submitted form is no new read
+        accesslog.case_read(current_user, task.instance, object_type=TASK, object_id=task.id)
     if task.is_todo:  # a to-do has no form: it is done or dropped (todo_close)
         return render_template("inbox/todo.html", task=task, form=PostForm(),
                                entry=journal.entry_for_task(task, current_user))

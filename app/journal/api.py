@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, jsonify
 from flask_babel import gettext as _
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import JOURNAL
 from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import NULLABLE_STR, errors, json_body, json_response, path_id, ref
@@ -83,6 +85,7 @@ def entry_json(entry: JournalEntry) -> dict:
 @require_token
 def list_journal(instance_id: int):
     instance, level = get_visible_instance_or_404(g.api_user, instance_id)
+    accesslog.case_read(g.api_user, instance, object_type=JOURNAL, object_id=instance.id)  # the case's journal
     return jsonify([entry_json(e) for e in services.entries_for(instance, g.api_user, level)])
 
 

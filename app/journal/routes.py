@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import JOURNAL
 from app.auth.access import get_visible_instance_or_404
 from app.auth.models import User
 from app.cases.services import HISTORY, CasePanel, case_panels
@@ -111,4 +113,5 @@ def correct(instance_id: int, entry_id: int):
         status = 422
     else:
         form, status = correction_form(entry), 200
+        accesslog.case_read(current_user, instance, object_type=JOURNAL, object_id=entry.id)
     return render_template("journal/correct.html", instance=instance, entry=entry, form=form), status

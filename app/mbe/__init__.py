@@ -15,13 +15,16 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
+    from app.accesslog.services import register_client_lookup
     from app.engine import events as event_kinds
     from app.engine import signals
+    from app.mbe.clients import client_id_of
     from app.mbe.consent import referral_refusal
     from app.mbe.hooks import after_completion
     from app.mbe.routes import bp
     from app.network.services import register_referral_check
 
+    register_client_lookup(client_id_of)  # the access log names the client of an MBE case
     register_referral_check(referral_refusal)  # consent binds every referral of an MBE case
     signals.task_completed.connect(after_completion)  # idempotent: one connection per receiver
     event_kinds.register("mbe_handover", _l("Fall übergeben an"))

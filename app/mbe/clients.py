@@ -72,6 +72,14 @@ def client_of(instance: ProcessInstance) -> Client | None:
                              .where(CaseClient.instance_id == instance.id))
 
 
+def client_id_of(instance: ProcessInstance) -> int | None:
+    """The id of the case's client for the access log (one primary-key read; None when anonymous)."""
+    if instance.version.model.key != PROCESS_KEY:
+        return None
+    link = db.session.get(CaseClient, instance.id)
+    return link.client_id if link is not None else None
+
+
 def set_client(instance: ProcessInstance, client: Client | None) -> None:
     """Link the case to ``client`` (both flushed), or make it anonymous with None. Only flushes.
 

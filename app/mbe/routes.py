@@ -10,6 +10,8 @@ from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE, CLIENT
 from app.auth.access import access_level, can_work_on, get_visible_instance_or_404, startable_teams
 from app.cases.services import HEADER, CasePanel, case_panels
 from app.engine import service
@@ -40,6 +42,7 @@ def client_search():
     results = []
     if searched and form.validate():
         results = clients.search(current_user, form.name.data or "", form.geburtsdatum.data)
+        accesslog.list_read(current_user, CLIENT)
     earlier = clients.cases_of([c.id for c in results])
     # A colleague not responsible for the client learns only that the person is a client and who
     # is responsible: no name, date of birth, case number, status or link (mbe.clients.sees_client).
@@ -115,6 +118,8 @@ def hand_over(instance_id: int):
     instance = _mbe_case_or_404(instance_id)
     if not handover.may_hand_over(current_user, instance):
         abort(403, _("Nur die zuständige Beratung oder die Leitung kann den Fall übergeben."))
+    if request.method == "GET":  # the page names the case and its client
+        accesslog.case_read(current_user, instance, object_type=CASE)
     form = HandoverForm()
     candidates = handover.candidates(instance)
     form.an.choices = [SelectChoice(u.username, u.display_name) for u in candidates]
@@ -146,6 +151,8 @@ def withdraw_consent(instance_id: int):
     form = ConsentWithdrawalForm()
     if request.method == "GET":
         form.datum.data = consent.today()
+        client = clients.client_of(instance)  # the page shows the client whose data will go
+        accesslog.case_read(current_user, instance, object_type=CLIENT, object_id=client.id if client else None)
     if form.validate_on_submit():
         assert form.datum.data is not None  # DataRequired
         consent.withdraw(instance, current_user, form.datum.data, form.notiz.data or "")

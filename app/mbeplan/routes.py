@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import PLAN
 from app.auth.access import get_visible_instance_or_404
 from app.cases.services import case_plan_panel
 from app.engine.models import FULL
@@ -40,6 +42,7 @@ def vereinbarung(instance_id: int):
     if data.get("ziele"):
         plans.ensure_plan(instance)  # a plan entered before plans were kept as rows: version 1
     counsellor = getattr(instance, "responsible", None) or instance.started_by
+    accesslog.case_read(current_user, instance, object_type=PLAN, object_id=instance.id)  # the printed agreement
     return render_template("mbeplan/vereinbarung.html", instance=instance, data=data,
                            counsellor=counsellor, labels=plan_labels(),
                            plan=plans.plan_summary(instance))

@@ -25,6 +25,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE
 from app.auth.models import ROLE_LEITUNG
 from app.engine import interventions, service
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -105,6 +107,7 @@ def index():
         filters.started_from, filters.started_to = form.von.data, form.bis.data
     now = utcnow()
     result = services.monitor_query(current_user, filters, now)
+    accesslog.list_read(current_user, CASE)  # the list shows the cases' names
     args = {k: v for k, v in request.args.items() if k not in ("seite", "sort", "richtung") and v}
     versions = [(m, v) for m in models for v in m.versions]
     return render_template("monitor/index.html", form=form, result=result, filters=filters, args=args,
@@ -152,6 +155,7 @@ def diagram_xml(key: str, number: int):
 @diagram_page
 def case(instance_id: int):
     instance = _instance_or_404(instance_id)
+    accesslog.case_read(current_user, instance)  # the supervisor's view shows the case's name
     return _render_case(instance)
 
 

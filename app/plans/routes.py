@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import PLAN
 from app.auth.access import get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.cases.services import MAIN, CasePanel, case_panels, case_plan_panel
@@ -99,6 +101,8 @@ def change(instance_id: int, goal_id: int):
     form_cls = GOAL_FORMS[instance.version.model.key]
     form = form_cls(data=python_data(form_cls, goal.fields or {}))
     form.unchanged_frist = goal.frist
+    if request.method == "GET":
+        accesslog.case_read(current_user, instance, object_type=PLAN, object_id=goal.id)  # the goal's text
     if form.validate_on_submit():
         try:
             services.change_goal(instance, goal, current_user, form.values(), form.notiz.data or "")

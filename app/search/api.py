@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE
 from app.api import api_blueprint, describe, int_arg, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response, query, ref
@@ -58,6 +60,7 @@ def search():
     page = int_arg("page", 1)
     per_page = int_arg("per_page", 25, maximum=MAX_PER_PAGE)
     result = services.search(g.api_user, text, page, per_page)
+    accesslog.list_read(g.api_user, CASE)
     return jsonify({
         "items": [{"id": hit.instance.id, "reference": hit.instance.reference, "title": hit.name,
                    "process": hit.instance.version.model.key, "status": hit.instance.status}

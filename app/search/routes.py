@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE
 from app.cases.services import HEADER, CasePanel, case_panels
 from app.search import services
 from app.search.forms import SearchForm
@@ -24,6 +26,7 @@ def index():
     if not form.validate():
         return render_template("search/results.html", form=form, result=None), 422
     result = services.search(current_user, form.q.data or "", page_arg(), PER_PAGE)
+    accesslog.list_read(current_user, CASE)
     return render_template("search/results.html", form=form, result=result, q=form.q.data)
 
 

@@ -12,6 +12,7 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.accesslog import services as accesslog
 from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_body, json_response, ref
@@ -88,6 +89,7 @@ def _form(form_cls, body: dict, fields: tuple[str, ...], **attrs):
 @require_token
 def list_messages(instance_id: int):
     instance, may_write = thread_case_or_404(g.api_user, instance_id)
+    accesslog.case_read(g.api_user, instance)  # the question thread of the assignment
     return jsonify({"items": [message_json(m) for m in threads.messages(instance)], "may_write": may_write})
 
 

@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import transaction
+from app.accesslog import services as accesslog
+from app.accesslog.models import CASE, EXPORT, VIEW, VOLUNTEER
 from app.auth.access import visible_instance_ids
 from app.auth.routes import PostForm
 from app.engine.models import LIMITED, CaseParticipant, ProcessInstance
@@ -83,6 +85,7 @@ def my_assignments():
         .where(CaseParticipant.user_id == current_user.id, CaseParticipant.level == LIMITED)
         .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
     ).all()
+    accesslog.list_read(current_user, CASE)
     return render_template("volunteers/assignments.html", cases=cases)
 
 
@@ -93,6 +96,8 @@ def my_assignments():
 @login_required
 def thread(instance_id: int):
     instance, may_write = thread_case_or_404(current_user, instance_id)
+    if request.method == "GET":
+        accesslog.case_read(current_user, instance)  # the question thread of the assignment
     form = MessageForm()
     if request.method == "POST":
         if not may_write:
@@ -285,6 +290,7 @@ def _statement(volunteer, volunteers, *, own: bool):
                                   instance_ids=None if own else visible_instance_ids(current_user))
         if request.args.get("format") == "csv":
             return _statement_csv(volunteer, month, data)
+        accesslog.record(current_user, VIEW, VOLUNTEER, volunteer.id)  # the printable statement
     return render_template("volunteers/statement.html", volunteer=volunteer, volunteers=volunteers, month=month,
                            data=data, own=own, rates=expenses.rates())
 
@@ -301,6 +307,7 @@ def _statement_csv(volunteer, month: str, data: dict) -> Response:
     rows.append([volunteer.display_name, month, _("Summe"), "", number(t["stunden"]), number(t["kilometer"]),
                  csv_zahl(t["auslagen"], 2), csv_zahl(t["summe"], 2), ""])
     name = f"aufwand-{volunteer.username}-{month}.csv"
+    accesslog.record(current_user, EXPORT, VOLUNTEER, volunteer.id)  # names and case numbers
     return csv_response(rows, name)  # user text stays text (app/exports.py)
 
 

@@ -193,7 +193,9 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor",
                     "/prozessmodelle/beratungskontakt/aufbewahrung"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
-        "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/leitung/loeschungen", f"/faelle/{running}/loeschsperre"],
+        "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/datenschutz/zugriffsprotokoll",
+                "/datenschutz/zugriffsprotokoll?benutzer=fb36&von=2020-01-01", "/leitung/loeschungen",
+                f"/faelle/{running}/loeschsperre"],
         "kim1": ["/faelle", "/faelle/neu", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['je_review']}",
                  f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu"],
     }[role]

@@ -41,7 +41,7 @@ def test_months_are_added_by_the_calendar():
 def test_the_periods_come_from_the_privacy_files(app):
     with app.app_context():
         periods = {m.key: services.period_of(m).months for m in db.session.scalars(select(ProcessModel))}
-    assert periods == {"alltagsbegleitung": 36, "beratungskontakt": 24, "mbe_beratung": 36}
+    assert periods == {"alltagsbegleitung": 36, "beratungskontakt": 24, "mbe_beratung": 36, "junge_erwachsene": 36}
 
 
 def test_cli_erases_a_closed_case_once_its_period_is_over_and_not_before(app, closed, clock):

@@ -247,7 +247,7 @@ EXPECTED_MENUS = {
     "fb36fh": [*STAFF, "Netzwerk", "Zeiterfassung"],
     "fb31": [*STAFF, "Netzwerk", "Zeiterfassung"],
     "kim1": [*STAFF, "Netzwerk", "Zeiterfassung"],
-    "kimleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor", "Statistik"],
+    "kimleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor", "Anstehende Löschungen", "Statistik"],
     "k201": [*STAFF, "Ehrenamtliche", "Aufwand prüfen",
              "Schulungen", "Netzwerk", "Beratung erfassen", "Zeiterfassung"],
     "ehrenamt1": [*STAFF, "Mein Profil", "Meine Einsätze",
@@ -256,14 +256,15 @@ EXPECTED_MENUS = {
                   "Schulungen"],
     "mbe1": [*STAFF, "Netzwerk", "Zeiterfassung", "Klient/innen"],
     "mbe2": [*STAFF, "Netzwerk", "Zeiterfassung", "Klient/innen"],
-    "mbeleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor",
+    "mbeleitung": [*STAFF, "Netzwerk", "Zeiterfassung", "Monitor", "Anstehende Löschungen",
                    "Statistik", "Klient/innen", "MBE-Statistik"],
     "leitung": [*STAFF, "Ehrenamtliche", "Aufwand prüfen",
-                "Schulungen", "Netzwerk", "Zeiterfassung", "Monitor", "Statistik"],
+                "Schulungen", "Netzwerk", "Zeiterfassung", "Monitor", "Anstehende Löschungen", "Statistik"],
     "prozess": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle"],
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
-    "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Verarbeitungsverzeichnis"],
+    "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Anstehende Löschungen",
+            "Verarbeitungsverzeichnis", "Zugriffsprotokoll"],
 }
 
 NAV = re.compile(r'<nav aria-label="Hauptnavigation">(.*?)</nav>', re.S)
