@@ -39,7 +39,7 @@ class CaseGap:
     instance: ProcessInstance
     status: str
     need: str
-    reasons: list[str]  # why the offers of fitting kinds do not serve (distinct), empty: none exist
+    reasons: list[str]  # per offer of a fitting kind: "title: why not"; empty: no such offer
 
 
 @dataclass
@@ -81,11 +81,7 @@ def report(organisation_id: int, user: User, today: datetime.date | None = None)
                 continue
             result.cells[(status, need)] += 1
             if instance.id in own_ids:
-                reasons: list[str] = []
-                for offer in offers:
-                    if offer.art in NEED_KINDS[need]:
-                        for reason in exclusions(offer, person, today):
-                            if reason not in reasons:
-                                reasons.append(reason)
+                reasons = [f"{offer.titel}: {', '.join(exclusions(offer, person, today))}"
+                           for offer in offers if offer.art in NEED_KINDS[need]]
                 result.own.append(CaseGap(instance, status, need, reasons))
     return result

@@ -10,12 +10,13 @@ from flask_login import current_user
 from app import transaction
 from app.accesslog.models import CASE, LIST
 from app.accesslog.services import record
-from app.auth.access import get_visible_instance_or_404
+from app.auth.access import access_level, get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.cases.services import MAIN, CasePanel, case_panels, visible_data
 from app.offers import gaps, matching, services
 from app.offers.access import catalogue_required, may_match, require_catalogue
 from app.offers.forms import KINDS, STATUSES, SYSTEMS, OfferForm
+from app.web.redirects import safe_target
 from app.web.responses import csv_response
 from forms.junge_erwachsene import ZIELBEREICHE
 
@@ -115,24 +116,35 @@ def propose(instance_id: int, offer_id: int):
     offer = services.get_offer_or_404(require_catalogue(current_user), offer_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    back = safe_target(request.form.get("next"), url_for("cases.view", instance_id=instance.id) + "#angebote-katalog")
     try:
         task = services.propose(instance, offer, current_user)
     except services.ProposalRefused as refused:
         flash(str(refused), "error")
-        return redirect(url_for("cases.view", instance_id=instance.id) + "#angebote-katalog")
+        return redirect(back)
     if task is not None:
         flash(_("„%(titel)s“ vorgeschlagen; es steht vorausgefüllt in der Aufgabe „%(aufgabe)s“ und wird mit ihr "
                 "in den Fall übernommen.", titel=offer.titel, aufgabe=task.title), "success")
     else:
         flash(_("„%(titel)s“ vorgeschlagen und im Verlauf vermerkt; tragen Sie es bei der nächsten Überprüfung "
                 "unter „Angebote“ ein.", titel=offer.titel), "success")
-    return redirect(url_for("cases.view", instance_id=instance.id) + "#angebote-katalog")
+    return redirect(back)
 
 
-def panel_context(instance, data: dict, user) -> dict:
+def panel_context(instance, data: dict, user, back: str | None = None) -> dict:
+    """What the case view's panel and the task pages show: the matching for ``user``'s catalogue;
+    ``back``: where proposing returns to (default: the case view)."""
     result = matching.match(data, user.organisation_id)
     return {"matching": result, "proposed": services.proposals(instance.id), "instance_id": instance.id,
-            "running": instance.status == "running", **labels()}
+            "running": instance.status == "running", "back": back, **labels()}
+
+
+def task_matches(instance, data: dict, user) -> dict | None:
+    """For the task pages of the offers step and the review (app/casecontext/sections.py): the
+    matching offers, for the owning team only; None for everyone else."""
+    if instance.version.model.key != PROCESS_KEY or not may_match(user, instance, access_level(user, instance)):
+        return None
+    return panel_context(instance, data, user, back=request.path)  # the task page
 
 
 @case_panels.connect

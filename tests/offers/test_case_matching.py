@@ -149,3 +149,17 @@ def test_a_fitting_offer_closes_the_gap(app, login_as):
     walk_to_review(app)
     html = login_as("kim1").get("/angebote/luecken").get_data(as_text=True)
     assert "Keine Förderlücken" in html and "Keiner Ihrer Fälle ist betroffen." in html
+
+
+def test_the_offers_step_shows_the_matches_and_proposing_returns_to_it(app, login_as):
+    [course, *_rest] = add_offers(app, *CATALOGUE)
+    case_id = to_offers_step(app)
+    with app.app_context():
+        task_id = open_task(case_id, "angebote").id
+    kim = login_as("kim1")
+    page = kim.get(f"/aufgaben/{task_id}").get_data(as_text=True)
+    assert 'id="angebote-katalog"' in page and "passt zum Ziel Sprache" in page
+    assert f'name="next" value="/aufgaben/{task_id}"' in page
+    answer = kim.post(f"/faelle/{case_id}/angebote/{course}/vorschlagen", data={"next": f"/aufgaben/{task_id}"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/aufgaben/{task_id}")
+    assert 'value="Berufssprachkurs B1"' in kim.get(f"/aufgaben/{task_id}").get_data(as_text=True)
