@@ -163,3 +163,35 @@ def test_the_offers_step_shows_the_matches_and_proposing_returns_to_it(app, logi
     answer = kim.post(f"/faelle/{case_id}/angebote/{course}/vorschlagen", data={"next": f"/aufgaben/{task_id}"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/aufgaben/{task_id}")
     assert 'value="Berufssprachkurs B1"' in kim.get(f"/aufgaben/{task_id}").get_data(as_text=True)
+
+
+def test_access_ends_with_the_team_membership(app, login_as, api_client):
+    from app.auth.models import Membership, Team
+    from tests.factories import user
+
+    [course, *_rest] = add_offers(app, *CATALOGUE)
+    case_id = walk_to_review(app)
+    kim, api = login_as("kim1"), api_client("kim1")
+    assert "angebote-katalog" in kim.get(f"/faelle/{case_id}").get_data(as_text=True)
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.key == "kim"))
+        db.session.execute(Membership.__table__.delete().where(
+            Membership.user_id == user("kim1").id, Membership.team_id == team.id))
+        db.session.commit()
+    assert kim.get("/angebote").status_code == 403
+    assert kim.get(f"/faelle/{case_id}").status_code == 404
+    assert kim.post(f"/faelle/{case_id}/angebote/{course}/vorschlagen").status_code == 404
+    assert api.get("/api/v1/offers").status_code == 403
+    assert api.get(f"/api/v1/process-instances/{case_id}/offer-matches").status_code == 404
+
+
+def test_a_closed_case_gets_no_proposal(app, login_as):
+    [course, *_rest] = add_offers(app, *CATALOGUE)
+    case_id = walk_to_review(app)
+    with app.app_context():
+        db.session.get(ProcessInstance, case_id).status = "completed"  # as after the closing step
+        db.session.commit()
+    answer = login_as("kim1").post(f"/faelle/{case_id}/angebote/{course}/vorschlagen", follow_redirects=True)
+    assert "Der Fall ist abgeschlossen" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(CaseEvent.id).where(CaseEvent.kind == "angebot_vorgeschlagen")) is None
