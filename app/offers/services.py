@@ -20,6 +20,7 @@ from app.engine import events, service
 from app.engine.models import ACTIVE_TASK_STATES, BPMN_TASK, RUNNING, CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from app.network.models import Partner
+from app.offers import matching
 from app.offers.models import Offer
 from app.timeutil import utcnow
 
@@ -133,6 +134,10 @@ def propose(instance: ProcessInstance, offer: Offer, user: User) -> Task | None:
         raise ProposalRefused(_l("Dieses Angebot ist nicht mehr aktiv."))
     if offer.id in proposals(instance.id):
         raise ProposalRefused(_l("Dieses Angebot wurde dem Fall bereits vorgeschlagen."))
+    today = matching.office_today()
+    reasons = matching.exclusions(offer, matching.person_of(instance.data or {}, today), today)
+    if reasons:
+        raise ProposalRefused(_l("Dieses Angebot passt nicht: %(gruende)s.", gruende="; ".join(reasons)))
     entry = offer_entry(offer)
     task = open_offer_task(instance)
     service.record(instance, PROPOSED, offer.titel[:200], user,

@@ -195,3 +195,13 @@ def test_a_closed_case_gets_no_proposal(app, login_as):
     assert "Der Fall ist abgeschlossen" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(CaseEvent.id).where(CaseEvent.kind == "angebot_vorgeschlagen")) is None
+
+
+def test_an_excluded_offer_is_not_proposed(app, login_as):
+    [_course, integration, *_rest] = add_offers(app, *CATALOGUE)
+    case_id = walk_to_review(app)
+    answer = login_as("kim1").post(f"/faelle/{case_id}/angebote/{integration}/vorschlagen", follow_redirects=True)
+    assert "Dieses Angebot passt nicht: nicht zugänglich bei Aufenthaltsgestattung (Asylverfahren)." \
+        in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(CaseEvent.id).where(CaseEvent.kind == "angebot_vorgeschlagen")) is None
