@@ -49,7 +49,7 @@ class OfferForm(AppForm):
     titel = StringField(_l("Titel des Angebots"), [DataRequired(_l("Bitte den Titel angeben.")),
                                                    Length(max=200, message=MAX)])
     art = _select(_l("Art des Angebots"), [DataRequired(_l("Bitte die Art des Angebots wählen."))],
-                  _choices(ANGEBOTSARTEN))
+                  [SelectChoice("", _l("– bitte wählen –")), *_choices(ANGEBOTSARTEN)])
     provider = _select(_l("Träger (aus dem Partnerverzeichnis)"), [DataRequired(_l("Bitte den Träger wählen."))],
                        [], coerce=str,
                        description=_l("Fehlt der Träger, wird er im Partnerverzeichnis angelegt."))

@@ -75,6 +75,8 @@ def test_create_edit_with_german_validation_and_deactivate(app, login_as):
         assert message in html, message
     assert 'aria-invalid="true"' in html
     assert kim.post("/angebote/neu", data=valid(provider, alter_min="zwanzig")).status_code == 422
+    no_kind = kim.post("/angebote/neu", data=valid(provider, art="")).get_data(as_text=True)
+    assert no_kind.count("Bitte die Art des Angebots wählen.") == 1 and "aus der Liste" not in no_kind
     assert kim.post("/angebote/neu", data=valid(999999)).status_code == 422  # not a provider of the directory
     assert count(app) == before
 
