@@ -146,6 +146,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.youngadults.routes import bp as youngadults_bp
 
     app.register_blueprint(youngadults_bp)  # young adults 18-27: transitions, the case view's situation section
+    from app.offers.routes import bp as offers_bp
+
+    app.register_blueprint(offers_bp)  # the offers catalogue, matching for a case, the gap report
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -171,6 +174,7 @@ def register_api(app: Flask) -> None:
     from app.mbe.api import bp as mbe_api
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
+    from app.offers.api import bp as offers_api
     from app.retention.api import bp as retention_api
     from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
@@ -178,5 +182,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, openapi_bp):
+               accesslog_api, offers_api, openapi_bp):
         app.register_blueprint(bp)

@@ -156,13 +156,15 @@ def register_cli(app: Flask) -> None:
         """Create demo teams and accounts (password: demo), import the processes and load about 40
         invented cases in every step (app/demo; skipped when they exist)."""
         from app.network.demo import load_demo_partners
+        from app.offers.demo import load_demo_offers
 
         with unit_of_work():
             created = load_demo()
             imported = sync_processes()
             partners = load_demo_partners()
+            offers = load_demo_offers()
         click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}; "
-                   f"demo partners: {partners}")
+                   f"demo partners: {partners}; demo offers: {offers}")
         if not without_cases:
             from app.demo.cases import load_demo_cases
 

@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.cases.services import cover_contact, field_labels, visible_data
 from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
+from app.offers.routes import task_matches
 from app.volunteers.models import RETURNED, CaseMessage, ExpenseEntry
 from forms import junge_erwachsene as je
 
@@ -35,8 +36,8 @@ SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (JE, "faehigkeiten"): ("lage",),
     (JE, "fallkonferenz"): ("lage", "staerken"),
     (JE, "integrationsplan"): ("staerken", "zustaendigkeiten"),
-    (JE, "angebote"): ("staerken", "ziele"),
-    (JE, "ueberpruefung"): ("lage", "ziele", "angebote"),
+    (JE, "angebote"): ("staerken", "ziele", "katalog"),
+    (JE, "ueberpruefung"): ("lage", "ziele", "angebote", "katalog"),
     (JE, "abschluss"): ("ziele", "angebote"),
 }
 
@@ -129,6 +130,7 @@ BUILDERS: dict[str, Callable[[ProcessInstance, dict, User], dict | None]] = {
     "bedarf": _need, "familie": _family, "ziele": _goals, "ehrenamt": _volunteer,
     "rueckmeldungen": _feedback, "einsatz": _assignment,
     "lage": _situation, "staerken": _strengths, "zustaendigkeiten": _responsibilities, "angebote": _offers,
+    "katalog": task_matches,  # matching offers of the catalogue (app/offers), for the owning team
 }
 
 
