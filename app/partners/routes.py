@@ -19,6 +19,7 @@ from app.cases.services import HISTORY, MAIN, CasePanel, case_panels
 from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance
 from app.extensions import db
+from app.partners import demo as _demo  # noqa: F401  # demo invitations on `flask demo load`
 from app.partners import services
 from app.partners.forms import InviteForm, PartForm, WithdrawForm
 from app.web.access import login_required
@@ -106,7 +107,7 @@ def end(instance_id: int, username: str):
 def part(task_id: int):
     """The partner's part of a plan goal assigned to them (what was done, status)."""
     task = get_task_or_404(current_user, task_id)
-    if services.partner_goal(task) is None and not (task.context or {}).get("partner_goal"):
+    if not (task.context or {}).get("partner_goal"):
         abort(404)
     if task.assignee_id != current_user.id or task.status not in ACTIVE_TASK_STATES:
         abort(403, _("Diese Aufgabe ist Ihnen nicht zugewiesen oder bereits erledigt."))
@@ -130,7 +131,10 @@ def part(task_id: int):
 def withdraw(instance_id: int):
     instance = _managed_case(instance_id)
     form = WithdrawForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.widerrufen_am.data > services.today():
+        form.widerrufen_am.errors = [*form.widerrufen_am.errors,
+                                     _("Das Datum des Widerrufs darf nicht in der Zukunft liegen.")]
+    elif form.validate_on_submit():
         services.withdraw_consent(instance, current_user, form.widerrufen_am.data, form.notiz.data or "")
         flash(_("Der Widerruf ist erfasst: Die personenbezogenen Daten des Falls sind gelöscht, "
                 "Partner haben keinen Zugriff mehr."), "success")

@@ -227,6 +227,8 @@ def _end(instance: ProcessInstance, actor: User | None, invitation: PartnerInvit
     erasing = why == ERASURE
     for task in open_todos(instance.id, partner.id):  # dropped: the partner has no access any more
         task.status, task.completed_at, task.completed_by_id = CANCELLED, timeutil.utcnow(), getattr(actor, "id", None)
+        if erasing:
+            task.title, task.context = "", None
         service.record(instance, "todo_dropped", "" if erasing else task.title, actor, None, task=task)
     db.session.execute(delete(CaseParticipant).where(
         CaseParticipant.instance_id == instance.id, CaseParticipant.user_id == partner.id,
@@ -318,6 +320,9 @@ def _erase_invitations(instance: ProcessInstance, **_kw) -> dict[str, int]:
         count += 1
     for event in parts_of(instance.id):
         event.title, event.data = "", {"stand": (event.data or {}).get("stand")}
+    for task in db.session.scalars(select(Task).where(Task.instance_id == instance.id, Task.kind == TODO_TASK)):
+        if (task.context or {}).get("partner_goal"):  # the goal's wording in the partners' to-dos
+            task.title, task.context = "", None
     db.session.flush()
     return {"partner_einladungen": count}
 

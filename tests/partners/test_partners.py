@@ -212,9 +212,14 @@ def test_ending_the_invitation_ends_access_at_once(app, api_client, login_as):
 
 
 def test_withdrawn_consent_ends_access_and_erases(app, api_client, login_as):
+    from tests.erasure.helpers import database_text
+
     case_id = je_case(app)
     assert invite(api_client, case_id).status_code == 201
     assert login_as("jobcenter1").get(f"/faelle/{case_id}").status_code == 200
+    done = partner_todos(app, case_id)[0].id
+    assert login_as("jobcenter1").post(f"/aufgaben/{done}/beitrag", data={
+        "beitrag": "Antrag von Herrn Beispielmann bewilligt", "stand": "in_arbeit"}).status_code == 302
     kim = login_as("kim1")
     assert kim.get(f"/faelle/{case_id}/einwilligung-widerrufen").status_code == 200
     assert login_as("jobcenter1").get(f"/faelle/{case_id}/einwilligung-widerrufen").status_code == 403
@@ -227,6 +232,9 @@ def test_withdrawn_consent_ends_access_and_erases(app, api_client, login_as):
         instance = db.session.get(ProcessInstance, case_id)
         assert instance.data.get("einwilligung_widerrufen") == iso(TODAY)
         assert "nachname" not in instance.data
+        text = database_text()
+        for secret in ("Beispielmann", GOAL, "Antrag von Herrn"):
+            assert secret not in text, secret
     assert invite(api_client, case_id).status_code == 422
 
 
@@ -273,3 +281,19 @@ def test_no_partner_sees_the_task_list_of_the_case(app, api_client):
     detail = api_client("jobcenter1").get(f"/api/v1/process-instances/{case_id}").get_json()
     # their own to-do only: the team's review is not theirs
     assert [(t["name"], t["assignee"]) for t in detail["open_tasks"]] == [("todo", "jobcenter1")]
+
+
+def test_a_partner_invited_before_the_plan_gets_the_goal_when_the_plan_is_made(app, api_client, login_as):
+    case_id = start(app)
+    must(complete(app, case_id, "aufnahme", aufnahme(einwilligung_kategorien=CONSENTED)))
+    assert invite(api_client, case_id).status_code == 201
+    assert partner_todos(app, case_id) == []
+    must(complete(app, case_id, "situation", situation()))
+    must(complete(app, case_id, "faehigkeiten", faehigkeiten()))
+    must(complete(app, case_id, "fallkonferenz", fallkonferenz()))
+    must(complete(app, case_id, "integrationsplan", plan()))
+    assert [t.title for t in partner_todos(app, case_id)] == [f"Ziel: {GOAL}"]
+    # a partner the plan does not name gets nothing; the case view of the named partner shows the goal
+    assert invite(api_client, case_id, "abh1").status_code == 201
+    assert partner_todos(app, case_id, "abh1") == []
+    assert GOAL in login_as("jobcenter1").get(f"/faelle/{case_id}").get_data(as_text=True)
