@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
+from app import timeutil
 from app.auth.access import PARTNER, register_partner_reading
 from app.auth.models import ROLE_PARTNER, User
 from app.cases import consent
@@ -42,7 +43,6 @@ from app.erasure.services import CONSENT_WITHDRAWN, case_erasing, erase_case
 from app.extensions import db
 from app.partners.models import PartnerInvitation
 from app.plans import services as plans
-from app import timeutil
 from app.timeutil import office_zone
 from forms.base import parse_iso_date
 from forms.junge_erwachsene import DATENKATEGORIEN, category_fields
