@@ -114,9 +114,15 @@ def test_every_demo_role_through_ui_and_api(app, api_client, login_as):
     case_id = je_case(app)
     other = je_case(app)  # a second case jobcenter1 is not invited to
     assert invite(api_client, case_id).status_code == 201
+    todo = partner_todos(app, case_id)[0].id
     for username in ROLES:
         expected = 200 if username in SEEING else 404
         assert login_as(username).get(f"/faelle/{case_id}").status_code == expected, username
+        # the partner's goal to-do: theirs to work on; the team sees it exists; nobody else
+        task_status = {"jobcenter1": 200, "kim1": 403, "kimleitung": 403}.get(username, 404)
+        assert login_as(username).get(f"/aufgaben/{todo}").status_code == task_status, username
+        assert api_client(username).get(f"/api/v1/tasks/{todo}").status_code == (
+            200 if username in SEEING else 404), username
         api = api_client(username)
         assert api.get(f"/api/v1/process-instances/{case_id}").status_code == expected, username
         listed = {i["id"] for i in api.get("/api/v1/process-instances?per_page=200").get_json()["items"]}
