@@ -267,10 +267,18 @@ def sync_goal_todos(instance: ProcessInstance, actor: User | None) -> int:
             continue
         if goals is None:
             goals = [g for g in plans.ensure_plan(instance) if g.status not in plans.FINAL]
-        have = {(t.context or {}).get("partner_goal") for t in open_todos(instance.id, partner.id)}
+        names = _names(partner)
+        named_goals = {g.id for g in goals
+                       if str((g.fields or {}).get("verantwortlich") or "").strip().casefold() in names}
+        have = set()
+        for task in open_todos(instance.id, partner.id):
+            goal_id = (task.context or {}).get("partner_goal")
+            if goal_id and goal_id not in named_goals:  # closed, or now someone else's: no longer theirs
+                task.status, task.completed_at = CANCELLED, timeutil.utcnow()
+                service.record(instance, "todo_dropped", task.title, actor, None, task=task)
+            have.add(goal_id)
         for goal in goals:
-            named = str((goal.fields or {}).get("verantwortlich") or "").strip().casefold()
-            if goal.id in have or named not in _names(partner):
+            if goal.id in have or goal.id not in named_goals:
                 continue
             text = str((goal.fields or {}).get("ziel") or "")
             service.create_todo(instance, _("Ziel: %(ziel)s", ziel=text)[:200], created_by=actor, assignee=partner,
@@ -285,6 +293,14 @@ def _goals_after_step(instance, task=None, user=None, data=None, **_kwargs) -> N
     """A plan or review that named a partner as responsible puts the goal into their inbox."""
     if data and isinstance(data.get("ziele"), list) and is_je_case(instance) and invitations_of(instance.id):
         db.session.flush()
+        sync_goal_todos(instance, user)
+
+
+@plans.plan_changed.connect
+def _goals_between_reviews(instance, user=None, **_kwargs) -> None:
+    """A goal added or changed between reviews that names an invited partner reaches them (and
+    one closed or given to someone else leaves their inbox)."""
+    if is_je_case(instance) and invitations_of(instance.id):
         sync_goal_todos(instance, user)
 
 

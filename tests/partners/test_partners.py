@@ -303,3 +303,21 @@ def test_a_partner_invited_before_the_plan_gets_the_goal_when_the_plan_is_made(a
     assert invite(api_client, case_id, "abh1").status_code == 201
     assert partner_todos(app, case_id, "abh1") == []
     assert GOAL in login_as("jobcenter1").get(f"/faelle/{case_id}").get_data(as_text=True)
+
+
+def test_goals_changed_between_reviews_follow_the_partners_inbox(app, api_client):
+    from app.plans import services as plans
+    from tests.factories import user
+
+    case_id = je_case(app)
+    assert invite(api_client, case_id).status_code == 201
+    assert invite(api_client, case_id, "abh1").status_code == 201
+    with app.test_request_context():
+        instance = db.session.get(ProcessInstance, case_id)
+        plans.add_goal(instance, user("kim1"), {"bereich": "aufenthalt", "ziel": "Beschäftigungserlaubnis erteilen",
+                                                "frist": iso(TODAY + timedelta(days=20)), "verantwortlich": "abh1"})
+        goal = next(g for g in plans.goals_of(case_id) if g.fields.get("ziel") == GOAL)
+        plans.close_goal(instance, goal, user("kim1"), "erreicht")
+        db.session.commit()
+    assert [t.title for t in partner_todos(app, case_id, "abh1")] == ["Ziel: Beschäftigungserlaubnis erteilen"]
+    assert partner_todos(app, case_id) == []  # the Jobcenter's goal is reached: its to-do left the inbox
