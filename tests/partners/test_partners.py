@@ -321,3 +321,17 @@ def test_goals_changed_between_reviews_follow_the_partners_inbox(app, api_client
         db.session.commit()
     assert [t.title for t in partner_todos(app, case_id, "abh1")] == ["Ziel: Beschäftigungserlaubnis erteilen"]
     assert partner_todos(app, case_id) == []  # the Jobcenter's goal is reached: its to-do left the inbox
+
+
+def test_invite_and_withdraw_pages_answer_bad_input_in_german(app, login_as):
+    case_id = je_case(app)
+    kim = login_as("kim1")
+    page = kim.get(f"/faelle/{case_id}/partner")
+    assert page.status_code == 200 and "Mia Vermittlerin (Jobcenter)" in page.get_data(as_text=True)
+    missing = kim.post(f"/faelle/{case_id}/partner", data={"username": "", "kategorien": INVITED})
+    assert missing.status_code == 422 and "Bitte eine Person wählen." in missing.get_data(as_text=True)
+    future = kim.post(f"/faelle/{case_id}/einwilligung-widerrufen",
+                      data={"widerrufen_am": iso(TODAY + timedelta(days=3))})
+    assert future.status_code == 422 and "nicht in der Zukunft" in future.get_data(as_text=True)
+    with app.app_context():
+        assert "nachname" in db.session.get(ProcessInstance, case_id).data  # nothing erased
