@@ -80,7 +80,7 @@ def invite(instance_id: int):
             target.errors = [*target.errors, exc.message]
         else:
             flash(_("%(name)s ist eingeladen.", name=partner.display_name if partner else ""), "success")
-            return redirect(url_for("cases.view", instance_id=instance.id) + "#partner")
+            return redirect(url_for("cases.view", instance_id=instance.id) + "#beteiligte-partner")
     return render_template("partners/invite.html", instance=instance, form=form,
                            gap=services.consent_gap(instance.data, "", []),
                            consented=[services.category_label(c)
@@ -99,7 +99,7 @@ def end(instance_id: int, username: str):
         abort(404)
     services.end(instance, current_user, partner)
     flash(_("Die Einladung von %(name)s ist beendet.", name=partner.display_name), "success")
-    return redirect(url_for("cases.view", instance_id=instance.id) + "#partner")
+    return redirect(url_for("cases.view", instance_id=instance.id) + "#beteiligte-partner")
 
 
 @bp.route("/aufgaben/<int:task_id>/beitrag", methods=["GET", "POST"])
