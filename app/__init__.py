@@ -149,6 +149,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.offers.routes import bp as offers_bp
 
     app.register_blueprint(offers_bp)  # the offers catalogue, matching for a case, the gap report
+    from app.partners.routes import bp as partners_bp
+
+    app.register_blueprint(partners_bp)  # partner staff invited to young adults' cases through consent
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -175,6 +178,7 @@ def register_api(app: Flask) -> None:
     from app.modeler.api import bp as modeler_api
     from app.monitor.api import bp as monitor_api
     from app.offers.api import bp as offers_api
+    from app.partners.api import bp as partners_api
     from app.retention.api import bp as retention_api
     from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
@@ -182,5 +186,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, offers_api, openapi_bp):
+               accesslog_api, offers_api, partners_api, openapi_bp):
         app.register_blueprint(bp)

@@ -54,7 +54,9 @@ def sync_processes(directory: str | None = None) -> list[str]:
     return imported
 
 
-DEMO_ORGS = {"kommune": "Landkreis Musterstadt", "traeger": "Wohlfahrtsverband Musterstadt e. V."}
+DEMO_ORGS = {"kommune": "Landkreis Musterstadt", "traeger": "Wohlfahrtsverband Musterstadt e. V.",
+             # partner organisations whose staff are invited to junge_erwachsene cases (app/partners)
+             "jobcenter": "Jobcenter Musterstadt", "abh": "Ausländerbehörde des Landkreises Musterstadt"}
 DEMO_TEAMS = [
     # key, name, department, organisation
     ("asd", "FB 36 – Allgemeiner Sozialer Dienst", "FB36", "kommune"),
@@ -65,6 +67,9 @@ DEMO_TEAMS = [
     # FB 31's municipal integration case management (department code KIM: it alone starts
     # junge_erwachsene, and FB 31's other teams do not see those cases)
     ("kim", "FB 31 – Kommunales Integrationsmanagement", "KIM", "kommune"),
+    # partner teams: the department code names the partner type (app.partners.services.PARTNER_DEPARTMENTS)
+    ("jobcenter_u25", "Jobcenter – Team U25", "JC", "jobcenter"),
+    ("abh_team", "Ausländerbehörde – Team Aufenthalt", "ABH", "abh"),
 ]
 # username, display name, roles, organisation, [(team, kind)], volunteer profile
 DEMO_USERS = [
@@ -93,6 +98,9 @@ DEMO_USERS = [
     ("prozess2", "Otto Zweitblick (Prozessverantwortung)", [am.ROLE_PROZESS], "kommune", [], None),
     ("admin", "Administration", [am.ROLE_ADMIN], "kommune", [], None),
     ("dsb", "Dora Schutzmann (Datenschutz)", [am.ROLE_DATENSCHUTZ], "kommune", [], None),
+    ("jobcenter1", "Mia Vermittlerin (Jobcenter)", [am.ROLE_PARTNER], "jobcenter",
+     [("jobcenter_u25", am.MEMBER)], None),
+    ("abh1", "Erik Aufenthalt (Ausländerbehörde)", [am.ROLE_PARTNER], "abh", [("abh_team", am.MEMBER)], None),
 ]
 
 

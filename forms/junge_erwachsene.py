@@ -193,6 +193,37 @@ UEBERGAENGE: dict[str, dict[str, Any]] = {
             ("leistungswechsel", _l("Wechsel des Leistungssystems vorbereitet")),
         ]},
 }
+# --- data categories the client may consent to share with partners ---------------------------
+
+#: The data categories of a case (key -> label, case-data keys). The Aufnahme records which of them
+#: the client consents to share (``einwilligung_kategorien``); an invited partner (app/partners)
+#: reads exactly the fields of the categories their invitation names and the consent covers.
+#: Journal and documents belong to no category: partners never read them.
+DATENKATEGORIEN: dict[str, dict[str, Any]] = {
+    "stammdaten": {"label": _l("Stammdaten (Name, Geburtsdatum, Herkunft)"),
+                   "felder": ("vorname", "nachname", "geburtsdatum", "alter", "geschlecht", "herkunftsland",
+                              "einreise_datum")},
+    "kontakt": {"label": _l("Kontaktdaten (Anschrift, Telefon)"), "felder": ("anschrift", "telefon")},
+    "aufenthalt": {"label": _l("Aufenthaltsstatus"),
+                   "felder": ("aufenthaltsstatus", "aufenthalt_paragraph", "aufenthalt_sonstiger",
+                              "aufenthalt_gueltig_bis")},
+    "leistungen": {"label": _l("Leistungssystem und zuständige Stellen"), "felder": ("leistungssystem", "stellen")},
+    "faehigkeiten": {"label": _l("Fähigkeiten und Bedarfe"),
+                     "felder": ("staerken", "sprachkenntnisse", "schulbildung", "berufserfahrung", "anerkennung",
+                                "anerkennung_notiz", "interessen", "bedarfe")},
+    "plan": {"label": _l("Integrationsplan und vereinbarte Zuständigkeiten"),
+             "felder": ("ziele", "ueberpruefung_wochen", "zustaendigkeiten", "fallkonferenz_datum")},
+    "angebote": {"label": _l("Angebote"), "felder": ("angebote", "angebote_notiz")},
+    "uebergaenge": {"label": _l("Übergänge zwischen den Systemen"), "felder": ("uebergaenge", "uebergaenge_verlauf")},
+}
+KATEGORIEN = [(key, spec["label"]) for key, spec in DATENKATEGORIEN.items()]
+
+
+def category_fields(categories) -> frozenset[str]:
+    """The case-data keys of the given categories (unknown ones count for nothing)."""
+    return frozenset(f for c in categories for f in DATENKATEGORIEN.get(c, {}).get("felder", ()))
+
+
 UEBERGANGSARTEN = [(key, spec["label"]) for key, spec in UEBERGAENGE.items()]
 CHECKLIST_ITEMS = [(f"{key}:{item}", label) for key, spec in UEBERGAENGE.items()
                    for item, label in spec["checkliste"]]
@@ -286,6 +317,10 @@ class AufnahmeForm(TaskForm):
         _l("Weitergabe nur an diese Arten von Partnern"), choices=_choices(EINWILLIGUNG_PARTNERARTEN),
         invalid_choice_message=INVALID_CHOICES,
         description=_l("Nur bei Weitergabe an Netzwerkpartner. Keine Auswahl: an alle Arten von Partnern."))
+    einwilligung_kategorien = SelectMultipleField(  # type: ignore[call-arg]  # stubs lag WTForms 3.3
+        _l("Weitergabe dieser Datenkategorien"), choices=_choices(KATEGORIEN), invalid_choice_message=INVALID_CHOICES,
+        description=_l("Nur bei Weitergabe an Netzwerkpartner: welche Daten eingeladene Partner sehen dürfen. "
+                       "Journal und Dokumente werden nie weitergegeben."))
     einwilligung_bis = DateField(_l("Einwilligung gilt bis"), optional_value(),
                                  description=_l("Leer: ohne Befristung."))
     einwilligung_form = RadioField(_l("Form der Einwilligung"), [Optional()], choices=_choices(EINWILLIGUNG_FORM),  # type: ignore[call-arg]  # stubs lag WTForms 3.3
@@ -344,6 +379,10 @@ class AufnahmeForm(TaskForm):
             self.einwilligung_form.errors = [_l("Bitte angeben, wie die Einwilligung erteilt wurde.")]
             valid = False
         scope = self.einwilligung_umfang.data or []
+        if self.einwilligung_kategorien.data and "weitergabe" not in scope and not self.einwilligung_kategorien.errors:
+            self.einwilligung_kategorien.errors = [_l("Datenkategorien nur bei Einwilligung in die Weitergabe an "
+                                                      "Netzwerkpartner angeben.")]
+            valid = False
         if scope and "kontakt" not in scope:
             for name in CONTACT_FIELDS:
                 if self[name].data and not self[name].errors:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from app.auth import deputies
-from app.auth.models import Team, User
+from app.auth.models import ROLE_PARTNER, Team, User
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     FULL,
@@ -23,6 +25,48 @@ from app.extensions import db
 #: case and its tasks, without the client's contact data (``app.cases.services.visible_data``).
 COVER = "cover"
 
+#: The level of a partner organisation's staff member invited to a case (app/partners): they read
+#: only the data categories the invitation names and the client's current consent covers.
+PARTNER = "partner"
+
+
+class PartnerLevel(str):
+    """PARTNER, carrying the case-data keys this partner may read (``app.cases.services.visible_data``)."""
+
+    fields: frozenset[str]
+
+    def __new__(cls, fields) -> PartnerLevel:
+        level = super().__new__(cls, PARTNER)
+        level.fields = frozenset(fields)
+        return level
+
+
+#: ``(user, instance) -> frozenset of readable case-data keys | None`` (None: no access now, e.g.
+#: the consent was withdrawn or expired). Registered by app/partners; without it partner rows grant
+#: nothing.
+_partner_reading: list[Callable[[User, ProcessInstance], frozenset[str] | None]] = []
+
+
+def register_partner_reading(provider: Callable[[User, ProcessInstance], frozenset[str] | None]) -> None:
+    _partner_reading[:] = [provider]
+
+
+def partner_fields(user: User, instance: ProcessInstance) -> frozenset[str] | None:
+    return _partner_reading[0](user, instance) if _partner_reading else None
+
+
+def _partner_instance_ids(user: User) -> list[int]:
+    """The invited cases a partner may see now (the consent is checked per case, in Python: a
+    partner has few invitations)."""
+    ids = list(db.session.scalars(select(CaseParticipant.instance_id).where(
+        CaseParticipant.user_id == user.id, CaseParticipant.level == PARTNER)))
+    visible = []
+    for instance_id in ids:
+        instance = db.session.get(ProcessInstance, instance_id)
+        if instance is not None and partner_fields(user, instance) is not None:
+            visible.append(instance_id)
+    return visible
+
 
 def participant_filter(user: User):
     """SQL condition: the participant row grants ``user`` access.
@@ -31,7 +75,8 @@ def participant_filter(user: User):
     not its members: a counsellor sees only the cases they take part in personally.
     """
     member_ids, lead_ids = user.member_team_ids, user.lead_team_ids
-    conditions = [CaseParticipant.user_id == user.id]
+    # a partner's row grants access only while the consent covers it (``data_level``, ``visible_instance_ids``)
+    conditions: list[ColumnElement[bool]] = [(CaseParticipant.user_id == user.id) & (CaseParticipant.level != PARTNER)]
     if member_ids:
         conditions.append(CaseParticipant.team_id.in_(member_ids) & CaseParticipant.leads_only.is_(False))
     if lead_ids:
@@ -52,8 +97,13 @@ def visible_instance_ids(user: User):
     """A subquery of the ids of every case ``user`` may see (including, during an absence
     cover, the cases of the covered person's open personal tasks — and only those)."""
     query = select(CaseParticipant.instance_id).where(participant_filter(user))
+    parts = [query]
+    if user.has_role(ROLE_PARTNER) and (partner := _partner_instance_ids(user)):
+        parts.append(select(ProcessInstance.id).where(ProcessInstance.id.in_(partner)))
     covered = _covered(user)
-    return query.union(_covered_tasks(covered)) if covered else query
+    if covered:
+        parts.append(_covered_tasks(covered))
+    return union(*parts) if len(parts) > 1 else query
 
 
 def full_instance_ids(user: User):
@@ -64,7 +114,7 @@ def full_instance_ids(user: User):
 
 
 def access_level(user: User, instance: ProcessInstance) -> str | None:
-    """FULL, LIMITED or None (may not see the case at all)."""
+    """FULL, LIMITED, PARTNER (a ``PartnerLevel``) or None (may not see the case at all)."""
     level = data_level(user, instance)
     return FULL if level == COVER else level
 
@@ -81,6 +131,11 @@ def data_level(user: User, instance: ProcessInstance) -> str | None:
         return FULL
     if LIMITED in levels:
         return LIMITED
+    if user.has_role(ROLE_PARTNER) and db.session.scalar(select(CaseParticipant.id).where(
+            CaseParticipant.instance_id == instance.id, CaseParticipant.user_id == user.id,
+            CaseParticipant.level == PARTNER).limit(1)) is not None:
+        fields = partner_fields(user, instance)
+        return PartnerLevel(fields) if fields is not None else None
     covered = _covered(user)
     if covered and db.session.scalar(_covered_tasks(covered).where(Task.instance_id == instance.id).limit(1)):
         return COVER  # standing in for the person whose task it is
@@ -122,7 +177,7 @@ def get_task_or_404(user: User, task_id: int) -> Task:
     """The task, if ``user`` may see its case; tasks of hidden cases do not exist for them."""
     task = db.session.get(Task, task_id)
     level = access_level(user, task.instance) if task is not None else None
-    if task is None or level is None or (level == LIMITED and task.assignee_id != user.id):
+    if task is None or level is None or (level != FULL and task.assignee_id != user.id):
         abort(404)
     return task
 
@@ -139,6 +194,8 @@ def inbox_query(user: User, *, mine: bool | None = None):
         Task.for_leads.is_(True) & Task.candidate_team_id.in_(user.lead_team_ids or [-1]),
     )
     cond = own if mine else group if mine is False else or_(own, group)
+    if user.has_role(ROLE_PARTNER):  # a partner's to-dos vanish with their access (consent expired)
+        cond = cond & Task.instance_id.in_(visible_instance_ids(user))
     return (
         select(Task)
         .options(selectinload(Task.instance), selectinload(Task.candidate_team))

@@ -22,9 +22,12 @@ ROLE_LEITUNG = "leitung"  # supervisor of the teams they lead
 ROLE_PROZESS = "prozess"  # process owner
 ROLE_ADMIN = "admin"
 ROLE_DATENSCHUTZ = "datenschutz"  # data protection officer: the record of processing, no case content
+# Staff of a partner organisation (Jobcenter, Ausländerbehörde, JMD, Bildungsträger): sees only the
+# cases they are invited to, only the consented data categories (app/partners).
+ROLE_PARTNER = "partner"
 ROLES = [
     ROLE_FACHKRAFT, ROLE_KOORDINATION, ROLE_EHRENAMT, ROLE_MBE,
-    ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN, ROLE_DATENSCHUTZ,
+    ROLE_LEITUNG, ROLE_PROZESS, ROLE_ADMIN, ROLE_DATENSCHUTZ, ROLE_PARTNER,
 ]
 # With REQUIRE_2FA every account needs a second factor (app/auth/twofactor.py) unless all its
 # roles are listed here. Process owners edit models and decision tables and see no social data;

@@ -15,6 +15,7 @@ from app import transaction
 from app.accesslog import services as accesslog
 from app.accesslog.models import CASE
 from app.auth.access import (
+    PARTNER,
     can_work_on,
     data_level,
     get_visible_instance_or_404,
@@ -125,6 +126,8 @@ def view(instance_id: int):
     events = [history.entry(e, services.visible_data(e.data, reading, process_key), volunteers)
               for e in db.session.scalars(
                   query.options(selectinload(CaseEvent.task), selectinload(CaseEvent.actor)).order_by(CaseEvent.id))]
+    if level == PARTNER:  # an invited partner: only the entries that show data of a shared category
+        events = [e for e in events if e.data]
     return render_template(
         "cases/view.html", instance=instance, level=level, full=level == FULL, data=data,
         goals=services.goals(data), rating_label=services.rating_label, open_tasks=open_tasks,

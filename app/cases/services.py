@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
 from wtforms import FieldList, FormField
 
-from app.auth.access import COVER, full_instance_ids, visible_instance_ids
+from app.auth.access import COVER, PARTNER, full_instance_ids, visible_instance_ids
 from app.auth.models import User
 from app.cases import consent
 from app.cases.taskforms import volunteer_choices
@@ -198,8 +198,9 @@ COVER_HIDDEN_FIELDS: frozenset[str] = frozenset({"anschrift", "telefon", "email"
 def visible_data(data: dict | None, level: str, process_key: str | None = None) -> dict:
     """The part of the case file a participant of ``level`` may see in a case of ``process_key``
     (the limited fields that process declares in processes/<key>.lanes.toml; for a substitute
-    everything but the contact fields). Contact fields only while a recorded consent covers
-    contact by phone or post (``app.cases.consent.contact_allowed``)."""
+    everything but the contact fields; for an invited partner, a ``PartnerLevel``, the fields of
+    the data categories the invitation names and the consent covers). Contact fields only while a
+    recorded consent covers contact by phone or post (``app.cases.consent.contact_allowed``)."""
     data = dict(data or {})
     if not consent.contact_allowed(data):  # the consent does not (or no longer) cover contact
         data = {k: v for k, v in data.items() if k not in COVER_HIDDEN_FIELDS}
@@ -207,6 +208,9 @@ def visible_data(data: dict | None, level: str, process_key: str | None = None) 
         return data
     if level == COVER:
         return {k: v for k, v in data.items() if k not in COVER_HIDDEN_FIELDS}
+    if level == PARTNER:  # an invited partner: the consented categories' fields (app/partners)
+        allowed: frozenset[str] = getattr(level, "fields", frozenset())
+        return {k: v for k, v in data.items() if k in allowed}
     fields = limited_fields(process_key)
     return {k: v for k, v in data.items() if k in fields}
 

@@ -471,7 +471,10 @@ def _je_aufnahme(person: YoungAdult, when: datetime) -> dict:
         born = born.replace(year=born.year + 1)
     data = {"aufnahme_datum": _day(when), "zugang": person.referral, "anliegen": "Ausbildung oder Arbeit finden",
             "einwilligung": True, "einwilligung_datum": _day(when), "einwilligung_form": "schriftlich",
-            "einwilligung_umfang": ["speicherung", "weitergabe"], "einwilligung_partnerarten": ["jobcenter", "jmd"],
+            "einwilligung_umfang": ["speicherung", "weitergabe"],
+            "einwilligung_partnerarten": ["jobcenter", "jmd", "auslaenderbehoerde"],
+            # what invited partners may see (app/partners)
+            "einwilligung_kategorien": ["stammdaten", "aufenthalt", "leistungen", "plan", "angebote"],
             "vorname": person.first, "nachname": person.last, "geburtsdatum": _iso(born),
             "geschlecht": "w" if person.first in ("Nour", "Aylin", "Faith", "Leyla", "Selam") else "m",
             "herkunftsland": person.country}

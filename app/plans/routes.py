@@ -9,7 +9,7 @@ from flask_login import current_user
 from app import transaction
 from app.accesslog import services as accesslog
 from app.accesslog.models import PLAN
-from app.auth.access import get_visible_instance_or_404
+from app.auth.access import PARTNER, get_visible_instance_or_404
 from app.auth.routes import PostForm
 from app.cases.services import MAIN, CasePanel, case_panels, case_plan_panel
 from app.engine import service
@@ -36,6 +36,8 @@ def _plan_slot(instance) -> str | None:
 def _plan_panel(instance, user=None, level=None, **_kwargs) -> CasePanel | None:
     if not services.handles(instance):
         return None
+    if level == PARTNER and "ziele" not in getattr(level, "fields", ()):
+        return None  # an invited partner reads the plan only when the consent shares it (app/partners)
     goals = services.ensure_plan(instance)
     full = level == FULL
     if not full:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -37,6 +38,9 @@ STATUS_LABELS = {
 }
 EVENT_KIND = "plan_changed"
 events.register(EVENT_KIND, _l("Plan geändert"))
+#: Sent ``(instance, user=)`` after a goal was added, changed, closed or reopened between reviews
+#: (app/partners puts goals naming an invited partner into their inbox).
+plan_changed = Namespace().signal("plan-changed")
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def _save(instance: ProcessInstance, user: User, goal: PlanGoal, kind: str, befo
     service.record(instance, EVENT_KIND, text[:200], user,
                    {"aenderung": kind, "plan_version": version, **({"notiz": note} if note else {})})
     db.session.flush()
+    plan_changed.send(instance, user=user)
 
 
 def _begin(instance: ProcessInstance) -> PlanKind:

@@ -85,6 +85,14 @@ def test_flask_demo_load_fills_every_step_once(app):
         assert {"ausbildung"} <= {c.outcome for c in je if c.status == COMPLETED}
         assert any((c.data or {}).get("uebergaenge_verlauf") for c in je)
         assert "Nour Haidari" in {c.title for c in je}
+        # partners invited to two of them, each with a goal in their inbox (app/partners/demo.py)
+        from app.partners.models import PartnerInvitation
+
+        invited = {i.user.username for i in db.session.scalars(select(PartnerInvitation))}
+        assert invited == {"jobcenter1", "abh1"}
+        assert {t.assignee.username for t in db.session.scalars(select(Task).where(
+            Task.kind == TODO_TASK, Task.status.in_(ACTIVE_TASK_STATES), Task.assignee_id.is_not(None)))
+            } >= {"jobcenter1", "abh1"}
         # a reported crisis on top of the team's inbox; an MBE case waiting for its review timer
         assert db.session.scalar(select(func.count(Task.id)).where(
             Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES))) >= 1

@@ -108,6 +108,19 @@ def _prepare_data(app) -> dict:
     ids["je_intake"] = open_task(app, je.start(app), "aufnahme").id
     with app.test_request_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
+        # jobcenter1 invited to the young adult's case with a goal of their own (app/partners)
+        from app.engine.models import ProcessInstance, Task
+        from app.partners import services as partners
+        from app.plans import services as plans
+
+        instance = db.session.get(ProcessInstance, je_case)
+        instance.data = {**instance.data, "einwilligung_kategorien": ["stammdaten", "aufenthalt", "plan"]}
+        plans.add_goal(instance, users["kim1"], {"bereich": "arbeit", "ziel": "Förderung prüfen",
+                                                  "frist": (TODAY + timedelta(days=30)).isoformat(),
+                                                  "verantwortlich": "jobcenter1"})
+        partners.invite(instance, users["kim1"], users["jobcenter1"], ["stammdaten", "aufenthalt", "plan"])
+        ids["partner_todo"] = db.session.scalar(select(Task.id).where(
+            Task.instance_id == je_case, Task.assignee_id == users["jobcenter1"].id))
         ids["ehrenamt1"] = users["ehrenamt1"].id
         ids["expense"] = db.session.scalar(select(ExpenseEntry.id))
         ids["goal"] = db.session.scalar(select(PlanGoal.id).where(PlanGoal.instance_id == running))
@@ -197,14 +210,18 @@ def pages_of(role: str, ids: dict) -> list[str]:
                 "/datenschutz/zugriffsprotokoll?benutzer=fb36&von=2020-01-01", "/leitung/loeschungen",
                 f"/faelle/{running}/loeschsperre"],
         "kim1": ["/faelle", "/faelle/neu", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['je_review']}",
-                 f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu"],
+                 f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu",
+                 f"/faelle/{ids['je_case']}/partner", f"/faelle/{ids['je_case']}/einwilligung-widerrufen"],
+        "jobcenter1": ["/faelle", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['partner_todo']}",
+                       f"/aufgaben/{ids['partner_todo']}/beitrag"],
     }[role]
 
 
-ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin", "dsb", "kim1"]
+ROLES = ["fb36", "k201", "ehrenamt1", "mbe1", "mbeleitung", "leitung", "prozess", "admin", "dsb", "kim1",
+         "jobcenter1"]
 # These roles' pages are checked at 320 CSS px (WCAG 1.4.10 Reflow: no horizontal scrolling of the
 # page; a wide data table scrolls in its own box); the others at a desktop width.
-NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess", "kim1"}
+NARROW = {"ehrenamt1", "mbe1", "leitung", "prozess", "kim1", "jobcenter1"}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -265,6 +265,9 @@ EXPECTED_MENUS = {
     "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
     "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Anstehende Löschungen",
             "Verarbeitungsverzeichnis", "Zugriffsprotokoll"],
+    # partner organisations' staff: their inbox and their invited cases, nothing else
+    "jobcenter1": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen"],
+    "abh1": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen"],
 }
 
 NAV = re.compile(r'<nav aria-label="Hauptnavigation">(.*?)</nav>', re.S)
