@@ -144,6 +144,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.youngadults.routes import bp as youngadults_bp
 
     app.register_blueprint(youngadults_bp)  # young adults 18-27: transitions, the case view's situation section
+    from app.alliance.routes import bp as alliance_bp
+
+    app.register_blueprint(alliance_bp)  # the alliance figures of the young adults' case management (masked)
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
