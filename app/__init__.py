@@ -160,6 +160,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_api(app: Flask) -> None:
     """The JSON API v1: each feature's endpoints on its own blueprint (app/<feature>/api.py, made
     by app.api.api_blueprint) and the OpenAPI document assembled from their descriptions."""
+    from app.alliance.api import bp as alliance_api
     from app.api.openapi import bp as openapi_bp
     from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
@@ -178,5 +179,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               openapi_bp):
+               alliance_api, openapi_bp):
         app.register_blueprint(bp)

@@ -133,11 +133,11 @@ class Report:
             return []  # not even the rows: their number alone could tell
         return [(label, self._shown((table.key, value), n)) for value, label, n in table.rows]
 
-    def visible_items(self, table: Breakdown) -> list[tuple[str, int]]:
+    def visible_items(self, table: Breakdown) -> list[tuple[str, float]]:
         """The rows whose number is shown, for the chart (masked rows are only in the table)."""
         if self.withheld(table):
             return []
-        return [(label, n) for value, label, n in table.rows
+        return [(label, float(n)) for value, label, n in table.rows
                 if self.status.get((table.key, value), PRIMARY if 0 < n < 3 else VISIBLE) == VISIBLE]
 
     def offer_share(self) -> float | None:

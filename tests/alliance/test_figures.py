@@ -207,7 +207,8 @@ def test_no_masked_value_can_be_recovered_by_subtraction(app, seeded, login_as):
         # the share is only shown with both of its numbers (else it would give the masked one away)
         if figure(html, "share") != "nicht ausgewiesen":
             assert figure(html, "people") not in (MASK, SECONDARY)
-            assert dict(tables["angebot"])["Angebot zur Ausbildung oder Beschäftigung erhalten"] not in (MASK, SECONDARY)
+            received = dict(tables["angebot"])["Angebot zur Ausbildung oder Beschäftigung erhalten"]
+            assert received not in (MASK, SECONDARY)
 
 
 def test_two_people_are_not_broken_down(app, clock, login_as):
@@ -306,3 +307,29 @@ def test_the_rows_hold_no_personal_data(app, seeded):
         assert len(rows) == 8
         text = " ".join(str(vars(r)) for r in rows)
     assert "Tarek" not in text and "Beispielmann" not in text and "Guinea" not in text
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+
+def test_the_api_gives_the_figures_of_the_page(app, seeded, api_client, login_as):
+    html = login_as("kimleitung").get(f"{URL}?{MARCH}").get_data(as_text=True)
+    answer = api_client("kimleitung").get(f"/api/v1/alliance/figures?{MARCH}")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (body["from"], body["to"], body["people"], body["closed"]) == ("2025-03-01", "2025-03-31", "8", MASK)
+    assert body["offer_share_percent"] == 62.5
+    assert body["days_to_first_offer"] == {"median": 14, "q1": 7, "q3": 20}
+    tables = page_tables(html)
+    for key, rows in body["tables"].items():
+        assert [(r["label"], r["count"]) for r in rows] == tables[key]
+    assert api_client("kim1").get(f"/api/v1/alliance/figures?{MARCH}").get_json() == body
+    refused = api_client("kimleitung").get("/api/v1/alliance/figures?von=2025-03-02&bis=2025-03-31")
+    assert refused.status_code == 422 and "von" in refused.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("username", ["leitung", "mbeleitung", "fb31", "admin", "dsb"])
+def test_the_api_refuses_everyone_else(app, api_client, username):
+    answer = api_client(username).get(f"/api/v1/alliance/figures?{MARCH}")
+    assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "forbidden"
+    assert app.test_client().get(f"/api/v1/alliance/figures?{MARCH}").status_code == 401

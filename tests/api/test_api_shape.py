@@ -40,6 +40,7 @@ DOCUMENTED = {
     ("get", "/search"),
     ("get", "/process-instances/{id}/journal"), ("post", "/process-instances/{id}/journal"),  # issue 13: journal
     ("get", "/clients/{id}/export"), ("get", "/process-instances/{id}/export"),  # issue 14: Art. 15 export
+    ("get", "/alliance/figures"),  # issue 15: the alliance figures of the young adults' case management
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).
