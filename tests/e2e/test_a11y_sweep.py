@@ -195,7 +195,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
         "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/leitung/loeschungen", f"/faelle/{running}/loeschsperre"],
         "kim1": ["/faelle", "/faelle/neu", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['je_review']}",
-                 f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu"],
+                 f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu", "/buendnis/zahlen"],
     }[role]
 
 
