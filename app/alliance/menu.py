@@ -6,5 +6,5 @@ from app.alliance.access import may_see
 from app.web.menu import MenuEntry
 
 ENTRIES = (
-    MenuEntry(_l("Zahlen für das Bündnis"), "alliance.figures_page", order=112, condition=may_see),
+    MenuEntry(_l("Zahlen für das Bündnis"), "alliance.figures_page", order=101, condition=may_see),
 )
