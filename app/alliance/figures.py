@@ -20,7 +20,10 @@ What counts (all over the anonymous rows of app/alliance/models.py, for the call
 Disclosure control is the shared one of app/suppression.py: primary "< 3" and secondary "x"
 over every group of cells with a published total (target group × status, × benefits system,
 × offer received; closed cases × outcome), decided once per report and used by the page, the
-CSV export and the API alike.
+CSV export and the API alike. Periods are whole calendar months (app/mbe/forms.py StatisticsForm
+with this page's messages), so two permitted periods never isolate less than a month; the known
+limit of the MBE statistics applies here too (masking is decided per query, not kept consistent
+across overlapping multi-month queries).
 
 Why a facts table (and not the JSON case data): the offers in the case data may lack a date, are
 rewritten at each review (a proposal can become "declined" later), and the residence status
