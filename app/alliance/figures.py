@@ -143,6 +143,10 @@ class Report:
         return [(label, float(n)) for value, label, n in table.rows
                 if self.status.get((table.key, value), PRIMARY if 0 < n < 3 else VISIBLE) == VISIBLE]
 
+    def has_chart(self, table: Breakdown) -> bool:
+        """A chart only when it shows something: a shown number above 0."""
+        return any(n > 0 for _label, n in self.visible_items(table))
+
     def offer_share(self) -> float | None:
         """Percent of the people who received an offer; None when either number is not shown."""
         offered = ("angebot", "erhalten")

@@ -47,9 +47,8 @@ def figures_page():
         if request.args.get("format") == "csv":
             name = f"buendnis-zahlen-{form.von.data.isoformat()}-{form.bis.data.isoformat()}.csv"
             return csv_response(figures.to_csv(rep), name)
-        charts = {t.key: bar_chart(f"chart-{t.key}", t.title, rep.visible_items(t),
-                                   empty_text=str(WITHHELD_NOTE) if rep.withheld(t) else "")
-                  for t in rep.tables}
+        charts = {t.key: bar_chart(f"chart-{t.key}", t.title, rep.visible_items(t))
+                  for t in rep.tables if rep.has_chart(t)}
     if form.errors:
         transaction.discard()
     return render_template("alliance/figures.html", form=form, report=rep, teams=teams, charts=charts,
