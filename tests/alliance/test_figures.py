@@ -19,8 +19,10 @@ from html import unescape
 import pytest
 from sqlalchemy import delete, select, update
 
+from app.alliance.figures import report
 from app.alliance.models import AllianceCaseFact
 from app.auth.models import Membership, Team
+from app.engine.interventions import terminate, withdraw
 from app.engine.models import CaseEvent, ProcessInstance
 from app.erasure.services import RETENTION, erase_case
 from app.extensions import db
@@ -336,3 +338,18 @@ def test_the_api_refuses_everyone_else(app, api_client, username):
     answer = api_client(username).get(f"/api/v1/alliance/figures?{MARCH}")
     assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "forbidden"
     assert app.test_client().get(f"/api/v1/alliance/figures?{MARCH}").status_code == 401
+
+
+def test_a_terminated_case_counts_as_ended_early_and_a_withdrawn_one_nowhere(app, clock):
+    clock.set(NOW)
+    ended, withdrawn = (_walk(app, GESTATTUNG, [offer("ausbildung", "vorgeschlagen", "2025-03-10")])
+                        for _ in range(2))
+    with app.test_request_context():
+        terminate(db.session.get(ProcessInstance, ended), user("kimleitung"), "Kontakt abgebrochen")
+        withdraw(db.session.get(ProcessInstance, withdrawn), user("kim1"))
+        db.session.commit()
+        rows = {r.instance_id: r for r in db.session.scalars(select(AllianceCaseFact))}
+        assert set(rows) == {ended} and rows[ended].ergebnis == "terminated"
+        assert rows[ended].erstes_angebot.isoformat() == "2025-03-10"
+        rep = report([rows[ended].team_id], NOW.date().replace(day=1), NOW.date())
+        assert dict(rep.shown_rows(rep.table("ergebnis")))["vorzeitig beendet"] == MASK
