@@ -152,6 +152,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.partners.routes import bp as partners_bp
 
     app.register_blueprint(partners_bp)  # partner staff invited to young adults' cases through consent
+    from app.alliance.routes import bp as alliance_bp
+
+    app.register_blueprint(alliance_bp)  # the alliance figures of the young adults' case management (masked)
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -166,6 +169,7 @@ def register_api(app: Flask) -> None:
     """The JSON API v1: each feature's endpoints on its own blueprint (app/<feature>/api.py, made
     by app.api.api_blueprint) and the OpenAPI document assembled from their descriptions."""
     from app.accesslog.api import bp as accesslog_api
+    from app.alliance.api import bp as alliance_api
     from app.api.openapi import bp as openapi_bp
     from app.appointments.api import bp as appointments_api
     from app.auth.api import bp as auth_api
@@ -186,5 +190,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, offers_api, partners_api, openapi_bp):
+               accesslog_api, offers_api, partners_api, alliance_api, openapi_bp):
         app.register_blueprint(bp)

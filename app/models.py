@@ -2,6 +2,7 @@
 
 from app.absence.models import Absence  # noqa: F401
 from app.accesslog.models import AccessLogEntry  # noqa: F401
+from app.alliance.models import AllianceCaseFact  # noqa: F401
 from app.appointments.models import Appointment, AppointmentParticipant, CalendarFeed  # noqa: F401
 from app.auth.models import ApiToken, Membership, Organisation, Team, User  # noqa: F401
 from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401

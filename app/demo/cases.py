@@ -536,7 +536,11 @@ def _junge_erwachsene(drv: Driver, person: YoungAdult, stage: str, days_ago: int
             {"art": "sprachkurs", "bezeichnung": "Berufssprachkurs B1", "traeger": "Volkshochschule",
              "status": "angenommen", "datum": _day(w)},
             {"art": "berufsvorbereitung", "bezeichnung": "Berufsorientierung Handwerk", "traeger": "Bildungswerk",
-             "status": "vorgeschlagen"}]}),
+             "status": "vorgeschlagen"},
+            # the seed's aim, an offer of training or employment (counted by the alliance figures)
+            {"art": "ausbildung", "bezeichnung": "Einstiegsqualifizierung im Handwerk",
+             "traeger": "Kreishandwerkerschaft", "status": "vorgeschlagen",
+             "datum": _day(w, -((len(person.first) + len(person.last)) % 9))}]}),
     ]
     for bpmn_id, day, data in steps:
         if rank <= JE_STAGES.index(bpmn_id):

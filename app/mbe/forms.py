@@ -42,8 +42,14 @@ class HandoverForm(AppForm):
 
 
 class StatisticsForm(AppForm):
+    """A period of whole calendar months (person-level figures, app/suppression.py); other
+    statistics pages reuse it with their own messages."""
+
     class Meta:
         csrf = False
+
+    from_first_message = FROM_FIRST
+    to_last_message = TO_LAST
 
     von = DateField(_l("Von"), [DataRequired(_l("Bitte ein Datum angeben."))], format=["%Y-%m-%d", "%d.%m.%Y"])
     bis = DateField(_l("Bis (einschließlich)"), [DataRequired(_l("Bitte ein Datum angeben."))],
@@ -51,13 +57,13 @@ class StatisticsForm(AppForm):
 
     def validate_von(self, field):
         if field.data and field.data.day != 1:
-            raise ValidationError(FROM_FIRST)
+            raise ValidationError(self.from_first_message)
 
     def validate_bis(self, field):
         if self.von.data and field.data and field.data < self.von.data:
             raise ValidationError(_l("Das Ende darf nicht vor dem Beginn liegen."))
         if field.data and field.data != month_end(field.data):
-            raise ValidationError(TO_LAST)
+            raise ValidationError(self.to_last_message)
 
 
 class ConsentWithdrawalForm(AppForm):

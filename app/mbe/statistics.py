@@ -20,7 +20,8 @@ Disclosure control (issue 14): nobody may be singled out by a published figure.
   that table it masks the total as "x". If even that leaves a value pinned (e.g. fewer than 3
   cases), the breakdowns that give it away are withheld altogether (not even their rows are
   listed: the number of rows alone would tell 2 cases = 1 + 1) and the others are decided again.
-  The same decision feeds the page, the CSV and the API.
+  The same decision feeds the page, the CSV and the API. The method lives in app/suppression.py
+  (shared with the alliance figures of the young adults' case management).
 * The other tables (topics of sessions, journal entries by kind, closing reasons, goals) publish
   no total and share none with another table, so primary suppression is enough there.
 * MBE figures appear only here: the municipal statistics (app/statistics/) leave out every case
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -47,14 +48,13 @@ from app.exports import csv_writer
 from app.extensions import db
 from app.journal.services import report_figures as journal_figures
 from app.mbe.models import MbeCaseStat, MbeStatFact
+from app.suppression import LEGEND as LEGEND
+from app.suppression import MASK as MASK
+from app.suppression import PRIMARY, VISIBLE, WITHHELD, Group, Key, mask, month_end, shown, suppress
+from app.suppression import SECONDARY as SECONDARY
+from app.suppression import WITHHELD_NOTE as WITHHELD_NOTE
 from app.timeutil import day_bounds
 
-MASK = "< 3"
-SECONDARY = "x"  # masked so that no "< 3" can be computed from a sum
-VISIBLE, PRIMARY, HIDDEN, WITHHELD = "visible", "primary", "secondary", "withheld"
-INF = float("inf")
-WITHHELD_NOTE = _l("Bei weniger als 3 Fällen wird nicht aufgeschlüsselt.")
-LEGEND = _l("„< 3“: 1 oder 2; „x“: geheim gehalten, damit sich keine kleine Zahl aus einer Summe errechnen lässt.")
 CASE_TABLES = ("altersgruppe", "geschlecht", "herkunftsland", "aufenthaltsstatus", "art")
 TOTAL = ("cases", "")
 
@@ -95,15 +95,6 @@ LABELS = {
 GOAL_STATUSES = ["erreicht", "teilweise", "nicht_erreicht", "angepasst"]
 
 
-def mask(count: int) -> str:
-    """Counts of 1 or 2 are shown as "< 3" so that nobody can be singled out."""
-    return MASK if 0 < count < 3 else str(count)
-
-
-def month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 def default_period(today: date) -> tuple[date, date]:
     """This year's January up to the end of the current month."""
     return date(today.year, 1, 1), month_end(today)
@@ -113,97 +104,6 @@ FROM_FIRST = _l("Die MBE-Statistik gilt nur für ganze Kalendermonate: "
                 "Bitte als Beginn den Ersten eines Monats angeben.")
 TO_LAST = _l("Die MBE-Statistik gilt nur für ganze Kalendermonate (mindestens einen Monat): "
              "Bitte als Ende den letzten Tag eines Monats angeben.")
-
-
-# --- disclosure control -----------------------------------------------------------------------
-
-Key = tuple[str, str]
-Group = tuple[Key, list[Key]]  # (total, cells adding up to it)
-
-
-def _start_interval(value: int, status: str) -> tuple[float, float]:
-    if status == VISIBLE:
-        return value, value
-    if status == PRIMARY:
-        return 1, 2
-    if status == HIDDEN:
-        return 3, INF
-    return 0, INF  # withheld: nothing shown
-
-
-def intervals(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> dict[Key, tuple[float, float]]:
-    """What an attacker can infer about each cell from what is shown and the sum constraints."""
-    known = {key: _start_interval(values[key], status[key]) for key in values}
-    for _round in range(50):
-        changed = False
-        for total, cells in groups:
-            lo_sum = sum(known[c][0] for c in cells)
-            hi_sum = sum(known[c][1] for c in cells)
-            t_lo, t_hi = max(known[total][0], lo_sum), min(known[total][1], hi_sum)
-            if (t_lo, t_hi) != known[total]:
-                known[total], changed = (t_lo, t_hi), True
-            for cell in cells:
-                lo, hi = known[cell]
-                others = [known[c] for c in cells if c != cell]
-                new_lo = max(lo, t_lo - sum(o[1] for o in others))  # t_lo is finite: no inf - inf
-                new_hi = min(hi, t_hi - sum(o[0] for o in others))
-                if (new_lo, new_hi) != (lo, hi):
-                    known[cell], changed = (new_lo, new_hi), True
-        if not changed:
-            break
-    return known
-
-
-def recovered(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> set[Key]:
-    """Masked cells whose exact value follows from what is shown."""
-    known = intervals(values, status, groups)
-    return {key for key, (lo, hi) in known.items() if status[key] in (PRIMARY, HIDDEN) and lo == hi}
-
-
-def suppress(values: dict[Key, int], groups: list[Group]) -> dict[Key, str]:
-    """Primary plus secondary suppression (see the module docstring): key -> status."""
-    withheld: set[int] = set()
-    while True:
-        active = [g for i, g in enumerate(groups) if i not in withheld]
-        status = {key: PRIMARY if 0 < n < 3 else VISIBLE for key, n in values.items()}
-        for i in withheld:
-            status.update({cell: WITHHELD for cell in groups[i][1]})
-        bad = _secondary(values, status, active)
-        if not bad:
-            return status
-        # Nothing left to mask: withhold the breakdowns that still give a value away (all when
-        # only the total does) and start again without their constraints.
-        culprits = {i for i, (_total, cells) in enumerate(groups) if i not in withheld and not bad.isdisjoint(cells)}
-        withheld |= culprits or {i for i in range(len(groups))}
-
-
-def _secondary(values: dict[Key, int], status: dict[Key, str], groups: list[Group]) -> set[Key]:
-    """Mask the next smallest cells (or the total) until nothing is pinned; returns what still is."""
-    for _step in range(len(values) + 1):
-        bad = recovered(values, status, groups)
-        if not bad:
-            return bad
-        for total, cells in groups:
-            if bad.isdisjoint([total, *cells]):
-                continue
-            visible = sorted((values[c], c) for c in cells if status[c] == VISIBLE and values[c] > 0)
-            if visible:
-                status[visible[0][1]] = HIDDEN
-                break
-            if status[total] == VISIBLE:
-                status[total] = HIDDEN
-                break
-        else:
-            return bad
-    return recovered(values, status, groups)
-
-
-def shown(value: int, status: str) -> str:
-    if status == PRIMARY:
-        return MASK
-    if status in (HIDDEN, WITHHELD):
-        return SECONDARY
-    return str(value)
 
 
 def label(kind: str, value: str | None) -> str:

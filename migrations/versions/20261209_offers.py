@@ -1,7 +1,7 @@
 """offers: the offers catalogue of the integration management (issue 15 item 3)
 
 Revision ID: 5b2f8e0c6a41
-Revises: 8d4e1b7c2a35
+Revises: 5c2f8a1e7d40
 Create Date: 2026-12-09 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b2f8e0c6a41'
-down_revision = '8d4e1b7c2a35'
+down_revision = '5c2f8a1e7d40'
 branch_labels = None
 depends_on = None
 

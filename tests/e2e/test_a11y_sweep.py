@@ -211,7 +211,8 @@ def pages_of(role: str, ids: dict) -> list[str]:
                 f"/faelle/{running}/loeschsperre"],
         "kim1": ["/faelle", "/faelle/neu", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['je_review']}",
                  f"/aufgaben/{ids['je_intake']}", f"/faelle/{ids['je_case']}/plan/ziel/neu",
-                 f"/faelle/{ids['je_case']}/partner", f"/faelle/{ids['je_case']}/einwilligung-widerrufen"],
+                 f"/faelle/{ids['je_case']}/partner", f"/faelle/{ids['je_case']}/einwilligung-widerrufen",
+                 "/buendnis/zahlen"],
         "jobcenter1": ["/faelle", f"/faelle/{ids['je_case']}", f"/aufgaben/{ids['partner_todo']}",
                        f"/aufgaben/{ids['partner_todo']}/beitrag"],
     }[role]
