@@ -42,6 +42,7 @@ DOCUMENTED = {
     ("get", "/clients/{id}/export"), ("get", "/process-instances/{id}/export"),  # issue 14: Art. 15 export
     ("get", "/access-log"),  # issue 14: the access log (data protection officer)
     ("get", "/offers"), ("get", "/process-instances/{id}/offer-matches"),  # issue 15: offers catalogue
+    ("post", "/process-instances/{id}/partners"), ("delete", "/process-instances/{id}/partners/{username}"),  # issue 15
     ("get", "/alliance/figures"),  # issue 15: the alliance figures of the young adults' case management
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
