@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, Task
+from app.engine.models import ACTIVE_TASK_STATES, CaseEvent, ProcessInstance, Task
 from app.extensions import db
 
 
@@ -66,6 +66,17 @@ def open_task(app, instance_id: int, bpmn_id: str) -> Task | None:
         return task
 
 
+def _situation(app, instance_id: int) -> str:
+    """What the case looks like when an expected step is missing (for the failure message)."""
+    with app.app_context():
+        case = db.session.get(ProcessInstance, instance_id)
+        tasks = db.session.execute(select(Task.bpmn_id, Task.status).where(Task.instance_id == instance_id)
+                                   .order_by(Task.id)).all()
+        events = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.instance_id == instance_id)
+                                    .order_by(CaseEvent.id)).all()
+        return f"status={case.status if case else None} tasks={tasks} events={events}"
+
+
 def start_case_web(client, team: str = "asd") -> int:
     """Start a case as the logged-in user; returns the instance id."""
     response = client.post("/faelle/neu", data={"verfahren": "alltagsbegleitung", "team": team})
@@ -78,7 +89,7 @@ def start_case_web(client, team: str = "asd") -> int:
 def complete_web(client, instance_id: int, step: str, data: dict | None = None):
     """POST the task page of the open ``step`` task; returns the response."""
     task = open_task(client.application, instance_id, step)
-    assert task is not None, f"no open task {step}"
+    assert task is not None, f"no open task {step}; the case: {_situation(client.application, instance_id)}"
     return client.post(f"/aufgaben/{task.id}", data=to_form(data if data is not None else valid_data(step)))
 
 
