@@ -76,7 +76,29 @@ def load_workflow(instance: ProcessInstance, parsed: ParsedProcess, also_trigger
     """The case's workflow, on the spec variant its triggered event subprocesses need (plus
     ``also_triggered``, for a message about to start one: see ``ParsedProcess.specs_for``)."""
     spec, subprocess_specs = parsed.specs_for(parsed.triggered_in(instance.state) | also_triggered)
+    connect_loops(spec, subprocess_specs)
     return run_step(lambda: load_state(instance.state, spec, subprocess_specs, script_engine()))
+
+
+def connect_loops(spec, subprocess_specs: dict) -> None:
+    """Let every loop (standard or multi-instance) hear its iterations complete.
+
+    SpiffWorkflow connects a loop's ``merge_child`` to the completion of the looped task spec
+    only when it creates an iteration (``LoopTask.create_child``), on the spec object in memory;
+    the serialized state does not carry it. A spec parsed anew (a fresh worker process, a spec
+    cache miss) that loads a case whose iteration already exists would complete that iteration
+    without merging it: the loop would silently stop (measured: the volunteer's Rückmeldung loop
+    of Alltagsbegleitung ended after a restart). Connecting is idempotent and what SpiffWorkflow
+    itself does on the next ``create_child``."""
+    for flow in (spec, *subprocess_specs.values()):
+        for task_spec in flow.task_specs.values():
+            merge = getattr(task_spec, "merge_child", None)
+            inner = getattr(task_spec, "task_spec", None)
+            if merge is None or not isinstance(inner, str) or inner not in flow.task_specs:
+                continue
+            completed = flow.task_specs[inner].completed_event
+            if not completed.is_connected(merge):
+                completed.connect(merge)
 
 
 def message_definition(parsed: ParsedProcess, name: str):

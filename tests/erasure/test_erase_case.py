@@ -100,12 +100,8 @@ def test_erasing_an_alltagsbegleitung_case_leaves_no_personal_value_anywhere(app
     assert h.stored_files(store) == []  # the file went with the commit
     assert after == before
 
-    # the case goes on anonymously: the volunteer still reaches the assignment, and it can be completed.
-    # (Completing a second Rückmeldung here failed twice in CI only — after the first one the loop
-    # showed no next iteration, before the erasure ran; not reproduced locally, see the session note.)
-    volunteer = login_as("ehrenamt1")
-    assert volunteer.get(f"/faelle/{case_id}").status_code == 200
-    assert volunteer.get(f"/ehrenamt/einsaetze/{case_id}/aufwand").status_code == 200
+    # the case goes on anonymously: the volunteer's lane still works, and it can be completed
+    assert complete_web(login_as("ehrenamt1"), case_id, "rueckmeldung").status_code == 302
     assert complete_web(login_as("k201"), case_id, "zwischengespraech",
                         valid_data("zwischengespraech", abschluss_einleiten=True)).status_code == 302
     fb36 = login_as("fb36")
