@@ -114,7 +114,7 @@ def history(app, task_id: int, kind: str) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(
             select(User.username).join(CaseEvent, CaseEvent.actor_id == User.id)
-            .where(CaseEvent.task_id == task_id, CaseEvent.kind == kind)))
+            .where(CaseEvent.task_id == task_id, CaseEvent.kind == kind).order_by(CaseEvent.id)))
 
 
 def assignee(app, task_id: int) -> tuple[str | None, str]:
