@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from lxml import etree
@@ -21,6 +22,11 @@ from app.modeler.models import DRAFT, OPEN_DRAFT_STATES, PUBLISHED, SUBMITTED, P
 from app.modeler.validation import Problem, validate_bpmn
 from app.modeler.xmlsafe import read_bpmn
 from app.timeutil import utcnow
+
+_signals = Namespace()
+#: ``(sender=app, version=ProcessVersion, draft=ProcessDraft)`` after a draft became a version
+#: (flushed, not committed): features pin what the version uses (e.g. builder form versions).
+version_published = _signals.signal("process-version-published")
 
 
 class ModelerError(Exception):
@@ -189,6 +195,7 @@ def _publish(draft: ProcessDraft, author: User | None, approver: User | None) ->
     db.session.flush()
     draft.status, draft.approved_by, draft.published_version = PUBLISHED, approver, version
     db.session.flush()
+    version_published.send(current_app._get_current_object(), version=version, draft=draft)
     return version
 
 
