@@ -195,7 +195,7 @@ def _publish(draft: ProcessDraft, author: User | None, approver: User | None) ->
     db.session.flush()
     draft.status, draft.approved_by, draft.published_version = PUBLISHED, approver, version
     db.session.flush()
-    version_published.send(current_app._get_current_object(), version=version, draft=draft)
+    version_published.send(current_app._get_current_object(), version=version, draft=draft)  # type: ignore[attr-defined]
     return version
 
 
