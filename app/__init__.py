@@ -108,6 +108,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(monitor_bp)
     app.register_blueprint(modeler_bp)
+    from app.modeler.approval_routes import bp as modeler_approval_bp
+
+    app.register_blueprint(modeler_approval_bp)  # four-eyes: approval page with the diff, rejection, setting
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)

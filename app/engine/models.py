@@ -47,6 +47,9 @@ class ProcessModel(Model):
     # Months a closed case is kept before its personal data are erased, as the process owner set
     # it (app/retention); empty: the default of processes/<key>.privacy.toml (aufbewahrung_monate).
     retention_months: Mapped[int | None] = mapped_column()
+    # Four-eyes publishing of this model as the process owners set it (app/modeler/approval.py);
+    # empty: the installation's default (config FOUR_EYES_PUBLISHING).
+    four_eyes: Mapped[bool | None] = mapped_column()
 
     versions: Mapped[list[ProcessVersion]] = relationship(
         back_populates="model", order_by="ProcessVersion.number"

@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import transaction
+from app import approvals, transaction
 from app.accesslog import services as accesslog
 from app.accesslog.models import TASK
 from app.auth.access import access_level, can_work_on, get_task_or_404, inbox_query
+from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
 from app.casecontext.sections import sections_for
 from app.cases.services import case_names
@@ -68,7 +69,11 @@ def index():
     shown = {t.instance for lst in lists.values() for t in lst.items} | {t.instance for t in crises}
     names = case_names(current_user, shown)
     accesslog.list_read(current_user, TASK)
-    return render_template("inbox/index.html", lists=lists, crises=crises, names=names, now=utcnow(), aware=aware)
+    # Four-eyes approvals waiting for this person (process drafts, decision tables: app/approvals).
+    waiting = approvals.pending_for(current_user)
+    show_approvals = bool(waiting) or current_user.has_role(ROLE_PROZESS)
+    return render_template("inbox/index.html", lists=lists, crises=crises, names=names, now=utcnow(), aware=aware,
+                           approvals=waiting, show_approvals=show_approvals)
 
 
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])

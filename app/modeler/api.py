@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api import ApiError, api_blueprint, api_error, describe
+from app.api import ApiError, api_blueprint, api_error, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response, ref
 from app.auth.models import ROLE_PROZESS
 from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
-from app.modeler import services
+from app.modeler import approval, services
 from app.modeler.models import ProcessDraft
 from app.modeler.xmlsafe import UnsafeXml
 from app.timeutil import iso
@@ -213,6 +213,35 @@ def approve_process_draft(key: str, draft_id: int):
         version = services.approve(draft, user)
     except services.PublishRefused as exc:
         return _refused(exc)
+    except services.NotAllowed as exc:
+        raise ApiError(403, "forbidden", str(exc)) from exc
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
     return jsonify({"version": version.number}), 201
+
+
+@bp.post("/process-models/<key>/drafts/<int:draft_id>/reject")
+@describe("rejectProcessDraft", "Vorgelegten Entwurf ablehnen (zweite prozessverantwortliche Person): er geht mit "
+          "dem Grund als bearbeitbarer Entwurf an die Autorin / den Autor zurück", tag=TAG, parameters=[KEY, DRAFT],
+          responses={"200": json_response(ref("ProcessDraftResult"), "abgelehnt; status ist wieder draft"),
+                     **errors("400", "401", "403", "404", "409", "422")},
+          request_body={"required": True, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["reason"],
+              "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": approval.REASON_MAX}}}}}})
+@require_token
+def reject_process_draft(key: str, draft_id: int):
+    user = _owner()
+    draft = _get_draft(_model(key), draft_id)
+    body = json_object()
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise validation_error({"reason": [_("Bitte geben Sie einen Grund für die Ablehnung an.")]})
+    if len(reason) > approval.REASON_MAX:
+        raise validation_error({"reason": [_("Höchstens %(n)s Zeichen.", n=approval.REASON_MAX)]})
+    try:
+        approval.reject(draft, user, reason)
+    except services.NotAllowed as exc:
+        raise ApiError(403, "forbidden", str(exc)) from exc
+    except services.ModelerError as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
+    return jsonify(_draft_json(draft)), 200

@@ -63,3 +63,26 @@ def _versions_are_immutable(mapper, connection, target: ProcessVersion) -> None:
         history = state.attrs[name].history
         if history.has_changes() and history.deleted and history.deleted[0] is not None:
             raise ImmutableVersionError(f"process version field {name} is immutable")
+
+
+# History of a model's four-eyes publishing: drafts submitted, approved, rejected (with the
+# reason), and changes of the model's four-eyes setting (who, when).
+SUBMITTED_EVENT, APPROVED_EVENT, REJECTED_EVENT = "submitted", "approved", "rejected"
+FOUR_EYES_ON, FOUR_EYES_OFF, FOUR_EYES_DEFAULT = "four_eyes_on", "four_eyes_off", "four_eyes_default"
+
+
+class ProcessModelEvent(Model):
+    """One step of the approval history of a model (and its drafts); never changed."""
+
+    __table_args__ = (Index("ix_process_model_event_model", "model_id", "id"),
+                      Index("ix_process_model_event_draft", "draft_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("process_draft.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(TZ, default=utcnow)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+
+    user: Mapped[User | None] = relationship()

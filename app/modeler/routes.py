@@ -108,7 +108,7 @@ def _model_page(model: ProcessModel, upload: UploadForm, status: int = 200):
     versions = _versions(model)
     return render_template("modeler/model.html", model=model, versions=versions, drafts=services.open_drafts(model),
                            approvals=_approvals(model), upload=upload,
-                           four_eyes=services.four_eyes(), failing=services.failing_cases(model)), status
+                           four_eyes=services.four_eyes(model), failing=services.failing_cases(model)), status
 
 
 @bp.post("/prozessmodelle/<key>/entwuerfe")
@@ -144,7 +144,7 @@ def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=20
     lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,
                            save=save or SaveForm(), publish=publish or PublishForm(comment=draft.comment),
-                           upload=upload or UploadForm(), four_eyes=services.four_eyes(),
+                           upload=upload or UploadForm(), four_eyes=services.four_eyes(model),
                            editable=draft.status in ("draft", SUBMITTED)), status
 
 
@@ -266,10 +266,13 @@ def approve(key: str, draft_id: int):
         abort(400)
     try:
         version = services.approve(draft, current_user)
+    except services.NotAllowed as exc:  # e.g. the author of the draft: a second person must approve
+        transaction.discard()
+        abort(403, str(exc))
     except services.ModelerError as exc:
         transaction.discard()
         flash(str(exc), "error")
-        return redirect(url_for("modeler.draft", key=key, draft_id=draft_id))
+        return redirect(url_for("modeler_approval.page", key=key, draft_id=draft_id))
     flash(_("Freigegeben: Version %(n)s ist veröffentlicht.", n=version.number), "success")
     return redirect(url_for("modeler.model", key=key))
 

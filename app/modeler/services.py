@@ -27,10 +27,17 @@ _signals = Namespace()
 #: ``(sender=app, version=ProcessVersion, draft=ProcessDraft)`` after a draft became a version
 #: (flushed, not committed): features pin what the version uses (e.g. builder form versions).
 version_published = _signals.signal("process-version-published")
+#: ``(sender=app, draft=ProcessDraft, user=User)`` after a draft was submitted for four-eyes
+#: approval (flushed, not committed): app/modeler/approval.py records it and tells the approvers.
+draft_submitted = _signals.signal("process-draft-submitted")
 
 
 class ModelerError(Exception):
     """A refused action; ``str()`` is a German message."""
+
+
+class NotAllowed(ModelerError):
+    """This person may not do this (e.g. approve their own draft): 403."""
 
 
 class PublishRefused(ModelerError):
@@ -43,7 +50,11 @@ def max_bytes() -> int:
     return current_app.config["MODELER_MAX_BPMN_BYTES"]
 
 
-def four_eyes() -> bool:
+def four_eyes(model: ProcessModel | None = None) -> bool:
+    """Whether publishing ``model`` needs a second process owner's approval: the model's own
+    setting, else (and without a model) the installation's default FOUR_EYES_PUBLISHING."""
+    if model is not None and model.four_eyes is not None:
+        return bool(model.four_eyes)
     return bool(current_app.config.get("FOUR_EYES_PUBLISHING"))
 
 
@@ -133,9 +144,10 @@ def request_publish(draft: ProcessDraft, user: User, comment: str | None) -> Pro
     if problems:
         raise PublishRefused(problems)
     _refuse_unchanged(draft)
-    if four_eyes():
+    if four_eyes(draft.model):
         draft.status, draft.submitted_by, draft.submitted_at = SUBMITTED, user, utcnow()
         db.session.flush()
+        draft_submitted.send(current_app._get_current_object(), draft=draft, user=user)  # type: ignore[attr-defined]
         return None
     return _publish(draft, author=user, approver=None)
 
@@ -145,9 +157,9 @@ def approve(draft: ProcessDraft, user: User) -> ProcessVersion:
     if draft.status != SUBMITTED:
         raise ModelerError(_("Dieser Entwurf wartet nicht auf eine Freigabe."))
     if not user.has_role(ROLE_PROZESS):
-        raise ModelerError(_("Nur Prozessverantwortliche können freigeben."))
+        raise NotAllowed(_("Nur Prozessverantwortliche können freigeben."))
     if draft.submitted_by_id == user.id:
-        raise ModelerError(_("Das Vier-Augen-Prinzip verlangt die Freigabe durch eine zweite Person."))
+        raise NotAllowed(_("Das Vier-Augen-Prinzip verlangt die Freigabe durch eine zweite Person."))
     _hold(draft)
     problems = _check(draft)
     if problems:

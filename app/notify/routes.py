@@ -24,7 +24,8 @@ KIND_LABELS = {KIND_TASK: _l("Neue Aufgabe"), KIND_CRISIS: _l("Krise"), KIND_OVE
                # volunteer features (app/volunteers/notices.py)
                "nachricht": _l("Nachricht"), "einladung": _l("Einladung"), "aufwand": _l("Aufwand"),
                "termin": _l("Termin"),  # appointment reminders (app/appointments/services.py)
-               "quittiert": _l("Krise zur Kenntnis genommen")}  # app/crisis/acknowledged.py
+               "quittiert": _l("Krise zur Kenntnis genommen"),  # app/crisis/acknowledged.py
+               "freigabe": _l("Freigabe")}  # four-eyes publishing (app/modeler/approval.py)
 MAIL_STATUS_LABELS = {PENDING: _l("wartet"), SENT: _l("gesendet"), FAILED: _l("fehlgeschlagen")}
 
 

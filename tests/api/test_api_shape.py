@@ -31,7 +31,8 @@ DOCUMENTED = {
     ("get", "/process-models"), ("get", "/process-models/{key}/versions"),
     ("get", "/process-models/{key}/versions/{n}/bpmn"), ("post", "/process-models/{key}/drafts"),
     ("get", "/process-models/{key}/drafts/{draft_id}"), ("post", "/process-models/{key}/drafts/{draft_id}/publish"),
-    ("post", "/process-models/{key}/drafts/{draft_id}/approve"), ("get", "/openapi.json"),
+    ("post", "/process-models/{key}/drafts/{draft_id}/approve"),
+    ("post", "/process-models/{key}/drafts/{draft_id}/reject"), ("get", "/openapi.json"),
     # issue 13 (api-v1.md "Added with the next features")
     ("get", "/appointments"), ("post", "/appointments"),
     # case file (issue 13): documents
