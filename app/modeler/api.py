@@ -34,6 +34,11 @@ SCHEMAS = {
         "type": "object", "required": ["id", "valid", "problems"],
         "properties": {"id": {"type": "integer"}, "valid": {"type": "boolean"},
                        "status": {"type": "string", "enum": ["draft", "submitted", "published", "discarded"]},
+                       "rejection": {"type": ["object", "null"], "description": "letzte Ablehnung, solange der "
+                                     "Entwurf wieder in Bearbeitung ist (Vier-Augen-Prinzip)",
+                                     "properties": {"by": {"type": ["string", "null"]},
+                                                    "at": {"type": "string", "format": "date-time"},
+                                                    "reason": {"type": "string"}}},
                        "problems": {"type": "array", "items": PROBLEM}},
     },
 }
@@ -87,8 +92,11 @@ def version_json(version: ProcessVersion) -> dict:
 
 
 def _draft_json(draft: ProcessDraft) -> dict:
+    rejected = approval.last_rejection(draft)
     return {"id": draft.id, "valid": bool(draft.valid), "status": draft.status,
-            "problems": [{"element_id": p.get("element_id"), "message": p.get("message")} for p in draft.problems]}
+            "problems": [{"element_id": p.get("element_id"), "message": p.get("message")} for p in draft.problems],
+            "rejection": {"by": rejected.user.username if rejected.user else None, "at": iso(rejected.at),
+                          "reason": rejected.note} if rejected else None}
 
 
 def _refused(exc: services.PublishRefused):

@@ -165,6 +165,8 @@ def test_rejection_needs_a_reason_and_sends_the_draft_back(app, api):
     assert api("prozess").post(path, json={"reason": "eigener"}).status_code == 403
     done = api("prozess2").post(path, json={"reason": "Noch nicht."})
     assert done.status_code == 200 and done.get_json()["status"] == "draft"
+    again = api("prozess").get(f"/process-models/alltagsbegleitung/drafts/{draft_id}").get_json()
+    assert again["rejection"]["reason"] == "Noch nicht." and again["rejection"]["by"] == "prozess2"
     history = owner.get(f"{draft_url}/freigabe").get_data(as_text=True)
     assert re.findall(r'data-event="(\w+)"', history) == ["rejected", "submitted", "rejected", "submitted"]
 
