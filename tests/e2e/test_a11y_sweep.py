@@ -137,6 +137,13 @@ def _prepare_data(app) -> dict:
         draft = modeler.create_draft(model, users["prozess"],
                                      xml.replace('name="Vermittlung"', 'name="Vermittlung einer Begleitung"', 1))
         assert modeler.request_publish(draft, users["prozess"], "Schritt umbenannt") is not None
+        # A draft of the Beratungskontakt waits for prozess's four-eyes approval (inbox, approval page).
+        consult = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "beratungskontakt"))
+        consult.four_eyes = True
+        waiting = modeler.create_draft(consult, users["prozess2"], max(consult.versions, key=lambda v: v.number)
+                                       .bpmn_xml.replace('name="Nachverfolgung"', 'name="Nachverfolgung neu"', 1))
+        assert modeler.request_publish(waiting, users["prozess2"], "Schritt umbenannt") is None
+        ids["waiting_draft"] = waiting.id
         db.session.commit()
     assert k201.post(f"/schulungen/{ids['training']}", data={
         "aktion": "einladen", "einladen-ehrenamtliche": ids["ehrenamt1"]}).status_code == 302
@@ -204,7 +211,8 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/alltagsbegleitung/vergleich?von=1&bis=2",
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor",
-                    "/prozessmodelle/beratungskontakt/aufbewahrung"],
+                    "/prozessmodelle/beratungskontakt/aufbewahrung", "/aufgaben",
+                    f"/prozessmodelle/beratungskontakt/entwuerfe/{ids['waiting_draft']}/freigabe"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
         "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/datenschutz/zugriffsprotokoll",
                 "/datenschutz/zugriffsprotokoll?benutzer=fb36&von=2020-01-01", "/leitung/loeschungen",
