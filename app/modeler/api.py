@@ -54,7 +54,9 @@ NUMBER = _path("n", "Versionsnummer", {"type": "integer", "minimum": 1})
 DRAFT = _path("draft_id", "ID des Entwurfs", {"type": "integer", "minimum": 1})
 MODEL = {"type": "object", "required": ["key", "name", "versions"],
          "properties": {"key": {"type": "string"}, "name": {"type": "string"},
-                        "versions": {"type": "array", "items": ref("ProcessVersionInfo")}}}
+                        "versions": {"type": "array", "items": ref("ProcessVersionInfo")},
+                        "four_eyes": {"type": "boolean",
+                                      "description": "Veröffentlichen braucht die Freigabe einer zweiten Person"}}}
 PUBLISHED = {"type": "object", "required": ["version"], "properties": {"version": {"type": ["integer", "null"]},
                                                                         "status": {"type": "string"}}}
 REFUSED = json_response({"type": "object", "required": ["error"], "properties": {"error": {
@@ -111,8 +113,8 @@ def _refused(exc: services.PublishRefused):
 def list_process_models():
     _owner()
     models = db.session.scalars(select(ProcessModel).order_by(ProcessModel.key)).all()
-    return jsonify([{"key": m.key, "name": m.name, "versions": [version_json(v) for v in _versions(m)]}
-                    for m in models])
+    return jsonify([{"key": m.key, "name": m.name, "versions": [version_json(v) for v in _versions(m)],
+                     "four_eyes": services.four_eyes(m)} for m in models])
 
 
 @bp.get("/process-models/<key>/versions")

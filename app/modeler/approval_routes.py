@@ -69,7 +69,8 @@ def inject_four_eyes():
     """For the modeler's model and draft pages (templates/modeler/_four_eyes*.html)."""
     def four_eyes_of(model: ProcessModel) -> dict:
         return {"effective": services.four_eyes(model), "default": services.four_eyes(None),
-                "form": FourEyesForm(regel=_setting_value(model)), "last": approval.last_setting_change(model)}
+                "form": FourEyesForm(formdata=None, regel=_setting_value(model)),
+                "last": approval.last_setting_change(model)}
 
     def approval_state_of(draft: ProcessDraft) -> dict:
         return {"rejection": approval.last_rejection(draft)}

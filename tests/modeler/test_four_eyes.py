@@ -69,6 +69,8 @@ def test_setting_per_model_a_needs_approval_b_does_not(app, api):
         assert services.four_eyes(models["alltagsbegleitung"]) is True
         assert services.four_eyes(models["beratungskontakt"]) is False
         assert services.four_eyes() is False  # without a model: the installation's default
+    listed = {m["key"]: m["four_eyes"] for m in token.get("/process-models").get_json()}
+    assert listed["alltagsbegleitung"] is True and listed["beratungskontakt"] is False
 
 
 def test_switching_off_is_recorded_and_told_switching_on_applies_at_once(make_app):
