@@ -132,9 +132,11 @@ export function GuidedConditionEntry({ element, id }) {
   const [clauses, setClauses] = useState([]);
   const [join, setJoin] = useState('und');
   const [message, setMessage] = useState({ text: '', problem: false });
+  const [applied, setApplied] = useState(null);
 
   useEffect(() => {
     let live = true;
+    const done = applied !== null && applied === expression ? 'Übernommen. ' : '';
     (async () => {
       try {
         const info = await loadFields(bpmnjs, element);
@@ -150,7 +152,7 @@ export function GuidedConditionEntry({ element, id }) {
         if (read.guided) {
           setClauses(read.guided.clauses);
           setJoin(read.guided.join);
-          setMessage({ text: `Gilt, wenn: ${read.guided.text}`, problem: false });
+          setMessage({ text: `${done}Gilt, wenn: ${read.guided.text}`, problem: false });
         } else {
           setClauses([]);
           setMessage({ text: read.problem || 'Dieser Ausdruck lässt sich nicht geführt bearbeiten; '
@@ -175,6 +177,7 @@ export function GuidedConditionEntry({ element, id }) {
       const built = await postJson('/ausdruck-bauen', { kind: 'condition', element: element.id, join,
         clauses: clauses.map((c) => ({ field: c.field, operator: c.operator, value: c.value })) });
       if (!built.ok) { setMessage({ text: built.problem, problem: true }); return; }
+      setApplied(built.expression);
       modeling.updateProperties(element, {
         conditionExpression: bpmnFactory.create('bpmn:FormalExpression', { body: built.expression }),
       });
@@ -234,9 +237,11 @@ export function GuidedDueEntry({ element, id, setProperty }) {
   const [fields, setFields] = useState([]);
   const [state, setState] = useState({ mode: 'keine', amount: '', unit: 'tage', field: '' });
   const [message, setMessage] = useState({ text: '', problem: false });
+  const [applied, setApplied] = useState(null);
 
   useEffect(() => {
     let live = true;
+    const done = applied !== null && applied === `${dueIn}|${dueDate}` ? 'Übernommen: ' : 'Frist: ';
     (async () => {
       try {
         const info = await loadFields(bpmnjs, element);
@@ -250,10 +255,10 @@ export function GuidedDueEntry({ element, id, setProperty }) {
           const g = read.guided;
           if (g && g.field) {
             setState({ mode: g.direction === 'vor' ? 'vor' : 'nach', amount: String(g.amount), unit: g.unit, field: g.field });
-            setMessage({ text: `Frist: ${g.text}`, problem: false });
+            setMessage({ text: `${done}${g.text}`, problem: false });
           } else if (g) {
             setState({ mode: 'beginn', amount: String(g.amount), unit: g.unit, field: first });
-            setMessage({ text: `Frist: ${g.text}`, problem: false });
+            setMessage({ text: `${done}${g.text}`, problem: false });
           } else {
             setState({ mode: 'experte', amount: '', unit: 'tage', field: first });
             setMessage({ text: read.problem || 'Die Frist ist ein Ausdruck für Fachleute (siehe unten).', problem: !!read.problem });
@@ -262,10 +267,12 @@ export function GuidedDueEntry({ element, id, setProperty }) {
           const simple = fromIso(dueIn);
           setState(simple ? { mode: 'beginn', amount: String(simple.amount), unit: simple.unit, field: first }
             : { mode: 'experte', amount: '', unit: 'tage', field: first });
-          setMessage({ text: simple ? '' : 'Die Frist ist eine ISO-Dauer für Fachleute (siehe unten).', problem: false });
+          const unitLabel = simple ? UNITS.find((u) => u.key === simple.unit).label : '';
+          setMessage({ text: simple ? `${done}${simple.amount} ${unitLabel} nach Beginn der Aufgabe`
+            : 'Die Frist ist eine ISO-Dauer für Fachleute (siehe unten).', problem: false });
         } else {
           setState({ mode: 'keine', amount: '', unit: 'tage', field: first });
-          setMessage({ text: '', problem: false });
+          setMessage({ text: done === 'Übernommen: ' ? 'Übernommen: keine Frist.' : '', problem: false });
         }
       } catch (error) {
         if (live) setMessage({ text: error.message, problem: true });
@@ -287,6 +294,7 @@ export function GuidedDueEntry({ element, id, setProperty }) {
   const apply = async () => {
     try {
       if (state.mode === 'keine') {
+        setApplied('|');
         setProperty('dueDate', ''); setProperty('dueIn', '');
         setMessage({ text: 'Übernommen: keine Frist.', problem: false });
         return;
@@ -294,6 +302,7 @@ export function GuidedDueEntry({ element, id, setProperty }) {
       if (state.mode === 'beginn') {
         const iso = toIso(state.amount, state.unit);
         if (!iso) { setMessage({ text: 'Bitte eine ganze Zahl zwischen 1 und 9999 angeben.', problem: true }); return; }
+        setApplied(`${iso}|`);
         setProperty('dueDate', ''); setProperty('dueIn', iso);
         setMessage({ text: `Übernommen: ${state.amount} ${UNITS.find((u) => u.key === state.unit).label} nach Beginn der Aufgabe.`, problem: false });
         return;
@@ -301,6 +310,7 @@ export function GuidedDueEntry({ element, id, setProperty }) {
       const built = await postJson('/ausdruck-bauen', { kind: 'dueDate', element: element.id, amount: state.amount,
         unit: state.unit, field: state.field, direction: state.mode });
       if (!built.ok) { setMessage({ text: built.problem, problem: true }); return; }
+      setApplied(`|${built.expression}`);
       setProperty('dueIn', ''); setProperty('dueDate', built.expression);
       setMessage({ text: `Übernommen: ${built.guided ? built.guided.text : built.expression}.`, problem: false });
     } catch (error) {
@@ -342,15 +352,18 @@ export function GuidedTimerEntry({ element, id }) {
   const [amount, setAmount] = useState(simple ? String(simple.amount) : '');
   const [unit, setUnit] = useState(simple ? simple.unit : 'tage');
   const [message, setMessage] = useState({ text: '', problem: false });
+  const [applied, setApplied] = useState(null);
   useEffect(() => {
     setAmount(simple ? String(simple.amount) : '');
     setUnit(simple ? simple.unit : 'tage');
-    setMessage({ text: body && !simple ? 'Die Dauer ist ein Ausdruck für Fachleute (Gruppe „Zeitgeber“).' : '',
-      problem: false });
+    let text = body && !simple ? 'Die Dauer ist ein Ausdruck für Fachleute (Gruppe „Zeitgeber“).' : '';
+    if (simple && applied === body) text = `Übernommen: ${simple.amount} ${UNITS.find((u) => u.key === simple.unit).label}.`;
+    setMessage({ text, problem: false });
   }, [element.id, body]);
   const apply = () => {
     const iso = toIso(amount, unit);
     if (!iso) { setMessage({ text: 'Bitte eine ganze Zahl zwischen 1 und 9999 angeben.', problem: true }); return; }
+    setApplied(`"${iso}"`);
     modeling.updateModdleProperties(element, definition, {
       timeDuration: bpmnFactory.create('bpmn:FormalExpression', { body: `"${iso}"` }),
       timeDate: undefined, timeCycle: undefined,
