@@ -1,7 +1,7 @@
 """JSON helpers of the modeler page for the guided condition and due date editor.
 
-Routes on the modeler blueprint (imported at the end of ``app/modeler/routes.py``), process owners
-only (403 for everyone else):
+Routes on the modeler blueprint (``register(bp)`` is called at the end of ``app/modeler/routes.py``;
+this module does not import that one), process owners only (403 for everyone else):
 
 * ``GET  …/entwuerfe/<id>/felder?element=<id>`` – the fields of earlier forms (saved draft);
   ``POST`` with ``{"element", "bpmn_xml"}`` reads the diagram as it is in the browser.
@@ -16,15 +16,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from app.auth.models import ROLE_PROZESS
+from app.engine.models import ProcessModel
 from app.engine.sandbox import check_expression
+from app.extensions import db
 from app.modeler import conditions, durations, services
 from app.modeler.conditions import ConditionError, FieldInfo
-from app.modeler.routes import _draft, _model, bp, process_owner_required
+from app.modeler.models import ProcessDraft
 from app.modeler.xmlsafe import UnsafeXml
+from app.web.access import roles_required
 from app.web.bounds import body_limit
+
+process_owner_required = roles_required(ROLE_PROZESS)
+
+
+def _model(key: str) -> ProcessModel:
+    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
+    if model is None:
+        abort(404)
+    return model
+
+
+def _draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
+    draft = db.session.get(ProcessDraft, draft_id)
+    if draft is None or draft.model_id != model.id:
+        abort(404)
+    return draft
 
 
 def _body_limit() -> int:
@@ -60,7 +81,6 @@ def _editor_info() -> dict[str, Any]:
     }
 
 
-@bp.route("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/felder", methods=["GET", "POST"])
 @body_limit(_body_limit)
 @process_owner_required
 def condition_fields(key: str, draft_id: int):
@@ -84,7 +104,6 @@ def _reading(kind: str, expression: str, fields: list[FieldInfo]) -> dict[str, A
             "text": conditions.describe(clauses, join, fields)}
 
 
-@bp.post("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/ausdruck-pruefen")
 @body_limit(_body_limit)
 @process_owner_required
 def check_condition(key: str, draft_id: int):
@@ -101,7 +120,6 @@ def check_condition(key: str, draft_id: int):
     return jsonify({"ok": problem is None, "problem": problem, "guided": guided})
 
 
-@bp.post("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/ausdruck-bauen")
 @body_limit(_body_limit)
 @process_owner_required
 def build_condition(key: str, draft_id: int):
@@ -148,3 +166,11 @@ def _build_due(body: dict[str, Any], fields: list[FieldInfo]) -> str:
     if field is not None and field in kinds and kinds[field] != conditions.DATE:
         raise ConditionError(_("„%(field)s“ ist kein Datumsfeld.", field=field))
     return conditions.build_due_date(amount, str(body.get("unit") or ""), field, str(body.get("direction") or "nach"))
+
+
+def register(bp: Blueprint) -> None:
+    """Add the routes to the modeler blueprint."""
+    base = "/prozessmodelle/<key>/entwuerfe/<int:draft_id>"
+    bp.add_url_rule(f"{base}/felder", view_func=condition_fields, methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/ausdruck-pruefen", view_func=check_condition, methods=["POST"])
+    bp.add_url_rule(f"{base}/ausdruck-bauen", view_func=build_condition, methods=["POST"])

@@ -38,6 +38,7 @@ from app.engine.sandbox import check_expression
 from app.modeler import durations
 from app.modeler.validation import FLOW_NODES, B, local, spiff_properties
 from app.modeler.xmlsafe import read_bpmn
+from app.web.formatting import datum, zahl
 
 TEXT, NUMBER, DATE, BOOLEAN, CHOICE, MULTIPLE = "text", "number", "date", "boolean", "choice", "multiple"
 TYPE_LABELS = {TEXT: _l("Text"), NUMBER: _l("Zahl"), DATE: _l("Datum"), BOOLEAN: _l("Ja/Nein"),
@@ -436,9 +437,14 @@ def describe(clauses: Sequence[Clause], join: str, fields: Iterable[FieldInfo] |
     def shown(name: str, value: Any) -> str:
         info = infos.get(name)
         labels = dict(info.choices) if info else {}
+        if isinstance(value, str) and info is not None and info.type == DATE:
+            try:
+                return datum(datetime.date.fromisoformat(value))
+            except ValueError:
+                return value
         if isinstance(value, str):
             return f"„{labels.get(value, value)}“"
-        return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+        return zahl(value) if isinstance(value, (int, float)) else str(value)
 
     parts = []
     for name, operator, value in clauses:

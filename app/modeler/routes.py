@@ -423,4 +423,6 @@ def migrate_all(key: str):
     return redirect(url_for("modeler.cases", key=key))
 
 
-from app.modeler import condition_routes  # noqa: E402,F401 - JSON routes of the condition editor
+from app.modeler import condition_routes  # noqa: E402 - JSON routes of the condition editor
+
+condition_routes.register(bp)
