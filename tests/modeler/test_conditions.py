@@ -14,6 +14,7 @@ from app.extensions import db
 from app.modeler import conditions, durations, services
 from app.modeler.conditions import Clause, ConditionError
 from app.modeler.models import ProcessDraft
+from app.modeler.validation import validate_bpmn
 from tests.modeler.conftest import FIXTURES, SHIPPED
 
 FIXTURE = (FIXTURES / "condition_fields.bpmn").read_text(encoding="utf-8")
@@ -246,3 +247,16 @@ def test_endpoints_404_for_an_unknown_draft(login_as):
     owner = login_as("prozess")
     assert owner.get("/prozessmodelle/alltagsbegleitung/entwuerfe/999999/felder?element=x").status_code == 404
     assert owner.get("/prozessmodelle/gibtsnicht/entwuerfe/1/felder?element=x").status_code == 404
+
+
+def test_validation_proves_coverage_of_guided_yes_no_conditions(ctx):
+    yes = conditions.build_condition([("nachverfolgung", "ist_ja")], "und", {"nachverfolgung": "boolean"})
+    no = conditions.build_condition([("nachverfolgung", "ist_nein")], "und", {"nachverfolgung": "boolean"})
+    xml = (FIXTURE.replace(' default="f_nein"', "").replace("nachverfolgung == True", yes)
+           .replace('<bpmn:sequenceFlow id="f_nein" sourceRef="gw" targetRef="ende" />',
+                    f'<bpmn:sequenceFlow id="f_nein" sourceRef="gw" targetRef="ende">'
+                    f"<bpmn:conditionExpression>{no}</bpmn:conditionExpression></bpmn:sequenceFlow>"))
+    assert [p.message for p in validate_bpmn(xml, "bedingungen") if p.element_id in ("gw", "f_ja", "f_nein")] == []
+    # Without the "no" branch the gateway lacks a default flow and a case.
+    partial = FIXTURE.replace(' default="f_nein"', "")
+    assert any(p.element_id in ("gw", "f_nein") for p in validate_bpmn(partial, "bedingungen"))
