@@ -1,7 +1,8 @@
 // The Fallwerk group of the properties panel: what the engine reads from a diagram.
 //   user task      form (formKey), lane/role override (lane), due date (dueIn / dueDate)
 //   lane           its role (the lane name must be one of the known lane rules)
-//   sequence flow  the condition of a flow leaving a gateway
+//   sequence flow  the condition of a flow leaving a gateway (guided editor + expert field)
+//   timer event    its duration as number + unit (guided.js)
 //   script task    the script (sandboxed Python)
 // Values are stored in SpiffWorkflow's extension format:
 //   <bpmn:extensionElements><spiffworkflow:properties>
@@ -13,6 +14,7 @@ import {
 import { jsx } from '@bpmn-io/properties-panel/preact/jsx-runtime';
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
+import { GuidedConditionEntry, GuidedDueEntry, GuidedTimerEntry, timerDefinition } from './guided.js';
 
 function propertiesOf(bo) {
   const values = (bo.extensionElements && bo.extensionElements.values) || [];
@@ -115,10 +117,10 @@ function TextProperty(name, label, description) {
   };
 }
 
-const DueInEntry = TextProperty('dueIn', 'Frist (Dauer)',
+const DueInEntry = TextProperty('dueIn', 'Frist als ISO-Dauer (für Fachleute)',
   'ISO-8601-Dauer ab Beginn der Aufgabe, z. B. P14D (14 Tage) oder PT4H (4 Stunden).');
-const DueDateEntry = TextProperty('dueDate', 'Frist (Ausdruck)',
-  'Python-Ausdruck über die Falldaten, der eine Dauer oder ein Datum ergibt; ersetzt „Frist (Dauer)“.');
+const DueDateEntry = TextProperty('dueDate', 'Frist als Ausdruck (für Fachleute)',
+  'Python-Ausdruck über die Falldaten, der eine Dauer oder ein Datum ergibt; ersetzt die Frist als Dauer.');
 
 function LaneRoleEntry({ element, id }) {
   const config = useService('config.fallwerk') || {};
@@ -143,8 +145,9 @@ function ConditionEntry({ element, id }) {
   const debounce = useService('debounceInput');
   const bo = getBusinessObject(element);
   return jsx(TextAreaEntry, {
-    element, id, label: 'Bedingung', debounce, rows: 2,
-    description: 'Python-Ausdruck über die Falldaten, z. B. ergebnis == "fortfuehren". Leer beim Standardfluss.',
+    element, id, label: 'Ausdruck für Fachleute', debounce, rows: 2,
+    description: 'Python-Ausdruck über die Falldaten, z. B. ergebnis == "fortfuehren". Leer beim Standardfluss. '
+      + 'Einfacher: die geführte Bedingung oben.',
     getValue: () => (bo.conditionExpression && bo.conditionExpression.body) || '',
     setValue: (value) => {
       const text = (value || '').trim();
@@ -167,12 +170,22 @@ function ScriptEntry({ element, id }) {
   });
 }
 
+function DueGuidedEntry({ element, id }) {
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  return jsx(GuidedDueEntry, { element, id,
+    setProperty: (name, value) => setProperty(element, name, value, bpmnFactory, commandStack) });
+}
+
+const edited = (element) => !!(getProperty(element, 'dueIn') || getProperty(element, 'dueDate'));
+
 function entriesFor(element) {
   const bo = getBusinessObject(element);
   if (is(element, 'bpmn:UserTask')) {
     return [
       { id: 'fw-formKey', component: FormKeyEntry, isEdited: isSelectEntryEdited },
       { id: 'fw-lane', component: LaneOverrideEntry, isEdited: isSelectEntryEdited },
+      { id: 'fw-due', component: DueGuidedEntry, isEdited: edited },
       { id: 'fw-dueIn', component: DueInEntry, isEdited: isTextFieldEntryEdited },
       { id: 'fw-dueDate', component: DueDateEntry, isEdited: isTextFieldEntryEdited },
     ];
@@ -182,7 +195,14 @@ function entriesFor(element) {
   }
   if (is(element, 'bpmn:SequenceFlow') && bo.sourceRef
       && (is(bo.sourceRef, 'bpmn:ExclusiveGateway') || is(bo.sourceRef, 'bpmn:InclusiveGateway'))) {
-    return [{ id: 'fw-condition', component: ConditionEntry, isEdited: isTextAreaEntryEdited }];
+    return [
+      { id: 'fw-condition-guided', component: GuidedConditionEntry,
+        isEdited: () => !!(bo.conditionExpression && bo.conditionExpression.body) },
+      { id: 'fw-condition', component: ConditionEntry, isEdited: isTextAreaEntryEdited },
+    ];
+  }
+  if (is(element, 'bpmn:Event') && timerDefinition(element)) {
+    return [{ id: 'fw-timer', component: GuidedTimerEntry, isEdited: () => false }];
   }
   if (is(element, 'bpmn:ScriptTask')) {
     return [{ id: 'fw-script', component: ScriptEntry, isEdited: isTextAreaEntryEdited }];

@@ -424,3 +424,8 @@ def migrate_all(key: str):
     flash(_("%(moved)s Fall/Fälle auf Version %(n)s umgestellt; %(refused)s nicht umstellbar.",
             moved=len(moved), n=newest.number, refused=len(refused)), "success")
     return redirect(url_for("modeler.cases", key=key))
+
+
+from app.modeler import condition_routes  # noqa: E402 - JSON routes of the condition editor
+
+condition_routes.register(bp)
