@@ -117,12 +117,14 @@ class DryRunResult:
     started_at: datetime
     now: datetime  # the run's clock at the end (moved by fired timers)
     path: list[str] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)  # element id -> name (or its type)
+    names: dict[str, str] = field(default_factory=dict)  # element id -> name (of every named element)
+    kinds: dict[str, str] = field(default_factory=dict)  # element id -> BPMN element type (userTask, ...)
     tasks: list[TaskRecord] = field(default_factory=list)
     gateways: list[GatewayDecision] = field(default_factory=list)
     timers: list[TimerRecord] = field(default_factory=list)
     ended: bool = False
     error: str | None = None
+    failed_at: str | None = None  # BPMN id of the element that failed (``error``)
     stopped_by_limit: bool = False
     unused_timers: list[str] = field(default_factory=list)  # asked to fire, never waiting
 
@@ -149,14 +151,14 @@ def dry_run(xml: str | bytes, process_id: str, *, now: datetime,
 
 
 class _Run:
-    def __init__(self, parsed, diagram: tuple[dict, dict], now: datetime,
+    def __init__(self, parsed, diagram: _Diagram, now: datetime,
                  answer: Callable[[ReadyTask], Answer | None], fire: list[str]) -> None:
         self.parsed = parsed
-        self.flows, self.attached = diagram
+        self.flows, self.attached = diagram.flows, diagram.attached
         self.clock = now
         self.answer = answer
         self.fire = fire
-        self.result = DryRunResult(started_at=now, now=now)
+        self.result = DryRunResult(started_at=now, now=now, kinds=diagram.kinds, names=dict(diagram.names))
         self.seen: set = set()  # spiff task ids already on the path
         self.timers: dict = {}  # spiff task id -> TimerRecord
         self.fired: set = set()
@@ -194,9 +196,12 @@ class _Run:
 
     def _step(self, fn: Callable[[], None]) -> None:
         """Run engine code on the run's clock, then note what it completed and armed."""
-        with engine_time(self.clock):
-            run_step(fn)
-        self._observe()
+        try:
+            with engine_time(self.clock):
+                run_step(fn)
+        finally:  # also what ran before a failure, and the element that failed
+            if self.workflow is not None:
+                self._observe()
 
     def _work_on_ready_tasks(self) -> tuple[bool | None, list[ReadyTask]]:
         """Complete the first ready user task that has test data: (True, []); (False, the ready
@@ -278,6 +283,8 @@ class _Run:
                 self.fired.add(spiff_task.id)
             if isinstance(spec, ExclusiveGateway | InclusiveGateway):
                 self._gateway(spiff_task)
+        for spiff_task in self.workflow.get_tasks(state=TaskState.ERROR):
+            self.result.failed_at = getattr(spiff_task.task_spec, "bpmn_id", None) or self.result.failed_at
         for spiff_task in self.workflow.get_tasks(state=TaskState.WAITING):
             definition = getattr(spiff_task.task_spec, "event_definition", None)
             if isinstance(definition, TimerEventDefinition) and spiff_task.id not in self.timers:
@@ -362,18 +369,30 @@ def _plain(data: dict) -> dict:
     return out
 
 
-def _diagram(xml: str | bytes, process_id: str) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, str]]:
-    """What the parsed spec does not keep: (source id, target id) -> (flow id, flow name) of the
-    sequence flows (to name the flow a gateway took) and boundary event id -> its activity."""
+@dataclass
+class _Diagram:
+    """What the parsed spec does not keep, read from the XML."""
+
+    flows: dict[tuple[str, str], tuple[str, str]]  # (source, target) -> (flow id, flow name)
+    attached: dict[str, str]  # boundary event id -> its activity
+    kinds: dict[str, str]  # element id -> BPMN element type
+    names: dict[str, str]  # element id -> name
+
+
+def _diagram(xml: str | bytes, process_id: str) -> _Diagram:
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
-        return {}, {}
+        return _Diagram({}, {}, {}, {})
     process = next((p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == process_id), root)
-    flows = {(flow.get("sourceRef") or "", flow.get("targetRef") or ""): (flow.get("id") or "",
-                                                                       (flow.get("name") or "").strip())
-             for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
-    attached = {event.get("id") or "": event.get("attachedToRef") or ""
-                for event in process.iter(f"{{{BPMN_NS}}}boundaryEvent")}
-    return flows, attached
+    elements = [el for el in process.iter() if isinstance(el.tag, str) and el.get("id")]
+    return _Diagram(
+        flows={(flow.get("sourceRef") or "", flow.get("targetRef") or ""): (flow.get("id") or "",
+                                                                         (flow.get("name") or "").strip())
+               for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow")},
+        attached={event.get("id") or "": event.get("attachedToRef") or ""
+                  for event in process.iter(f"{{{BPMN_NS}}}boundaryEvent")},
+        kinds={el.get("id") or "": etree.QName(el).localname for el in elements},
+        names={el.get("id") or "": (el.get("name") or "").strip() for el in elements if (el.get("name") or "").strip()},
+    )

@@ -33,7 +33,8 @@ from app.modeler.xmlsafe import BPMN_NS
 from app.timeutil import office_zone
 from forms import FormContext, bind_form, form_errors, form_schema, validate_json
 
-__all__ = ["DryRunError", "DryRunInput", "InputError", "parse_input", "run_draft", "result_json", "user_tasks"]
+__all__ = ["MAX_STEPS", "DryRunError", "DryRunInput", "InputError", "next_form", "parse_input", "parse_moment",
+           "process_id", "result_json", "run_draft", "start_moment", "user_tasks"]
 
 USER_TASK_TAGS = ("userTask", "manualTask")
 
@@ -117,7 +118,7 @@ def parse_input(body: Mapping[str, Any], known_tasks: Mapping[str, str]) -> DryR
                             _("Zu viele Schritte: höchstens %(n)s in einem Probelauf.", n=MAX_STEPS)]
     now = None
     if body.get("now") is not None:
-        now = _moment(body["now"])
+        now = parse_moment(body["now"])
         if now is None:
             problems["now"] = [_("Ungültiger Zeitpunkt, erwartet wird ISO 8601.")]
     if problems:
@@ -125,7 +126,7 @@ def parse_input(body: Mapping[str, Any], known_tasks: Mapping[str, str]) -> DryR
     return DryRunInput(steps=steps, timers=list(timers), now=now)
 
 
-def _moment(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
@@ -243,6 +244,7 @@ def result_json(result: DryRunResult) -> dict[str, Any]:
         "next": next((t["element_id"] for t in tasks if t["status"] == "waiting"), None),
         "ended": result.ended,
         "error": result.error,
+        "failed_at": result.failed_at,
         "stopped_by_limit": result.stopped_by_limit,
         "unused_timers": list(result.unused_timers),
     }

@@ -46,6 +46,7 @@ RESULT = {"type": "object", "required": ["path", "tasks", "timers"], "properties
         "attached_to": {"type": ["string", "null"]}}}},
     "next": {"type": ["string", "null"], "description": "BPMN-ID der Aufgabe, die als nächste Testdaten braucht"},
     "ended": {"type": "boolean"}, "error": {"type": ["string", "null"]},
+    "failed_at": {"type": ["string", "null"], "description": "BPMN-ID des Elements, an dem der Lauf scheiterte"},
     "stopped_by_limit": {"type": "boolean"}, "unused_timers": {"type": "array", "items": {"type": "string"}},
 }}
 
