@@ -216,6 +216,3 @@ def approve_process_draft(key: str, draft_id: int):
     except services.ModelerError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
     return jsonify({"version": version.number}), 201
-
-
-from app.modeler import dryrun_api  # noqa: E402,F401 - the dry-run endpoint joins this blueprint

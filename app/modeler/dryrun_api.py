@@ -1,17 +1,17 @@
 """API v1: dry run of a draft (``POST /process-models/{key}/drafts/{id}/dry-run``), nothing stored.
 
-Added to the modeler's API blueprint (imported at the end of ``app/modeler/api.py``).
+Its own API blueprint (registered in ``app.register_api``), beside the modeler's endpoints.
 """
 
 from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import ApiError, describe, json_object, validation_error
+from app.api import ApiError, api_blueprint, describe, json_object, validation_error
 from app.api.auth import require_token
 from app.api.openapi import errors, json_response
 from app.modeler import dryrun
-from app.modeler.api import DRAFT, KEY, TAG, _get_draft, _model, _owner, bp
+from app.modeler.api import DRAFT, KEY, TAG, _get_draft, _model, _owner
 
 _STEP = {"type": "object", "description": "Formularfelder der Aufgabe wie beim Erledigen über die API"}
 REQUEST = {"type": "object", "additionalProperties": False, "properties": {
@@ -27,7 +27,8 @@ _ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": 
 RESULT = {"type": "object", "required": ["path", "tasks", "timers"], "properties": {
     "started_at": {"type": "string", "format": "date-time"},
     "now": {"type": "string", "format": "date-time", "description": "Uhr des Probelaufs am Ende"},
-    "path": {"type": "array", "items": {"type": "string"}, "description": "BPMN-IDs in der Reihenfolge ihres Abschlusses"},
+    "path": {"type": "array", "items": {"type": "string"},
+             "description": "BPMN-IDs in der Reihenfolge ihres Abschlusses"},
     "names": {"type": "object", "additionalProperties": {"type": "string"}},
     "tasks": {"type": "array", "items": {"type": "object", "properties": {
         "element_id": {"type": "string"}, "name": {"type": "string"}, "lane": {"type": ["string", "null"]},
@@ -49,6 +50,8 @@ RESULT = {"type": "object", "required": ["path", "tasks", "timers"], "properties
     "failed_at": {"type": ["string", "null"], "description": "BPMN-ID des Elements, an dem der Lauf scheiterte"},
     "stopped_by_limit": {"type": "boolean"}, "unused_timers": {"type": "array", "items": {"type": "string"}},
 }}
+
+bp = api_blueprint("modeler_dryrun_api", __name__)
 
 
 @bp.post("/process-models/<key>/drafts/<int:draft_id>/dry-run")

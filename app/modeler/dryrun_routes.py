@@ -2,8 +2,8 @@
 
 Stateless replay: the page keeps every answer so far in a hidden JSON field (``_probelauf``: the
 start moment, the posted fields of each completed step, the timers let fire) and runs the draft
-from its start on every request (``app.modeler.dryrun``). Nothing is stored. Added to the
-modeler's blueprint (imported at the end of ``app/modeler/routes.py``).
+from its start on every request (``app.modeler.dryrun``). Nothing is stored. Its own blueprint
+(``dryrun``, registered in ``app.create_app``) beside the modeler's pages.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.auth.routes import PostForm
 from app.modeler import dryrun
-from app.modeler.routes import _draft, _model, bp, process_owner_required
+from app.modeler.routes import _draft, _model, process_owner_required
 from app.web.bounds import body_limit
 
 STATE_FIELD, ACTION_FIELD, TIMER_FIELD, TASK_FIELD = "_probelauf", "_aktion", "_zeitgeber", "_aufgabe"
 NOT_STEP_DATA = {"csrf_token", STATE_FIELD, ACTION_FIELD, TIMER_FIELD, TASK_FIELD}
 MAX_STATE_BYTES = 256 * 1024
+
+bp = Blueprint("dryrun", __name__, template_folder="../templates")
 
 KIND_LABELS = {
     "startEvent": _l("Start"), "endEvent": _l("Ende"), "userTask": _l("Aufgabe"), "manualTask": _l("Aufgabe"),
@@ -105,7 +107,7 @@ def _page(model, draft, state: dict[str, Any], *, run=None, status: int = 200):
 
 @bp.get("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/probelauf")
 @process_owner_required
-def dry_run(key: str, draft_id: int):
+def page(key: str, draft_id: int):
     model = _model(key)
     draft = _draft(model, draft_id)
     return _page(model, draft, {"now": dryrun.start_moment().isoformat(), "steps": {}, "timers": []})
@@ -114,7 +116,7 @@ def dry_run(key: str, draft_id: int):
 @bp.post("/prozessmodelle/<key>/entwuerfe/<int:draft_id>/probelauf")
 @body_limit(lambda: MAX_STATE_BYTES + 65536)
 @process_owner_required
-def dry_run_step(key: str, draft_id: int):
+def step(key: str, draft_id: int):
     model = _model(key)
     draft = _draft(model, draft_id)
     if not PostForm().validate_on_submit():

@@ -137,7 +137,8 @@ def test_malformed_input_is_422_and_unknown_drafts_404(draft, api):
     for body, field in [({"data": []}, "data"), ({"data": {"gibtsnicht": {}}}, "data.gibtsnicht"),
                         ({"data": {"kontakt_erfassen": "ja"}}, "data.kontakt_erfassen"),
                         ({"data": {"kontakt_erfassen": [1]}}, "data.kontakt_erfassen"),
-                        ({"timers": "wartezeit"}, "timers"), ({"now": "gestern"}, "now"), ({"schritte": {}}, "schritte")]:
+                        ({"timers": "wartezeit"}, "timers"), ({"now": "gestern"}, "now"),
+                        ({"schritte": {}}, "schritte")]:
         response = owner.post(path, json=body)
         assert response.status_code == 422, body
         assert field in response.get_json()["error"]["fields"], response.get_json()
