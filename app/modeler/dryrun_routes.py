@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.routes import PostForm
 from app.modeler import dryrun
+from app.modeler.inspect import lane_rule_text
 from app.modeler.routes import _draft, _model, process_owner_required
 from app.web.bounds import body_limit
 
@@ -91,7 +92,8 @@ def _page(model, draft, state: dict[str, Any], *, run=None, status: int = 200):
     with errors)."""
     common = {"model": model, "draft": draft, "state": json.dumps(state, ensure_ascii=False),
               "timer_kinds": TIMER_KINDS, "timer_status": TIMER_STATUS, "state_field": STATE_FIELD,
-              "action_field": ACTION_FIELD, "timer_field": TIMER_FIELD, "task_field": TASK_FIELD}
+              "action_field": ACTION_FIELD, "timer_field": TIMER_FIELD, "task_field": TASK_FIELD,
+              "lane_text": lane_rule_text}
     if run is None:
         try:
             result = dryrun.run_draft(model, draft, _given(state))

@@ -231,6 +231,11 @@ def test_page_refuses_a_broken_state_and_unknown_drafts(api, login_as):
     for state in ["kein json", "[]", '{"steps": {"kontakt_erfassen": "x"}}', '{"now": "gestern"}']:
         assert client.post(url, data={"_probelauf": state, "_aktion": "zeit", "_zeitgeber": "x"}).status_code == 400
     assert client.post(url, data={"_probelauf": "{}", "_aktion": "tanzen"}).status_code == 400
+    # A kept answer that no longer passes the form (here: edited by hand) is shown, not run.
+    stale = '{"now": "2026-03-02T09:00:00+00:00", "steps": {"kontakt_erfassen": [[["dauer_minuten", "0"]]]}}'
+    page = client.post(url, data={"_probelauf": stale, "_aktion": "zeit", "_zeitgeber": "wartezeit"})
+    assert page.status_code == 200
+    assert "passen nicht zum Formular" in html.unescape(page.get_data(as_text=True))
     assert client.get(url.replace(f"/{draft_id}/", "/999/")).status_code == 404
     assert client.get(url.replace("beratungskontakt", "gibtsnicht")).status_code == 404
     assert client.get(url.replace("beratungskontakt", "alltagsbegleitung")).status_code == 404
