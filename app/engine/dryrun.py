@@ -278,6 +278,9 @@ class _Run:
                 continue
             self.result.path.append(bpmn_id)
             self.result.names.setdefault(bpmn_id, spec.bpmn_name or bpmn_id)
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition) and spiff_task.id not in self.timers:
+                self._add_timer(spiff_task, definition)  # due already when it was reached
             if spiff_task.id in self.timers and self.timers[spiff_task.id].status == "waiting":
                 self.timers[spiff_task.id].status = "fired"
                 self.fired.add(spiff_task.id)

@@ -105,6 +105,20 @@ def test_letting_time_pass_fires_timers_on_the_dry_run_clock(draft):
         ("kontakt_erfassen", "completed"), ("nachverfolgung", "cancelled")]
 
 
+def test_a_timer_already_due_on_the_dry_run_clock_fires_by_itself(api):
+    owner = api("prozess")
+    dated = XML.replace('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P3D"</bpmn:timeDuration>',
+                        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">"2026-03-01T12:00:00+00:00"</bpmn:timeDate>')
+    draft_id = post_xml(owner, dated, key="beratungskontakt").get_json()["id"]
+    path = f"/process-models/beratungskontakt/drafts/{draft_id}/dry-run"
+    result = run(owner, path, {"kontakt_erfassen": FOLLOW_UP})
+    assert result["path"][-1] == "wartezeit" and result["next"] == "nachverfolgung"
+    assert [(t["element_id"], t["status"], t["due"]) for t in result["timers"]][0] == (
+        "wartezeit", "fired", "2026-03-01T12:00:00+00:00")
+    later = run(owner, path, {"kontakt_erfassen": {**FOLLOW_UP, "datum": "2026-02-27"}}, now="2026-02-27T09:00:00+00:00")
+    assert later["timers"][0]["status"] == "waiting" and later["next"] is None
+
+
 def test_invalid_test_data_stops_with_the_forms_german_messages(draft):
     owner, path = draft
     bad = run(owner, path, {"kontakt_erfassen": {**CONTACT, "dauer_minuten": 0, "datum": "2026-03-09"}})
