@@ -115,7 +115,8 @@ def test_a_timer_already_due_on_the_dry_run_clock_fires_by_itself(api):
     assert result["path"][-1] == "wartezeit" and result["next"] == "nachverfolgung"
     assert [(t["element_id"], t["status"], t["due"]) for t in result["timers"]][0] == (
         "wartezeit", "fired", "2026-03-01T12:00:00+00:00")
-    later = run(owner, path, {"kontakt_erfassen": {**FOLLOW_UP, "datum": "2026-02-27"}}, now="2026-02-27T09:00:00+00:00")
+    later = run(owner, path, {"kontakt_erfassen": {**FOLLOW_UP, "datum": "2026-02-27"}},
+                now="2026-02-27T09:00:00+00:00")
     assert later["timers"][0]["status"] == "waiting" and later["next"] is None
 
 
