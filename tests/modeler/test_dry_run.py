@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app.engine import signals
 from app.extensions import db
 from tests.modeler.conftest import FIXTURES, post_xml
 
@@ -177,8 +178,21 @@ def test_only_process_owners_may_dry_run(app, draft, api, login_as, username):
 def test_api_dry_run_leaves_nothing_behind(app, draft):
     owner, path = draft
     before = row_counts(app)
-    run(owner, path, {"kontakt_erfassen": FOLLOW_UP, "nachverfolgung": DONE}, timers=["wartezeit"])
-    run(owner, path, {"kontakt_erfassen": {**CONTACT, "dauer_minuten": 0}})
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append(sender)
+
+    engine_signals = (signals.task_completed, signals.case_started, signals.case_closed, signals.tasks_assigned)
+    for signal in engine_signals:
+        signal.connect(listen)
+    try:
+        assert run(owner, path, {"kontakt_erfassen": FOLLOW_UP, "nachverfolgung": DONE}, timers=["wartezeit"])["ended"]
+        run(owner, path, {"kontakt_erfassen": {**CONTACT, "dauer_minuten": 0}})
+    finally:
+        for signal in engine_signals:
+            signal.disconnect(listen)
+    assert heard == []  # no engine signal: no statistics, notification or contact record
     assert row_counts(app) == before
 
 
