@@ -158,6 +158,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.alliance.routes import bp as alliance_bp
 
     app.register_blueprint(alliance_bp)  # the alliance figures of the young adults' case management (masked)
+    from app.modeler.dryrun_routes import bp as dryrun_bp
+
+    app.register_blueprint(dryrun_bp)  # dry run of a process draft (Probelauf), nothing stored
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
     register_api(app)
     register_web(app)
@@ -195,3 +198,6 @@ def register_api(app: Flask) -> None:
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
                accesslog_api, offers_api, partners_api, alliance_api, openapi_bp):
         app.register_blueprint(bp)
+    from app.modeler.dryrun_api import bp as dryrun_api
+
+    app.register_blueprint(dryrun_api)  # POST /process-models/{key}/drafts/{id}/dry-run

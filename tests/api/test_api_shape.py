@@ -45,6 +45,7 @@ DOCUMENTED = {
     ("get", "/offers"), ("get", "/process-instances/{id}/offer-matches"),  # issue 15: offers catalogue
     ("post", "/process-instances/{id}/partners"), ("delete", "/process-instances/{id}/partners/{username}"),  # issue 15
     ("get", "/alliance/figures"),  # issue 15: the alliance figures of the young adults' case management
+    ("post", "/process-models/{key}/drafts/{draft_id}/dry-run"),  # issue 16: dry run of a draft
 }
 # What the kernel may import: itself, the app's plumbing, the engine's exceptions, the transaction edge,
 # the user and token rows, and forms.form_schema. Never a feature (features import app.api).
