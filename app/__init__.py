@@ -108,6 +108,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(monitor_bp)
     app.register_blueprint(modeler_bp)
+    from app.processsetup.routes import bp as processsetup_bp
+
+    app.register_blueprint(processsetup_bp)  # new process models, starter teams and lane rules as data
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)
@@ -183,6 +186,7 @@ def register_api(app: Flask) -> None:
     from app.monitor.api import bp as monitor_api
     from app.offers.api import bp as offers_api
     from app.partners.api import bp as partners_api
+    from app.processsetup.api import bp as processsetup_api
     from app.retention.api import bp as retention_api
     from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
@@ -190,5 +194,5 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, offers_api, partners_api, alliance_api, openapi_bp):
+               accesslog_api, offers_api, partners_api, alliance_api, processsetup_api, openapi_bp):
         app.register_blueprint(bp)
