@@ -8,6 +8,7 @@ from app.auth.models import ApiToken, Membership, Organisation, Team, User  # no
 from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401
 from app.decisions.models import DecisionTable  # noqa: F401
 from app.documents.models import Document  # noqa: F401
+from app.engine.modelrules import ProcessLaneRule, ProcessStarterTeam  # noqa: F401
 from app.engine.models import (  # noqa: F401
     CaseEvent,
     CaseParticipant,
@@ -16,7 +17,6 @@ from app.engine.models import (  # noqa: F401
     ProcessVersion,
     Task,
 )
-from app.engine.modelrules import ProcessLaneRule, ProcessStarterTeam  # noqa: F401
 from app.journal.models import JournalEntry, JournalRevision, JournalTopic  # noqa: F401
 from app.mbe.models import Client, MbeCaseStat, MbeStatFact  # noqa: F401
 from app.modeler.models import ProcessDraft  # noqa: F401

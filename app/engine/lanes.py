@@ -146,10 +146,7 @@ def resolver(model_id: int | None) -> Callable[[str | None], tuple[str, str | No
 
 def known_lanes(process_key: str | None) -> list[str]:
     """Lane names a process may use: the shipped ones and those its process owner set rules for."""
-    from app.engine.models import ProcessModel
-
-    model_id = db.session.scalar(select(ProcessModel.id).where(ProcessModel.key == process_key)) if process_key else None
-    return list(dict.fromkeys([*LANE_RULES, *modelrules.lane_rules(model_id)]))
+    return list(dict.fromkeys([*LANE_RULES, *modelrules.lane_rules(modelrules.model_id_of(process_key))]))
 
 
 def instance_model_id(instance) -> int | None:

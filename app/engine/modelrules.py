@@ -59,6 +59,12 @@ def lane_rules(model_id: int | None) -> dict[str, tuple[str, str | None]]:
     return {lane: (rule, team_key if team_key is not None else field) for lane, rule, field, team_key in rows}
 
 
+def model_id_of(process_key: str | None) -> int | None:
+    if not process_key:
+        return None
+    return db.session.scalar(select(ProcessModel.id).where(ProcessModel.key == process_key))
+
+
 def starter_team_ids(model_id: int) -> set[int]:
     """The teams set as starters of the model (empty: none set, the start departments count)."""
     return set(db.session.scalars(select(ProcessStarterTeam.team_id).where(ProcessStarterTeam.model_id == model_id)))

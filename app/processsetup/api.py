@@ -26,7 +26,8 @@ BODY = {"type": "object", "required": ["key", "name"],
 @describe("createProcessModel", "Neues Prozessmodell ohne Versionen anlegen (Prozessverantwortliche); "
           "sein erster hochgeladener Entwurf darf eine beliebige Prozess-ID haben",
           tag="process-models", request_body=json_body(BODY),
-          responses={"201": json_response(CREATED, "angelegt"), "409": json_response(ref("Error"), "Schlüssel schon vergeben"),
+          responses={"201": json_response(CREATED, "angelegt"),
+                     "409": json_response(ref("Error"), "Schlüssel schon vergeben"),
               **errors("400", "401", "403", "422")})
 @require_token
 def create_process_model():

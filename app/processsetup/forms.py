@@ -69,7 +69,8 @@ def settings_form(lane_names: list[str], teams: list[tuple[str, str]], starters:
     for i, lane in enumerate(lane_names):
         setattr(LaneSettingsForm, f"rule_{i}", SelectField(
             _l("Wer bearbeitet die Schritte der Bahn „%(lane)s“?", lane=lane), choices=rule_choices,
-            validators=[DataRequired(_l("Bitte eine Regel wählen."))], invalid_choice_message=INVALID_CHOICE))
+            validators=[DataRequired(_l("Bitte eine Regel wählen."))],
+            invalid_choice_message=INVALID_CHOICE))  # type: ignore[call-arg]  # stubs lag WTForms 3.3
         setattr(LaneSettingsForm, f"team_{i}", SelectField(
             _l("Team (bei „Ein festes Team“)"), choices=[SelectChoice(k, n) for k, n in teams], validators=[Optional()],
             validate_choice=False))  # checked by the service against the teams
@@ -95,7 +96,8 @@ def lane_rules_of(form) -> tuple[dict[str, tuple[str, str | None]], bool]:
             form[f"team_{i}"].errors = [*form[f"team_{i}"].errors, _l("Bitte ein Team wählen.")]
             ok = False
         if rule == lanes.USER_FROM_DATA and not field:
-            form[f"field_{i}"].errors = [*form[f"field_{i}"].errors, _l("Bitte das Feld angeben, das die Person nennt.")]
+            form[f"field_{i}"].errors = [*form[f"field_{i}"].errors,
+                                         _l("Bitte das Feld angeben, das die Person nennt.")]
             ok = False
         result[lane] = (rule, team if rule == lanes.TEAM else field if rule == lanes.USER_FROM_DATA else None)
     return result, ok

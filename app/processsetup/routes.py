@@ -54,9 +54,10 @@ def new():
     sources = {m.key: m for m in _copyable()}
     form.source.choices = [SelectChoice(k, m.name) for k, m in sources.items()]
     if form.validate_on_submit():
-        key = form.key.data or services.suggest_key(form.name.data)
+        name = form.name.data or ""
+        key = form.key.data or services.suggest_key(name)
         try:
-            model = services.create_model(key, form.name.data)
+            model = services.create_model(key, name)
             if form.start.data == FROM_COPY:
                 draft = services.start_from_copy(model, sources[form.source.data], current_user)
             elif form.start.data == FROM_FILE:
