@@ -75,7 +75,7 @@ def settings_form(lane_names: list[str], teams: list[tuple[str, str]], starters:
             _l("Team (bei „Ein festes Team“)"), choices=[SelectChoice(k, n) for k, n in teams], validators=[Optional()],
             validate_choice=False))  # checked by the service against the teams
         setattr(LaneSettingsForm, f"field_{i}", StringField(
-            _l("Feld der Falldaten (bei „Person aus den Falldaten“)"),
+            _l("Feld der Falldaten, das die Person nennt (bei dieser Regel)"),
             validators=[Optional(), Regexp(r"^[a-z_][a-z0-9_]{0,79}$", message=_l(
                 "Bitte den Namen eines Feldes angeben (Kleinbuchstaben, Ziffern, Unterstriche)."))]))
     form = LaneSettingsForm(**kwargs)

@@ -88,13 +88,13 @@ def new():
 def settings(key: str):
     model = _model(key)
     current = services.lane_settings(model)
-    teams = [(t.key, t.name) for t in services.all_teams()]
+    teams = [(t.key, t.name) for t in services.starter_teams_offered()]
     starters = [(t.key, t.name) for t in services.starter_teams_offered()]
     names = [s.lane for s in current]
     if request.method == "GET":
-        starter_ids = starter_team_ids(model.id)
-        data: dict = {"starters": [t.key for t in services.starter_teams_offered()
-                                   if t.id in starter_ids]}
+        offered = services.starter_teams_offered()
+        starter_ids = starter_team_ids(model.id) or {t.id for t in offered if t.department in model.departments}
+        data: dict = {"starters": [t.key for t in offered if t.id in starter_ids]}
         for i, s in enumerate(current):
             data |= {f"rule_{i}": s.rule, f"team_{i}": s.team_key or "", f"field_{i}": s.field or ""}
         form = settings_form(names, teams, starters, data=data)

@@ -140,13 +140,10 @@ def current_xml(model: ProcessModel) -> str | None:
 
 
 def starter_teams_offered() -> list[Team]:
-    """Teams that may be chosen as starters: the organisation's own teams, not partner organisations."""
+    """Teams that may be chosen as starters or for a lane: the organisation's own teams, not those
+    of partner organisations (they see only consented data, app/partners)."""
     return list(db.session.scalars(select(Team).where(Team.department.not_in(list(PARTNER_DEPARTMENTS)))
                                    .order_by(Team.name)))
-
-
-def all_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
 @dataclass(frozen=True)
@@ -173,8 +170,8 @@ def lane_settings(model: ProcessModel) -> list[LaneSetting]:
 def save_settings(model: ProcessModel, starter_keys: list[str], rules: dict[str, tuple[str, str | None]]) -> None:
     """Set the model's starter teams and lane rules (lane -> (rule, team key or data field)), then
     check its open drafts again (a lane unknown before may be known now)."""
-    teams = {t.key: t for t in all_teams()}
-    offered = {t.key for t in starter_teams_offered()}
+    teams = {t.key: t for t in starter_teams_offered()}  # own teams only: no group task for a partner
+    offered = set(teams)
     if unknown := [k for k in starter_keys if k not in offered]:
         raise SetupError("starters", _("Unbekanntes Team: %(keys)s", keys=", ".join(unknown)))
     checked: dict[str, tuple[str, int | None, str | None]] = {}
@@ -194,6 +191,8 @@ def save_settings(model: ProcessModel, starter_keys: list[str], rules: dict[str,
     existing = {r.lane: r for r in db.session.scalars(select(ProcessLaneRule)
                                                       .where(ProcessLaneRule.model_id == model.id))}
     for lane, (rule, team_id, field) in checked.items():
+        if lane not in existing and rules[lane] == lanes.LANE_RULES.get(lane):
+            continue  # as shipped (processes/<key>.lanes.toml): no copy that would hide a later change
         row = existing.get(lane) or ProcessLaneRule(model_id=model.id, lane=lane)
         row.rule, row.team_id, row.field = rule, team_id, field
         db.session.add(row)

@@ -185,3 +185,58 @@ def test_bad_input_is_refused_in_german_and_changes_nothing(app, login_as):
     assert "Bitte ein Team wählen." in refused.get_data(as_text=True)
     assert _rows(app) == before
     assert login_as("fb36").get(f"/prozessmodelle/{KEY}/einstellungen").status_code == 403
+
+
+def test_other_starts_copy_template_with_gateway_and_uploaded_file(app, login_as):
+    import io
+
+    owner = login_as("prozess")
+    token = _csrf(owner, "/prozessmodelle/neu")
+    foreign = blueprints.empty("Process_1xyz", "Export").encode("utf-8")
+    for data, key in [
+        ({"name": "Phasen", "key": "phasen_test", "start": "phasen"}, "phasen_test"),
+        ({"name": "Alltagsbegleitung Nord", "key": "", "start": "kopie", "source": "alltagsbegleitung"},
+         "alltagsbegleitung_nord"),
+        ({"name": "Aus Datei", "key": "aus_datei", "start": "datei",
+          "bpmn_file": (io.BytesIO(foreign), "export.bpmn")}, "aus_datei"),
+    ]:
+        response = owner.post("/prozessmodelle/neu", data={"csrf_token": token, "source": "", **data},
+                              content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert response.headers["Location"].endswith(f"/prozessmodelle/{key}/einstellungen")
+        with app.app_context():
+            draft = db.session.scalar(select(ProcessDraft).join(ProcessModel).where(ProcessModel.key == key))
+            assert f'id="{key}"' in draft.bpmn_xml
+            problems, valid = draft.problems, draft.valid
+        if key == "aus_datei":  # its lane is unknown until the settings give it a rule
+            assert not valid and any("Bearbeitung" in p["message"] for p in problems)
+            saved = owner.post(f"/prozessmodelle/{key}/einstellungen", data={
+                "csrf_token": token, "rule_0": "starter"})
+            assert saved.status_code == 302
+            with app.app_context():
+                assert db.session.get(ProcessDraft, draft.id).valid
+        else:
+            assert valid, problems
+    page = owner.get("/prozessmodelle/phasen_test/einstellungen").get_data(as_text=True)
+    assert "Bahn „Aufnahme“" in page and "Bahn „Bearbeitung“" in page
+
+
+def test_shipped_process_settings_show_what_applies_and_saving_them_unchanged_changes_no_routing(app, login_as):
+    owner = login_as("prozess")
+    page = owner.get("/prozessmodelle/alltagsbegleitung/einstellungen").get_data(as_text=True)
+    assert re.search(r'value="asd"\s*checked', page) and not re.search(r'value="k201"\s*checked', page)
+    assert "Bahn „Koordinierungsstelle“" in page
+    lanes = re.findall(r'<legend class="kern-label">Bahn „([^“]+)“', page)
+    data: dict = {"csrf_token": _csrf(owner, "/prozessmodelle/neu"), "starters": ["asd", "fruehehilfen", "fd311"]}
+    for i, _lane in enumerate(lanes):
+        data[f"rule_{i}"] = re.search(rf'id="rule_{i}".*?<option value="(\w+)" selected', page, re.S).group(1)
+        team = re.search(rf'id="team_{i}".*?</select>', page, re.S).group(0)
+        data[f"team_{i}"] = (re.search(r'<option value="(\w+)" selected', team) or [None, ""])[1]
+        data[f"field_{i}"] = re.search(rf'id="field_{i}"[^>]*value="([^"]*)"', page).group(1)
+    assert owner.post("/prozessmodelle/alltagsbegleitung/einstellungen", data=data).status_code == 302
+    with app.app_context():
+        model_id = db.session.scalar(select(ProcessModel.id).where(ProcessModel.key == "alltagsbegleitung"))
+        assert db.session.scalar(select(func.count()).select_from(ProcessLaneRule)
+                                 .where(ProcessLaneRule.model_id == model_id)) == 0
+    fb36 = login_as("fb36")
+    assert "Alltagsbegleitung" in fb36.get("/faelle/neu").get_data(as_text=True)
