@@ -178,6 +178,8 @@ def test_bad_input_is_refused_in_german_and_changes_nothing(app, login_as):
     # settings: a team lane without a team
     assert owner.post("/prozessmodelle/neu", data={"csrf_token": token, "name": "Hilfe für Familien",
                                                    "start": "phasen", "source": ""}).status_code == 302
+    assert owner.get(f"/prozessmodelle/{KEY}").status_code == 200  # a model without versions
+    assert "Hilfe für Familien" in owner.get("/prozessmodelle").get_data(as_text=True)
     before = _rows(app)
     refused = owner.post(f"/prozessmodelle/{KEY}/einstellungen", data={
         "csrf_token": token, "starters": ["asd"], "rule_0": "team", "team_0": "", "rule_1": "owner_team"})
