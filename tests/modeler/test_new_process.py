@@ -242,3 +242,26 @@ def test_shipped_process_settings_show_what_applies_and_saving_them_unchanged_ch
                                  .where(ProcessLaneRule.model_id == model_id)) == 0
     fb36 = login_as("fb36")
     assert "Alltagsbegleitung" in fb36.get("/faelle/neu").get_data(as_text=True)
+
+
+def test_template_with_gateway_runs_to_the_end(app, start_case, complete):
+    from datetime import date
+
+    from app.auth.models import User
+    from app.modeler import services as modeler
+    from app.processsetup import services
+
+    with app.test_request_context():
+        owner = db.session.scalar(select(User).where(User.username == "prozess"))
+        model = services.create_model("phasen_lauf", "Phasen")
+        draft = services.start_from_template(model, "phasen", owner)
+        services.save_settings(model, ["asd"], {"Aufnahme": ("owner_team", None), "Bearbeitung": ("team", "k201")})
+        modeler.request_publish(draft, owner, "Erste Fassung")
+        db.session.commit()
+    case = start_case("fb36", "phasen_lauf", "asd")
+    today = date.today().isoformat()
+    assert complete(case, "aufnahme", "fb36", {"erledigt_am": today}) == "running"
+    step = {"datum": today, "notizen": "Gespräch geführt."}
+    assert complete(case, "bearbeitung", "k201", {**step, "abschluss_einleiten": False}) == "running"  # again
+    assert complete(case, "bearbeitung", "k201", {**step, "abschluss_einleiten": True}) == "running"
+    assert complete(case, "abschluss", "k201", {"erledigt_am": today}) == "completed"
