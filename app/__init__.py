@@ -111,6 +111,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.modeler.approval_routes import bp as modeler_approval_bp
 
     app.register_blueprint(modeler_approval_bp)  # four-eyes: approval page with the diff, rejection, setting
+    from app.processsetup.routes import bp as processsetup_bp
+
+    app.register_blueprint(processsetup_bp)  # new process models, starter teams and lane rules as data
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)
@@ -189,6 +192,7 @@ def register_api(app: Flask) -> None:
     from app.monitor.api import bp as monitor_api
     from app.offers.api import bp as offers_api
     from app.partners.api import bp as partners_api
+    from app.processsetup.api import bp as processsetup_api
     from app.retention.api import bp as retention_api
     from app.search.api import bp as search_api
     from app.statistics.api import bp as statistics_api
@@ -196,7 +200,7 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, offers_api, partners_api, alliance_api, openapi_bp):
+               accesslog_api, offers_api, partners_api, alliance_api, processsetup_api, openapi_bp):
         app.register_blueprint(bp)
     from app.modeler.dryrun_api import bp as dryrun_api
 

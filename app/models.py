@@ -8,6 +8,7 @@ from app.auth.models import ApiToken, Membership, Organisation, Team, User  # no
 from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401
 from app.decisions.models import DecisionTable  # noqa: F401
 from app.documents.models import Document  # noqa: F401
+from app.engine.modelrules import ProcessLaneRule, ProcessStarterTeam  # noqa: F401
 from app.engine.models import (  # noqa: F401
     CaseEvent,
     CaseParticipant,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import deputies
 from app.auth.models import ROLE_PARTNER, Team, User
+from app.engine import modelrules
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     FULL,
@@ -160,6 +161,8 @@ def startable_teams(user: User, model: ProcessModel) -> list[Team]:
     """The teams on whose behalf ``user`` may start ``model`` (empty: may not start it)."""
     if model.start_role and not user.has_role(model.start_role):
         return []
+    if starters := modelrules.starter_team_ids(model.id):  # set by the process owner (app/processsetup)
+        return [t for t in user.member_teams if t.id in starters]
     return [t for t in user.member_teams if t.department in model.departments]
 
 

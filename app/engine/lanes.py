@@ -8,7 +8,7 @@ Each process declares its lanes (and what a volunteer may see of its case file) 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth.models import Team, User
+from app.engine import modelrules
 from app.extensions import db
 
 OWNER_TEAM = "owner_team"  # the team that started the case (Fallverantwortung)
@@ -127,9 +128,35 @@ class RoutingError(Exception):
     pass
 
 
+def rule_for(lane: str | None, model_id: int | None) -> tuple[str, str | None]:
+    """The rule of ``lane`` in a process model: what its process owner set (app/engine/modelrules.py),
+    else the shipped declaration of that lane name, else the owner team."""
+    return resolver(model_id)(lane)
+
+
+def resolver(model_id: int | None) -> Callable[[str | None], tuple[str, str | None]]:
+    """``rule_for`` for many lanes of one model, with one query."""
+    own = modelrules.lane_rules(model_id)
+
+    def rule(lane: str | None) -> tuple[str, str | None]:
+        return own.get(lane or "") or LANE_RULES.get(lane or "", (OWNER_TEAM, None))
+
+    return rule
+
+
+def known_lanes(process_key: str | None) -> list[str]:
+    """Lane names a process may use: the shipped ones and those its process owner set rules for."""
+    return list(dict.fromkeys([*LANE_RULES, *modelrules.lane_rules(modelrules.model_id_of(process_key))]))
+
+
+def instance_model_id(instance) -> int | None:
+    version = getattr(instance, "version", None)
+    return version.model_id if version is not None else None
+
+
 def route(lane: str | None, instance) -> Route:
     """Resolve a lane to a candidate team or an assignee for one case (a ProcessInstance)."""
-    kind, arg = LANE_RULES.get(lane or "", (OWNER_TEAM, None))
+    kind, arg = rule_for(lane, instance_model_id(instance))
     data = instance.data or {}
     if kind == OWNER_TEAM:
         return Route(team=instance.owner_team)

@@ -19,8 +19,9 @@ assigned to them; a ``user_from_data`` lane field of the case data names them (t
 they are the case's responsible person (the ``starter`` lane: responsible, else the starter).
 Access through a team membership needs no person row.
 
-Who may be given a task (``eligible``) follows the lane the task was routed by
-(``processes/*.lanes.toml``): the members and leads of a fixed team, of the owning team, only the
+Who may be given a task (``eligible``) follows the lane the task was routed by (the process
+owner's rule, ``app/engine/modelrules.py``, else ``processes/*.lanes.toml``): the members and
+leads of a fixed team, of the owning team, only the
 leads for a lead task, only the case's own volunteer for the volunteer lane, the members of the
 owning team for a personal (``starter``) lane (an MBE case: the counsellors of the MBE team, the
 lead steers through a handover); a to-do stays with its team, a personal to-do with the people who
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 
 from app.auth.models import LEAD, MEMBER, ROLE_EHRENAMT, Membership, Team, User
-from app.engine import lanes
+from app.engine import lanes, modelrules
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     FULL,
@@ -75,7 +76,7 @@ def task_rule(task: Task) -> tuple[str, str | None]:
     """The lane rule the task was routed by (a task's ``lane`` property wins over its lane)."""
     info = parsed_version(task.instance.version).user_tasks.get(task.bpmn_id)
     lane = (info.properties.get("lane") if info else None) or task.lane
-    return lanes.LANE_RULES.get(lane or "", (lanes.OWNER_TEAM, None))
+    return lanes.rule_for(lane, task.instance.version.model_id)  # the process owner's rule first
 
 
 def _team_people(team_id: int | None, *kinds: str) -> list[User]:
@@ -172,7 +173,8 @@ def grant_team(instance: ProcessInstance, team: Team) -> None:
 def named_in_data(instance: ProcessInstance) -> set[str]:
     """User names the case data gives a ``user_from_data`` lane (the volunteer)."""
     data = instance.data or {}
-    fields = {arg for rule, arg in lanes.LANE_RULES.values() if rule == lanes.USER_FROM_DATA and arg}
+    rules = [*lanes.LANE_RULES.values(), *modelrules.lane_rules(lanes.instance_model_id(instance)).values()]
+    fields = {arg for rule, arg in rules if rule == lanes.USER_FROM_DATA and arg}
     return {str(data[f]) for f in fields if data.get(f)}
 
 

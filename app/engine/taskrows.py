@@ -114,6 +114,8 @@ def _new_task_row(instance, spiff_id, spiff_task, info, now: datetime) -> Task:
     db.session.info.setdefault(NEW_ROWS, []).append(row)
     if target.user is not None:
         ensure_user_participant(instance, target.user)
+    if target.team is not None and target.team.id != instance.owner_team_id:
+        ensure_team_participant(instance, target.team)  # a lane's team changed by its process owner
     return row
 
 
@@ -126,8 +128,9 @@ def _task_context(spiff_task) -> dict | None:
 def add_lane_teams(instance: ProcessInstance, parsed: ParsedProcess) -> None:
     """Fixed-team lanes make those teams participants of every case of the process."""
     seen = set()
+    rule_for = lanes.resolver(lanes.instance_model_id(instance))
     for info in parsed.user_tasks.values():
-        kind, arg = lanes.LANE_RULES.get(info.lane or "", (lanes.OWNER_TEAM, None))
+        kind, arg = rule_for(info.lane)
         if kind == lanes.TEAM and arg not in seen:
             seen.add(arg)
             team = db.session.scalar(select(Team).where(Team.key == arg))
@@ -138,14 +141,26 @@ def add_lane_teams(instance: ProcessInstance, parsed: ParsedProcess) -> None:
 def add_data_participants(instance: ProcessInstance, parsed: ParsedProcess, data: dict) -> None:
     """A person chosen in the case data for a lane (the volunteer) takes part from then on."""
     fields = set()
+    rule_for = lanes.resolver(lanes.instance_model_id(instance))
     for info in parsed.user_tasks.values():
-        kind, arg = lanes.LANE_RULES.get(info.lane or "", (lanes.OWNER_TEAM, None))
+        kind, arg = rule_for(info.lane)
         if kind == lanes.USER_FROM_DATA and arg and data.get(arg):
             fields.add(arg)
     for field in fields:
         user = db.session.scalar(select(User).where(User.username == str(data[field])))
         if user is not None:
             ensure_user_participant(instance, user)
+
+
+def ensure_team_participant(instance: ProcessInstance, team: Team) -> None:
+    pending = any(isinstance(obj, CaseParticipant) and obj.instance is instance
+                  and obj.team_id == team.id for obj in db.session.new)
+    if pending or instance.id is None:
+        return
+    exists = db.session.scalar(select(CaseParticipant.id).where(
+        CaseParticipant.instance_id == instance.id, CaseParticipant.team_id == team.id).limit(1))
+    if exists is None:
+        db.session.add(CaseParticipant(instance=instance, team_id=team.id, level=FULL, reason="lane"))
 
 
 def ensure_user_participant(instance: ProcessInstance, user: User) -> None:

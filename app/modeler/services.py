@@ -18,6 +18,7 @@ from app.auth.models import ROLE_PROZESS, User
 from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion
 from app.engine.service import latest_version
 from app.extensions import db
+from app.modeler.adopt import adopt_process_id
 from app.modeler.models import DRAFT, OPEN_DRAFT_STATES, PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.validation import Problem, validate_bpmn
 from app.modeler.xmlsafe import read_bpmn
@@ -97,6 +98,8 @@ def create_draft(model: ProcessModel, user: User, data: bytes | str | None = Non
         xml = newest.bpmn_xml
     else:
         xml = normalise(data)
+        if newest is None:  # a new model takes the process of its first file (app/modeler/adopt.py)
+            xml = adopt_process_id(xml, model.key)
     now = utcnow()
     draft = ProcessDraft(model=model, base_version_number=newest.number if newest else None, bpmn_xml=xml,
                          content_hash=digest(xml), status=DRAFT, comment=comment[:500], created_by=user,

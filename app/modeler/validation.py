@@ -218,6 +218,7 @@ def user_task_problems(task, forms) -> list[Problem]:
 
 def lane_problems(process) -> list[Problem]:
     problems = []
+    known = lanes.known_lanes(process.get("id"))  # shipped lane names and the model's own lane rules
     for lane in process.iter(f"{B}lane"):
         name = (lane.get("name") or "").strip()
         if lane.find(f"{B}childLaneSet") is not None:
@@ -225,10 +226,10 @@ def lane_problems(process) -> list[Problem]:
         if not name:
             problems.append(Problem(lane.get("id"), _("Bahn %(id)s hat keinen Namen; der Name bestimmt die "
                                                       "Zuständigkeit.", id=lane.get("id"))))
-        elif name not in lanes.LANE_RULES:
+        elif name not in known:
             problems.append(Problem(lane.get("id"), _("Die Bahn „%(name)s“ ist keiner bekannten Rolle zugeordnet "
                                                       "(bekannt: %(known)s).", name=name,
-                                                      known=", ".join(lanes.LANE_RULES))))
+                                                      known=", ".join(known))))
     return problems
 
 

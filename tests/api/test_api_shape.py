@@ -33,6 +33,7 @@ DOCUMENTED = {
     ("get", "/process-models/{key}/drafts/{draft_id}"), ("post", "/process-models/{key}/drafts/{draft_id}/publish"),
     ("post", "/process-models/{key}/drafts/{draft_id}/approve"),
     ("post", "/process-models/{key}/drafts/{draft_id}/reject"), ("get", "/openapi.json"),
+    ("post", "/process-models"),  # issue 16: a new process model (app/processsetup/api.py)
     # issue 13 (api-v1.md "Added with the next features")
     ("get", "/appointments"), ("post", "/appointments"),
     # case file (issue 13): documents
