@@ -1,7 +1,8 @@
-"""In real Chromium, with the keyboard only (Tab, Enter, typing; no mouse): a process owner opens
-the text outline of a draft, inserts a step with a form and the deadline "5 Tage" after another,
-saves and publishes. Every page passes the strict checks of tests/e2e (axe WCAG 2.1 AA, labels,
-console errors). Reuses the live server and page fixtures of tests/e2e/test_browser.py.
+"""In real Chromium, with the keyboard only (Tab, Enter, typing; no mouse): a process owner
+reaches the diagram and selects with a shortcut, opens the text outline of a draft, inserts a
+step with a form and the deadline "5 Tage" after another, saves and publishes. Every page passes
+the strict checks of tests/e2e (axe WCAG 2.1 AA, labels, console errors). Reuses the live server
+and page fixtures of tests/e2e/test_browser.py.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from tests.e2e.test_browser import check_page, live_server, page  # noqa: F401
 IS_FOCUSED = "el => el === document.activeElement"
 
 
-def tab_to(page, target, limit: int = 250) -> None:  # noqa: F811 - the page, not the fixture
+def tab_to(page, target, limit: int = 250, key: str = "Tab") -> None:  # noqa: F811 - the page, not the fixture
     """Press Tab until ``target`` has the focus (it must be reachable by keyboard)."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if target.evaluate(IS_FOCUSED):
             return
     raise AssertionError(f"not reachable with Tab: {target}")
@@ -44,8 +45,14 @@ def test_owner_inserts_a_step_by_keyboard_and_publishes(live_server, page):  # n
     press_enter_and_wait(page)
     assert re.search(r"/entwuerfe/\d+$", page.url), page.url
     expect(page.locator("#fw-modeler-status")).to_have_text("Diagramm geladen.")
+    check_page(page)  # incl. the list of shortcuts
+    # The diagram's keyboard bindings: Tab reaches the canvas, Ctrl+A selects every element.
+    tab_to(page, page.locator(".fw-canvas .djs-container > svg"))
+    page.keyboard.press("Control+a")
+    expect(page.locator(".djs-element.selected[data-element-id='situation']")).to_have_count(1)
+    page.keyboard.press("Escape")
 
-    tab_to(page, page.get_by_role("link", name="Ablauf als Text bearbeiten"))
+    tab_to(page, page.get_by_role("link", name="Ablauf als Text bearbeiten"), key="Shift+Tab")
     press_enter_and_wait(page)
     assert page.url.endswith("/gliederung")
     check_page(page)
