@@ -108,6 +108,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(monitor_bp)
     app.register_blueprint(modeler_bp)
+    from app.modeler.outline_views import bp as modeler_outline_bp
+
+    app.register_blueprint(modeler_outline_bp)  # a draft's outline as an editing path (keyboard, no diagram)
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)

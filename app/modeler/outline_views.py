@@ -3,13 +3,13 @@ rename a step; change a user task's form, lane and deadline; insert a user task 
 delete a step. Each edit is a plain form; the XML work is in ``outline_edit``, and the result is
 saved through ``services.update_draft``, which validates it like the canvas.
 
-Routes of the modeler blueprint (imported at the end of ``app/modeler/routes.py``); process
-owners only, like every modeler page.
+A blueprint of its own (registered in ``app/__init__.py``, so that ``routes`` need not import
+this module); process owners only, like every modeler page.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,10 +21,11 @@ from app.modeler.inspect import lane_rule_text
 from app.modeler.models import OPEN_DRAFT_STATES, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.outline_forms import StepNameForm, UserTaskForm
-from app.modeler.routes import _draft, _model, bp, process_owner_required
+from app.modeler.routes import _draft, _model, process_owner_required
 from app.modeler.validation import form_registry
 from app.modeler.xmlsafe import UnsafeXml
 
+bp = Blueprint("modeler_outline", __name__, template_folder="../templates")
 BASE = "/prozessmodelle/<key>/entwuerfe/<int:draft_id>/gliederung"
 
 
@@ -138,7 +139,7 @@ def outline_step(key: str, draft_id: int, element_id: str):
         flash(str(exc), "error")
         return _step_page(model, _draft(model, draft_id), step, form, status=409)
     _saved_message(draft, _("Schritt „%(name)s“ gespeichert.", name=form.name.data))
-    return redirect(url_for("modeler.draft_outline", key=key, draft_id=draft_id, _anchor=f"step-{element_id}"))
+    return redirect(url_for("modeler_outline.draft_outline", key=key, draft_id=draft_id, _anchor=f"step-{element_id}"))
 
 
 def _step_page(model, draft, step, form, status: int = 200, delete_error: str | None = None):
@@ -179,7 +180,7 @@ def outline_insert(key: str, draft_id: int, element_id: str):
         return _insert_page(model, _draft(model, draft_id), step, form, status=409)
     _saved_message(draft, _("Schritt „%(name)s“ nach „%(after)s“ eingefügt.", name=form.name.data or "",
                             after=step.name or step.id))
-    return redirect(url_for("modeler.draft_outline", key=key, draft_id=draft_id, _anchor=f"step-{new_id}"))
+    return redirect(url_for("modeler_outline.draft_outline", key=key, draft_id=draft_id, _anchor=f"step-{new_id}"))
 
 
 def _insert_page(model, draft, step, form, status: int = 200):
@@ -206,7 +207,7 @@ def outline_delete(key: str, draft_id: int, element_id: str):
         flash(str(exc), "error")
         return _outline_page(model, _draft(model, draft_id), status=409)
     _saved_message(draft, _("Schritt „%(name)s“ gelöscht.", name=step.name or step.id))
-    return redirect(url_for("modeler.draft_outline", key=key, draft_id=draft_id))
+    return redirect(url_for("modeler_outline.draft_outline", key=key, draft_id=draft_id))
 
 
 def _delete_refused(model, draft, step, reason: str):

@@ -421,6 +421,3 @@ def migrate_all(key: str):
     flash(_("%(moved)s Fall/Fälle auf Version %(n)s umgestellt; %(refused)s nicht umstellbar.",
             moved=len(moved), n=newest.number, refused=len(refused)), "success")
     return redirect(url_for("modeler.cases", key=key))
-
-
-from app.modeler import outline_views  # noqa: E402,F401 - the outline editor's routes on this blueprint
