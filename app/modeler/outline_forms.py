@@ -8,7 +8,7 @@ message next to its field, never with WTForms' English "Not a valid choice".
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
+from wtforms import HiddenField, SelectChoice, SelectField, StringField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.modeler import durations
@@ -16,6 +16,9 @@ from forms.base import AppForm, strip_text
 
 
 class StepNameForm(AppForm):
+    #: the draft's content hash when the form was shown: an edit of a draft changed since then
+    #: (in the diagram, by someone else) is refused instead of silently overwriting that change
+    base = HiddenField()
     name = StringField(_l("Name des Schritts"), [DataRequired(_l("Bitte einen Namen eingeben.")),
                                                  Length(max=200, message=_l("Höchstens 200 Zeichen."))],
                        filters=[strip_text])

@@ -9,7 +9,7 @@ this module); process owners only, like every modeler page.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -80,6 +80,16 @@ def _save(model, draft, xml: str) -> None:
     services.update_draft(draft, current_user, xml)
 
 
+def _changed_meanwhile(draft: ProcessDraft, base: str | None) -> bool:
+    return bool(base) and base != draft.content_hash
+
+
+def _refuse_changed(model, draft):
+    flash(_("Der Entwurf wurde inzwischen geändert (im Diagramm oder von einer anderen Person). Bitte prüfen "
+            "Sie den aktuellen Stand und geben Sie Ihre Änderung erneut ein."), "error")
+    return _outline_page(model, draft, status=409)
+
+
 def _saved_message(draft: ProcessDraft, text: str) -> None:
     if draft.valid:
         flash(text, "success")
@@ -112,11 +122,14 @@ def outline_step(key: str, draft_id: int, element_id: str):
     else:
         form = StepNameForm(data={"name": step.name})
     if not form.is_submitted():
+        form.base.data = draft.content_hash
         return _step_page(model, draft, step, form)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
         return _step_page(model, draft, step, form, status=422)
+    if _changed_meanwhile(draft, form.base.data):
+        return _refuse_changed(model, draft)
     try:
         if isinstance(form, UserTaskForm):
             due_in = form.due_in()
@@ -159,6 +172,7 @@ def outline_insert(key: str, draft_id: int, element_id: str):
     form = UserTaskForm(data={"lane": step.lane, "due_unit": "tage"})
     form.configure(form_choices(model.key), lane_options(model, draft))
     if not form.is_submitted():
+        form.base.data = draft.content_hash
         return _insert_page(model, draft, step, form)
     if step.insert_refusal:
         return _insert_page(model, draft, step, form, status=422)
@@ -166,6 +180,8 @@ def outline_insert(key: str, draft_id: int, element_id: str):
         if "csrf_token" in form.errors:
             abort(400)
         return _insert_page(model, draft, step, form, status=422)
+    if _changed_meanwhile(draft, form.base.data):
+        return _refuse_changed(model, draft)
     try:
         xml, new_id = outline_edit.insert_after(draft.bpmn_xml, model.key, element_id, name=form.name.data or "",
                                                 form_key=form.form_key.data, lane=form.lane.data or "",
@@ -197,6 +213,8 @@ def outline_delete(key: str, draft_id: int, element_id: str):
         abort(400)
     if not _open(draft):
         return _refuse_closed(model, draft)
+    if _changed_meanwhile(draft, request.form.get("base")):
+        return _refuse_changed(model, draft)
     try:
         xml = outline_edit.delete(draft.bpmn_xml, model.key, element_id)
         _save(model, draft, xml)

@@ -343,3 +343,25 @@ def test_published_or_discarded_drafts_refuse_edits(app, owner, close):
     assert stored(app, draft_id).content_hash == before
     page = owner.get(url(JE, draft_id)).get_data(as_text=True)
     assert "lässt sich nur noch lesen" in page and "/situation/danach-einfuegen" not in page
+
+
+def test_an_edit_of_a_draft_changed_meanwhile_is_refused(app, owner, login_as):
+    draft_id = new_draft(owner, JE)
+    page = owner.get(url(JE, draft_id, "/situation")).get_data(as_text=True)
+    base = re.search(r'name="base" type="hidden" value="([0-9a-f]+)"|name="base" value="([0-9a-f]+)"', page)
+    assert base, "the form carries the draft's state"
+    shown = base.group(1) or base.group(2)
+    # Meanwhile a second process owner renames another step.
+    assert login_as("prozess2").post(url(JE, draft_id, "/aufnahme"), data=task_data(
+        name="Aufnahme und Einwilligung", form_key="junge_erwachsene.aufnahme",
+        lane="Integrationsmanagement", due_amount="7")).status_code == 302
+    changed = stored(app, draft_id).content_hash
+    for path, data in [("/situation", task_data(name="Situation", form_key="junge_erwachsene.situation",
+                                                lane="Integrationsmanagement", base=shown)),
+                       ("/situation/danach-einfuegen", task_data(name="Neu", form_key="junge_erwachsene.situation",
+                                                                 lane="Integrationsmanagement", base=shown)),
+                       ("/fallkonferenz/loeschen", {"base": shown})]:
+        response = owner.post(url(JE, draft_id, path), data=data)
+        assert response.status_code == 409, path
+        assert "inzwischen geändert" in response.get_data(as_text=True)
+    assert stored(app, draft_id).content_hash == changed
