@@ -365,3 +365,32 @@ def test_an_edit_of_a_draft_changed_meanwhile_is_refused(app, owner, login_as):
         assert response.status_code == 409, path
         assert "inzwischen geändert" in response.get_data(as_text=True)
     assert stored(app, draft_id).content_hash == changed
+
+
+def test_edits_of_a_third_party_file_without_prefixes_and_diagram(ctx):
+    from app.modeler import outline_edit
+    from tests.modeler.conftest import FIXTURES
+
+    xml = (FIXTURES / "signavio_style_no_namespace_prefix.bpmn").read_text(encoding="utf-8")
+    inserted, task_id = outline_edit.insert_after(xml, AB, "s", name="Erstgespräch", form_key="mbe.erstkontakt",
+                                                  lane="Fachbereich", due_in="P3D")
+    assert task_id == "erstgespraech"
+    assert "<userTask " in inserted  # the file's own (default) namespace, no prefix added
+    assert prop(inserted, task_id, "formKey") == "mbe.erstkontakt" and prop(inserted, task_id, "dueIn") == "P3D"
+    assert prop(inserted, task_id, "lane") == "Fachbereich"  # the file draws no lanes
+    assert element(inserted, "f1").get("targetRef") == task_id
+    assert [r.text for r in element(inserted, "gw").findall(f"{B}incoming")] == [f"flow_{task_id}"]
+    before = {p.message for p in validate_bpmn(xml, AB)}
+    after = {p.message for p in validate_bpmn(inserted, AB)}
+    assert not [m for m in after - before if "Schemafehler" in m or task_id in m], after - before
+
+    deleted = outline_edit.delete(inserted, AB, task_id)
+    assert element(deleted, "f1").get("targetRef") == "gw"
+    assert {p.message for p in validate_bpmn(deleted, AB)} == before
+    # A file without any diagram (BPMNDI) stays without one; the edit itself is fine.
+    xml = (FIXTURES / "camunda_no_di.bpmn").read_text(encoding="utf-8")
+    before = {p.message for p in validate_bpmn(xml, AB)}
+    inserted, task_id = outline_edit.insert_after(xml, AB, "bedarfsermittlung", name="Prüfen",
+                                                  form_key="alltagsbegleitung.vermittlung", lane="", due_in=None)
+    assert "BPMNShape" not in inserted
+    assert {p.message for p in validate_bpmn(inserted, AB)} == before
