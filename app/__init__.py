@@ -114,6 +114,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.processsetup.routes import bp as processsetup_bp
 
     app.register_blueprint(processsetup_bp)  # new process models, starter teams and lane rules as data
+    from app.modeler.outline_views import bp as modeler_outline_bp
+
+    app.register_blueprint(modeler_outline_bp)  # a draft's outline as an editing path (keyboard, no diagram)
     app.register_blueprint(counselling_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(privacy_bp)

@@ -22,6 +22,9 @@ async function init(root) {
     propertiesPanel: { parent: panelNode, layout: { groups: { general: { open: true }, fallwerk: { open: true } } } },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, fallwerkProperties, translateModule],
     moddleExtensions: { spiffworkflow: spiffModdle },
+    // Keyboard shortcuts while the diagram (its SVG, reached with Tab) has the focus; the list
+    // is on the draft page (templates/modeler/draft.html, "Tastatur im Diagramm").
+    keyboard: { bind: true },
     fallwerk: { forms: readJson(root, 'data-forms', []), lanes: readJson(root, 'data-lanes', []) },
   });
   const response = await fetch(root.getAttribute('data-bpmn-url'), { credentials: 'same-origin' });

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.modeler.inspect import Element, lane_rule_text, read
-from forms import FORMS
+from app.modeler.validation import form_registry
 
 
 @dataclass
@@ -29,10 +29,11 @@ def build_outline(xml: str, process_id: str) -> Outline:
     lanes = [(el, lane_rule_text(el.name)) for el in elements.values() if el.kind == "lane"]
     nodes = {i: e for i, e in elements.items() if e.kind not in ("lane", "sequenceFlow")}
     flows = [e for e in elements.values() if e.kind == "sequenceFlow"]
+    forms = form_registry()  # code and builder forms
 
     def make(el: Element) -> Step:
-        form_cls = FORMS.get(el.props.get("formKey", ""))
-        step = Step(el, form_title=str(form_cls.title) if form_cls is not None else "")
+        form = forms.get(el.props.get("formKey", ""))
+        step = Step(el, form_title=str(getattr(form, "title", "") or "") if form is not None else "")
         step.timers = [n for n in nodes.values() if n.attached_to == el.id]
         step.flows = [(f, nodes.get(f.target), f.id == el.default_flow) for f in flows if f.source == el.id]
         step.children = ordered(el.id)
