@@ -102,7 +102,7 @@ def test_camunda_export_completed_with_spiff_properties_is_valid_and_publishes(a
     response = post_xml(owner, (FIXTURES / "camunda_with_spiff_props.bpmn").read_bytes())
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body == {"id": body["id"], "valid": True, "status": "draft", "problems": []}
+    assert body == {"id": body["id"], "valid": True, "status": "draft", "problems": [], "rejection": None}
     publish = owner.post(f"/process-models/alltagsbegleitung/drafts/{body['id']}/publish", json={"comment": "kurz"})
     assert publish.status_code == 201 and publish.get_json() == {"version": 2}
 
