@@ -294,7 +294,7 @@ def to_dmn(model: TableModel) -> str:
     constants = constant_values(model)
 
     def el(parent, tag: str, **attrs: str):
-        node = etree.SubElement(parent, f"{{{DMN_NS}}}{tag}") if parent is not None else None
+        node = etree.SubElement(parent, f"{{{DMN_NS}}}{tag}")
         for key, value in attrs.items():
             if value:
                 node.set(key, value)
@@ -343,9 +343,9 @@ def form_data(model: TableModel) -> dict[str, str]:
         data.update({f"rule-{i}-id": r.id, f"rule-{i}-desc": r.description})
         data.update({f"rule-{i}-in-{j}": text for j, text in enumerate(r.inputs)})
         data.update({f"rule-{i}-out-{k}": text for k, text in enumerate(r.outputs)})
-    for c, constant in enumerate(model.constants):
-        data.update({f"const-{c}-name": constant.name, f"const-{c}-value": constant.value,
-                     f"const-{c}-desc": constant.description})
+    for n, constant in enumerate(model.constants):
+        data.update({f"const-{n}-name": constant.name, f"const-{n}-value": constant.value,
+                     f"const-{n}-desc": constant.description})
     for t, case in enumerate(model.tests):
         data[f"test-{t}-name"] = case.name
         data.update({f"test-{t}-var-{name}": value for name, value in case.inputs.items()})
@@ -485,24 +485,24 @@ def diff(old: TableModel, new: TableModel) -> list[Change]:
                                                 value=c.value)))
     for kind, old_cols, new_cols in ((_("Eingabespalte"), old.inputs, new.inputs),
                                      (_("Ergebnisspalte"), old.outputs, new.outputs)):
-        old_by_id = {c.id: c for c in old_cols}
-        new_ids = {c.id for c in new_cols}
-        for c in new_cols:
-            before = old_by_id.get(c.id)
-            if before is None:
+        old_by_id = {col.id: col for col in old_cols}
+        new_ids = {col.id for col in new_cols}
+        for col in new_cols:
+            prev = old_by_id.get(col.id)
+            if prev is None:
                 changes.append(Change("hinzugefuegt", _("%(kind)s „%(label)s“ (%(expr)s) hinzugefügt", kind=kind,
-                                                        label=c.label, expr=c.expression)))
+                                                        label=col.label, expr=col.expression)))
                 continue
-            if before.label != c.label:
+            if prev.label != col.label:
                 changes.append(Change("geaendert", _("%(kind)s umbenannt: „%(old)s“ → „%(new)s“", kind=kind,
-                                                     old=before.label, new=c.label)))
-            if before.expression != c.expression:
+                                                     old=prev.label, new=col.label)))
+            if prev.expression != col.expression:
                 changes.append(Change("geaendert", _("%(kind)s „%(label)s“: %(old)s → %(new)s", kind=kind,
-                                                     label=c.label, old=_cell(before.expression),
-                                                     new=_cell(c.expression))))
-        for c in old_cols:
-            if c.id not in new_ids:
-                changes.append(Change("entfernt", _("%(kind)s „%(label)s“ entfernt", kind=kind, label=c.label)))
+                                                     label=col.label, old=_cell(prev.expression),
+                                                     new=_cell(col.expression))))
+        for col in old_cols:
+            if col.id not in new_ids:
+                changes.append(Change("entfernt", _("%(kind)s „%(label)s“ entfernt", kind=kind, label=col.label)))
     old_rules = {r.id: (i, r) for i, r in enumerate(old.rules)}
     new_rule_ids = {r.id for r in new.rules}
     old_in = {c.id: j for j, c in enumerate(old.inputs)}
@@ -517,13 +517,13 @@ def diff(old: TableModel, new: TableModel) -> list[Change]:
             changes.append(Change("hinzugefuegt", _("Regel %(n)d „%(title)s“ hinzugefügt (%(cells)s → %(result)s)",
                                                     n=i, title=title, cells=cells or _("immer"), result=result)))
             continue
-        _old_index, before = old_rules[rule.id]
-        if before.description != rule.description:
+        _old_index, old_rule = old_rules[rule.id]
+        if old_rule.description != rule.description:
             changes.append(Change("geaendert", _("Regel %(n)d: Beschreibung %(old)s → %(new)s", n=i,
-                                                 old=_cell(before.description), new=_cell(rule.description))))
-        for columns, cells, old_index, old_cells in ((new.inputs, rule.inputs, old_in, before.inputs),
-                                                     (new.outputs, rule.outputs, old_out, before.outputs)):
-            for column, text in zip(columns, cells, strict=False):
+                                                 old=_cell(old_rule.description), new=_cell(rule.description))))
+        for columns, row, old_index, old_cells in ((new.inputs, rule.inputs, old_in, old_rule.inputs),
+                                                   (new.outputs, rule.outputs, old_out, old_rule.outputs)):
+            for column, text in zip(columns, row, strict=False):
                 j = old_index.get(column.id)
                 if j is None or j >= len(old_cells):
                     continue
@@ -572,10 +572,10 @@ def field_labels(model: TableModel) -> dict[str, str]:
             labels[f"rule-{i}-in-{j}"] = _("Regel %(n)d, %(col)s", n=i + 1, col=c.label)
         for k, c in enumerate(model.outputs):
             labels[f"rule-{i}-out-{k}"] = _("Regel %(n)d, Ergebnis: %(col)s", n=i + 1, col=c.label)
-    for c in range(len(model.constants)):
-        labels[f"const-{c}-name"] = _("Konstante %(n)d: Name", n=c + 1)
-        labels[f"const-{c}-value"] = _("Konstante %(n)d: Wert", n=c + 1)
-        labels[f"const-{c}-desc"] = _("Konstante %(n)d: Erläuterung", n=c + 1)
+    for n in range(len(model.constants)):
+        labels[f"const-{n}-name"] = _("Konstante %(n)d: Name", n=n + 1)
+        labels[f"const-{n}-value"] = _("Konstante %(n)d: Wert", n=n + 1)
+        labels[f"const-{n}-desc"] = _("Konstante %(n)d: Erläuterung", n=n + 1)
     for t, case in enumerate(model.tests):
         title = case.name or str(t + 1)
         labels[f"test-{t}-name"] = _("Testfall %(name)s: Name", name=title)

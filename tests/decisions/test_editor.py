@@ -159,7 +159,8 @@ def test_rules_are_added_moved_and_removed_without_javascript(app, login_as):
     assert post(owner, m).status_code == 302
     changes = text(owner.get(URL))
     assert "Regel 5 „Krise ohne Kapazität“ hinzugefügt" in changes
-    assert "Regel 5 „Öffnungsklausel: andere Personen nur in einer Krise und nur bei freier Kapazität“ entfernt" in changes
+    assert ("Regel 5 „Öffnungsklausel: andere Personen nur in einer Krise und nur bei freier Kapazität“ "
+            "entfernt") in changes
     assert "Reihenfolge der Regeln geändert" in changes
     assert owner.post(f"{URL}/veroeffentlichen").status_code == 302
     with app.app_context():
@@ -183,8 +184,8 @@ def test_columns_and_hit_policy_change(app, login_as):
         del rule.inputs[5]
     del m.inputs[5]
     m.inputs[0].label = "Alter in Jahren"
-    m.tests = [table_model.TestCase("30, neu", {"alter": "30", "jahre_seit_einreise": "1", "aufenthaltsstatus": '"p44"'},
-                                    {"berechtigung": '["berechtigt", "nicht_zustaendig"]'})]
+    inputs = {"alter": "30", "jahre_seit_einreise": "1", "aufenthaltsstatus": '"p44"'}
+    m.tests = [table_model.TestCase("30, neu", inputs, {"berechtigung": '["berechtigt", "nicht_zustaendig"]'})]
     assert post(owner, m).status_code == 302
     page = text(owner.get(URL))
     assert "Trefferregel: UNIQUE → COLLECT" in page
