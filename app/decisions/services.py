@@ -448,6 +448,8 @@ def _check_publishable(draft: DecisionDraft) -> tuple[TableModel, str]:
     if newest is not None and newest.number != draft.base_number:
         raise PublishRefused([_("Seit Beginn dieses Entwurfs wurde Version %(n)d veröffentlicht. Bitte den "
                                 "Entwurf verwerfen und neu beginnen.", n=newest.number)])
+    if newest is not None and model.to_json() == model_of(newest).to_json():
+        raise PublishRefused([_("Der Entwurf enthält keine Änderung gegenüber Version %(n)d.", n=newest.number)])
     xml = table_model.to_dmn(model)
     try:
         check_dmn(xml)
