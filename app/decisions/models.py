@@ -65,6 +65,8 @@ class DecisionDraft(Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(String(1000), default="")  # why it was rejected
     published_number: Mapped[int | None]
+    # Everyone who saved this draft: none of them may approve it (four-eyes).
+    editor_ids: Mapped[list] = mapped_column(db.JSON, default=list)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])

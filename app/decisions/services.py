@@ -361,9 +361,11 @@ def save_draft(version: DecisionTable, model: TableModel, user: User,
         if model.to_json() == model_of(version).to_json():
             return None, {}
         draft = DecisionDraft(decision_id=version.decision_id, base_number=version.number, created_by=user,
-                              model_json="", reason="")
+                              model_json="", reason="", editor_ids=[])
         db.session.add(draft)
     draft.model_json = model.to_json()
+    if user.id not in (draft.editor_ids or []):
+        draft.editor_ids = [*(draft.editor_ids or []), user.id]
     draft.status = DRAFT  # a submitted draft that is changed again must be submitted again
     draft.submitted_at = draft.submitted_by = None
     draft.comment = (comment or draft.comment or "")[:500]
@@ -500,7 +502,9 @@ class NotAllowed(Exception):
 
 
 def may_decide(draft: DecisionDraft, user: User) -> bool:
-    return draft.status == SUBMITTED and draft.submitted_by_id != user.id and draft.created_by_id != user.id
+    """Four-eyes: a second process owner who neither wrote, changed nor submitted the draft."""
+    return (draft.status == SUBMITTED and user.id not in {draft.submitted_by_id, draft.created_by_id}
+            and user.id not in (draft.editor_ids or []))
 
 
 def approve(draft: DecisionDraft, user: User) -> DecisionTable:

@@ -35,6 +35,7 @@ def upgrade():
         sa.Column('decided_by_id', sa.Integer(), nullable=True),
         sa.Column('reason', sa.String(length=1000), nullable=False),
         sa.Column('published_number', sa.Integer(), nullable=True),
+        sa.Column('editor_ids', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
                                 name='fk_decision_draft_created_by_id_user_account'),
         sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'],

@@ -288,3 +288,17 @@ def test_process_owner_menu_links_the_editor_and_a_draft_can_be_discarded(app, l
     assert model(app).rules[0].inputs[0] == "<= 27"
     assert owner.post(f"{URL}/veroeffentlichen").status_code == 302  # nothing to publish: a message
     assert counts(app)[0] == 1
+
+
+def test_four_eyes_whoever_changed_the_draft_cannot_approve_it(make_app):
+    app = make_app({"FOUR_EYES_PUBLISHING": True})
+    first, second = login(app.test_client(), "prozess"), login(app.test_client(), "prozess2")
+    m = model(app)
+    m.rules[0].inputs[0] = "<= 30"
+    assert post(first, m).status_code == 302
+    m.rules[0].description = "Bis 30 Jahre"
+    assert post(second, m).status_code == 302  # the second owner changes the draft too
+    assert first.post(f"{URL}/veroeffentlichen").status_code == 302
+    for client in (first, second):
+        assert client.post(f"{URL}/freigabe", data={"entscheidung": "freigeben"}).status_code == 403
+    assert counts(app) == (1, 1)
