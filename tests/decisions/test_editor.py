@@ -115,6 +115,8 @@ def test_unknown_constant_and_bad_cells_are_all_reported_and_nothing_is_saved(ap
 def test_failing_test_case_blocks_publishing_and_a_passing_one_allows_it(app, login_as):
     owner = login_as("prozess")
     m = add_case(model(app), "27 Jahre: Jugendmigrationsdienst", "berechtigt", alter=27)  # wrong on purpose
+    checked = post(owner, m, "pruefen")  # run the cases without storing anything
+    assert checked.status_code == 200 and "nicht bestanden" in text(checked) and counts(app) == (1, 0)
     assert post(owner, m).status_code == 302  # a draft may hold a failing case
     page = text(owner.get(URL))
     assert "nicht bestanden" in page and 'erwartet "berechtigt", erhalten "nicht_zustaendig"' in page
