@@ -86,8 +86,8 @@ def edit(decision_id: str):
     model = table_model.from_form(decision_id, request.form)
     action = request.form.get("aktion", "speichern")
     if action == "pruefen":  # run the test cases of the posted table without storing it
-        errors = services.validate(model)
-        return _editor(table, model, errors=errors, unsaved=True, form=form, status=422 if errors else 200)
+        problems = services.validate(model)
+        return _editor(table, model, errors=problems, unsaved=True, form=form, status=422 if problems else 200)
     if action != "speichern":
         if not table_model.apply_action(model, action):
             abort(400)

@@ -550,6 +550,13 @@ def submitted_drafts() -> list[DecisionDraft]:
                                    .order_by(DecisionDraft.submitted_at)))
 
 
+def _review_url(decision_id: str) -> str:
+    try:
+        return url_for("decisions.review", decision_id=decision_id)
+    except RuntimeError:  # no request (e.g. a reminder sent by a CLI command): the path as routed
+        return f"/entscheidungen/{decision_id}/freigabe"
+
+
 @approvals.register
 def pending_approvals(user: User) -> list[approvals.ApprovalItem]:
     """Decision table drafts ``user`` may approve (a process owner who did not write them)."""
@@ -564,7 +571,7 @@ def pending_approvals(user: User) -> list[approvals.ApprovalItem]:
         items.append(approvals.ApprovalItem(
             kind=_("Entscheidungstabelle"), title=_("%(name)s – Entwurf zu Version %(n)d", name=name,
                                                     n=draft.base_number + 1),
-            url=url_for("decisions.review", decision_id=draft.decision_id),
+            url=_review_url(draft.decision_id),
             submitted_by=submitter.display_name if submitter else "",
             submitted_at=draft.submitted_at or draft.updated_at, comment=draft.comment))
     return items
