@@ -16,15 +16,32 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.auth.models import User
-from app.decisions.models import SOURCE_EDITOR, SOURCE_FILE, DecisionTable
+from app import approvals
+from app.auth.models import ROLE_PROZESS, User
+from app.decisions import table as table_model
+from app.decisions.models import (
+    DISCARDED,
+    DRAFT,
+    OPEN_STATUSES,
+    PUBLISHED,
+    REJECTED,
+    SOURCE_EDITOR,
+    SOURCE_FILE,
+    SUBMITTED,
+    DecisionDraft,
+    DecisionTable,
+)
+from app.decisions.table import Change, TableModel
+from app.engine.decide import evaluate_decision
 from app.engine.sandbox import check_expression
 from app.engine.specs import check_decision_table, provide_decisions
 from app.extensions import db
+from app.timeutil import utcnow
 
 MAX_CELL = 500
 _QUESTION = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')  # as in Spiff's DMN engine
@@ -40,6 +57,7 @@ class Column:
     id: str
     label: str
     expression: str = ""  # inputs: the input expression; outputs: the output name
+    type_ref: str = ""
 
 
 @dataclass
@@ -100,8 +118,10 @@ def read_table(xml: str) -> TableView:
     inputs = []
     for el in _children(table, "input"):
         expr = _children(el, "inputExpression")
-        inputs.append(Column(el.get("id", ""), el.get("label", ""), _text_of(expr[0]) if expr else ""))
-    outputs = [Column(el.get("id", ""), el.get("label", "") or el.get("name", ""), el.get("name", ""))
+        inputs.append(Column(el.get("id", ""), el.get("label", ""), _text_of(expr[0]) if expr else "",
+                             expr[0].get("typeRef", "") if expr else ""))
+    outputs = [Column(el.get("id", ""), el.get("label", "") or el.get("name", ""), el.get("name", ""),
+                      el.get("typeRef", ""))
                for el in _children(table, "output")]
     rules = []
     for el in _children(table, "rule"):
@@ -291,45 +311,267 @@ def sync_decisions(directory: str) -> list[str]:
     return imported
 
 
-def edit_cells(table: DecisionTable, cells: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """Apply changed cell texts (entry id -> text); returns the new DMN and errors by entry id."""
-    view = read_table(table.dmn_xml)
-    errors: dict[str, str] = {}
-    for rule in view.rules:
-        for column, cell in zip(view.inputs, rule.inputs, strict=False):
-            if cell.id in cells:
-                error = input_cell_error(column.expression, cells[cell.id])
-                if error:
-                    errors[cell.id] = error
-        for cell in rule.outputs:
-            if cell.id in cells:
-                error = output_cell_error(cells[cell.id])
-                if error:
-                    errors[cell.id] = error
-    if errors:
-        return table.dmn_xml, errors
-    root = _root(table.dmn_xml)
-    for el in root.iter():
-        if not isinstance(el.tag, str) or _local(el) not in ("inputEntry", "outputEntry"):
-            continue
-        entry_id = el.get("id")
-        if entry_id not in cells:
-            continue
-        texts = _children(el, "text")
-        if texts:
-            text_el = texts[0]
-        else:
-            text_el = etree.SubElement(el, etree.QName(el).namespace and f"{{{etree.QName(el).namespace}}}text"
-                                       or "text")
-        text_el.text = cells[entry_id].strip()
-    xml = etree.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n", errors
+# --- the editor: drafts, test cases, publishing with four-eyes --------------------------------
+
+def expression_error(expression: str) -> str | None:
+    """German message if an input expression cannot run in the sandbox, else None."""
+    try:
+        ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return _("„%(expr)s“ ist kein gültiger Ausdruck (z. B. „alter“).", expr=expression)
+    return _sandbox_error(expression)
 
 
-def save_edits(table: DecisionTable, cells: dict[str, str], user: User,
-               comment: str) -> tuple[DecisionTable | None, dict[str, str]]:
-    """Validate the cells and store a new version (None if nothing changed)."""
-    xml, errors = edit_cells(table, cells)
+def validate(model: TableModel) -> dict[str, str]:
+    """Every problem of ``model`` at once, by form field (empty: the table can be saved)."""
+    return table_model.validate(model, input_cell_error, output_cell_error, expression_error)
+
+
+def model_of(version: DecisionTable) -> TableModel:
+    """The editor's model of a stored version (constants and test cases, if it has them)."""
+    if version.editor_json:
+        return TableModel.from_json(version.editor_json)
+    return table_model.from_view(read_table(version.dmn_xml))
+
+
+def four_eyes() -> bool:
+    """Publishing a decision table needs a second process owner (the same setting as BPMN)."""
+    return bool(current_app.config.get("FOUR_EYES_PUBLISHING"))
+
+
+def open_draft(decision_id: str) -> DecisionDraft | None:
+    return db.session.scalar(select(DecisionDraft).where(DecisionDraft.decision_id == decision_id,
+                                                         DecisionDraft.status.in_(OPEN_STATUSES))
+                             .order_by(DecisionDraft.id.desc()).limit(1))
+
+
+def draft_model(draft: DecisionDraft) -> TableModel:
+    return TableModel.from_json(draft.model_json)
+
+
+def save_draft(version: DecisionTable, model: TableModel, user: User,
+               comment: str) -> tuple[DecisionDraft | None, dict[str, str]]:
+    """Validate ``model`` and keep it as the open draft of its table; (None, {}) when it equals
+    the current version and no draft is open. Nothing is stored when there are problems."""
+    errors = validate(model)
     if errors:
         return None, errors
-    return store(xml, user, comment or _("Im Browser geändert"), SOURCE_EDITOR), {}
+    draft = open_draft(version.decision_id)
+    if draft is None:
+        if model.to_json() == model_of(version).to_json():
+            return None, {}
+        draft = DecisionDraft(decision_id=version.decision_id, base_number=version.number, created_by=user,
+                              model_json="", reason="", editor_ids=[])
+        db.session.add(draft)
+    draft.model_json = model.to_json()
+    if user.id not in (draft.editor_ids or []):
+        draft.editor_ids = [*(draft.editor_ids or []), user.id]
+    draft.status = DRAFT  # a submitted draft that is changed again must be submitted again
+    draft.submitted_at = draft.submitted_by = None
+    draft.comment = (comment or draft.comment or "")[:500]
+    draft.updated_at = utcnow()
+    db.session.flush()
+    return draft, {}
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    problems: list[str]
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def show_value(value) -> str:
+    if value is None:
+        return _("kein Ergebnis")
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(_plain(value))
+
+
+def run_tests(model: TableModel) -> list[CaseResult]:
+    """Run every test case of ``model`` against its DMN with the real engine."""
+    if not model.tests:
+        return []
+    xml = table_model.to_dmn(model)
+    variables = model.variables()
+    results = []
+    for case in model.tests:
+        data = {name: None for name in variables}
+        try:
+            data.update({name: table_model.literal(text) for name, text in case.inputs.items() if text})
+            result = evaluate_decision(xml, model.decision_id, data)
+        except Exception as exc:  # noqa: BLE001 - the engine raises many kinds; report them in German
+            detail = getattr(exc, "error_msg", None) or str(exc) or type(exc).__name__
+            results.append(CaseResult(case.name, False, [_("Fehler bei der Auswertung: %(detail)s", detail=detail)]))
+            continue
+        problems = []
+        for name, text in case.expected.items():
+            try:
+                expected = _plain(table_model.literal(text))
+            except (ValueError, SyntaxError, TypeError):
+                problems.append(_("%(name)s: erwarteter Wert ist ungültig", name=name))
+                continue
+            got = _plain(result.get(name))
+            if got != expected:
+                problems.append(_("%(name)s: erwartet %(expected)s, erhalten %(got)s", name=name,
+                                  expected=show_value(expected), got=show_value(result.get(name))))
+        results.append(CaseResult(case.name, not problems, problems))
+    return results
+
+
+def failing(results: list[CaseResult]) -> list[str]:
+    return [_("Testfall „%(name)s“ nicht bestanden: %(problems)s", name=r.name, problems="; ".join(r.problems))
+            for r in results if not r.passed]
+
+
+class PublishRefused(Exception):
+    """The draft cannot be published (German problems)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _check_publishable(draft: DecisionDraft) -> tuple[TableModel, str]:
+    model = draft_model(draft)
+    problems = list(validate(model).values())
+    if problems:
+        raise PublishRefused([_("Der Entwurf enthält Fehler; bitte im Editor korrigieren."), *problems])
+    newest = current(draft.decision_id)
+    if newest is not None and newest.number != draft.base_number:
+        raise PublishRefused([_("Seit Beginn dieses Entwurfs wurde Version %(n)d veröffentlicht. Bitte den "
+                                "Entwurf verwerfen und neu beginnen.", n=newest.number)])
+    if newest is not None and model.to_json() == model_of(newest).to_json():
+        raise PublishRefused([_("Der Entwurf enthält keine Änderung gegenüber Version %(n)d.", n=newest.number)])
+    xml = table_model.to_dmn(model)
+    try:
+        check_dmn(xml)
+    except DecisionError as exc:
+        raise PublishRefused([str(exc)]) from exc
+    failed = failing(run_tests(model))
+    if failed:
+        raise PublishRefused([_("Veröffentlichen nicht möglich: nicht alle Testfälle sind bestanden."), *failed])
+    return model, xml
+
+
+def _publish(draft: DecisionDraft, model: TableModel, xml: str, user: User) -> DecisionTable:
+    newest = current(draft.decision_id)
+    version = DecisionTable(decision_id=draft.decision_id, number=(newest.number + 1) if newest else 1,
+                            name=model.name[:200], dmn_xml=xml, content_hash=_digest(xml), source=SOURCE_EDITOR,
+                            created_by=draft.created_by or user,
+                            comment=(draft.comment or _("Im Browser geändert"))[:500],
+                            editor_json=model.to_json())
+    db.session.add(version)
+    draft.status = PUBLISHED
+    draft.published_number = version.number
+    draft.decided_at = utcnow()
+    draft.decided_by = user
+    db.session.flush()
+    return version
+
+
+def publish(draft: DecisionDraft, user: User) -> DecisionTable | None:
+    """Publish ``draft`` now, or submit it for approval when four-eyes is on (then None).
+
+    Raises :class:`PublishRefused` (nothing changed) when the table has problems or a test case fails.
+    """
+    if draft.status not in (DRAFT, REJECTED):
+        raise PublishRefused([_("Dieser Entwurf wartet bereits auf Freigabe.")])
+    model, xml = _check_publishable(draft)
+    if four_eyes():
+        draft.status = SUBMITTED
+        draft.submitted_at = utcnow()
+        draft.submitted_by = user
+        draft.reason = ""
+        db.session.flush()
+        return None
+    return _publish(draft, model, xml, user)
+
+
+class NotAllowed(Exception):
+    """The user may not decide on this draft (403)."""
+
+
+def may_decide(draft: DecisionDraft, user: User) -> bool:
+    """Four-eyes: a second process owner who neither wrote, changed nor submitted the draft."""
+    return (draft.status == SUBMITTED and user.id not in {draft.submitted_by_id, draft.created_by_id}
+            and user.id not in (draft.editor_ids or []))
+
+
+def approve(draft: DecisionDraft, user: User) -> DecisionTable:
+    if not may_decide(draft, user):
+        raise NotAllowed
+    model, xml = _check_publishable(draft)
+    return _publish(draft, model, xml, user)
+
+
+def reject(draft: DecisionDraft, user: User, reason: str) -> None:
+    if not may_decide(draft, user):
+        raise NotAllowed
+    draft.status = REJECTED
+    draft.reason = reason.strip()[:1000]
+    draft.decided_at = utcnow()
+    draft.decided_by = user
+    db.session.flush()
+
+
+def discard(draft: DecisionDraft, user: User) -> None:
+    draft.status = DISCARDED
+    draft.decided_at = utcnow()
+    draft.decided_by = user
+    db.session.flush()
+
+
+@dataclass
+class VersionRow:
+    version: DecisionTable
+    changes: list[Change]
+
+
+def version_rows(decision_id: str) -> list[VersionRow]:
+    """Every version, newest first, with what changed against the one before."""
+    rows = versions(decision_id)
+    models = [model_of(v) for v in rows]
+    return [VersionRow(v, table_model.diff(models[i + 1], models[i]) if i + 1 < len(rows) else [])
+            for i, v in enumerate(rows)]
+
+
+def submitted_drafts() -> list[DecisionDraft]:
+    return list(db.session.scalars(select(DecisionDraft).where(DecisionDraft.status == SUBMITTED)
+                                   .order_by(DecisionDraft.submitted_at)))
+
+
+def _review_url(decision_id: str) -> str:
+    try:
+        return url_for("decisions.review", decision_id=decision_id)
+    except RuntimeError:  # no request (e.g. a reminder sent by a CLI command): the path as routed
+        return f"/entscheidungen/{decision_id}/freigabe"
+
+
+@approvals.register
+def pending_approvals(user: User) -> list[approvals.ApprovalItem]:
+    """Decision table drafts ``user`` may approve (a process owner who did not write them)."""
+    if not user.has_role(ROLE_PROZESS):
+        return []
+    items = []
+    for draft in submitted_drafts():
+        if not may_decide(draft, user):
+            continue
+        name = draft_model(draft).name
+        submitter = draft.submitted_by or draft.created_by
+        items.append(approvals.ApprovalItem(
+            kind=_("Entscheidungstabelle"), title=_("%(name)s – Entwurf zu Version %(n)d", name=name,
+                                                    n=draft.base_number + 1),
+            url=_review_url(draft.decision_id),
+            submitted_by=submitter.display_name if submitter else "",
+            submitted_at=draft.submitted_at or draft.updated_at, comment=draft.comment))
+    return items

@@ -1,7 +1,7 @@
 """four_eyes: four-eyes publishing per process model; approval history of drafts
 
 Revision ID: 7a1c4e9b2d35
-Revises: 5c2f8a9d1e47
+Revises: 7d3e1a9c5b20
 Create Date: 2026-12-05 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a1c4e9b2d35'
-down_revision = '5c2f8a9d1e47'
+down_revision = '7d3e1a9c5b20'
 branch_labels = None
 depends_on = None
 

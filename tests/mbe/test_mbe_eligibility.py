@@ -62,15 +62,25 @@ def test_date_required_for_new_immigrants(app):
     assert s.open_tasks(app, instance_id) == ["erstkontakt"]
 
 
-# --- the decision table editor -------------------------------------------------------------
+# --- the decision table editor (more in tests/decisions/test_editor.py) ----------------------
 
-def _cell_id(app, rule_id: str, column: int) -> str:
-    from app.decisions.services import current, read_table
+URL = "/entscheidungen/mbe_berechtigung"
+
+
+def _form(app, change=None) -> dict:
+    """The editor's form for the current version, with ``change(model)`` applied."""
+    from app.decisions import services
+    from app.decisions.table import form_data
 
     with app.app_context():
-        view = read_table(current("mbe_berechtigung").dmn_xml)
-    rule = next(r for r in view.rules if r.id == rule_id)
-    return rule.inputs[column].id
+        model = services.model_of(services.current("mbe_berechtigung"))
+    if change:
+        change(model)
+    return {**form_data(model), "aktion": "speichern"}
+
+
+def _rule(model, rule_id: str):
+    return next(r for r in model.rules if r.id == rule_id)
 
 
 def _versions(app) -> int:
@@ -83,16 +93,21 @@ def test_process_owner_changes_a_threshold_and_new_cases_decide_differently(app,
     four_years = {"einreise_oder_titel_datum": s.iso(s.years_ago(4))}
     assert decide(app, **four_years)[0] == "nicht_zustaendig"
     owner = login_as("prozess")
-    page = owner.get("/entscheidungen/mbe_berechtigung")
+    page = owner.get(URL)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<th scope=\"col\">Alter (Jahre)" in html and 'value="&lt;= 3"' in html
-    cell = _cell_id(app, "rule_neuzuwanderung", 1)
-    response = owner.post("/entscheidungen/mbe_berechtigung",
-                          data={f"cell-{cell}": "<= 5", "kommentar": "Fünf Jahre (Test)"})
+
+    def five_years(model):
+        _rule(model, "rule_neuzuwanderung").inputs[1] = "<= 5"
+
+    response = owner.post(URL, data={**_form(app, five_years), "kommentar": "Fünf Jahre (Test)"})
     assert response.status_code == 302
+    assert _versions(app) == 1  # a draft: cases still decide with version 1
+    assert decide(app, **four_years)[0] == "nicht_zustaendig"
+    assert owner.post(f"{URL}/veroeffentlichen").status_code == 302
     assert _versions(app) == 2
-    assert "Version 2" in owner.get("/entscheidungen/mbe_berechtigung").get_data(as_text=True)
+    assert "veröffentlicht: Version 2" in owner.get(URL).get_data(as_text=True)
     assert decide(app, **four_years)[0] == "berechtigt"
     # the shipped file is not imported again over the owner's version
     from app.cli import sync_processes
@@ -107,11 +122,14 @@ def test_process_owner_changes_a_threshold_and_new_cases_decide_differently(app,
                                   "<= (", "().__class__"])
 def test_unsafe_or_broken_cell_is_refused(app, login_as, cell):
     owner = login_as("prozess")
-    cell_id = _cell_id(app, "rule_bis_27", 0)
-    response = owner.post("/entscheidungen/mbe_berechtigung", data={f"cell-{cell_id}": cell})
+
+    def bad(model):
+        _rule(model, "rule_bis_27").inputs[0] = cell
+
+    response = owner.post(URL, data=_form(app, bad))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Es wurde nichts gespeichert." in html and f'id="cell-{cell_id}-error"' in html
+    assert "Es wurde nichts gespeichert." in html and 'id="f-rule-0-in-0-error"' in html
     assert _versions(app) == 1
     assert decide(app, alter=27)[0] == "nicht_zustaendig"
 
@@ -120,9 +138,13 @@ def test_unsafe_or_broken_cell_is_refused(app, login_as, cell):
 def test_only_process_owners_see_and_edit_decision_tables(app, login_as, username):
     client = login_as(username)
     assert client.get("/entscheidungen").status_code == 403
-    assert client.get("/entscheidungen/mbe_berechtigung").status_code == 403
-    cell_id = _cell_id(app, "rule_bis_27", 0)
-    assert client.post("/entscheidungen/mbe_berechtigung", data={f"cell-{cell_id}": "<= 99"}).status_code == 403
+    assert client.get(URL).status_code == 403
+
+    def change(model):
+        _rule(model, "rule_bis_27").inputs[0] = "<= 99"
+
+    assert client.post(URL, data=_form(app, change)).status_code == 403
+    assert client.post(f"{URL}/veroeffentlichen").status_code == 403
     assert _versions(app) == 1
 
 
