@@ -20,7 +20,8 @@ from app.timeutil import iso
 from app.web.bounds import body_limit
 
 PROBLEM = {"type": "object", "required": ["element_id", "message"],
-           "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"}}}
+           "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"},
+                          "hint": {"type": "string", "description": "Hinweis, wie das Problem zu beheben ist"}}}
 SCHEMAS = {
     "ProcessVersionInfo": {
         "type": "object", "required": ["version", "published_at", "published_by", "comment"],
@@ -88,7 +89,8 @@ def version_json(version: ProcessVersion) -> dict:
 
 def _draft_json(draft: ProcessDraft) -> dict:
     return {"id": draft.id, "valid": bool(draft.valid), "status": draft.status,
-            "problems": [{"element_id": p.get("element_id"), "message": p.get("message")} for p in draft.problems]}
+            "problems": [{"element_id": p.get("element_id"), "message": p.get("message"), "hint": p.get("hint") or ""}
+                         for p in draft.problems]}
 
 
 def _refused(exc: services.PublishRefused):
