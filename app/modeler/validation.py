@@ -332,8 +332,18 @@ def reference_problems(root) -> list[Problem]:
             if ref and ref not in ids:
                 problems.append(_p(flow, "structure.missing_ref",
                                    _("%(el)s: %(end)s „%(ref)s“ gibt es in der Datei nicht.", el=label(flow),
-                                     end=_("der Anfang") if attr == "sourceRef" else _("das Ziel"), ref=ref),
+                                     end=_("den Anfang") if attr == "sourceRef" else _("das Ziel"), ref=ref),
                                    _("Den Fluss löschen und neu zwischen zwei vorhandenen Elementen ziehen.")))
+    for definition in root.iter(*(f"{B}{k}EventDefinition" for k in ("message", "signal", "error", "escalation"))):
+        kind = local(definition).removesuffix("EventDefinition")
+        ref = (definition.get(f"{kind}Ref") or "").strip()
+        event = definition.getparent()
+        if ref and ref not in ids and event is not None:
+            problems.append(_p(event, "event.reference",
+                               _("%(el)s verweist auf „%(ref)s“, das es in der Datei nicht gibt.", el=label(event),
+                                 ref=ref),
+                               _("Im Ereignis eine vorhandene Nachricht (bzw. ein Signal oder einen Fehler) wählen "
+                                 "oder den Verweis entfernen.")))
     return problems
 
 
@@ -345,7 +355,7 @@ def other_process_problems(root, target) -> list[Problem]:
     problems = []
     for process in root.iter(f"{B}process"):
         ident = process.get("id")
-        if process is target or ident in called or not _has_flow_nodes(process):
+        if process is target or ident in called or ident == target.get("id") or not _has_flow_nodes(process):
             continue
         pool = pools.get(ident)
         el = pool if pool is not None else process
@@ -532,7 +542,7 @@ def expression_problems(el, text: str, language: str | None) -> list[Problem]:
         if suggestion:
             hint += " " + _("Vorschlag: %(python)s", python=suggestion)
         return [_p(el, "expression.foreign",
-                   _("%(el)s: „%(text)s“ ist ein %(language)s-Ausdruck; Fallwerk versteht nur Python-Ausdrücke.",
+                   _("%(el)s: „%(text)s“ ist ein Ausdruck in %(language)s; Fallwerk versteht nur Python-Ausdrücke.",
                      el=label(el), text=_short(text), language=name), hint)]
     if (error := check_expression(text)) is not None:
         return [_p(el, "expression.sandbox", f"{label(el)}: {german_sandbox(error)}", _expression_hint())]
@@ -683,7 +693,7 @@ def timer_problems(definition) -> list[Problem]:
     foreign = foreign_expression(text, language)
     if foreign is not None:
         return [_p(event, "timer.foreign",
-                   _("%(el)s: der Zeitausdruck „%(text)s“ ist ein %(language)s-Ausdruck; Fallwerk versteht nur "
+                   _("%(el)s: der Zeitausdruck „%(text)s“ ist ein Ausdruck in %(language)s; Fallwerk versteht nur "
                      "Python-Ausdrücke.", el=label(event), text=_short(text), language=foreign[0]), _timer_hint())]
     error = check_expression(text)
     if error is not None:
@@ -913,7 +923,8 @@ def _engine_messages() -> list[tuple[str, str, str, str]]:
         (r"Service Task must have an operator", "task.service",
          _("%(el)s: Fallwerk ruft keine externen Dienste auf; diese Aufgabe kann nicht laufen."),
          _("In eine Benutzeraufgabe oder eine Skriptaufgabe ändern.")),
-        (r"Expected an? (?:Error|error|Escalation|Message|Signal) node|Could not find messageRef", "event.reference",
+        (r"Expected an? (?:Error|error|Escalation|Message|Signal) node|Could not find messageRef|"
+         r"raise_validation_exception\(\) got an unexpected keyword argument 'node'", "event.reference",
          _("%(el)s: das Ereignis verweist auf eine Nachricht, ein Signal oder einen Fehler, den es nicht gibt."),
          _("Im Ereignis eine vorhandene Nachricht (bzw. ein Signal oder einen Fehler) wählen oder den Verweis "
            "entfernen.")),
@@ -950,9 +961,9 @@ def engine_problems(raw: bytes, process_id: str, dmn, root, schema_ok: bool,
         return []
     family = problem.code.split(".")[0]
     if problem.code != "engine.other" and any(
-            p.code.split(".")[0] == family and (p.element_id == problem.element_id or problem.element_id is None)
+            p.code == problem.code or (p.code.split(".")[0] == family and p.element_id == problem.element_id)
             for p in found):
-        return []
+        return []  # the engine stops at its first error, which the checks above have named already
     return [problem]
 
 
