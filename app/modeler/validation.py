@@ -620,8 +620,8 @@ def user_task_problems(task, forms) -> list[Problem]:
         other = foreign_form(task)
         hint = choose
         if other:
-            hint = _("Die Datei nennt das Formular „%(other)s“ eines anderen Werkzeugs; Fallwerk kennt es nicht. ",
-                     other=other) + choose
+            hint = _("Die Datei nennt das Formular „%(other)s“ eines anderen Werkzeugs; Fallwerk kennt es nicht. "
+                     "%(choose)s", other=other, choose=choose)
         problems.append(_p(task, "form.missing", _("%(el)s: kein Formular gewählt.", el=label(task)), hint))
     elif key not in forms:
         problems.append(_p(task, "form.unknown", _("%(el)s: das Formular „%(key)s“ gibt es nicht.",
@@ -996,5 +996,6 @@ def engine_problem(exc: SpecError, root, process_id: str, schema_ok: bool) -> Pr
         message = _("Die Prozess-Engine kann %(el)s (Zeile %(line)s) nicht verarbeiten.", el=what, line=line)
     else:
         message = _("Die Prozess-Engine kann %(el)s nicht verarbeiten.", el=what)
-    return Problem(ident, _capital(message), _("Das Element prüfen und im Fallwerk-Modeler neu zeichnen; hilft das nicht, die "
-                                     "Datei aus einer veröffentlichten Version neu aufbauen."), "engine.other")
+    hint = _("Das Element prüfen und im Fallwerk-Modeler neu zeichnen; hilft das nicht, die Datei aus einer "
+             "veröffentlichten Version neu aufbauen.")
+    return Problem(ident, _capital(message), hint, "engine.other")
