@@ -454,7 +454,9 @@ def process_problems(process) -> list[Problem]:
                 problems += expression_problems(el, condition.text, condition.get("language"))
         elif kind in ("loopCondition", "completionCondition"):
             if (el.text or "").strip():
-                problems += expression_problems(el.getparent().getparent(), el.text, el.get("language"))
+                owner = el.getparent()
+                owner = owner if local(owner) in FLOW_NODES else owner.getparent()
+                problems += expression_problems(owner, el.text, el.get("language"))
         elif kind == "conditionalEventDefinition":
             event = el.getparent()
             text = el.findtext(f"{B}condition") or ""
