@@ -247,3 +247,27 @@ def test_a_pool_whose_process_never_runs_is_named(app):
     found = problems(app, xml)
     assert [(p.element_id, p.code) for p in found] == [("Participant_2", "structure.other_process")]
     assert "Pool „Träger“ (Participant_2): dieser Ablauf wird nie ausgeführt" in found[0].message
+
+
+def test_a_file_of_black_box_pools_only_is_refused_in_german(app, api):
+    data = (THIRDPARTY / "collaboration_black_box.bpmn").read_bytes()
+    response = post_xml(api("prozess"), data)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "Die BPMN-Datei enthält keinen Prozess (bpmn:process)."
+    web = login(app.test_client(), "prozess")
+    page = web.post("/prozessmodelle/alltagsbegleitung/entwuerfe",
+                    data={"bpmn_file": (io.BytesIO(data), "pools.bpmn")}, content_type="multipart/form-data")
+    assert page.status_code == 400
+    assert "enthält keinen Prozess" in html.unescape(page.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b"<bpmn:definitions xmlns:bpmn='http://www.omg.org/spec/BPMN/20100524/MODEL'><bpmn:process></bpmn:definitions>",
+     "ein schließendes Tag passt nicht zum geöffneten Element (Zeile 1, Spalte "),
+    (b"<bpmn:definitions><x:process/></bpmn:definitions>", "ein Namensraum-Präfix ist nicht erklärt (Zeile 1"),
+    (b"kein xml", "das ist kein XML-Text (Zeile 1, Spalte 1)"),
+])
+def test_broken_xml_is_described_in_german(app, api, payload, reason):
+    message = post_xml(api("prozess"), payload).get_json()["error"]["message"]
+    assert message.startswith("Die Datei ist kein gültiges XML: ") and reason in message, message
+    assert ENGLISH.search(message) is None, message
