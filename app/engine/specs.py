@@ -108,14 +108,16 @@ def _current_decision_hashes(ids: list[str]) -> dict[str, str]:
 
 
 def parse_bpmn(xml: str | bytes, process_id: str,
-               dmn: list[tuple[str, str, str]] | None = None) -> ParsedProcess:
+               dmn: list[tuple[str, str, str]] | None = None, *, schema: bool = True) -> ParsedProcess:
     """Parse and XSD-validate a BPMN document and return the executable process ``process_id``.
 
     ``dmn`` are the decision tables (id, hash, DMN text) business rule tasks may call; by default
     the current versions stored in ``app.decisions`` (only for a BPMN with business rule tasks).
+    ``schema=False`` skips the XSD check (the modeler's validation reports schema errors itself
+    and still wants the engine's view of a file that breaks the schema).
     """
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = SpiffBpmnParser(validator=VALIDATOR if schema else None)
     decisions = _current_decisions(data) if dmn is None else dmn
     try:
         for _decision_id, _hash, dmn_text in decisions:

@@ -20,7 +20,8 @@ from app.timeutil import iso
 from app.web.bounds import body_limit
 
 PROBLEM = {"type": "object", "required": ["element_id", "message"],
-           "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"}}}
+           "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"},
+                          "hint": {"type": "string", "description": "Hinweis, wie das Problem zu beheben ist"}}}
 SCHEMAS = {
     "ProcessVersionInfo": {
         "type": "object", "required": ["version", "published_at", "published_by", "comment"],
@@ -96,7 +97,8 @@ def version_json(version: ProcessVersion) -> dict:
 def _draft_json(draft: ProcessDraft) -> dict:
     rejected = approval.last_rejection(draft)
     return {"id": draft.id, "valid": bool(draft.valid), "status": draft.status,
-            "problems": [{"element_id": p.get("element_id"), "message": p.get("message")} for p in draft.problems],
+            "problems": [{"element_id": p.get("element_id"), "message": p.get("message"), "hint": p.get("hint") or ""}
+                         for p in draft.problems],
             "rejection": {"by": rejected.user.username if rejected.user else None, "at": iso(rejected.at),
                           "reason": rejected.note} if rejected else None}
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DefusedET
 from flask_babel import gettext as _
@@ -72,6 +74,32 @@ def read_bpmn(data: bytes | str, limit: int = DEFAULT_MAX_BYTES) -> tuple[bytes,
     return raw, root
 
 
+def _xml_reasons() -> list[tuple[str, str]]:
+    """The XML parsers' (expat, libxml2) English reasons, in German."""
+    return [
+        (r"mismatched tag|Opening and ending tag mismatch",
+         _("ein schließendes Tag passt nicht zum geöffneten Element")),
+        (r"duplicate attribute|Attribute .* redefined", _("ein Attribut kommt in einem Element doppelt vor")),
+        (r"no element found|Premature end|EndTag", _("die Datei endet, bevor alle Elemente geschlossen sind")),
+        (r"junk after document element|Extra content", _("nach dem Ende des Dokuments folgt weiterer Text")),
+        (r"unbound prefix|Namespace prefix .* not defined", _("ein Namensraum-Präfix ist nicht erklärt")),
+        (r"undefined entity|Entity .* not defined", _("ein unbekanntes Zeichen-Kürzel (&…;) kommt vor")),
+        (r"not well-formed|invalid token|Char 0x|PCDATA invalid", _("ein ungültiges Zeichen")),
+        (r"encoding|Input is not proper UTF-8", _("die Zeichenkodierung stimmt nicht")),
+        (r"syntax error|Start tag expected|Document is empty", _("das ist kein XML-Text")),
+    ]
+
+
 def _xml_detail(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
+    """A German reason and position for a parser error (never the parser's English text)."""
+    text = str(exc)
+    reason = next((german for pattern, german in _xml_reasons() if re.search(pattern, text)),
+                  _("die Datei ist nicht wohlgeformt"))
+    position = getattr(exc, "position", None)
+    line, column = position if isinstance(position, tuple) and len(position) == 2 else (
+        getattr(exc, "lineno", None), None)
+    if line and column is not None:
+        return _("%(reason)s (Zeile %(line)s, Spalte %(column)s)", reason=reason, line=line, column=column + 1)
+    if line:
+        return _("%(reason)s (Zeile %(line)s)", reason=reason, line=line)
+    return reason

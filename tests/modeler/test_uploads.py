@@ -93,8 +93,11 @@ def test_camunda_export_without_di_imports_and_names_what_is_missing(app, api):
     assert response.status_code == 201
     body = response.get_json()
     assert body["valid"] is False
-    assert [p["element_id"] for p in body["problems"]] == ["bedarfsermittlung"]
-    assert "kein Formular gewählt" in body["problems"][0]["message"]
+    assert [p["element_id"] for p in body["problems"]] == ["bedarfsermittlung", "bedarfsermittlung"]
+    form, lane = body["problems"]
+    assert "kein Formular gewählt" in form["message"]
+    assert "embedded:app:forms/bedarf.html" in form["hint"] and "Formular" in form["hint"]
+    assert "Zuständigkeit „fb36“" in lane["message"] and "Bahn" in lane["hint"]
 
 
 def test_camunda_export_completed_with_spiff_properties_is_valid_and_publishes(app, api):

@@ -23,7 +23,7 @@ CASES = [
      "vermittlung", "das Formular „gibt.es.nicht“ gibt es nicht"),
     ("no form", FORM, "", "vermittlung", "kein Formular gewählt"),
     ("unknown lane", 'name="Koordinierungsstelle"', 'name="Hausmeisterei"', "Lane_koordinierungsstelle",
-     "Die Bahn „Hausmeisterei“ ist keiner bekannten Rolle zugeordnet"),
+     "Bahn „Hausmeisterei“ (Lane_koordinierungsstelle): der Name ist keiner bekannten Rolle zugeordnet"),
     ("unknown lane property", '<spiffworkflow:property name="lane" value="Leitung" />',
      '<spiffworkflow:property name="lane" value="Chefetage" />', "krise_eskalation",
      "die Zuständigkeit „Chefetage“ ist keine bekannte Bahn"),
