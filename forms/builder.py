@@ -543,8 +543,11 @@ def _make_field(spec: dict[str, Any]) -> Any:
     return FieldList(FormField(sub_cls), label, [count], min_entries=low, **options)
 
 
-def build_form_class(defn: dict[str, Any]) -> type[TaskForm]:
-    """The WTForms class of a checked definition; one class per content (cached by its hash)."""
+def build_form_class(defn: dict[str, Any], *, cache: bool = True) -> type[TaskForm]:
+    """The WTForms class of a checked definition; one class per content (cached by its hash).
+
+    ``cache=False`` (the editor's preview of unsaved content) builds a class that is not kept.
+    """
     normal = normalize(defn)
     digest = content_hash(normal)
     cached = _CLASSES.get(digest)
@@ -561,7 +564,8 @@ def build_form_class(defn: dict[str, Any]) -> type[TaskForm]:
         attrs[spec["name"]] = _make_field(spec)
     name = "Builder_" + re.sub(r"\W", "_", normal["key"])
     cls = type(name, (BuilderForm,), attrs)
-    _CLASSES[digest] = cls
+    if cache:
+        _CLASSES[digest] = cls
     return cls
 
 

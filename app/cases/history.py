@@ -91,6 +91,15 @@ def _form_key(event: CaseEvent) -> str | None:
     return event.task.form_key if event.task is not None else None
 
 
+def _builder_version(event: CaseEvent) -> int | None:
+    """The process version of the event's case, when its form is a builder form (pinned version)."""
+    key = _form_key(event)
+    if not key or key in FORMS or key in ACTION_FORMS:
+        return None
+    instance = event.instance or (event.task.instance if event.task is not None else None)
+    return instance.version_id if instance is not None else None
+
+
 def shown_value(value: Any, key: str, labels: dict, choices: dict) -> Any:
     """A stored value as the reader sees it (strings; lists and mappings keep their shape)."""
     if value is True or value is False:
@@ -130,8 +139,7 @@ def entry(event: CaseEvent, data: dict | None, extra_choices: dict | None = None
     """``event`` with ``data`` (the part the reader may see) labelled by the entry's own form."""
     shown: dict = {}
     if data and event.kind in SHOWN_KINDS:
-        labels, choices = form_fields(_form_key(event),
-                                      event.task.instance.version_id if event.task is not None else None)
+        labels, choices = form_fields(_form_key(event), _builder_version(event))
         labels = {**labels, **_extra_labels()}
         choices = {**choices, **(extra_choices or {}), **_people(data)}
         shown = {labels[k]: shown_value(v, k, labels, choices) for k, v in data.items() if k in labels}

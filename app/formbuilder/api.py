@@ -97,6 +97,8 @@ def _refused(problems: list[dict[str, str]]):
 def _save(body: dict, *, create: bool):
     user = _owner()
     comment = body.pop("comment", "")
+    for read_only in ("version", "versions"):  # what GET answers may be sent back as it is
+        body.pop(read_only, None)
     if not isinstance(comment, str):
         return _refused([{"path": "comment", "message": _("Erwartet wird ein Text.")}])
     try:

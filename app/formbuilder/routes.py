@@ -41,7 +41,7 @@ def preview_form(defn: dict):
     problems = services.check(defn)
     if problems:
         return None, problems
-    form_cls = build_form_class(defn)
+    form_cls = build_form_class(defn, cache=False)  # unsaved content: not kept in the class cache
     form = form_cls(formdata=None, meta={"csrf": False}, prefix="vorschau")
     form.configure(FormContext(data={}, today=datetime.date.today()))
     for name in getattr(form_cls, "blank_entries", {}):

@@ -159,8 +159,9 @@ def test_running_case_keeps_its_form_version(probe):
     changed["fields"].append({"name": "rueckruf", "type": "yesno", "label": "Rückruf erbeten"})
     response = probe.put(f"/forms/{KEY}", json={**changed, "comment": "Rückruf ergänzt"})
     assert response.status_code == 200 and response.get_json()["version"] == 2
-    # the same content again: no new version
+    # the same content again (also a GET answer sent back as it is): no new version
     assert probe.put(f"/forms/{KEY}", json=changed).get_json()["version"] == 2
+    assert probe.put(f"/forms/{KEY}", json=probe.get(f"/forms/{KEY}").get_json()).get_json()["version"] == 2
     publish_probe("zweite")
     new_case = start_case("fb36", PROCESS, "asd")
     old_task, new_task = open_task(old_case, "erfassen"), open_task(new_case, "erfassen")
