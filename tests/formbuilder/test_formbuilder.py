@@ -18,6 +18,7 @@ from app.extensions import db
 from app.formbuilder import services as formbuilder
 from app.modeler import services as modeler
 from app.modeler.validation import form_registry
+from app.privacy.services import build_record
 from tests.factories import open_task, start_case
 
 FIXTURE = (Path(__file__).parent / "fixtures" / "baukasten_probe.bpmn").read_text(encoding="utf-8")
@@ -177,6 +178,10 @@ def test_volunteer_flag_limits_the_case_file(probe):
     data = {"anliegen": "Wohnungssuche", "beschreibung": "intern"}
     shown = visible_data(data, LIMITED, PROCESS)
     assert shown.get("anliegen") == "Wohnungssuche" and "beschreibung" not in shown
+    # the record of processing names the builder form's fields and what volunteers see
+    record = next(r for r in build_record() if r.key == PROCESS)
+    assert "Anliegen" in record.limited_fields and "Beschreibung" not in record.limited_fields
+    assert [f.key for f in record.forms] == [KEY] and "Anzahl Personen" in record.forms[0].labels
 
 
 def test_all_problems_at_once_in_german(ctx, api_client):
