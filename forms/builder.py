@@ -481,6 +481,22 @@ class _DateBounds:
             raise ValidationError(_l("Das Datum darf nicht nach dem %(date)s liegen.", date=_Date(latest)))
 
 
+def _optional_choice(base: type) -> type:
+    """``base`` (RadioField/SelectField, same class name for the templates) that accepts no choice
+    at all: WTForms would answer an optional, unanswered choice with "invalid choice"."""
+
+    def pre_validate(self: Any, form: Any) -> None:
+        if self.data in (None, "") and not any(str(v).strip() for v in (self.raw_data or ())):
+            return
+        base.pre_validate(self, form)
+
+    return type(base.__name__, (base,), {"pre_validate": pre_validate, "__module__": __name__})
+
+
+OptionalRadioField = _optional_choice(RadioField)
+OptionalSelectField = _optional_choice(SelectField)
+
+
 def _choices(spec: dict[str, Any]) -> list[Any]:
     return [SelectChoice(c["value"], local(c.get("label"))) for c in spec["choices"]]
 
@@ -525,7 +541,10 @@ def _make_field(spec: dict[str, Any]) -> Any:
         return DateField(label, validators, **options)
     if kind == CHOICE:
         validators = [DataRequired(message=_l("Bitte eine Auswahl treffen."))] if required else [Optional()]
-        cls = SelectField if spec.get("widget") == "select" else RadioField
+        if required:
+            cls = SelectField if spec.get("widget") == "select" else RadioField
+        else:
+            cls = OptionalSelectField if spec.get("widget") == "select" else OptionalRadioField
         return cls(label, validators, choices=_choices(spec), invalid_choice_message=INVALID_CHOICES, **options)
     if kind == MULTICHOICE:
         validators = [DataRequired(message=_l("Bitte mindestens eine Auswahl treffen."))] if required else []

@@ -48,7 +48,7 @@ DEFINITION = {
 }
 VALID = {"anliegen": "Wohnungssuche", "personen": 3, "stunden": 2.5, "termin": "2026-12-10",
          "dringlichkeit": "hoch", "themen": ["wohnen"], "einverstanden": True,
-         "kontakte": [{"person": "Frau Beispiel", "rolle": "familie"}]}
+         "kontakte": [{"person": "Frau Beispiel", "rolle": None}]}  # an optional choice left open
 
 
 def _user(name: str) -> User:
