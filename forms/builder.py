@@ -481,7 +481,7 @@ class _DateBounds:
             raise ValidationError(_l("Das Datum darf nicht nach dem %(date)s liegen.", date=_Date(latest)))
 
 
-def _optional_choice(base: type) -> type:
+def _optional_choice(base: Any) -> Any:
     """``base`` (RadioField/SelectField, same class name for the templates) that accepts no choice
     at all: WTForms would answer an optional, unanswered choice with "invalid choice"."""
 
