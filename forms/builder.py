@@ -319,7 +319,7 @@ def _check_int(problems: list, path: str, value: Any, low: int, high: int) -> in
     return value
 
 
-def _number(value: Any) -> Decimal | None:
+def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError
     try:
@@ -411,6 +411,10 @@ def _normal_field(spec: dict[str, Any]) -> dict[str, Any]:
     for option in ("max_length", "min", "max", "earliest", "latest", "widget", "min_entries", "max_entries"):
         if spec.get(option) not in (None, ""):
             field[option] = spec[option]
+    for bound in ("min", "max"):  # numbers, also when given as text ("0,5" is refused by the check)
+        if bound in field:
+            number = _number(field[bound])
+            field[bound] = int(number) if number == number.to_integral_value() else float(number)
     if spec["type"] in (CHOICE, MULTICHOICE):
         field["choices"] = [{"value": c["value"], "label": text_of(c.get("label"))} for c in spec["choices"]]
     if spec["type"] == GROUP:
