@@ -20,7 +20,7 @@ from app.engine.models import ProcessModel, ProcessVersion
 from app.extensions import db
 from app.formbuilder.models import FormDefinition, FormDefinitionVersion, ProcessVersionForm
 from app.timeutil import utcnow
-from forms import FORMS, TaskForm
+from forms import ACTION_FORMS, FORMS, TaskForm
 from forms.builder import build_form_class, check_definition, content_hash, normalize, volunteer_fields
 
 
@@ -121,7 +121,7 @@ def volunteer_visible_fields(process_key: str | None) -> frozenset[str]:
 
 
 def check(defn: Any) -> list[dict[str, str]]:
-    return check_definition(defn, reserved_keys=frozenset(FORMS))
+    return check_definition(defn, reserved_keys=frozenset(FORMS) | frozenset(ACTION_FORMS))
 
 
 @dataclass

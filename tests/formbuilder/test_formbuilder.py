@@ -210,6 +210,7 @@ def test_key_of_a_code_form_is_refused(ctx, api_client):
     response = api.post("/forms", json={**DEFINITION, "key": "alltagsbegleitung.abschluss"})
     assert response.status_code == 422
     assert [p["path"] for p in response.get_json()["error"]["problems"]] == ["key"]
+    assert api.post("/forms", json={**DEFINITION, "key": "krise_melden"}).status_code == 422  # an action form
     assert api.post("/forms", json=DEFINITION).status_code == 201
     assert api.post("/forms", json=DEFINITION).status_code == 409  # taken by a builder form
 
@@ -221,7 +222,13 @@ def test_only_process_owners(ctx, api_client, login_as, username):
     assert api.post("/forms", json=DEFINITION).status_code == 403
     assert api.get(f"/forms/{KEY}").status_code == 403
     assert api.put(f"/forms/{KEY}", json=DEFINITION).status_code == 403
+    owner = api_client("prozess", prefix="/api/v1")
+    assert owner.post("/forms", json=DEFINITION).status_code == 201
+    assert api.get(f"/forms/{KEY}").status_code == 403
+    assert api.put(f"/forms/{KEY}", json={**DEFINITION, "title": "Anders"}).status_code == 403
     browser = login_as(username)
-    assert browser.get("/formulare").status_code == 403
-    assert browser.get("/formulare/neu").status_code == 403
-    assert api_client("prozess", prefix="/api/v1").get("/forms").status_code == 200
+    for path in ("/formulare", "/formulare/neu", f"/formulare/{KEY}"):
+        assert browser.get(path).status_code == 403
+    for path in ("/formulare/neu", f"/formulare/{KEY}", "/formulare/vorschau"):
+        assert browser.post(path, data={"key": "probe.neu", "title_de": "X", "action": "save"}).status_code == 403
+    assert owner.get(f"/forms/{KEY}").get_json()["version"] == 1  # nothing changed
