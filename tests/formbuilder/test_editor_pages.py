@@ -77,3 +77,20 @@ def test_build_a_form_without_javascript(ctx, login_as):
     assert "Kontakt (Formular-Baukasten)" in modeler_page
     fragment = browser.post("/formulare/vorschau", data={**_inputs(page), "f-0-label_de": "Neu beschriftet"})
     assert fragment.status_code == 200 and "Neu beschriftet" in fragment.get_data(as_text=True)
+
+
+def test_repeating_group_rows(ctx, login_as):
+    browser = login_as("prozess")
+    page = browser.get("/formulare/neu").get_data(as_text=True)
+    base = {**_inputs(page), "key": "probe.gruppe", "title_de": "Gruppe"}
+    page = browser.post("/formulare/neu", data={**base, "new_type": "group", "action": "add"}).get_data(as_text=True)
+    assert 'name="f-0-s-0-name" value="eintrag"' in page
+    page = browser.post("/formulare/neu", data={**_inputs(page), "action": "addsub:f-0"}).get_data(as_text=True)
+    assert 'name="f-0-s-1-name" value="feld_1"' in page
+    page = browser.post("/formulare/neu", data={**_inputs(page), "f-0-min_entries": "2",
+                                                "action": "down:f-0-s-0"}).get_data(as_text=True)
+    assert 'name="f-0-s-0-name" value="feld_1"' in page and 'name="f-0-s-1-name" value="eintrag"' in page
+    preview = page.split('id="builder-preview"')[1]
+    assert 'name="vorschau-feld_1-1-eintrag"' in preview  # two entries (minimum 2), both rendered
+    page = browser.post("/formulare/neu", data={**_inputs(page), "action": "remove:f-0-s-0"}).get_data(as_text=True)
+    assert 'name="f-0-s-1-name"' not in page and 'name="f-0-s-0-name" value="eintrag"' in page
