@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -105,6 +106,9 @@ def volunteer_visible_fields(process_key: str | None) -> frozenset[str]:
     ``volunteer`` in a form version pinned to a version of the process."""
     if not process_key:
         return frozenset()
+    known = g.setdefault("formbuilder_volunteer_fields", {}) if has_app_context() else {}  # lists call it per case
+    if process_key in known:
+        return known[process_key]
     rows = db.session.scalars(
         select(FormDefinitionVersion.definition)
         .join(ProcessVersionForm, ProcessVersionForm.form_version_id == FormDefinitionVersion.id)
@@ -114,7 +118,8 @@ def volunteer_visible_fields(process_key: str | None) -> frozenset[str]:
     fields: set[str] = set()
     for definition in rows:
         fields |= volunteer_fields(definition)
-    return frozenset(fields)
+    known[process_key] = frozenset(fields)
+    return known[process_key]
 
 
 # --- saving --------------------------------------------------------------------------------
