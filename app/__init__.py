@@ -168,6 +168,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(dryrun_bp)  # dry run of a process draft (Probelauf), nothing stored
     from app.casecontext import routes as _casecontext  # noqa: F401 - the case header's assignment panel
+    from app.formbuilder import services as formbuilder
+    from app.formbuilder.routes import bp as formbuilder_bp
+    from app.modeler.services import version_published
+
+    app.register_blueprint(formbuilder_bp)  # the form builder (/formulare) for process owners
+    version_published.connect(formbuilder.pin_published_version)  # pin builder form versions
     register_api(app)
     register_web(app)
     register_cli(app)
@@ -188,6 +194,7 @@ def register_api(app: Flask) -> None:
     from app.cases.api import bp as cases_api
     from app.disclosure.api import bp as disclosure_api
     from app.documents.api import bp as documents_api
+    from app.formbuilder.api import bp as formbuilder_api
     from app.inbox.api import bp as inbox_api
     from app.journal.api import bp as journal_api
     from app.mbe.api import bp as mbe_api
@@ -203,7 +210,8 @@ def register_api(app: Flask) -> None:
 
     for bp in (auth_api, cases_api, inbox_api, monitor_api, modeler_api, statistics_api, volunteers_api, mbe_api,
                appointments_api, documents_api, journal_api, search_api, retention_api, disclosure_api,
-               accesslog_api, offers_api, partners_api, alliance_api, processsetup_api, openapi_bp):
+               accesslog_api, offers_api, partners_api, alliance_api, processsetup_api, formbuilder_api,
+               openapi_bp):
         app.register_blueprint(bp)
     from app.modeler.dryrun_api import bp as dryrun_api
 

@@ -17,6 +17,7 @@ from app.engine.models import (  # noqa: F401
     ProcessVersion,
     Task,
 )
+from app.formbuilder.models import FormDefinition, FormDefinitionVersion, ProcessVersionForm  # noqa: F401
 from app.journal.models import JournalEntry, JournalRevision, JournalTopic  # noqa: F401
 from app.mbe.models import Client, MbeCaseStat, MbeStatFact  # noqa: F401
 from app.modeler.models import ProcessDraft  # noqa: F401

@@ -22,6 +22,7 @@ from wtforms import FieldList, FormField
 from app.auth.models import User
 from app.engine.models import CaseEvent
 from app.extensions import db
+from app.formbuilder.services import form_class_for
 from app.web.formatting import datum, datumzeit, zahl
 from forms import ACTION_FORMS, FORMS
 
@@ -51,9 +52,16 @@ def _extra_labels() -> dict[str, str]:
             "vertretung_fuer": _("Vertretung für")}
 
 
-def form_fields(form_key: str | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """(labels, choice labels) of the fields of one form, sub-form fields included."""
+def form_fields(form_key: str | None, process_version_id: int | None = None,
+                ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(labels, choice labels) of the fields of one form, sub-form fields included (a builder
+    form in the version pinned for ``process_version_id``)."""
     form_cls = FORMS.get(form_key or "") or ACTION_FORMS.get(form_key or "")
+    if form_cls is None and form_key:
+        try:
+            form_cls = form_class_for(form_key, process_version_id)
+        except KeyError:
+            form_cls = None
     labels: dict[str, str] = {}
     choices: dict[str, dict[str, str]] = {}
     if form_cls is None:
@@ -81,6 +89,15 @@ def _form_key(event: CaseEvent) -> str | None:
     if event.kind == "crisis":
         return CRISIS_FORM
     return event.task.form_key if event.task is not None else None
+
+
+def _builder_version(event: CaseEvent) -> int | None:
+    """The process version of the event's case, when its form is a builder form (pinned version)."""
+    key = _form_key(event)
+    if not key or key in FORMS or key in ACTION_FORMS:
+        return None
+    instance = event.instance or (event.task.instance if event.task is not None else None)
+    return instance.version_id if instance is not None else None
 
 
 def shown_value(value: Any, key: str, labels: dict, choices: dict) -> Any:
@@ -122,7 +139,7 @@ def entry(event: CaseEvent, data: dict | None, extra_choices: dict | None = None
     """``event`` with ``data`` (the part the reader may see) labelled by the entry's own form."""
     shown: dict = {}
     if data and event.kind in SHOWN_KINDS:
-        labels, choices = form_fields(_form_key(event))
+        labels, choices = form_fields(_form_key(event), _builder_version(event))
         labels = {**labels, **_extra_labels()}
         choices = {**choices, **(extra_choices or {}), **_people(data)}
         shown = {labels[k]: shown_value(v, k, labels, choices) for k, v in data.items() if k in labels}

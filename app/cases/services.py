@@ -29,6 +29,7 @@ from app.engine.models import (
     Task,
 )
 from app.extensions import db
+from app.formbuilder import services as formbuilder
 from app.web.paging import Page, bounds, count
 from forms import ACTION_FORMS, FORMS
 
@@ -211,7 +212,7 @@ def visible_data(data: dict | None, level: str, process_key: str | None = None) 
     if level == PARTNER:  # an invited partner: the consented categories' fields (app/partners)
         allowed: frozenset[str] = getattr(level, "fields", frozenset())
         return {k: v for k, v in data.items() if k in allowed}
-    fields = limited_fields(process_key)
+    fields = limited_fields(process_key) | formbuilder.volunteer_visible_fields(process_key)  # builder flag
     return {k: v for k, v in data.items() if k in fields}
 
 
@@ -221,7 +222,7 @@ def cover_contact(data: dict | None) -> dict:
 
 
 def _fields():
-    for form_cls in [*FORMS.values(), *ACTION_FORMS.values()]:
+    for form_cls in [*FORMS.values(), *ACTION_FORMS.values(), *formbuilder.builder_registry().values()]:
         form = form_cls(formdata=None, meta={"csrf": False})
         for field in form:
             yield field.name, field

@@ -12,8 +12,9 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import ROLE_EHRENAMT, User
 from app.engine.models import ProcessInstance, Task
 from app.extensions import db
+from app.formbuilder.services import form_class_for
 from app.volunteers.services import matches_for
-from forms import FormContext, TaskForm, bind_form, form_schema, get_form_class
+from forms import FormContext, TaskForm, bind_form, form_schema
 
 
 def volunteer_choices() -> list[tuple[str, str]]:
@@ -65,7 +66,7 @@ def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict
     """
     if not task.form_key:
         raise LookupError(f"task {task.bpmn_id} names no form")
-    form_cls = get_form_class(task.form_key)
+    form_cls = form_class_for(task.form_key, task.instance.version_id)  # code or builder form (pinned)
     ctx = form_context(task.instance)
     if json_data is not None or formdata is not None:
         return bind_form(form_cls, ctx, json_data=json_data, formdata=formdata, csrf=csrf)
@@ -78,7 +79,7 @@ def build_form(task: Task, *, formdata: MultiDict | None = None, json_data: dict
 
 def initial_values(task: Task) -> dict:
     """JSON-plain current values / defaults of the task's form (the API's form_data)."""
-    form_cls = get_form_class(task.form_key or "")  # no form key: KeyError like an unknown one
+    form_cls = form_class_for(task.form_key, task.instance.version_id)  # no form key: KeyError
     ctx = form_context(task.instance)
     return {**form_cls.initial(ctx), **(task.draft or {})}
 

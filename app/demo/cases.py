@@ -26,8 +26,9 @@ from app.engine import service
 from app.engine.clock import engine_time
 from app.engine.models import ACTIVE_TASK_STATES, CaseEvent, ProcessInstance, ProcessModel, Task
 from app.extensions import db
+from app.formbuilder.services import form_class_for
 from app.timeutil import aware, office_zone, utcnow
-from forms import FormContext, bind_form, form_errors, get_form_class
+from forms import FormContext, bind_form, form_errors
 
 AB, MBE, JE = "alltagsbegleitung", "mbe_beratung", "junge_erwachsene"
 
@@ -83,7 +84,7 @@ class Driver:
         day = when.astimezone(office_zone()).date()
         volunteers = ranked_volunteer_choices(instance) if bpmn_id == "vermittlung" else []
         ctx = FormContext(data=dict(instance.data or {}), today=day, volunteers=volunteers)
-        form = bind_form(get_form_class(task.form_key or ""), ctx, json_data=data, csrf=False)
+        form = bind_form(form_class_for(task.form_key, instance.version_id), ctx, json_data=data, csrf=False)
         if not form.validate():
             raise DemoDataError(f"{instance.reference} {bpmn_id}: {form_errors(form)}")
         self._act(instance, when, lambda: service.complete_task(task, self.users[username], form.to_task_data()))

@@ -26,6 +26,7 @@ from app.modeler.forms import PublishForm, SaveForm, UploadForm
 from app.modeler.inspect import lane_rule_text
 from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
+from app.modeler.validation import form_registry
 from app.modeler.xmlsafe import TooLarge, UnsafeXml
 from app.web.access import roles_required
 from app.web.bounds import body_limit, bounded_int
@@ -140,7 +141,8 @@ def create_draft(key: str):
 # --- the modeler -----------------------------------------------------------------------------
 
 def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=200):
-    forms = [{"key": k, "title": str(cls.title)} for k, cls in sorted(FORMS.items())]
+    forms = [{"key": k, "title": str(cls.title) if k in FORMS else _("%(title)s (Formular-Baukasten)", title=cls.title)}
+             for k, cls in sorted(form_registry().items())]
     lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,
                            save=save or SaveForm(), publish=publish or PublishForm(comment=draft.comment),

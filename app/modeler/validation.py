@@ -46,12 +46,14 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import has_app_context
 from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine import lanes
 from app.engine.sandbox import check_expression, check_script
 from app.engine.specs import SpecError, bpmn_schema, is_iso_duration, is_iso_recurrence, parse_bpmn
+from app.formbuilder import services as formbuilder
 from app.modeler.xmlsafe import BPMN_NS, DEFAULT_MAX_BYTES, read_bpmn
 from forms import FORMS
 
@@ -146,7 +148,10 @@ def spiff_properties(el) -> dict[str, str]:
 
 
 def form_registry() -> dict:
-    return FORMS
+    """Every form key a user task may name: the code forms and the builder forms (newest version)."""
+    if not has_app_context():  # no database: the code forms
+        return FORMS
+    return formbuilder.registry()
 
 
 def _p(el, code: str, message: str, hint: str) -> Problem:

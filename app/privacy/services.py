@@ -25,10 +25,10 @@ from app.engine.lanes import DECLARATIONS, LANES_DIR, OWNER_TEAM, OWNER_TEAM_LEA
 from app.engine.lanes import limited_fields as declared_limited_fields
 from app.engine.models import ProcessModel
 from app.extensions import db
+from app.formbuilder import services as formbuilder
 from app.network.forms import TYPE_LABELS
 from app.network.models import PARTNER_TYPES
 from app.retention import services as retention
-from forms import FORMS
 
 #: The entries of a ``<key>.privacy.toml`` file, in the order the page shows them.
 ENTRIES = ("zweck", "rechtsgrundlage", "empfaenger", "loeschfrist")
@@ -159,14 +159,16 @@ def build_record() -> list[ProcessRecord]:
             if not key or key in seen:
                 continue
             seen.add(key)
-            form_cls = FORMS.get(key)
-            if form_cls is None:
+            try:  # a code form, or a builder form in the version pinned for this process version
+                form_cls = formbuilder.form_class_for(key, version.id)
+            except KeyError:
                 record.unknown_forms.append(key)
                 continue
             title = str(getattr(form_cls, "title", "") or task.title or key)
             record.forms.append(FormCategory(key=key, title=title, labels=form_labels(form_cls)))
             names = {**field_labels(form_cls), **names}
         limited = declared_limited_fields(model.key) if model.key in DECLARATIONS else frozenset()
+        limited |= formbuilder.volunteer_visible_fields(model.key)  # builder form fields marked for volunteers
         record.limited_fields = sorted(names.get(name, name) for name in limited)
         record.access = _access(model.key)
         if model.start_role or model.start_departments:

@@ -1,7 +1,7 @@
 """decision editor: drafts of decision tables and the editor's source (constants, test cases) per version
 
 Revision ID: 7d3e1a9c5b20
-Revises: 5c2f8a9d1e47
+Revises: 7f1b3c5d9e20
 Create Date: 2026-12-05 00:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d3e1a9c5b20'
-down_revision = '5c2f8a9d1e47'
+down_revision = '7f1b3c5d9e20'
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,7 @@ DOCUMENTED = {
     ("get", "/access-log"),  # issue 14: the access log (data protection officer)
     ("get", "/offers"), ("get", "/process-instances/{id}/offer-matches"),  # issue 15: offers catalogue
     ("post", "/process-instances/{id}/partners"), ("delete", "/process-instances/{id}/partners/{username}"),  # issue 15
+    ("get", "/forms"), ("post", "/forms"), ("get", "/forms/{key}"), ("put", "/forms/{key}"),  # issue 16: form builder
     ("get", "/alliance/figures"),  # issue 15: the alliance figures of the young adults' case management
     ("post", "/process-models/{key}/drafts/{draft_id}/dry-run"),  # issue 16: dry run of a draft
 }
