@@ -80,6 +80,14 @@ class User(UserMixin, Model):
     totp_pending: Mapped[str | None] = mapped_column(String(64))  # being enrolled, not yet confirmed
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column()  # time step of the last code used (no replay)
+    # Where the account comes from: "local" (password here), "ldap" or "oidc" (app/directory):
+    # a directory account has no usable password here; its teams and roles follow its groups.
+    auth_source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
+    external_id: Mapped[str | None] = mapped_column(String(300))  # LDAP DN / OIDC subject
+    last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # Who deactivated the account: "admin" (stays off until an admin turns it on) or "directory"
+    # (no mapped group any more: on again when the directory grants a group again).
+    deactivated_by: Mapped[str | None] = mapped_column(String(20))
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

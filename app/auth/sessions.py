@@ -37,6 +37,7 @@ def start_session(user: User) -> None:
     login_user(user)
     session.permanent = True
     session[SEEN] = session[STARTED] = _now()
+    user.last_login_at = timeutil.utcnow()
 
 
 def load_user(user_id: str) -> User | None:
@@ -79,8 +80,9 @@ def change_password(user: User, new_password: str) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate an account; deactivation ends its sessions and tokens."""
-    user.active = active
+    """Activate or deactivate an account (an admin's decision; a directory login does not undo
+    it); deactivation ends its sessions and tokens."""
+    user.active, user.deactivated_by = active, (None if active else "admin")
     if not active:
         end_all_sessions(user)
         revoke_tokens(user)
