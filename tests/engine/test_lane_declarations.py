@@ -45,7 +45,7 @@ def test_one_lane_name_means_one_rule_in_every_process(tmp_path):
         lanes._catalogue(lanes.load_declarations(tmp_path))
 
 
-def test_a_volunteer_sees_the_fields_its_process_declares_not_those_of_another():
+def test_a_volunteer_sees_the_fields_its_process_declares_not_those_of_another(ctx):  # builder flags: DB
     """Limited fields are per process: an MBE case declares none (no volunteer lane), an
     Alltagsbegleitung case its own list; a process without a declaration gets the shipped lists."""
     data = {"familienname": "Beispiel", "anamnese": "vertraulich", "beratungsthemen": ["Wohnen"]}

@@ -21,6 +21,8 @@ def test_owner_renames_task_publishes_and_next_case_uses_it(live_server, page): 
     page.wait_for_url(f"{base}/prozessmodelle")
     check_page(page)
     page.get_by_role("link", name="Alltagsbegleitung").click()
+    page.wait_for_url(f"{base}/prozessmodelle/alltagsbegleitung")
+    page.wait_for_load_state()
     check_page(page)
     # Not submit(): its page check would race the modeler, which builds its controls (and
     # labels them) only after the diagram has been fetched; check once it says it is loaded.
