@@ -163,6 +163,7 @@ def register_cli(app: Flask) -> None:
     def demo_load(without_cases):
         """Create demo teams and accounts (password: demo), import the processes and load about 40
         invented cases in every step (app/demo; skipped when they exist)."""
+        from app.demo.process_owner import load_demo_process_owner
         from app.network.demo import load_demo_partners
         from app.offers.demo import load_demo_offers
 
@@ -171,8 +172,9 @@ def register_cli(app: Flask) -> None:
             imported = sync_processes()
             partners = load_demo_partners()
             offers = load_demo_offers()
+            owner_items = load_demo_process_owner()
         click.echo(f"demo users created: {created}; processes imported: {imported or 'none'}; "
-                   f"demo partners: {partners}; demo offers: {offers}")
+                   f"demo partners: {partners}; demo offers: {offers}; process owner items: {owner_items}")
         if not without_cases:
             from app.demo.cases import load_demo_cases
 

@@ -212,7 +212,12 @@ def pages_of(role: str, ids: dict) -> list[str]:
                     "/prozessmodelle/alltagsbegleitung/faelle", "/prozessmodelle/mbe_beratung/versionen/1",
                     "/entscheidungen", "/entscheidungen/mbe_berechtigung", "/konto/zwei-faktor",
                     "/prozessmodelle/beratungskontakt/aufbewahrung", "/aufgaben",
-                    f"/prozessmodelle/beratungskontakt/entwuerfe/{ids['waiting_draft']}/freigabe"],
+                    f"/prozessmodelle/beratungskontakt/entwuerfe/{ids['waiting_draft']}/freigabe",
+                    # issue 16: form builder, new process and its settings, outline editing, dry run
+                    "/formulare", "/formulare/neu", "/prozessmodelle/neu",
+                    "/prozessmodelle/beratungskontakt/einstellungen",
+                    f"/prozessmodelle/beratungskontakt/entwuerfe/{ids['waiting_draft']}/gliederung",
+                    f"/prozessmodelle/beratungskontakt/entwuerfe/{ids['waiting_draft']}/probelauf"],
         "admin": ["/admin/postausgang", "/admin/konten", "/konto/passwort", "/konto/zwei-faktor"],
         "dsb": ["/datenschutz/verarbeitungsverzeichnis", "/datenschutz/zugriffsprotokoll",
                 "/datenschutz/zugriffsprotokoll?benutzer=fb36&von=2020-01-01", "/leitung/loeschungen",
