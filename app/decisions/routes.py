@@ -69,7 +69,7 @@ def _editor(table, model, *, errors=None, data=None, status=200, unsaved=False, 
         data=data if data is not None else table_model.form_data(model), errors=errors or {},
         labels=table_model.field_labels(model), results=results, unsaved=unsaved,
         publish_problems=publish_problems or [], changes=table_model.diff(base, model) if draft else [],
-        hit_policies=HIT_POLICY_LABELS, four_eyes=services.four_eyes(),
+        hit_policies=HIT_POLICY_LABELS, four_eyes=services.four_eyes(table.decision_id),
         version_rows=services.version_rows(table.decision_id), submitted=SUBMITTED,
     ), status
 

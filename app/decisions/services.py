@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from lxml import etree
 from sqlalchemy import func, select
@@ -38,9 +38,11 @@ from app.decisions.models import (
 )
 from app.decisions.table import Change, TableModel
 from app.engine.decide import evaluate_decision
+from app.engine.models import ProcessModel, ProcessVersion
 from app.engine.sandbox import check_expression
 from app.engine.specs import check_decision_table, provide_decisions
 from app.extensions import db
+from app.modeler import services as modeler
 from app.timeutil import utcnow
 
 MAX_CELL = 500
@@ -334,9 +336,22 @@ def model_of(version: DecisionTable) -> TableModel:
     return table_model.from_view(read_table(version.dmn_xml))
 
 
-def four_eyes() -> bool:
-    """Publishing a decision table needs a second process owner (the same setting as BPMN)."""
-    return bool(current_app.config.get("FOUR_EYES_PUBLISHING"))
+def four_eyes(decision_id: str | None = None) -> bool:
+    """Publishing a decision table needs a second process owner: the same rule as BPMN — the
+    installation's default, or the four-eyes setting of any process model whose newest version
+    calls this table (a table used by a four-eyes process cannot be changed by one person)."""
+    if decision_id is None:
+        return modeler.four_eyes()
+    newest = (select(ProcessVersion.model_id, func.max(ProcessVersion.number).label("n"))
+              .group_by(ProcessVersion.model_id).subquery())
+    callers = db.session.scalars(
+        select(ProcessModel).join(ProcessVersion, ProcessVersion.model_id == ProcessModel.id)
+        .join(newest, (newest.c.model_id == ProcessVersion.model_id) & (newest.c.n == ProcessVersion.number))
+        .where(ProcessVersion.bpmn_xml.contains(f">{decision_id}</")))
+    models = list(callers)
+    if not models:
+        return modeler.four_eyes()
+    return any(modeler.four_eyes(model) for model in models)
 
 
 def open_draft(decision_id: str) -> DecisionDraft | None:
@@ -487,7 +502,7 @@ def publish(draft: DecisionDraft, user: User) -> DecisionTable | None:
     if draft.status not in (DRAFT, REJECTED):
         raise PublishRefused([_("Dieser Entwurf wartet bereits auf Freigabe.")])
     model, xml = _check_publishable(draft)
-    if four_eyes():
+    if four_eyes(draft.decision_id):
         draft.status = SUBMITTED
         draft.submitted_at = utcnow()
         draft.submitted_by = user

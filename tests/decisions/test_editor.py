@@ -304,3 +304,22 @@ def test_four_eyes_whoever_changed_the_draft_cannot_approve_it(make_app):
     for client in (first, second):
         assert client.post(f"{URL}/freigabe", data={"entscheidung": "freigeben"}).status_code == 403
     assert counts(app) == (1, 1)
+
+
+def test_a_table_called_by_a_four_eyes_process_needs_a_second_owner_too(app):
+    """The installation default is off; the MBE process calling the table has four-eyes on:
+    changing the table goes through the second process owner like changing the process."""
+    from app.engine.models import ProcessModel
+
+    first = login(app.test_client(), "prozess")
+    m = with_age_constant(model(app), "30")
+    with app.app_context():
+        assert services.four_eyes("mbe_berechtigung") is False
+        db.session.scalar(select(ProcessModel).where(ProcessModel.key == "mbe_beratung")).four_eyes = True
+        db.session.commit()
+        assert services.four_eyes("mbe_berechtigung") is True
+        assert services.four_eyes("eine_andere_tabelle") is False  # called by no process: the default
+    assert post(first, m, kommentar="Altersgrenze 30").status_code == 302
+    assert first.post(f"{URL}/veroeffentlichen").status_code == 302
+    assert counts(app) == (1, 1)  # submitted, not published
+    assert "wartet auf Freigabe" in text(first.get(URL))
