@@ -108,8 +108,10 @@ def _read_scope(scope, scope_id: str, lane_of: dict, inherited_lane: str, result
             _read_scope(el, ident, lane_of, item.lane, result)
 
 
-def lane_rule_text(name: str) -> str:
-    kind, arg = lanes.LANE_RULES.get(name, (None, None))
+def lane_rule_text(name: str, model_id: int | None = None) -> str:
+    """What a lane means, in German: the model's own rule (set on its settings page), else the
+    shipped rule of that lane name."""
+    kind, arg = lanes.resolver(model_id)(name) if (model_id is not None or name in lanes.LANE_RULES) else (None, None)
     texts = {
         lanes.OWNER_TEAM: _l("das Team, das den Fall angelegt hat (Fallverantwortung)"),
         lanes.TEAM: _l("das Team „%(arg)s“ als Gruppenaufgabe", arg=arg),

@@ -15,7 +15,7 @@ from app import transaction
 from app.auth.models import ROLE_PROZESS
 from app.auth.routes import PostForm
 from app.engine import migration
-from app.engine.lanes import LANE_RULES
+from app.engine.lanes import known_lanes
 from app.engine.models import RUNNING, ProcessInstance, ProcessModel, ProcessVersion, Task
 from app.engine.service import latest_version
 from app.extensions import db
@@ -143,7 +143,7 @@ def create_draft(key: str):
 def _draft_page(model, draft, *, save=None, publish=None, upload=None, status=200):
     forms = [{"key": k, "title": str(cls.title) if k in FORMS else _("%(title)s (Formular-Baukasten)", title=cls.title)}
              for k, cls in sorted(form_registry().items())]
-    lanes = [{"key": k, "description": lane_rule_text(k)} for k in LANE_RULES]
+    lanes = [{"key": k, "description": lane_rule_text(k, model.id)} for k in known_lanes(model.key)]
     return render_template("modeler/draft.html", model=model, draft=draft, forms=forms, lanes=lanes,
                            save=save or SaveForm(), publish=publish or PublishForm(comment=draft.comment),
                            upload=upload or UploadForm(), four_eyes=services.four_eyes(model),

@@ -441,6 +441,7 @@ def process_problems(process) -> list[Problem]:
     used_forms = [forms[k] for k in (spiff_properties(t).get("formKey") for t in process.iter(f"{B}userTask"))
                   if k in forms]
     values = field_values(used_forms)
+    lane_names = lanes.known_lanes(process.get("id"))  # shipped lanes and the model's own lane rules
     for el in process.iter():
         if not isinstance(el.tag, str) or not el.tag.startswith(B):
             continue
@@ -448,7 +449,7 @@ def process_problems(process) -> list[Problem]:
         if kind in FLOW_NODES:
             problems += structure_problems(el, kind)
         if kind == "userTask":
-            problems += user_task_problems(el, forms)
+            problems += user_task_problems(el, forms, lane_names)
         elif kind == "scriptTask":
             problems += script_task_problems(el)
         elif kind == "exclusiveGateway":
@@ -617,7 +618,7 @@ def _in_lane(task) -> bool:
     return any((ref.text or "").strip() == ident for ref in task.getroottree().getroot().iter(f"{B}flowNodeRef"))
 
 
-def user_task_problems(task, forms) -> list[Problem]:
+def user_task_problems(task, forms, lane_names: list[str] | None = None) -> list[Problem]:
     problems = []
     props = spiff_properties(task)
     key = props.get("formKey", "").strip()
@@ -634,8 +635,9 @@ def user_task_problems(task, forms) -> list[Problem]:
         problems.append(_p(task, "form.unknown", _("%(el)s: das Formular „%(key)s“ gibt es nicht.",
                                                    el=label(task), key=key), choose))
     lane = props.get("lane", "").strip()
-    known = ", ".join(lanes.LANE_RULES)
-    if lane and lane not in lanes.LANE_RULES:
+    lane_names = list(lanes.LANE_RULES) if lane_names is None else lane_names
+    known = ", ".join(lane_names)
+    if lane and lane not in lane_names:
         problems.append(_p(task, "lane.property", _("%(el)s: die Zuständigkeit „%(lane)s“ ist keine bekannte Bahn "
                                                     "(bekannt: %(known)s).", el=label(task), lane=lane, known=known),
                            _("Im Eigenschaftenfeld „Zuständig (Bahn/Rolle)“ eine bekannte Rolle wählen oder das Feld "

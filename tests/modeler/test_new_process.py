@@ -265,3 +265,27 @@ def test_template_with_gateway_runs_to_the_end(app, start_case, complete):
     assert complete(case, "bearbeitung", "k201", {**step, "abschluss_einleiten": False}) == "running"  # again
     assert complete(case, "bearbeitung", "k201", {**step, "abschluss_einleiten": True}) == "running"
     assert complete(case, "abschluss", "k201", {"erledigt_am": today}) == "completed"
+
+
+def test_a_task_may_name_a_lane_of_its_own_model_and_the_modeler_offers_it(app, login_as):
+    """A user task's „Zuständig“ property may name a lane that only this model's settings define."""
+    from app.engine.modelrules import ProcessLaneRule
+    from app.modeler.validation import validate_bpmn
+
+    owner = login_as("prozess")
+    token = _csrf(owner, "/prozessmodelle/neu")
+    assert owner.post("/prozessmodelle/neu", data={"csrf_token": token, "name": "Eigene Bahn", "key": "eigene_bahn",
+                                                   "start": "leer", "source": ""}).status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(select(ProcessDraft).join(ProcessModel).where(ProcessModel.key == "eigene_bahn"))
+        xml = draft.bpmn_xml.replace('name="formKey"', 'name="lane" value="Sachgebiet"/><spiffworkflow:property '
+                                     'name="formKey"', 1)
+        assert 'name="lane" value="Sachgebiet"' in xml
+        assert any("Sachgebiet" in p.message for p in validate_bpmn(xml, "eigene_bahn"))
+        model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == "eigene_bahn"))
+        db.session.add(ProcessLaneRule(model_id=model.id, lane="Sachgebiet", rule="starter"))
+        db.session.commit()
+        assert not any("Sachgebiet" in p.message for p in validate_bpmn(xml, "eigene_bahn"))
+        draft_id = draft.id
+    page = owner.get(f"/prozessmodelle/eigene_bahn/entwuerfe/{draft_id}").get_data(as_text=True)
+    assert "Sachgebiet" in page  # offered in the modeler's lane list (data-lanes)
