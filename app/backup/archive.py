@@ -73,7 +73,7 @@ class Writer:
         with handle:
             stat = os.fstat(handle.fileno())
             reader = _Hashing(handle)
-            self.tar.addfile(_info(name, stat.st_size, stat.st_mtime), reader)  # type: ignore[arg-type]
+            self.tar.addfile(_info(name, stat.st_size, stat.st_mtime), reader)
         self.files[name] = reader.digest.hexdigest()
         return True
 

@@ -33,8 +33,8 @@ from app.documents.models import Document
 from app.engine.models import ProcessInstance, Task
 
 # The figures a backup reports and a restore checks: name -> table
-KEY_TABLES = {"cases": ProcessInstance.__table__.name, "tasks": Task.__table__.name,
-              "documents": Document.__table__.name, "users": User.__table__.name}
+KEY_TABLES = {"cases": ProcessInstance.__tablename__, "tasks": Task.__tablename__,
+              "documents": Document.__tablename__, "users": User.__tablename__}
 POSTGRESQL, SQLITE = "postgresql", "sqlite"
 
 
