@@ -127,7 +127,7 @@ def current_figures() -> dict[str, Any]:
         return database.facts(connection)
 
 
-def _migrations():
+def migrations():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -141,7 +141,7 @@ def unknown_revisions(revisions: list[str]) -> list[str]:
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
-    script = _migrations()
+    script = migrations()
     unknown = []
     for revision in revisions:
         try:
@@ -193,7 +193,7 @@ def restore(path: Path, yes: bool = False) -> Restored:
         db.engine.dispose()
         _restore_documents(staging / archive.DOCUMENTS, root)
         upgraded = False
-        if revisions and set(revisions) != set(_migrations().get_heads()):
+        if revisions and set(revisions) != set(migrations().get_heads()):
             from flask_migrate import upgrade
 
             upgrade()
