@@ -110,7 +110,9 @@ def server_major(connection: Connection) -> int:
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{what} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+        hint = " (is the app still running? stop the web service and the timer worker)" \
+            if "lock timeout" in result.stderr else ""
+        raise BackupError(f"{what} failed (exit {result.returncode}){hint}: {result.stderr.strip()[-2000:]}")
 
 
 def pg_dump(engine: Engine, target: Path, bin_dir: str) -> dict[str, Any]:
@@ -127,8 +129,10 @@ def pg_dump(engine: Engine, target: Path, bin_dir: str) -> dict[str, Any]:
 
 
 def pg_restore(engine_url: URL, tool_path: str, dump: Path) -> None:
-    """Into the configured database, in one transaction (a failure leaves it as it was)."""
+    """Into the configured database, in one transaction (a failure leaves it as it was). A lock
+    held by a still running app makes it fail after a minute instead of waiting for ever."""
     conninfo, env = libpq(engine_url)
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c lock_timeout=60s").strip()
     path = tool_path
     _run([path, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
           f"--dbname={conninfo}", str(dump)], env, "pg_restore")
