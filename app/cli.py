@@ -191,6 +191,9 @@ def register_cli(app: Flask) -> None:
     from app.retention.cli import register_retention_cli
 
     register_retention_cli(app)  # flask retention run
+    from app.backup.cli import register_backup_cli
+
+    register_backup_cli(app)  # flask backup create / verify / restore
 
 
 def register_timer_cli(app: Flask) -> None:

@@ -123,6 +123,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # largest file accepted (bytes; larger ones are refused with a German message, API 413).
         "DOCUMENT_STORAGE_DIR": env.get("DOCUMENT_STORAGE_DIR", ""),
         "DOCUMENT_MAX_BYTES": int(env.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        # Backups (app/backup): the folder of pg_dump/pg_restore when not the ones on PATH, e.g.
+        # /usr/lib/postgresql/16/bin (they must be at least the server's major version).
+        "PG_BIN_DIR": env.get("PG_BIN_DIR", ""),
     }
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(uri, str) and uri.startswith("postgres://"):
