@@ -151,7 +151,7 @@ def callback():
                                           code_verifier=pending["code_verifier"])
         if "id_token" not in token:
             raise ValueError("the token answer holds no ID token")
-        claims = dict(client.parse_id_token(token, nonce=pending["nonce"]))
+        claims = dict(client.parse_id_token(token, nonce=pending["nonce"], claims_options=_id_token_rules(client)))
         claims = _with_userinfo(client, token, claims)
     except _PROTOCOL_ERRORS as error:
         return _refused(_("Die Anmeldung über den Anmeldedienst ist fehlgeschlagen. Bitte versuchen Sie es "
@@ -176,6 +176,15 @@ def callback():
     if twofactor.must_enrol(user):
         return redirect(url_for("auth.two_factor"))
     return safe_redirect(next_url)
+
+
+def _id_token_rules(client: _Provider) -> dict:
+    """What the ID token must say (OpenID Connect Core §3.1.3.7) beyond its signature, nonce and
+    ``azp``, which Authlib checks anyway: our issuer, our client id among its audiences, an expiry
+    (and issue time; Authlib allows two minutes of clock skew)."""
+    return {"iss": {"essential": True, "values": [_metadata(client)["issuer"]]},
+            "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
+            "exp": {"essential": True}, "iat": {"essential": True}, "sub": {"essential": True}}
 
 
 def _with_userinfo(client: _Provider, token: dict, claims: dict) -> dict:
