@@ -33,7 +33,6 @@ from app.auth import sessions, twofactor
 from app.auth.routes import _await_second_step  # the local login's second step, reused as it is
 from app.directory.models import SOURCE_OIDC
 from app.directory.provision import DirectoryRefused, provision
-from app.extensions import limiter
 from app.web.redirects import safe_redirect, safe_target
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,9 @@ def start():
         answer = client.create_authorization_url(redirect_uri)
     except _PROTOCOL_ERRORS as error:
         return _refused(_unreachable(), f"provider not usable: {error!r}")
-    next_url = safe_target(request.args.get("next"), "") or ""
+    next_url = safe_target(request.args.get("next"))
+    for key in [key for key in session if key.startswith("_state_oidc_")]:
+        session.pop(key)  # one login under way per browser: the cookie does not grow with each click
     client.framework.set_state_data(session, answer["state"], {
         "redirect_uri": redirect_uri, "nonce": answer["nonce"], "code_verifier": answer["code_verifier"],
         "next": next_url})
@@ -128,7 +129,6 @@ def start():
 
 
 @bp.route("/login/oidc/callback")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 def callback():
     """The provider sends the browser back: check everything, provision, log in."""
     if not enabled(current_app.config):
