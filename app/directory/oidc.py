@@ -79,7 +79,11 @@ def _provider() -> _Provider:
                            "code_challenge_method": "S256",
                            # a public client (no secret) authenticates with PKCE alone
                            "token_endpoint_auth_method": "client_secret_basic" if secret else "none",
-                           "timeout": config.get("OIDC_TIMEOUT_SECONDS", 10.0)})
+                           "timeout": config.get("OIDC_TIMEOUT_SECONDS", 10.0),
+                           # Authlib opens a new HTTP client per call; one TLS context for all of
+                           # them (loading the CA bundle costs more than the call). httpx's own:
+                           # certifi, or SSL_CERT_FILE / SSL_CERT_DIR for an internal CA.
+                           "verify": httpx.create_ssl_context()})
         current_app.extensions[_EXTENSION] = client
     return client
 

@@ -41,6 +41,7 @@ class Provider:
         self.tamper = None
         self.token_requests: list[dict[str, list[str]]] = []
         self.url = ""
+        self.browser = httpx.Client()  # the person's browser at the provider (its form, no cookies needed)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == "/oauth2/token":
@@ -53,7 +54,7 @@ class Provider:
         return self.app(environ, start_response)
 
     def set_user(self, sub: str, claims: dict) -> None:
-        response = httpx.put(f"{self.url}/users/{sub}", json=claims)
+        response = self.browser.put(f"{self.url}/users/{sub}", json=claims)
         assert response.status_code == 204, response.text
 
 
@@ -66,6 +67,7 @@ def provider():
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield wrapped
+    wrapped.browser.close()
     server.shutdown()
     thread.join(5)
     server.server_close()
@@ -105,10 +107,9 @@ def authorize(client, provider, sub: str, path: str = "/login/oidc", *, deny: bo
     assert start.status_code == 302, start.get_data(as_text=True)
     authorization_url = start.headers["Location"]
     assert authorization_url.startswith(f"{provider.url}/oauth2/authorize?")
-    with httpx.Client() as browser:
-        page = browser.get(authorization_url)
-        assert page.status_code == 200 and 'name="sub"' in page.text  # the provider's login form
-        answer = browser.post(authorization_url, data={"action": "deny"} if deny else {"sub": sub})
+    page = provider.browser.get(authorization_url)
+    assert page.status_code == 200 and 'name="sub"' in page.text  # the provider's login form
+    answer = provider.browser.post(authorization_url, data={"action": "deny"} if deny else {"sub": sub})
     assert answer.status_code == 302, answer.text
     return answer.headers["location"]
 
@@ -183,8 +184,7 @@ def test_authorization_request_carries_state_nonce_and_an_s256_challenge(oidc_ap
     assert query["client_id"] == [CLIENT_ID] and query["response_type"] == ["code"]
     assert query["scope"] == ["openid profile email"] and query["code_challenge_method"] == ["S256"]
     assert query["state"][0] and query["nonce"][0]
-    with httpx.Client() as browser:
-        callback = browser.post(start.headers["Location"], data={"sub": "sub-pkce"}).headers["location"]
+    callback = provider.browser.post(start.headers["Location"], data={"sub": "sub-pkce"}).headers["location"]
     assert back_to_app(client, callback).headers["Location"] == "/aufgaben"
     verifier = provider.token_requests[-1]["code_verifier"][0]
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -282,8 +282,7 @@ def test_an_id_token_for_another_audience_or_from_another_issuer_is_refused(oidc
     else:  # the provider's token endpoint answers under another name: the ID token's iss differs
         port = urlsplit(provider.url).port
         provider.tamper = lambda environ: environ.update(HTTP_HOST=f"localhost:{port}")
-    with httpx.Client() as browser:
-        callback = browser.post(url, data={"sub": "sub-eve"}).headers["location"]
+    callback = provider.browser.post(url, data={"sub": "sub-eve"}).headers["location"]
     page = _login_page_message(client, back_to_app(client, callback))
     assert "Die Anmeldung über den Anmeldedienst ist fehlgeschlagen" in page
     assert _logged_out(client) and _user(oidc_app, "eve.oidc") is None
