@@ -203,7 +203,7 @@ def _with_userinfo(client: _Provider, token: dict, claims: dict) -> dict:
     info = dict(client.userinfo(token=token))
     if info.get("sub") != claims.get("sub"):  # OpenID Connect Core §5.3.2
         raise ValueError("userinfo names another subject than the ID token")
-    return {**info, **claims}
+    return {**info, **{name: value for name, value in claims.items() if value is not None}}
 
 
 def _claim(claims: dict, name: str) -> Any:

@@ -39,6 +39,7 @@ class Provider:
     def __init__(self) -> None:
         self.app = oidc_provider_mock.app(require_nonce=True)
         self.tamper = None
+        self.before_userinfo = None  # called before the provider answers a userinfo request
         self.token_requests: list[dict[str, list[str]]] = []
         self.url = ""
         self.browser = httpx.Client()  # the person's browser at the provider (its form, no cookies needed)
@@ -51,6 +52,8 @@ class Provider:
             environ["wsgi.input"] = io.BytesIO(body)
             if self.tamper is not None:
                 self.tamper(environ)
+        if environ.get("PATH_INFO") == "/userinfo" and self.before_userinfo is not None:
+            self.before_userinfo()
         return self.app(environ, start_response)
 
     def set_user(self, sub: str, claims: dict) -> None:
@@ -75,7 +78,7 @@ def provider():
 
 @pytest.fixture
 def oidc_app(make_app, provider):
-    provider.tamper = None
+    provider.tamper = provider.before_userinfo = None
     provider.token_requests.clear()
     app = make_app(_settings(provider.url))
     with app.app_context():
@@ -234,6 +237,24 @@ def test_groups_removed_refuses_in_german_and_deactivates_the_account(oidc_app, 
     stranger = oidc_app.test_client()
     page = _login_page_message(stranger, oidc_login(stranger, provider, "sub-zoe", _claims("zoe.oidc", [])))
     assert "keiner Gruppe von Fallwerk zugeordnet" in page and _user(oidc_app, "zoe.oidc") is None
+
+
+def test_groups_missing_from_the_id_token_are_read_from_userinfo(oidc_app, provider):
+    """Providers keep large claims out of the ID token: the user has no groups when the token is
+    issued, and has them when the app asks the userinfo endpoint."""
+    without_groups = {k: v for k, v in _claims("ute.oidc", []).items() if k != "groups"}
+    provider.set_user("sub-ute", without_groups)
+    asked = []
+
+    def groups_now_known():
+        asked.append(True)
+        provider.set_user("sub-ute", _claims("ute.oidc", ["fallwerk-asd"]))
+
+    provider.before_userinfo = groups_now_known
+    client = oidc_app.test_client()
+    callback = authorize(client, provider, "sub-ute")
+    assert back_to_app(client, callback).headers["Location"] == "/aufgaben" and asked
+    assert _grants(oidc_app, "ute.oidc") == ([], {("asd", MEMBER)})
 
 
 def test_a_state_mismatch_and_a_replayed_callback_are_refused(oidc_app, provider):
