@@ -126,6 +126,22 @@ def load_config(overrides: dict | None = None) -> dict:
         # Backups (app/backup): the folder of pg_dump/pg_restore when not the ones on PATH, e.g.
         # /usr/lib/postgresql/16/bin (they must be at least the server's major version).
         "PG_BIN_DIR": env.get("PG_BIN_DIR", ""),
+        # --- Login with OpenID Connect (app/directory/oidc.py), when LOGIN_METHODS names "oidc".
+        # The provider's issuer URL (discovery at OIDC_ISSUER/.well-known/openid-configuration), the
+        # client registered there (no secret: a public client, PKCE only), the scopes asked for, the
+        # claims holding the groups (a dotted path reaches nested claims, e.g. realm_access.roles)
+        # and the user name, the button text on the login page, the callback URL registered at the
+        # provider (empty: derived from the request, <base>/login/oidc/callback) and how long a
+        # call to the provider may take.
+        "OIDC_ISSUER": env.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": env.get("OIDC_SCOPES", "openid profile email"),
+        "OIDC_GROUPS_CLAIM": env.get("OIDC_GROUPS_CLAIM", "groups"),
+        "OIDC_USERNAME_CLAIM": env.get("OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_BUTTON_LABEL": env.get("OIDC_BUTTON_LABEL", ""),
+        "OIDC_REDIRECT_URI": env.get("OIDC_REDIRECT_URI", ""),
+        "OIDC_TIMEOUT_SECONDS": float(env.get("OIDC_TIMEOUT_SECONDS", "10")),
     }
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(uri, str) and uri.startswith("postgres://"):

@@ -109,6 +109,8 @@ def _apply(user: User, grants: Grants) -> None:
         if key not in grants.teams:
             user.memberships.remove(membership)
             lost.add(f"team:{key}")
+    if user.id is not None and len(have) != len(user.memberships):
+        db.session.flush()  # deletes first: member -> lead of one team is a new row for the same pair
     for team_id, kind in grants.teams:
         if (team_id, kind) not in have:
             user.memberships.append(Membership(team_id=team_id, kind=kind))

@@ -16,6 +16,9 @@ OWNERS = ("app/mbe/", "app/templates/mbe/", "app/translations/", "app/static/bui
 # Art. 15 export of an MBE client reads the client only through app.mbe.clients and searches the
 # access log by the client's id.
 OWNERS += ("app/accesslog/", "app/templates/accesslog/", "app/disclosure/", "app/templates/disclosure/")
+# Issue 17: OAuth 2's client_id (Fallwerk as the client registered at the OpenID Connect
+# provider, Authlib's parameter name), not an MBE client.
+OWNERS += ("app/directory/oidc.py",)
 SUFFIXES = {".py", ".html", ".js", ".toml", ".json", ".txt", ".md"}
 
 

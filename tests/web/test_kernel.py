@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS = {
     "auth.second_factor": "the sign-in's second step (code after the password): not signed in yet",
     "auth.set_language": "switching the language works before signing in (login page footer)",
     "static": "CSS and scripts",
+    "directory_oidc.start": "login with OpenID Connect: off to the provider, not signed in yet",
+    "directory_oidc.callback": "login with OpenID Connect: the provider's answer, not signed in yet",
     "appointments.feed": "the private calendar feed: calendar programs send no login, its secret URL authenticates",
 }
 
