@@ -148,9 +148,9 @@ def _apply_roles_and_teams(user: User, data: AccountData, actor: User) -> tuple[
     wanted_roles = {r for r in data.roles if r in ROLES}
     if old_roles != wanted_roles:
         user.roles = sorted(wanted_roles)
-        removed = sorted(old_roles - wanted_roles)
-        record(user, actor, m.ROLES, {"added": sorted(wanted_roles - old_roles), "removed": removed})
-        lost, changed = bool(removed), True
+        lost_roles = sorted(old_roles - wanted_roles)
+        record(user, actor, m.ROLES, {"added": sorted(wanted_roles - old_roles), "removed": lost_roles})
+        lost, changed = bool(lost_roles), True
     have = {ms.team_id: ms for ms in user.memberships}
     old = {tid: ms.kind for tid, ms in have.items()}
     if old != data.teams:
