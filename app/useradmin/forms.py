@@ -80,13 +80,18 @@ class AccountForm(AppForm):
     email = StringField(_l("E-Mail-Adresse"), validators=[Optional(), Length(max=200)],
                         render_kw={"autocomplete": "off", "type": "email"})
     organisation = SelectField(_l("Organisation"), validate_choice=False)
-    roles = SelectMultipleField(_l("Rollen"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    roles = SelectMultipleField(_l("Rollen"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
+                                validate_choice=False)
 
     team_fields: list[tuple[Team, SelectField]]
 
     def validate_email(self, field: StringField) -> None:
         if field.data and not _EMAIL.match(field.data.strip()):
             raise ValidationError(_("Bitte eine gültige E-Mail-Adresse eingeben, z. B. name@beispiel.de."))
+
+    def validate_roles(self, field: SelectMultipleField) -> None:
+        if set(field.data or []) - set(ROLES):
+            raise ValidationError(_("Bitte nur Rollen aus der Liste wählen."))
 
     def validate_organisation(self, field: SelectField) -> None:
         if field.data and field.data not in {c.value for c in field.choices}:  # type: ignore[union-attr]

@@ -167,6 +167,21 @@ def test_edit_records_old_and_new_values(app, login_as):
     assert "Administration" in page  # who did it: the admin's account name
 
 
+def test_unknown_roles_teams_and_organisations_are_refused(app, login_as):
+    admin = login_as("admin")
+    user = row(app, "fb31")
+    team = team_id(app, "asd")
+    response = admin.post(f"/admin/konten/{user.id}", data=account_data(
+        app, user, roles=["superuser"], organisation="99999", **{f"team_{team}": "boss"}))
+    page = text(response)
+    assert response.status_code == 422
+    assert field_errors(page, "roles") == ["Bitte nur Rollen aus der Liste wählen."]
+    assert field_errors(page, "organisation") == ["Bitte eine Organisation aus der Liste wählen."]
+    assert field_errors(page, f"team_{team}")
+    assert events(app, "fb31") == [] and row(app, "fb31").roles == ["fachkraft"]
+    assert admin.get("/admin/konten/99999").status_code == 404
+
+
 def test_renaming_to_a_taken_name_is_refused(app, login_as):
     admin = login_as("admin")
     user = row(app, "fb31")
