@@ -173,6 +173,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.modeler.services import version_published
 
     app.register_blueprint(formbuilder_bp)  # the form builder (/formulare) for process owners
+    from app.useradmin.routes import bp as useradmin_bp
+
+    app.register_blueprint(useradmin_bp)  # accounts for admins (/admin/konten): create, edit, roles, teams
     version_published.connect(formbuilder.pin_published_version)  # pin builder form versions
     from app.directory.oidc import init_app as init_oidc
 

@@ -1,11 +1,9 @@
-"""Login (with its second step), logout, password change, the second factor, the admin's account
-list and the language switch."""
+"""Login (with its second step), logout, password change, the second factor and the language switch."""
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -18,17 +16,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from app import timeutil, transaction
 from app.auth import sessions, throttle, twofactor
 from app.auth.forms import EnrolConfirmForm, PasswordChangeForm, SecondFactorForm, SecondFactorOffForm
-from app.auth.models import ROLE_ADMIN, User
+from app.auth.models import User
 from app.extensions import db, limiter
-from app.web.access import login_required, roles_required
-from app.web.paging import page_arg, paginate
+from app.web.access import login_required
 from app.web.redirects import safe_redirect
 from forms.base import AppForm
 
@@ -203,74 +199,7 @@ def change_password():
     return render_template("auth/password.html", form=form)
 
 
-# --- accounts (admin) ----------------------------------------------------------------------------
-
-ACCOUNTS_PAGE_SIZE = 50
-
-
-def _admin_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
-@bp.route("/admin/konten")
-@roles_required(ROLE_ADMIN)
-def accounts():
-    total = db.session.scalar(select(func.count(User.id))) or 0
-    listing = paginate(select(User).order_by(User.username), page_arg(), ACCOUNTS_PAGE_SIZE, total=total)
-    users = listing.items
-    locked = throttle.locked_accounts()
-    states = throttle.states_for([u.username for u in users] + [u.username for u in locked])
-    return render_template("auth/accounts.html", users=users, states=states, locked=locked,
-                           second_factor_events=twofactor.last_events([u.id for u in users]),
-                           listing=listing, page=listing.page, total=total,
-                           now=timeutil.utcnow(), aware=timeutil.aware)
-
-
-@bp.route("/admin/konten/<int:user_id>/entsperren", methods=["POST"])
-@roles_required(ROLE_ADMIN)
-def unlock_account(user_id: int):
-    user = _admin_user(user_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    if throttle.unlock(user.username):
-        flash(_("Das Konto %(name)s ist entsperrt.", name=user.username), "info")
-    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
-
-
-@bp.route("/admin/konten/<int:user_id>/zwei-faktor-zuruecksetzen", methods=["POST"])
-@roles_required(ROLE_ADMIN)
-def reset_second_factor(user_id: int):
-    """The user lost their device (and their recovery codes): the second factor is removed, their
-    sessions and tokens end; they log in with the password and set up a new one."""
-    user = _admin_user(user_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    if user.has_second_factor or user.totp_pending:
-        twofactor.remove(user, current_user._get_current_object(), kind="reset")
-        sessions.end_all_sessions(user)
-        sessions.revoke_tokens(user)
-        flash(_("Der zweite Faktor von %(name)s ist zurückgesetzt; seine Sitzungen und API-Tokens sind beendet.",
-                name=user.username), "info")
-    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
-
-
-@bp.route("/admin/konten/<int:user_id>/aktiv", methods=["POST"])
-@roles_required(ROLE_ADMIN)
-def set_account_active(user_id: int):
-    user = _admin_user(user_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    active = request.args.get("aktiv") == "1"
-    if user.id == current_user.id and not active:
-        abort(409, _("Sie können Ihr eigenes Konto nicht deaktivieren."))
-    sessions.set_active(user, active)
-    flash(_("Das Konto %(name)s ist aktiviert.", name=user.username) if active else
-          _("Das Konto %(name)s ist deaktiviert; seine Sitzungen und API-Tokens sind beendet.",
-            name=user.username), "info")
-    return redirect(url_for("auth.accounts", seite=request.args.get("seite", 1, type=int)))
+# The admin's account pages (/admin/konten/...) are in app/useradmin/routes.py.
 
 
 @bp.route("/sprache/<lang>", methods=["POST"])

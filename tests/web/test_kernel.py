@@ -52,7 +52,7 @@ def test_the_public_list_names_only_existing_endpoints(app):
 
 
 @pytest.mark.parametrize("endpoint, roles", [
-    ("auth.accounts", ("admin",)),
+    ("useradmin.accounts", ("admin",)),
     ("notify.outbox", ("admin",)),
     ("modeler.index", ("prozess",)),
     ("decisions.index", ("prozess",)),
