@@ -30,6 +30,9 @@ PUBLIC_ENDPOINTS = {
     "auth.set_language": "switching the language works before signing in (login page footer)",
     "static": "CSS and scripts",
     "appointments.feed": "the private calendar feed: calendar programs send no login, its secret URL authenticates",
+    "ops.healthz": "liveness probe (load balancer, systemd): no login, no case data",
+    "ops.readyz": "readiness probe: no login, names only failing checks",
+    "ops.metrics": "Prometheus: allowed client addresses or METRICS_TOKEN, else 404",
 }
 
 
