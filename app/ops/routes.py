@@ -132,5 +132,4 @@ def metrics_allowed() -> bool:
 def metrics_view():
     if not metrics_allowed():
         abort(404)
-    return _no_store(Response(metrics.render(db.engine), mimetype="text/plain",
-                              headers={"Content-Type": metrics.CONTENT_TYPE}))
+    return _no_store(Response(metrics.render(db.engine), content_type=metrics.CONTENT_TYPE))
