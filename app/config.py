@@ -13,7 +13,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Keys that were published with the code (README, earlier versions). Refused in every mode; without
 # SECRET_KEY the app generates its own key per installation (app/auth/secret.py).
-PUBLISHED_SECRET_KEYS = frozenset({"dev-only-insecure-secret-key-change-me"})
+PUBLISHED_SECRET_KEYS = frozenset({"dev-only-insecure-secret-key-change-me",
+                                   "change-me-to-48-random-characters-python-secrets-token-urlsafe"})
 
 
 def _bool(value: str | None, default: bool) -> bool:
