@@ -115,8 +115,8 @@ def metrics_allowed() -> bool:
         client = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    if getattr(client, "ipv4_mapped", None):
-        client = client.ipv4_mapped  # type: ignore[union-attr]
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        client = client.ipv4_mapped  # ::ffff:127.0.0.1 on a dual-stack socket
     for allowed in current_app.config["METRICS_ALLOWED_IPS"]:
         try:
             if client in ipaddress.ip_network(allowed, strict=False):

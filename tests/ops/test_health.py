@@ -3,8 +3,6 @@ heartbeat, with a controlled clock; no login, no session, no case data."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select, text
 
