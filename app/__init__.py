@@ -42,6 +42,9 @@ def _tune_sqlite(engine) -> None:
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
+    from app.ops.logs import configure_from_config
+
+    configure_from_config(app)  # LOG_FORMAT: JSON or text lines on stderr (not under tests)
     if app.config["ENV_NAME"] == "production":  # refuse unsafe settings, all named at once (app/config.py)
         _check_production(app)
     if app.config["SECRET_KEY"] in PUBLISHED_SECRET_KEYS:

@@ -89,6 +89,16 @@ def configure_logging(log_format: str, level: str = "INFO") -> logging.Handler:
     return handler
 
 
+def configure_from_config(app: Flask) -> None:
+    """Install the log handler of ``LOG_FORMAT`` (not under tests: pytest captures logs itself)."""
+    if app.testing or app.config.get("LOG_FORMAT") not in ("json", "text"):
+        return
+    from flask.logging import default_handler
+
+    app.logger.removeHandler(default_handler)  # the root handler below writes every line once
+    configure_logging(app.config["LOG_FORMAT"], app.config.get("LOG_LEVEL", "INFO"))
+
+
 def _user_id() -> int | None:
     """The signed-in user's id if this request already loaded it (no extra query)."""
     user = g.get("api_user") or g.get("_login_user")
@@ -99,9 +109,6 @@ def _user_id() -> int | None:
 
 def init_app(app: Flask) -> None:
     from app.ops import metrics
-
-    if not app.testing and app.config.get("LOG_FORMAT"):
-        configure_logging(app.config["LOG_FORMAT"], app.config.get("LOG_LEVEL", "INFO"))
 
     @app.before_request
     def start_request() -> None:
