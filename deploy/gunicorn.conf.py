@@ -47,6 +47,12 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if Path("/dev/shm").is_dir() else None)
 preload_app = False  # each worker builds the app (database pools and sandbox pools are per process)
 proc_name = "fallwerk-web"
+# gunicorn's control socket (gunicornc): in the runtime directory, never in the data directory
+# ($HOME of the service user); none when no runtime directory is given.
+if os.environ.get("RUNTIME_DIRECTORY"):  # set by systemd's RuntimeDirectory=
+    control_socket = str(Path(os.environ["RUNTIME_DIRECTORY"].split(":")[0]) / "gunicorn.ctl")
+else:
+    control_socket_disable = True
 
 # Access log: one JSON object per line on stdout (journald). The path without the query string
 # (%(U)s: search words never reach the log), the request id the app returns, the client from the
@@ -59,6 +65,24 @@ access_log_format = json.dumps({
     "client": "%({x-forwarded-for}i)s", "method": "%(m)s", "path": "%(U)s", "status": "%(s)s",
     "bytes": "%(B)s", "duration_ms": "%(M)s",
 })
+
+# LOG_FORMAT=json: gunicorn's own messages (start, worker restarts, timeouts) as JSON lines too,
+# with the app's formatter; the access lines are JSON already (the format above).
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.ops.logs.JsonFormatter"}, "plain": {"format": "%(message)s"}},
+        "root": {"level": "INFO", "handlers": []},  # the app installs its own root handler (LOG_FORMAT)
+        "handlers": {
+            "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+    }
 
 
 # --- Prometheus multiprocess mode -----------------------------------------------------------------

@@ -25,7 +25,8 @@ def _gunicorn_settings(env: dict[str, str]) -> dict:
     code = ("import json, runpy; s = runpy.run_path('deploy/gunicorn.conf.py'); "
             "print(json.dumps({k: s[k] for k in ('bind', 'workers', 'threads', 'timeout', 'graceful_timeout', "
             "'max_requests', 'max_requests_jitter', 'forwarded_allow_ips', 'accesslog', 'access_log_format', "
-            "'worker_class')}))")
+            "'worker_class')} | {k: s.get(k) for k in ('control_socket', 'control_socket_disable', "
+            "'logconfig_dict')}))")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY"))}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
                             capture_output=True, text=True, check=True)
@@ -55,6 +56,13 @@ def test_gunicorn_config_follows_the_environment():
                                    "GUNICORN_BIND": "unix:/run/fallwerk-web/sock"})
     assert settings["workers"] == 3 and settings["timeout"] == 90
     assert settings["bind"] == ["unix:/run/fallwerk-web/sock"]
+    assert settings["control_socket_disable"] is True and settings["logconfig_dict"] is None
+
+
+def test_under_systemd_json_logs_and_the_control_socket_go_to_their_places():
+    settings = _gunicorn_settings({"RUNTIME_DIRECTORY": "/run/fallwerk-web", "LOG_FORMAT": "json"})
+    assert settings["control_socket"] == "/run/fallwerk-web/gunicorn.ctl"
+    assert settings["logconfig_dict"]["formatters"]["json"]["()"] == "app.ops.logs.JsonFormatter"
 
 
 def test_gunicorn_prometheus_hooks(tmp_path, monkeypatch):
