@@ -42,6 +42,11 @@ def _tune_sqlite(engine) -> None:
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
+    from app.ops.logs import configure_from_config
+
+    configure_from_config(app)  # LOG_FORMAT: JSON or text lines on stderr (not under tests)
+    if app.config["ENV_NAME"] == "production":  # refuse unsafe settings, all named at once (app/config.py)
+        _check_production(app)
     if app.config["SECRET_KEY"] in PUBLISHED_SECRET_KEYS:
         raise RuntimeError("SECRET_KEY is a published key; set your own or leave it empty to generate one.")
     if not app.config["SECRET_KEY"]:  # generated once per installation (app/auth/secret.py)
@@ -53,15 +58,15 @@ def create_app(config: dict | None = None) -> Flask:
 
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    if app.config["ENV_NAME"] == "production":
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
 
     db.init_app(app)
+    from app import ops
+
+    ops.init_app(app)  # request id, JSON logs, metrics hooks, /healthz /readyz /metrics; before other hooks
     if uri.startswith("sqlite"):
         with app.app_context():
             _tune_sqlite(db.engine)
@@ -187,6 +192,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     transaction.init_app(app)  # last: wraps every view registered above (one commit per request)
     return app
+
+
+def _check_production(app: Flask) -> None:
+    from app.config import ProductionConfigError, production_problems
+
+    problems, warnings = production_problems(app.config)
+    if problems:
+        raise ProductionConfigError(problems)
+    for warning in warnings:
+        app.logger.warning("production settings: %s", warning)
 
 
 def register_api(app: Flask) -> None:

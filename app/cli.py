@@ -227,6 +227,9 @@ def register_timer_cli(app: Flask) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         click.echo(f"timer worker running (every {interval} s)")
+        from app.ops.metrics import serve_worker_metrics
+
+        serve_worker_metrics(current_app.config["TIMER_METRICS_PORT"])  # its own /metrics on 127.0.0.1 (app/ops)
         supervise(stop, interval)
 
     app.cli.add_command(timers)

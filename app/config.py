@@ -13,7 +13,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Keys that were published with the code (README, earlier versions). Refused in every mode; without
 # SECRET_KEY the app generates its own key per installation (app/auth/secret.py).
-PUBLISHED_SECRET_KEYS = frozenset({"dev-only-insecure-secret-key-change-me"})
+PUBLISHED_SECRET_KEYS = frozenset({"dev-only-insecure-secret-key-change-me",
+                                   "change-me-to-48-random-characters-python-secrets-token-urlsafe"})
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -36,6 +37,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "PROCESSES_DIR": env.get("PROCESSES_DIR", str(BASE_DIR / "processes")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies: on by default in production, where switching them off is refused.
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
@@ -142,10 +144,70 @@ def load_config(overrides: dict | None = None) -> dict:
         "OIDC_BUTTON_LABEL": env.get("OIDC_BUTTON_LABEL", ""),
         "OIDC_REDIRECT_URI": env.get("OIDC_REDIRECT_URI", ""),
         "OIDC_TIMEOUT_SECONDS": float(env.get("OIDC_TIMEOUT_SECONDS", "10")),
+        # Operations (app/ops, README "Running in production"). Logs: json (one JSON object per
+        # line) or text; the level of the root logger.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # /readyz fails when the timer worker's last heartbeat is older than this (0: not checked).
+        "WORKER_HEARTBEAT_STALE_SECONDS": int(env.get("WORKER_HEARTBEAT_STALE_SECONDS", "120")),
+        # /metrics answers only these client addresses/networks (comma-separated) or a request
+        # with "Authorization: Bearer <METRICS_TOKEN>"; everyone else gets 404.
+        "METRICS_ALLOWED_IPS": [part.strip() for part in env.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+                                if part.strip()],
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # The timer worker's own metrics endpoint on 127.0.0.1 (0: none).
+        "TIMER_METRICS_PORT": int(env.get("TIMER_METRICS_PORT", "0")),
     }
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(uri, str) and uri.startswith("postgres://"):
         config["SQLALCHEMY_DATABASE_URI"] = uri.replace("postgres://", "postgresql+psycopg://", 1)
     if overrides:
         config.update(overrides)
+    if config["ENV_NAME"] == "production" and env.get("SESSION_COOKIE_SECURE") is None:
+        for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):  # default on; off is refused
+            if key not in (overrides or {}):
+                config[key] = True
     return config
+
+
+class ProductionConfigError(RuntimeError):
+    """``APP_ENV=production`` with settings that are unsafe; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("APP_ENV=production refuses to start; fix these settings:\n"
+                         + "\n".join(f"  - {problem}" for problem in problems))
+
+
+def production_problems(config: dict) -> tuple[list[str], list[str]]:
+    """(problems that stop the start, warnings) of a production configuration."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not uri or uri.startswith("sqlite"):
+        problems.append("DATABASE_URL: SQLite is not for production; use PostgreSQL "
+                        "(postgresql+psycopg://user:password@host/db)")
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        problems.append("SECRET_KEY: not set; in production set it explicitly (at least 32 random characters, "
+                        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'), the same for all "
+                        "web workers and the timer worker")
+    elif key in PUBLISHED_SECRET_KEYS:
+        problems.append("SECRET_KEY: a published example key; generate your own")
+    elif len(key) < 32:
+        problems.append("SECRET_KEY: shorter than 32 characters")
+    if not config.get("SESSION_COOKIE_SECURE") or not config.get("REMEMBER_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE: must be true (cookies only over HTTPS)")
+    if not config.get("SESSION_COOKIE_HTTPONLY"):
+        problems.append("SESSION_COOKIE_HTTPONLY: must be true")
+    base = str(config.get("APP_BASE_URL") or "")
+    if not base.startswith("https://"):
+        problems.append(f"APP_BASE_URL: must be the public https:// address (is {base!r})")
+    if config.get("LOG_FORMAT") not in ("json", "text"):
+        problems.append(f"LOG_FORMAT: json or text (is {config.get('LOG_FORMAT')!r})")
+    if not config.get("SMTP_HOST"):
+        warnings.append("SMTP_HOST is not set: no e-mail is sent, mails wait in the outbox (/admin/postausgang)")
+    if not config.get("TRUSTED_PROXY_HOPS"):
+        warnings.append("TRUSTED_PROXY_HOPS is 0: behind a reverse proxy every client has the proxy's address "
+                        "(rate limits, access log, /metrics allow-list); set it to the number of proxies")
+    return problems, warnings

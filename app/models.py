@@ -25,6 +25,7 @@ from app.modeler.models import ProcessDraft  # noqa: F401
 from app.network.models import Partner, PartnerContact, PartnerYear, Referral  # noqa: F401
 from app.notify.models import Notification, OutboxMail  # noqa: F401
 from app.offers.models import Offer  # noqa: F401
+from app.ops.models import WorkerHeartbeat  # noqa: F401
 from app.plans.models import PlanChange, PlanGoal  # noqa: F401
 from app.retention.models import LegalHold, RetentionRun  # noqa: F401
 from app.useradmin.models import UserAdminEvent  # noqa: F401

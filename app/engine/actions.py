@@ -171,6 +171,7 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[str]:
         with db.session.no_autoflush:
             for name in fired:
                 record(instance, "timer", name, None, None)
+                signals.timer_fired.send(instance, name=name, due_at=before[name])
             sync_tasks(instance, workflow, parsed, completed_row=None, actor=None, fresh=False,
                        baseline={})
         save(instance, workflow)

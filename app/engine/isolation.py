@@ -48,6 +48,7 @@ from app.engine.sandbox_worker import (
     read_frame,
     write_frame,
 )
+from app.engine.signals import sandbox_evaluated
 
 WORKER_PATH = Path(__file__).with_name("sandbox_worker.py")
 STARTUP_SECONDS = 30.0  # a new sandbox process must say "ready" within this (slow CI machines)
@@ -292,10 +293,13 @@ class IsolatedEnvironment(TaskDataEnvironment):
             limits = replace(limits, timeout=left)
             request["timeout"] = left
         started = time.monotonic()
+        answer: dict[str, Any] = {}
         try:
             answer = POOL.run(request, limits)
         finally:
             self.spent += time.monotonic() - started
+            if sandbox_evaluated.receivers:
+                sandbox_evaluated.send(mode, ok=bool(answer.get("ok")))
         if not answer.get("ok"):
             _raise_answer(answer, mode, source)
         return answer

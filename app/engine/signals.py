@@ -15,6 +15,10 @@ in a receiver undoes the whole change.
   app/notify tells them (crises also by mail). ``actor`` is who made the change (None for timers):
   nobody is told of a task they gave themselves (the starter's first task, a supervisor
   reassigning a task to themself).
+- ``timer_fired``: ``(instance, name=str, due_at=datetime)`` for each timer event that fired
+  (observability: app/ops measures the lag from ``due_at``).
+- ``sandbox_evaluated``: ``(mode, ok=bool)`` after each script (``exec``) or expression
+  (``eval``) ran in the sandbox, in the process that asked for it (observability: app/ops counts).
 """
 
 from __future__ import annotations
@@ -27,3 +31,5 @@ task_completed = _signals.signal("task-completed")
 case_started = _signals.signal("case-started")
 case_closed = _signals.signal("case-closed")
 tasks_assigned = _signals.signal("tasks-assigned")
+timer_fired = _signals.signal("timer-fired")
+sandbox_evaluated = _signals.signal("sandbox-evaluated")

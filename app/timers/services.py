@@ -24,6 +24,7 @@ from app.engine.models import RUNNING, ProcessInstance
 from app.extensions import db
 from app.notify.mailer import send_outbox
 from app.notify.services import remind_overdue
+from app.ops import heartbeat
 from app.retention.services import daily_run as daily_retention_run
 from app.timeutil import utcnow
 from app.transaction import unit_of_work
@@ -124,10 +125,22 @@ def supervise(stop: threading.Event, interval: float = 1.0, round_fn=None) -> No
             pause = min(pause * 2, 60.0)
 
 
+def _heartbeat() -> None:
+    """Tell /readyz that the worker is alive (app/ops): one row per worker, once per round."""
+    try:
+        with unit_of_work():
+            heartbeat.beat("timers")
+    except Exception:  # noqa: BLE001 - a missing beat shows up in /readyz; the round goes on
+        log.exception("heartbeat failed")
+    finally:
+        db.session.remove()
+
+
 def run_worker(stop: threading.Event, interval: float = 1.0) -> None:
     """Fire due timers, erase the cases past their retention period (once per office day), remind
     overdue tasks and send mails every ``interval`` seconds until ``stop`` is set."""
     while not stop.is_set():
+        _heartbeat()
         try:
             fired = fire_due()
             if fired:

@@ -32,6 +32,9 @@ PUBLIC_ENDPOINTS = {
     "directory_oidc.start": "login with OpenID Connect: off to the provider, not signed in yet",
     "directory_oidc.callback": "login with OpenID Connect: the provider's answer, not signed in yet",
     "appointments.feed": "the private calendar feed: calendar programs send no login, its secret URL authenticates",
+    "ops.healthz": "liveness probe (load balancer, systemd): no login, no case data",
+    "ops.readyz": "readiness probe: no login, names only failing checks",
+    "ops.metrics": "Prometheus: allowed client addresses or METRICS_TOKEN, else 404",
 }
 
 

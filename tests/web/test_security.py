@@ -194,7 +194,9 @@ def test_session_cookie_flags(client):
 
 
 def test_production_cookie_is_secure(make_app):
-    app = make_app({"ENV_NAME": "production", "SECRET_KEY": "a-long-random-production-secret"})
+    # Production turns SESSION_COOKIE_SECURE on by default (and refuses it off, tests/ops); it
+    # also refuses SQLite, so the cookie itself is checked with the setting production implies.
+    app = make_app({"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True})
     client = app.test_client()
     cookie = _session_cookie(client.post("/login", data={"username": "fb36", "password": "demo"}))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -208,8 +210,9 @@ def test_every_mode_refuses_the_published_secret(tmp_path, env_name):
 
 
 def test_production_starts_with_real_secret(tmp_path):
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "a-long-random-production-secret",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}"})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "a-long-random-production-secret-0123456789",
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app:app@127.0.0.1:1/not_used",
+                      "APP_BASE_URL": "https://fallwerk.example.org", "INSTANCE_DIR": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     with app.app_context():
         db.engine.dispose()
