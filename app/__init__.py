@@ -174,6 +174,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(formbuilder_bp)  # the form builder (/formulare) for process owners
     version_published.connect(formbuilder.pin_published_version)  # pin builder form versions
+    from app.directory import init_app as init_directory
+
+    init_directory(app)  # LDAP login, /admin/verzeichnis (group mapping), flask directory sync
     register_api(app)
     register_web(app)
     register_cli(app)

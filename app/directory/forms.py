@@ -1,0 +1,59 @@
+"""The form of a new group mapping entry (German messages next to the fields)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+
+from app.auth.models import ROLES, Team
+from app.directory.models import LEAD, MEMBER, SOURCES
+from app.extensions import db
+from forms.base import AppForm
+
+
+class MappingForm(AppForm):
+    source = SelectField(_l("Anmeldeverfahren"), choices=[("ldap", "LDAP / Active Directory"),
+                                                          ("oidc", "OpenID Connect")], validate_choice=False)
+    group_name = StringField(_l("Gruppe (Name oder DN)"),
+                             description=_l("LDAP: der DN der Gruppe oder ihr cn; OpenID Connect: der Wert im "
+                                            "Claim „groups“. Groß-/Kleinschreibung zählt nicht."))
+    team = SelectField(_l("Team"), validate_choice=False)
+    kind = SelectField(_l("Im Team als"), choices=[(MEMBER, _l("Mitglied")), (LEAD, _l("Leitung"))],
+                       validate_choice=False)
+    role = SelectField(_l("Rolle"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.id): t for t in db.session.scalars(select(Team).order_by(Team.name))}
+        self.team.choices = [("", _l("– kein Team –"))] + [(key, f"{t.name} ({t.key})") for key, t in self.teams.items()]
+        self.role.choices = [("", _l("– keine Rolle –"))] + [(r, r) for r in ROLES]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.source.data not in SOURCES:
+            self.source.errors = [*self.source.errors, _l("Bitte ein Anmeldeverfahren wählen.")]
+            ok = False
+        name = (self.group_name.data or "").strip()
+        if not name:
+            self.group_name.errors = [*self.group_name.errors, _l("Bitte die Gruppe angeben.")]
+            ok = False
+        elif len(name) > 300:
+            self.group_name.errors = [*self.group_name.errors, _l("Der Gruppenname ist zu lang (höchstens 300 Zeichen).")]
+            ok = False
+        if self.team.data and self.team.data not in self.teams:
+            self.team.errors = [*self.team.errors, _l("Dieses Team gibt es nicht.")]
+            ok = False
+        if self.kind.data not in (MEMBER, LEAD):
+            self.kind.errors = [*self.kind.errors, _l("Bitte Mitglied oder Leitung wählen.")]
+            ok = False
+        if self.role.data and self.role.data not in ROLES:
+            self.role.errors = [*self.role.errors, _l("Diese Rolle gibt es nicht.")]
+            ok = False
+        if not self.team.data and not self.role.data:
+            self.team.errors = [*self.team.errors, _l("Bitte ein Team oder eine Rolle wählen (oder beides).")]
+            ok = False
+        return ok
+
+    def selected_team(self) -> Team | None:
+        return self.teams.get(self.team.data or "")
