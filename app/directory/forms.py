@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 
 from app.auth.models import ROLES, Team
 from app.directory.models import LEAD, MEMBER, SOURCES
@@ -13,21 +13,22 @@ from forms.base import AppForm
 
 
 class MappingForm(AppForm):
-    source = SelectField(_l("Anmeldeverfahren"), choices=[("ldap", "LDAP / Active Directory"),
-                                                          ("oidc", "OpenID Connect")], validate_choice=False)
+    source = SelectField(_l("Anmeldeverfahren"), choices=[SelectChoice("ldap", "LDAP / Active Directory"),
+                                                          SelectChoice("oidc", "OpenID Connect")], validate_choice=False)
     group_name = StringField(_l("Gruppe (Name oder DN)"),
                              description=_l("LDAP: der DN der Gruppe oder ihr cn; OpenID Connect: der Wert im "
                                             "Claim „groups“. Groß-/Kleinschreibung zählt nicht."))
     team = SelectField(_l("Team"), validate_choice=False)
-    kind = SelectField(_l("Im Team als"), choices=[(MEMBER, _l("Mitglied")), (LEAD, _l("Leitung"))],
+    kind = SelectField(_l("Im Team als"), choices=[SelectChoice(MEMBER, _l("Mitglied")), SelectChoice(LEAD, _l("Leitung"))],
                        validate_choice=False)
     role = SelectField(_l("Rolle"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.teams = {str(t.id): t for t in db.session.scalars(select(Team).order_by(Team.name))}
-        self.team.choices = [("", _l("– kein Team –"))] + [(key, f"{t.name} ({t.key})") for key, t in self.teams.items()]
-        self.role.choices = [("", _l("– keine Rolle –"))] + [(r, r) for r in ROLES]
+        self.team.choices = [SelectChoice("", _l("– kein Team –"))] + [
+            SelectChoice(key, f"{t.name} ({t.key})") for key, t in self.teams.items()]
+        self.role.choices = [SelectChoice("", _l("– keine Rolle –"))] + [SelectChoice(r, r) for r in ROLES]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

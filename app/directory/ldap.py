@@ -16,6 +16,7 @@ failure counted, nothing changed.
 from __future__ import annotations
 
 import logging
+import math
 import ssl
 from dataclasses import dataclass, field
 
@@ -71,15 +72,18 @@ def _server() -> Server:
 def _connect(server: Server, user: str, password: str) -> Connection:
     """A connection bound as ``user`` (never anonymous); raises DirectoryUnavailable when the server
     cannot be reached; a refused bind leaves the connection unbound (``conn.bound`` False)."""
-    conn = Connection(server, user=user, password=password, receive_timeout=current_app.config["LDAP_TIMEOUT"],
+    receive_timeout = max(1, math.ceil(float(current_app.config["LDAP_TIMEOUT"])))  # ldap3: whole seconds
+    conn = Connection(server, user=user, password=password, receive_timeout=receive_timeout,
                       raise_exceptions=False, read_only=True)
     try:
         conn.open()
         if current_app.config.get("LDAP_START_TLS") and not server.ssl and not conn.start_tls():
             raise DirectoryUnavailable(f"StartTLS failed: {conn.result}")
         conn.bind()
-    except (LDAPException, DirectoryUnavailable) as exc:
+    except (LDAPException, OSError, DirectoryUnavailable) as exc:
         conn.unbind()
+        if conn.socket is not None:  # ldap3 leaves the socket of a failed connect open
+            conn.socket.close()
         raise DirectoryUnavailable(str(exc)) from exc
     return conn
 

@@ -66,16 +66,20 @@ def _free_port() -> int:
 
 
 def _answers(port: int) -> bool:
+    """slapd accepts connections and the root can bind."""
     from ldap3 import NONE, Connection, Server
 
     try:
-        conn = Connection(Server(f"ldap://127.0.0.1:{port}", get_info=NONE, connect_timeout=0.5),
-                          ROOT_DN, ROOT_PW, receive_timeout=1)
-        ok = conn.bind()
-        conn.unbind()
-        return bool(ok)
-    except Exception:  # noqa: BLE001 - not up yet
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            pass
+    except OSError:
         return False
+    conn = Connection(Server(f"ldap://127.0.0.1:{port}", get_info=NONE, connect_timeout=1), ROOT_DN, ROOT_PW,
+                      receive_timeout=2)
+    try:
+        return bool(conn.bind())
+    finally:
+        conn.unbind()
 
 
 @dataclass

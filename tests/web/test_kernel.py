@@ -265,7 +265,8 @@ EXPECTED_MENUS = {
                 "Formulare"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle",
                  "Entscheidungstabellen", "Formulare"],
-    "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
+    "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten",
+              "Verzeichnis"],
     "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Anstehende Löschungen",
             "Verarbeitungsverzeichnis", "Zugriffsprotokoll"],
     # partner organisations' staff: their inbox and their invited cases, nothing else
