@@ -13,14 +13,15 @@ from forms.base import AppForm
 
 
 class MappingForm(AppForm):
-    source = SelectField(_l("Anmeldeverfahren"), choices=[SelectChoice("ldap", "LDAP / Active Directory"),
-                                                          SelectChoice("oidc", "OpenID Connect")], validate_choice=False)
+    source = SelectField(_l("Anmeldeverfahren"), validate_choice=False,
+                         choices=[SelectChoice("ldap", "LDAP / Active Directory"),
+                                  SelectChoice("oidc", "OpenID Connect")])
     group_name = StringField(_l("Gruppe (Name oder DN)"),
                              description=_l("LDAP: der DN der Gruppe oder ihr cn; OpenID Connect: der Wert im "
                                             "Claim „groups“. Groß-/Kleinschreibung zählt nicht."))
     team = SelectField(_l("Team"), validate_choice=False)
-    kind = SelectField(_l("Im Team als"), choices=[SelectChoice(MEMBER, _l("Mitglied")), SelectChoice(LEAD, _l("Leitung"))],
-                       validate_choice=False)
+    kind = SelectField(_l("Im Team als"), validate_choice=False,
+                       choices=[SelectChoice(MEMBER, _l("Mitglied")), SelectChoice(LEAD, _l("Leitung"))])
     role = SelectField(_l("Rolle"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
@@ -40,7 +41,8 @@ class MappingForm(AppForm):
             self.group_name.errors = [*self.group_name.errors, _l("Bitte die Gruppe angeben.")]
             ok = False
         elif len(name) > 300:
-            self.group_name.errors = [*self.group_name.errors, _l("Der Gruppenname ist zu lang (höchstens 300 Zeichen).")]
+            self.group_name.errors = [*self.group_name.errors,
+                                      _l("Der Gruppenname ist zu lang (höchstens 300 Zeichen).")]
             ok = False
         if self.team.data and self.team.data not in self.teams:
             self.team.errors = [*self.team.errors, _l("Dieses Team gibt es nicht.")]

@@ -126,7 +126,8 @@ def slapd():
         deadline = time.monotonic() + 20
         while not _answers(port):
             if proc.poll() is not None:
-                raise RuntimeError(f"slapd exited: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}")
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise RuntimeError(f"slapd exited: {err}")
             if time.monotonic() > deadline:
                 raise RuntimeError("slapd did not answer within 20 s")
             time.sleep(0.05)  # poll interval while waiting for the server (bounded by the deadline)
