@@ -245,3 +245,11 @@ def test_mapping_add_and_delete_recorded(app, login_as):
         assert "fallwerk-kim" in events[-1].entry and "kim" in events[-1].entry
     assert "fallwerk-kim" in client.get("/admin/verzeichnis").get_data(as_text=True)  # in the change list
     assert login_as("leitung").post(f"/admin/verzeichnis/{mapping_id}/loeschen").status_code == 403
+
+
+def test_directory_accounts_change_their_password_in_the_directory(app):
+    client = app.test_client()
+    assert _login(client, "anna", password("anna")).status_code == 302
+    response = client.get("/konto/passwort")
+    assert response.status_code == 302
+    assert "Ihr Passwort ändern Sie dort" in client.get(response.location).get_data(as_text=True)
