@@ -253,3 +253,19 @@ def test_directory_accounts_change_their_password_in_the_directory(app):
     response = client.get("/konto/passwort")
     assert response.status_code == 302
     assert "Ihr Passwort ändern Sie dort" in client.get(response.location).get_data(as_text=True)
+
+
+def test_groups_from_a_member_of_attribute(make_app, app, slapd):
+    """AD's memberOf path: the groups are DNs in an attribute of the user entry (here seeAlso, as
+    the test slapd has no memberof overlay); no group search."""
+    from ldap3 import MODIFY_ADD, MODIFY_DELETE
+
+    attr_app = make_app(slapd.config(LDAP_GROUP_BASE="", LDAP_GROUP_MEMBER_ATTRIBUTE="seeAlso"))
+    conn = slapd.admin()
+    try:
+        assert conn.modify(person_dn("bernd"), {"seeAlso": [(MODIFY_ADD, [group_dn("fw-admins")])]})
+        assert _login(attr_app.test_client(), "bernd", password("bernd")).status_code == 302
+        assert _user(attr_app, "bernd").roles == ["admin"]  # fw-asd-leitung not read: no group search
+    finally:
+        conn.modify(person_dn("bernd"), {"seeAlso": [(MODIFY_DELETE, [group_dn("fw-admins")])]})
+        conn.unbind()
