@@ -185,6 +185,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.directory.oidc import init_app as init_oidc
 
     init_oidc(app)  # login with OpenID Connect (/login/oidc), the button on the login page
+    from app.directory import init_app as init_directory
+
+    init_directory(app)  # LDAP login, /admin/verzeichnis (group mapping), flask directory sync
     register_api(app)
     register_web(app)
     register_cli(app)

@@ -157,6 +157,27 @@ def load_config(overrides: dict | None = None) -> dict:
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         # The timer worker's own metrics endpoint on 127.0.0.1 (0: none).
         "TIMER_METRICS_PORT": int(env.get("TIMER_METRICS_PORT", "0")),
+        # --- directory login (app/directory/ldap.py; README "Directory login") ---
+        # Login methods, comma-separated: local, ldap, oidc. Without "local", local passwords are
+        # refused, except for local admins while LOCAL_ADMIN_BREAK_GLASS is on.
+        "LOGIN_METHODS": env.get("LOGIN_METHODS", "local"),
+        "LOCAL_ADMIN_BREAK_GLASS": _bool(env.get("LOCAL_ADMIN_BREAK_GLASS"), True),
+        "LDAP_URL": env.get("LDAP_URL", ""),  # ldap://host:389 or ldaps://host:636
+        "LDAP_START_TLS": _bool(env.get("LDAP_START_TLS"), False),  # StartTLS on an ldap:// URL
+        "LDAP_CA_FILE": env.get("LDAP_CA_FILE", ""),  # CA bundle for ldaps/StartTLS (empty: system)
+        "LDAP_BIND_DN": env.get("LDAP_BIND_DN", ""),  # service account that searches users
+        "LDAP_BIND_PASSWORD": env.get("LDAP_BIND_PASSWORD", ""),
+        "LDAP_USER_BASE": env.get("LDAP_USER_BASE", ""),
+        "LDAP_USER_FILTER": env.get("LDAP_USER_FILTER", "(uid={username})"),  # AD: (sAMAccountName={username})
+        "LDAP_USERNAME_ATTRIBUTE": env.get("LDAP_USERNAME_ATTRIBUTE", "uid"),  # AD: sAMAccountName
+        "LDAP_DISPLAY_NAME_ATTRIBUTE": env.get("LDAP_DISPLAY_NAME_ATTRIBUTE", "displayName"),
+        "LDAP_MAIL_ATTRIBUTE": env.get("LDAP_MAIL_ATTRIBUTE", "mail"),
+        # Groups: either the user's memberOf-like attribute (AD: memberOf) or a search below
+        # LDAP_GROUP_BASE with LDAP_GROUP_FILTER ({dn}: the user's DN, escaped).
+        "LDAP_GROUP_MEMBER_ATTRIBUTE": env.get("LDAP_GROUP_MEMBER_ATTRIBUTE", ""),
+        "LDAP_GROUP_BASE": env.get("LDAP_GROUP_BASE", ""),
+        "LDAP_GROUP_FILTER": env.get("LDAP_GROUP_FILTER", "(member={dn})"),
+        "LDAP_TIMEOUT": float(env.get("LDAP_TIMEOUT", "5")),  # seconds, connect and each answer
     }
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(uri, str) and uri.startswith("postgres://"):

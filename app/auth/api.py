@@ -53,7 +53,8 @@ bp = api_blueprint("auth_api", __name__, SCHEMAS)
 
 @bp.post("/tokens")
 @describe("createToken", "Token anfordern (Anmeldung)", tag="auth", security=[],
-          responses={"201": json_response(ref("Token"), "Token erstellt"), **errors("400", "401", "403", "422", "429")},
+          responses={"201": json_response(ref("Token"), "Token erstellt"), **errors("400", "401", "403", "422", "429"),
+                     "503": {"description": "Das Verzeichnis (LDAP) ist nicht erreichbar"}},
           request_body=json_body(ref("TokenRequest")))
 @login_limits  # per IP and per user name, like the web login
 def create_token():
@@ -72,6 +73,8 @@ def create_token():
         response = json_error(429, "rate_limited", attempt.message or "")  # no rollback: keep() above
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response
+    if attempt.unavailable:  # directory login (app/directory/ldap.py): the directory is down
+        return json_error(503, "directory_unavailable", attempt.message or "")
     user = attempt.user
     if user is None:
         return unauthorized(attempt.message)

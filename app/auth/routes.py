@@ -184,6 +184,9 @@ def logout():
 @login_required
 def change_password():
     user = current_user._get_current_object()
+    if user.auth_source != "local":  # directory accounts (app/directory): the password lives there
+        flash(_("Ihr Konto kommt aus dem Verzeichnis; Ihr Passwort ändern Sie dort."), "info")
+        return redirect(url_for("inbox.index"))
     form = PasswordChangeForm(user.username)
     if form.validate_on_submit():
         attempt = authenticate(user.username, form.current_password.data or "")  # throttled like a login

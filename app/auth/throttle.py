@@ -42,6 +42,38 @@ class Attempt:
     user: User | None = None
     message: str | None = None
     retry_after: int = 0  # > 0: refused without checking the password (delay or lockout)
+    unavailable: bool = False  # the directory could not be asked (API: 503)
+
+
+# --- directory passwords (app/directory/ldap.py registers itself here) -----------------------
+PASSWORD_DIRECTORY_KEY = "fallwerk_password_directory"
+
+
+@dataclass
+class DirectoryOutcome:
+    """What a password directory (LDAP) said: the user to log in; or ``message`` to show without
+    counting a failure (directory down, no mapped group); neither: wrong name or password (counted
+    like a local failure, same message)."""
+
+    user: User | None = None
+    message: str | None = None
+    unavailable: bool = False
+
+
+def _local_allowed(user: User) -> bool:
+    """Local passwords count only while ``local`` is a login method; without it, local accounts
+    holding the admin role may still log in when LOCAL_ADMIN_BREAK_GLASS is on (the way in when
+    the directory is down or misconfigured)."""
+    methods = login_methods()
+    if "local" in methods:
+        return True
+    return bool(current_app.config.get("LOCAL_ADMIN_BREAK_GLASS", True)) and user.has_role("admin")
+
+
+def login_methods() -> set[str]:
+    raw = current_app.config.get("LOGIN_METHODS", "local")
+    items = raw if isinstance(raw, list | tuple | set) else str(raw).split(",")
+    return {str(m).strip().lower() for m in items if str(m).strip()}
 
 
 def throttle_key(username: str) -> str:
@@ -165,8 +197,20 @@ def attempt_login(username: str, password: str) -> Attempt:
     if seconds:
         return _refusal(seconds, locked)
     user = db.session.scalar(select(User).where(User.username == key))
+    directory = current_app.extensions.get(PASSWORD_DIRECTORY_KEY)
+    if directory is not None and (user is None or user.auth_source == "ldap"):
+        outcome = directory(key, password, user)  # None: the directory is not a login method
+        if outcome is not None and outcome.user is not None:
+            if not outcome.user.has_second_factor:
+                _reset(state)
+            return Attempt(user=outcome.user)
+        if outcome is not None and outcome.message:
+            return Attempt(message=outcome.message, unavailable=outcome.unavailable)
+        if outcome is not None:
+            user = None  # wrong name or password in the directory: counted below
+            password = ""
     valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
-    if user is not None and user.active and valid:
+    if user is not None and user.active and valid and _local_allowed(user):
         if not user.has_second_factor:  # otherwise only a correct code ends the count
             _reset(state)
         return Attempt(user=user)

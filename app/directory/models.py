@@ -34,3 +34,16 @@ class GroupMapping(Model):
 
     team: Mapped[Team | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class GroupMappingEvent(Model):
+    """The audit trail of the mapping table: who added or deleted which entry, when (the entry is
+    copied as text: it may be gone)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # added | deleted
+    entry: Mapped[str] = mapped_column(String(500))
+
+    user: Mapped[User | None] = relationship()

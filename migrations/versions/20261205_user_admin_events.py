@@ -1,14 +1,14 @@
 """User administration: the record of admins' changes to accounts
 
 Revision ID: 4b7e2a91c5d3
-Revises: 9c4d2e6f1a30
+Revises: 3b7e9d1c5a42
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = '4b7e2a91c5d3'
-down_revision = '9c4d2e6f1a30'
+down_revision = '3b7e9d1c5a42'
 branch_labels = None
 depends_on = None
 

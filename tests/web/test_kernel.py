@@ -270,7 +270,8 @@ EXPECTED_MENUS = {
                 "Entscheidungstabellen"],
     "prozess2": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Prozessmodelle", "Formulare",
                  "Entscheidungstabellen"],
-    "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten"],
+    "admin": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Postausgang", "Benutzerkonten",
+              "Verzeichnis"],
     "dsb": ["Aufgaben", "Fälle", "Abwesenheit", "Benachrichtigungen", "Anstehende Löschungen",
             "Verarbeitungsverzeichnis", "Zugriffsprotokoll"],
     # partner organisations' staff: their inbox and their invited cases, nothing else
