@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import abort
 from sqlalchemy import ColumnElement, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth import deputies
 from app.auth.models import ROLE_PARTNER, Team, User
