@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install translations assets run test chromium slapd bench lint clean
+.PHONY: help venv install translations assets run test chromium slapd bench bench-write lint clean
 
 help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -99,6 +99,10 @@ test: install translations chromium slapd assets
 
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/bench.py
+
+# The write side alone (completion vs engine, SQL statements, timers at once): bench/bench_write.py
+bench-write: install
+	PYTHONPATH=. $(BIN)/python bench/bench_write.py
 
 lint: install
 	$(BIN)/ruff check app forms tests bench

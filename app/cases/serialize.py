@@ -49,11 +49,13 @@ def instance_summary(instance: ProcessInstance) -> dict:
     }
 
 
-def instance_json(instance: ProcessInstance, level: str) -> dict:
-    """The case as the API caller, a participant of ``level``, may see it."""
+def instance_json(instance: ProcessInstance, level: str, reading: str | None = None) -> dict:
+    """The case as the API caller, a participant of ``level``, may see it (``reading``: the
+    caller's ``data_level`` if already known, saving its query)."""
     user = g.api_user
     open_tasks = open_tasks_for(instance, user, level)
-    reading = data_level(user, instance) if level == FULL else level  # a substitute: COVER
+    if reading is None:
+        reading = data_level(user, instance) if level == FULL else level  # a substitute: COVER
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.instance_id == instance.id,
                                 CaseEvent.kind == "task_completed")

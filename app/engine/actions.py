@@ -16,6 +16,7 @@ from app.engine import signals
 from app.engine.clock import engine_time
 from app.engine.errors import ConflictError, EngineError, ForbiddenError
 from app.engine.locking import check_unchanged, flush, fresh_row, take_row, write_conflicts
+from app.engine.modelrules import lane_rules_memo
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     BPMN_TASK,
@@ -104,7 +105,7 @@ def _standing_in_for(task: Task, user: User) -> User | None:
 
 def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
                       standing_in_for: User | None = None) -> None:
-    with db.session.no_autoflush:
+    with db.session.no_autoflush, lane_rules_memo():
         if standing_in_for is not None:
             record(instance, "cover", task.title, user, {"vertretung_fuer": standing_in_for.username},
                    task=task)

@@ -8,6 +8,9 @@ may start it (app/processsetup). Routing (app/engine/lanes.py) and the start per
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,10 +51,37 @@ class ProcessStarterTeam(Model):
     team: Mapped[Team] = relationship()
 
 
+_MEMO = "engine.lane_rules"  # db.session.info key: lane rules read during one engine change
+
+
+@contextmanager
+def lane_rules_memo() -> Iterator[None]:
+    """Read each model's lane rules once for the block (one engine change: a completion routes
+    its new tasks and adds the data participants from the same rules, which cannot change
+    meanwhile)."""
+    outer = _MEMO in db.session.info
+    if not outer:
+        db.session.info[_MEMO] = {}
+    try:
+        yield
+    finally:
+        if not outer:
+            db.session.info.pop(_MEMO, None)
+
+
 def lane_rules(model_id: int | None) -> dict[str, tuple[str, str | None]]:
     """Lane name -> (rule, team key or data field) as the process owner set them for the model."""
     if model_id is None:
         return {}
+    memo = db.session.info.get(_MEMO)
+    if memo is not None:
+        if model_id not in memo:
+            memo[model_id] = _read_lane_rules(model_id)
+        return memo[model_id]
+    return _read_lane_rules(model_id)
+
+
+def _read_lane_rules(model_id: int) -> dict[str, tuple[str, str | None]]:
     rows = db.session.execute(
         select(ProcessLaneRule.lane, ProcessLaneRule.rule, ProcessLaneRule.field, Team.key)
         .outerjoin(Team, Team.id == ProcessLaneRule.team_id)

@@ -205,11 +205,11 @@ def save(instance: ProcessInstance, workflow, actor=None) -> None:
 def announce_tasks(instance: ProcessInstance, rows: list[Task], actor=None) -> None:
     """Tell other features (app/notify: the people of each task, crises also by mail) about task
     rows that reached new people. After the flush (the rows need their ids for links), in the same
-    transaction: a rolled-back change announces nothing."""
+    transaction: a rolled-back change announces nothing. What the receivers add (notifications,
+    mails) goes out with the next flush or the commit: no flush of its own."""
     rows = [row for row in rows if row.status in ACTIVE_TASK_STATES]
     if rows:
         signals.tasks_assigned.send(instance, tasks=rows, actor=actor)
-        db.session.flush()
 
 
 def _case_ending(workflow) -> str | None:

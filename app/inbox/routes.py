@@ -79,7 +79,7 @@ def index():
 @bp.route("/aufgaben/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def task_page(task_id: int):
-    task = get_task_or_404(current_user, task_id)
+    task = get_task_or_404(current_user, task_id, with_state=request.method == "POST")
     if task.status == PAUSED:  # the case is suspended by a supervisor (app/engine/interventions.py)
         flash(_("Dieser Fall ist angehalten; die Aufgabe kann erst nach der Fortsetzung bearbeitet werden."),
               "error")

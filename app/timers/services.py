@@ -2,9 +2,9 @@
 
 Each case's earliest timer is kept in ``process_instance.next_timer_due`` (indexed) whenever
 the case is saved, so finding due work is one indexed query. On PostgreSQL several workers
-(and web requests) may run at once: a worker takes one due case at a time with
-``FOR UPDATE SKIP LOCKED`` and commits it before taking the next, so no case is fired twice
-and a crash loses nothing (the row is simply still due). SQLite has no row locks: run one
+(and web requests) may run at once: a worker claims a batch of due cases with
+``FOR UPDATE SKIP LOCKED`` and commits the batch before claiming the next, so no case is fired
+twice and a crash loses nothing (the rows are simply still due). SQLite has no row locks: run one
 worker there.
 """
 
@@ -34,57 +34,84 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=5)  # a case whose timer step fails is retried after this
 
 
-def _take_one_due(now: datetime, skip: set[int]) -> ProcessInstance | None:
+BATCH = 20  # due cases one worker claims (and commits) at a time
+
+
+def _claim_due(now: datetime, skip: set[int], batch: int) -> list[ProcessInstance]:
+    """Up to ``batch`` due cases, earliest first. On PostgreSQL their rows are locked
+    (``FOR UPDATE SKIP LOCKED``) until the batch commits: other workers take the next ones."""
     query = (
         select(ProcessInstance)
         .where(ProcessInstance.status == RUNNING, ProcessInstance.next_timer_due <= now)
-        .order_by(ProcessInstance.next_timer_due)
-        .limit(1)
+        .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
+        .limit(batch)
     )
     if skip:
         query = query.where(ProcessInstance.id.not_in(skip))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return db.session.scalars(query).first()
+    return list(db.session.scalars(query))
 
 
-def fire_due(now: datetime | None = None, limit: int = 1000) -> int:
+class _BatchLost(Exception):
+    """The batch's transaction was rolled back as a whole (a lost race): its cases stay due."""
+
+
+def fire_due(now: datetime | None = None, limit: int = 1000, batch: int = BATCH) -> int:
     """Fire every timer due at ``now`` (default: real now); returns the number of cases moved.
 
-    One transaction per case: a failing case is rolled back, postponed by RETRY_AFTER and does
-    not stop the others.
+    Cases are claimed ``batch`` at a time and committed together (one commit per batch, not
+    per case); each case runs in its own savepoint, so a failing case is rolled back alone,
+    postponed by RETRY_AFTER with its error and does not stop the others. Several workers on
+    PostgreSQL share the due cases without firing one twice (the claimed rows stay locked until
+    the batch commits).
     """
     now = now or utcnow()
     done = 0
     failed: set[int] = set()
-    for _ in range(limit):
-        instance = _take_one_due(now, failed)
-        if instance is None:
-            break
-        instance_id = instance.id
+    while done < limit:
+        fired_here = 0
         try:
-            with unit_of_work():  # rolled back if it raises
-                service.fire_timers(instance, now)
-            done += 1
-        except service.ConflictError:  # a web request changed the case first: try again next round
-            failed.add(instance_id)
-        except service.EngineError as exc:
-            failed.add(instance_id)
-            _postpone(instance_id, now, str(exc))
-        except Exception as exc:  # noqa: BLE001 - one broken case must not stop the others
-            log.exception("timer of case %s failed unexpectedly", instance_id)
-            failed.add(instance_id)
-            _postpone(instance_id, now, gettext("Der Zeitgeber des Falls ist fehlgeschlagen: %(detail)s",
-                                                detail=type(exc).__name__))
+            with unit_of_work():  # commits the batch; rolled back if it raises
+                instances = _claim_due(now, failed, min(batch, limit - done))
+                if not instances:
+                    return done
+                for instance in instances:
+                    fired_here += _fire_one(instance, now, failed)
+        except _BatchLost:
+            continue  # the cases of the batch are still due; the conflicting one is skipped
+        done += fired_here
     return done
+
+
+def _fire_one(instance: ProcessInstance, now: datetime, failed: set[int]) -> int:
+    """Fire one claimed case inside the batch's transaction; 1 if it moved on."""
+    instance_id = instance.id
+    try:
+        with db.session.begin_nested():  # a failure rolls back this case only
+            service.fire_timers(instance, now)
+        return 1
+    except service.ConflictError as exc:  # a concurrent change won; the whole transaction is gone
+        failed.add(instance_id)
+        raise _BatchLost from exc
+    except service.EngineError as exc:
+        failed.add(instance_id)
+        _postpone(instance_id, now, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one broken case must not stop the others
+        log.exception("timer of case %s failed unexpectedly", instance_id)
+        failed.add(instance_id)
+        _postpone(instance_id, now, gettext("Der Zeitgeber des Falls ist fehlgeschlagen: %(detail)s",
+                                            detail=type(exc).__name__))
+    return 0
 
 
 def _postpone(instance_id: int, now: datetime, message: str) -> None:
     """Try the case again after RETRY_AFTER and keep its error for supervisors and process
-    owners (monitor). If even that fails (the database is gone), the case simply stays due."""
+    owners (monitor); written in the batch's transaction (after the case's savepoint was rolled
+    back). If even that fails, the case simply stays due."""
     log.warning("timer of case %s failed: %s", instance_id, message)
     try:
-        with unit_of_work():
+        with db.session.begin_nested():
             instance = db.session.get(ProcessInstance, instance_id)
             if instance is not None:
                 instance.next_timer_due = now + RETRY_AFTER

@@ -301,8 +301,8 @@ def _changed_meanwhile(monkeypatch, module) -> None:
     version): the claim's write then really fails in the database session."""
     original = module.get_task_or_404
 
-    def load_then_race(user, task_id):
-        task = original(user, task_id)
+    def load_then_race(user, task_id, **options):
+        task = original(user, task_id, **options)
         with db.engine.begin() as other:
             other.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == task.instance_id)
                           .values(row_version=ProcessInstance.row_version + 1))
@@ -337,8 +337,8 @@ def test_task_taken_after_it_was_loaded_is_409_not_a_second_winner(app, monkeypa
         colleague = _user(names[1]).id
     original = inbox_api.get_task_or_404
 
-    def colleague_first(user, task_id):
-        task = original(user, task_id)
+    def colleague_first(user, task_id, **options):
+        task = original(user, task_id, **options)
         with db.engine.begin() as other:
             other.execute(Task.__table__.update().where(Task.id == task_id)
                           .values(assignee_id=colleague, status="claimed"))
