@@ -189,6 +189,9 @@ def register_cli(app: Flask) -> None:
     from app.retention.cli import register_retention_cli
 
     register_retention_cli(app)  # flask retention run
+    from app.statistics.cli import register_statistics_cli
+
+    register_statistics_cli(app)  # flask statistics rebuild
 
 
 def register_timer_cli(app: Flask) -> None:

@@ -114,8 +114,9 @@ class ProcessInstance(Model):
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
         # The monitor's list (the teams a supervisor leads, newest first) and the statistics'
-        # cases started per process version, both from the index alone (app/monitor, app/statistics).
-        Index("ix_instance_team_started_version", "owner_team_id", "started_at", "version_id"),
+        # cases started per process version, both from the index alone (app/monitor, app/statistics;
+        # with the outcome: withdrawn cases count nowhere, see app.cases.services.counted_cases).
+        Index("ix_instance_team_started_version", "owner_team_id", "started_at", "version_id", "outcome"),
         # Which versions have cases of given teams (EXISTS per version); the ids of a team's cases
         # per version (the statistics' grouping by process).
         Index("ix_instance_version_team", "version_id", "owner_team_id"),
