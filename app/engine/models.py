@@ -120,7 +120,8 @@ class ProcessInstance(Model):
         # Which versions have cases of given teams (EXISTS per version); the ids of a team's cases
         # per version (the statistics' grouping by process).
         Index("ix_instance_version_team", "version_id", "owner_team_id"),
-        Index("ix_instance_team_version", "owner_team_id", "version_id"),
+        # With outcome and id: the teams' (counted) case ids from the index alone, on PostgreSQL too.
+        Index("ix_instance_team_version", "owner_team_id", "version_id", "outcome", "id"),
         # Cases closed in a period, per process and outcome (app/statistics).
         Index("ix_instance_closed", "status", "ended_at", "owner_team_id", "version_id", "outcome"),
         # Finding a case by name (app/search): trigram GIN on PostgreSQL (similarity, LIKE '%x%').

@@ -1,4 +1,4 @@
-"""statistics at scale: daily aggregate rows of step durations; outcome in the instance index
+"""statistics at scale: daily aggregate rows of step durations; covering instance indexes
 
 Revision ID: 4e7a1c9d2b58
 Revises: 9c4d2e6f1a30
@@ -41,9 +41,14 @@ def upgrade():
     op.drop_index('ix_instance_team_started_version', table_name='process_instance')
     op.create_index('ix_instance_team_started_version', 'process_instance',
                     ['owner_team_id', 'started_at', 'version_id', 'outcome'], unique=False)
+    op.drop_index('ix_instance_team_version', table_name='process_instance')
+    op.create_index('ix_instance_team_version', 'process_instance',
+                    ['owner_team_id', 'version_id', 'outcome', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_instance_team_version', table_name='process_instance')
+    op.create_index('ix_instance_team_version', 'process_instance', ['owner_team_id', 'version_id'], unique=False)
     op.drop_index('ix_instance_team_started_version', table_name='process_instance')
     op.create_index('ix_instance_team_started_version', 'process_instance',
                     ['owner_team_id', 'started_at', 'version_id'], unique=False)
