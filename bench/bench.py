@@ -642,8 +642,8 @@ def main() -> None:
         print("\nSeeding")
         with step("5 template cases through the web pages"):
             templates = make_templates(app)
-        with step("20 cases via service.start_instance (for reference)"):
-            per_start = service_start_ms(app, 20)
+        with step(f"{_samples(20)} cases via service.start_instance (for reference)"):
+            per_start = service_start_ms(app, _samples(20))
         print(
             f"    service.start_instance: median {statistics.median(per_start):.1f} ms, "
             f"so {SIZES[-1]:,} real starts would take "

@@ -41,8 +41,8 @@ from app.engine.models import (
 from app.engine.todos import TODO_BPMN_ID
 from app.extensions import db
 from app.journal.services import report_figures as journal_figures
-from app.statistics import aggregates
 from app.sqlhints import not_indexed
+from app.statistics import aggregates
 from app.timeutil import utcnow
 from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERANSTALTUNG, VERANSTALTUNGSARTEN
 
@@ -251,8 +251,8 @@ def _open_tasks(owned: Owned) -> dict:
 
 def _crises(owned: Owned, scope: Scope, start, end) -> dict:
     reported = db.session.scalar(
-        select(func.count())
-        .select_from(CaseEvent).where(CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end,
+        select(func.count()).select_from(CaseEvent)
+        .where(CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end,
                owned.contains(CaseEvent.instance_id))
     ) or 0
     in_period = (Task.created_at >= start) & (Task.created_at < end)
