@@ -169,11 +169,12 @@ class Task(Model):
         # The statistics' crisis figures: acknowledgements / escalations of a period, open crisis tasks.
         Index("ix_task_bpmn_created", "bpmn_id", "created_at", "instance_id", "status", "completed_at"),
         Index("ix_task_crisis_status", "crisis", "status", "instance_id"),
-        # The inbox: a team's unassigned group tasks, and a person's own, counted and sorted from
-        # the index alone (app/inbox/routes.py).
-        Index("ix_task_inbox", "candidate_team_id", "assignee_id", "status", "for_leads", "crisis", "due_at"),
+        # The inbox: a team's unassigned group tasks, and a person's own, read in inbox order from
+        # the index alone (app/inbox/listing.py: equality on every column before due_at, id;
+        # assignee_id IS NULL is no equality for PostgreSQL's ordering, so it comes last).
+        Index("ix_task_inbox", "candidate_team_id", "for_leads", "status", "crisis", "due_at", "id", "assignee_id"),
         # ix_task_mine also serves "a person's tasks by status"; ix_task_instance_status "a case's tasks".
-        Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at"),
+        Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at", "id"),
         Index("ix_task_instance_status", "instance_id", "status"),
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, func, select, union_all
 
-from app.auth.access import _covered, inbox_query, visible_instance_ids
+from app.auth.access import _covered, visible_instance_ids
 from app.auth.models import ROLE_PARTNER, User
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
@@ -27,13 +27,15 @@ def _bases(user: User, mine: bool | None) -> list[list[ColumnElement[bool]]]:
         bases += [[Task.assignee_id == uid] for uid in dict.fromkeys([user.id, *_covered(user)])]
     if mine is not True:
         for for_leads, team_ids in ((False, user.member_team_ids), (True, user.lead_team_ids)):
-            bases += [[Task.candidate_team_id == team_id, Task.assignee_id.is_(None), Task.for_leads.is_(for_leads)]
+            # "= false", not "IS false": only an equality is an index condition on PostgreSQL
+            bases += [[Task.candidate_team_id == team_id, Task.assignee_id.is_(None), Task.for_leads == for_leads]
                       for team_id in sorted(set(team_ids or []))]
     return bases
 
 
-def ordered_ids(user: User, mine: bool | None, limit: int, offset: int = 0, crisis_only: bool = False) -> list[int]:
-    """Ids of the tasks of the list, in inbox order, ``offset`` … ``offset + limit``."""
+def _branches(user: User, mine: bool | None, limit: int | None, crisis_only: bool = False) -> list:
+    """One SELECT (id, crisis, due_at) per equality prefix, status, crisis and with/without due
+    date; each in index order and cut at ``limit`` rows (None: unordered, uncut)."""
     extra: list[ColumnElement[bool]] = []
     if user.has_role(ROLE_PARTNER):  # as inbox_query: a partner's to-dos vanish with their access
         extra.append(Task.instance_id.in_(visible_instance_ids(user)))
@@ -42,12 +44,21 @@ def ordered_ids(user: User, mine: bool | None, limit: int, offset: int = 0, cris
         for status in ACTIVE_TASK_STATES:
             for crisis in ((True,) if crisis_only else (True, False)):
                 for without_due in (False, True):
-                    branch = (select(Task.id, Task.crisis, Task.due_at)
-                              .where(*base, Task.status == status, Task.crisis.is_(crisis),
-                                     Task.due_at.is_(None) if without_due else Task.due_at.is_not(None), *extra)
-                              .order_by(*([Task.id] if without_due else [Task.due_at, Task.id]))
-                              .limit(offset + limit).subquery())
-                    branches.append(select(branch.c.id, branch.c.crisis, branch.c.due_at))
+                    branch = select(Task.id, Task.crisis, Task.due_at).where(
+                        *base, Task.status == status, Task.crisis == crisis,
+                        Task.due_at.is_(None) if without_due else Task.due_at.is_not(None), *extra)
+                    if limit is None:
+                        branches.append(branch)
+                        continue
+                    order = [Task.id] if without_due else [Task.due_at, Task.id]
+                    cut = branch.order_by(*order).limit(limit).subquery()
+                    branches.append(select(cut.c.id, cut.c.crisis, cut.c.due_at))
+    return branches
+
+
+def ordered_ids(user: User, mine: bool | None, limit: int, offset: int = 0, crisis_only: bool = False) -> list[int]:
+    """Ids of the tasks of the list, in inbox order, ``offset`` … ``offset + limit``."""
+    branches = _branches(user, mine, offset + limit, crisis_only)
     if not branches:
         return []
     merged = union_all(*branches).subquery()
@@ -59,5 +70,8 @@ def ordered_ids(user: User, mine: bool | None, limit: int, offset: int = 0, cris
 
 def capped_count(user: User, mine: bool | None, cap: int) -> int:
     """How many tasks the list has, counted up to ``cap + 1`` (more than ``cap``: ``cap + 1``)."""
-    ids = inbox_query(user, mine=mine).with_only_columns(Task.id).order_by(None).limit(cap + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+    branches = _branches(user, mine, None)
+    if not branches:
+        return 0
+    ids = union_all(*branches).subquery()
+    return db.session.scalar(select(func.count()).select_from(select(ids.c.id).limit(cap + 1).subquery())) or 0

@@ -1,4 +1,4 @@
-"""statistics at scale: daily aggregate rows of step durations; covering instance indexes
+"""statistics at scale: daily aggregate rows of step durations; covering instance indexes; inbox order indexes
 
 Revision ID: 4e7a1c9d2b58
 Revises: 9c4d2e6f1a30
@@ -44,9 +44,19 @@ def upgrade():
     op.drop_index('ix_instance_team_version', table_name='process_instance')
     op.create_index('ix_instance_team_version', 'process_instance',
                     ['owner_team_id', 'version_id', 'outcome', 'id'], unique=False)
+    op.drop_index('ix_task_inbox', table_name='task')
+    op.create_index('ix_task_inbox', 'task',
+                    ['candidate_team_id', 'for_leads', 'status', 'crisis', 'due_at', 'id', 'assignee_id'], unique=False)
+    op.drop_index('ix_task_mine', table_name='task')
+    op.create_index('ix_task_mine', 'task', ['assignee_id', 'status', 'crisis', 'due_at', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_task_mine', table_name='task')
+    op.create_index('ix_task_mine', 'task', ['assignee_id', 'status', 'crisis', 'due_at'], unique=False)
+    op.drop_index('ix_task_inbox', table_name='task')
+    op.create_index('ix_task_inbox', 'task',
+                    ['candidate_team_id', 'assignee_id', 'status', 'for_leads', 'crisis', 'due_at'], unique=False)
     op.drop_index('ix_instance_team_version', table_name='process_instance')
     op.create_index('ix_instance_team_version', 'process_instance', ['owner_team_id', 'version_id'], unique=False)
     op.drop_index('ix_instance_team_started_version', table_name='process_instance')
