@@ -19,10 +19,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.engine import signals
 from app.engine.models import BPMN_TASK, DONE, ProcessInstance, ProcessModel, ProcessVersion, Task
@@ -44,8 +46,8 @@ def office_day(moment: datetime) -> date:
     return aware(moment).astimezone(zone).date()
 
 
-def _seconds(task: Task) -> float:
-    return max((aware(task.completed_at) - aware(task.created_at)).total_seconds(), 0.0)
+def _seconds(completed: datetime, created: datetime) -> float:
+    return max((aware(completed) - aware(created)).total_seconds(), 0.0)
 
 
 @signals.task_completed.connect
@@ -54,19 +56,19 @@ def record_completion(instance: ProcessInstance, task: Task, **_kwargs) -> None:
     if (task.status != DONE or task.completed_at is None or task.created_at is None
             or instance.owner_team_id is None or task.bpmn_id == TODO_BPMN_ID):
         return
-    seconds = _seconds(task)
+    seconds = _seconds(task.completed_at, task.created_at)
     key = {"day": office_day(task.completed_at), "team_id": instance.owner_team_id,
            "model_id": instance.version.model_id, "bpmn_id": task.bpmn_id, "bucket": bucket_of(seconds)}
-    table = StatTaskDay.__table__
+    table = cast(Table, StatTaskDay.__table__)
     row = {**key, "title": task.title, "completed": 1, "sum_seconds": seconds,
            "min_seconds": seconds, "max_seconds": seconds}
+    statement: Any
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        statement = postgresql.insert(table).values(**row)
         least, greatest = func.least, func.greatest
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        least, greatest = func.min, func.max  # SQLite: min/max of two arguments are scalar
-    statement = upsert(table).values(**row)
+        statement = sqlite.insert(table).values(**row)
+        least, greatest = func.min, func.max  # type: ignore[assignment]  # SQLite: scalar with two arguments
     excluded = statement.excluded
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.day, table.c.team_id, table.c.model_id, table.c.bpmn_id, table.c.bucket],
@@ -90,7 +92,8 @@ def rebuild() -> int:
     counted = 0
     days: dict[datetime, date] = {}
     for created, completed, bpmn_id, title, team_id, model_id in db.session.execute(query):
-        seconds = max((aware(completed) - aware(created)).total_seconds(), 0.0)
+        assert completed is not None  # selected so
+        seconds = _seconds(completed, created)
         day = days.get(completed)
         if day is None:
             day = days[completed] = office_day(completed)
@@ -110,7 +113,7 @@ def rebuild() -> int:
                "completed": v[1], "sum_seconds": v[2], "min_seconds": v[3], "max_seconds": v[4]}
               for k, v in rows.items()]
     for i in range(0, len(values), BATCH):
-        db.session.execute(insert(StatTaskDay.__table__), values[i:i + BATCH])
+        db.session.execute(insert(cast(Table, StatTaskDay.__table__)), values[i:i + BATCH])
     db.session.flush()
     return counted
 
