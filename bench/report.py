@@ -20,8 +20,8 @@ BOUNDS = {
     "HTTP start case": "CPU in Python: engine steps, serialising the new state, the case/task INSERTs",
     "HTTP complete Bedarfsermittlung": "CPU in Python: deserialise + engine + serialise, the flush of the "
                                        "case row (state); one aggregate upsert (statistics)",
-    "HTTP inbox of k201": "sorting the group's open tasks (status/team ranges give no index order) and "
-                          "counting them; O(open tasks of the team), a few ms per 10,000",
+    "HTTP inbox of k201": "rendering the page and the per-request basics; the lists are read in index "
+                          "order (short branches merged) and counted up to 1,001: flat in the size",
     "HTTP instance monitor": "cases per current step: one pass over the covering task index with an id "
                              "probe per open task, O(open tasks of the teams)",
     "HTTP statistics page": "open tasks per step (one pass over the open tasks of the teams) and cases "
