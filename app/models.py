@@ -6,8 +6,8 @@ from app.alliance.models import AllianceCaseFact  # noqa: F401
 from app.appointments.models import Appointment, AppointmentParticipant, CalendarFeed  # noqa: F401
 from app.auth.models import ApiToken, Membership, Organisation, Team, User  # noqa: F401
 from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401
-from app.directory.models import GroupMapping  # noqa: F401
 from app.decisions.models import DecisionTable  # noqa: F401
+from app.directory.models import GroupMapping  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.engine.modelrules import ProcessLaneRule, ProcessStarterTeam  # noqa: F401
 from app.engine.models import (  # noqa: F401
