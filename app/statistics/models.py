@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -20,7 +20,7 @@ from app.extensions import Model
 class StatTaskDay(Model):
     __tablename__ = "stat_task_day"
     __table_args__ = (
-        UniqueConstraint("day", "team_id", "model_id", "bpmn_id", "bucket", name="uq_stat_task_day_day"),
+        UniqueConstraint("day", "team_id", "model_id", "bpmn_id", "bucket", "shard", name="uq_stat_task_day_day"),
         Index("ix_stat_task_day_team_day", "team_id", "day"),
     )
 
@@ -30,6 +30,9 @@ class StatTaskDay(Model):
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
     bpmn_id: Mapped[str] = mapped_column(String(120))
     bucket: Mapped[int]  # app.statistics.aggregates.bucket_of(seconds)
+    # Completions pick one of SHARDS rows at random, so that concurrent completions of the same
+    # step rarely wait for each other's row lock until commit; readers sum over the shards.
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0)
     title: Mapped[str] = mapped_column(String(200))
     completed: Mapped[int]
     sum_seconds: Mapped[float] = mapped_column(Float)

@@ -27,6 +27,7 @@ def upgrade():
         sa.Column('model_id', sa.Integer(), nullable=False),
         sa.Column('bpmn_id', sa.String(length=120), nullable=False),
         sa.Column('bucket', sa.Integer(), nullable=False),
+        sa.Column('shard', sa.SmallInteger(), nullable=False),
         sa.Column('title', sa.String(length=200), nullable=False),
         sa.Column('completed', sa.Integer(), nullable=False),
         sa.Column('sum_seconds', sa.Float(), nullable=False),
@@ -35,7 +36,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['model_id'], ['process_model.id'], name='fk_stat_task_day_model_id_process_model'),
         sa.ForeignKeyConstraint(['team_id'], ['team.id'], name='fk_stat_task_day_team_id_team'),
         sa.PrimaryKeyConstraint('id', name='pk_stat_task_day'),
-        sa.UniqueConstraint('day', 'team_id', 'model_id', 'bpmn_id', 'bucket', name='uq_stat_task_day_day'),
+        sa.UniqueConstraint('day', 'team_id', 'model_id', 'bpmn_id', 'bucket', 'shard', name='uq_stat_task_day_day'),
     )
     op.create_index('ix_stat_task_day_team_day', 'stat_task_day', ['team_id', 'day'], unique=False)
     op.drop_index('ix_instance_team_started_version', table_name='process_instance')
