@@ -10,12 +10,12 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install translations assets run test chromium slapd bench bench-write lint clean
+.PHONY: help venv install translations assets run test chromium slapd bench bench-write bench-report lint clean
 
 help:
 	@echo "make run    – install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   – install and run the test suite (pytest; browser test in $(CHROMIUM))"
-	@echo "make bench  – timings of start / complete / inbox with 1,000 and 10,000 cases"
+	@echo "make bench  – timings at 1,000 / 10,000 / 100,000 cases (SIZE=ci: 200 / 1,000; DATABASE_URL: PostgreSQL)"
 	@echo "make lint   – ruff check, import contracts (lint-imports), mypy (types of app/ and forms/)"
 	@echo "make clean  – remove the virtualenv and caches (keeps instance/, the dev database)"
 
@@ -97,8 +97,16 @@ slapd:
 test: install translations chromium slapd assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# make bench              1,000 / 10,000 / 100,000 cases (SQLite, or DATABASE_URL=postgresql+psycopg://...)
+# make bench SIZE=ci      200 and 1,000 cases, at most 5 samples per figure (a few minutes)
+# make bench-report       SQLite and PostgreSQL side by side (instance/bench-*.json)
+BENCH_ENV = $(if $(filter ci,$(SIZE)),BENCH_SIZES=200,1000 BENCH_SAMPLES=5 BENCH_LOG_ROWS=10000,)
 bench: install
-	PYTHONPATH=. $(BIN)/python bench/bench.py
+	$(BENCH_ENV) PYTHONPATH=. $(BIN)/python bench/bench.py
+	$(BIN)/python bench/report.py
+
+bench-report:
+	$(BIN)/python bench/report.py
 
 # The write side alone (completion vs engine, SQL statements, timers at once): bench/bench_write.py
 bench-write: install

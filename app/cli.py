@@ -194,6 +194,9 @@ def register_cli(app: Flask) -> None:
     from app.backup.cli import register_backup_cli
 
     register_backup_cli(app)  # flask backup create / verify / restore
+    from app.statistics.cli import register_statistics_cli
+
+    register_statistics_cli(app)  # flask statistics rebuild
 
 
 def register_timer_cli(app: Flask) -> None:

@@ -28,6 +28,7 @@ from app.offers.models import Offer  # noqa: F401
 from app.ops.models import WorkerHeartbeat  # noqa: F401
 from app.plans.models import PlanChange, PlanGoal  # noqa: F401
 from app.retention.models import LegalHold, RetentionRun  # noqa: F401
+from app.statistics.models import StatTaskDay  # noqa: F401
 from app.useradmin.models import UserAdminEvent  # noqa: F401
 from app.volunteers.models import CaseMessage, ExpenseEntry, Training, TrainingInvitation  # noqa: F401
 from app.worktime.models import TimeRecord  # noqa: F401

@@ -23,10 +23,20 @@ every measured operation goes through the app.
 
 Database: a temporary SQLite file, or DATABASE_URL if set (its tables are DROPPED and made
 anew, as in the test suite). Run from the repository root with PYTHONPATH=. (make bench).
+
+Options (environment; `make bench SIZE=ci` sets BENCH_SIZES=200,1000 and fewer samples):
+  BENCH_SIZES=200,1000    database sizes (cases) to measure at, default 1000,10000,100000
+  BENCH_SAMPLES=5         at most this many samples per measurement (default: the N_* below)
+  BENCH_CONTACTS, BENCH_LOG_ROWS   counselling contacts and access log rows seeded (5,000 / 100,000)
+  BENCH_JSON=path         where the result is written as JSON (default instance/bench-<database>.json);
+                          bench/report.py renders SQLite and PostgreSQL side by side from these files.
+The copied rows bypass the app, so after each copy the statistics' daily aggregate rows are
+rebuilt (app/statistics/aggregates.py, as `flask statistics rebuild` does).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -55,15 +65,22 @@ from tests.flows import complete_web, open_task, to_form, valid_data
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = ROOT / "processes" / "alltagsbegleitung.bpmn"
 PROCESS_ID = "alltagsbegleitung"
-SIZES = (1_000, 10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",") if n.strip())
 COPY_IN_PYTHON_UP_TO = 10_000  # beyond: INSERT ... SELECT inside the database
-N_CONTACTS = 5_000
-N_PAGES = 20  # monitor / statistics requests per size
-N_PAGES_100K = 20  # ... at 100,000 cases as well (about 1.5 s each at most since the indexed queries)
-N_START = 100  # HTTP starts per database size (their cases feed the completions)
-N_INBOX = 50
-N_BARE = 300
-LOOPS = 50
+_CAP = int(os.environ.get("BENCH_SAMPLES", "0") or 0)  # 0: no cap
+
+
+def _samples(n: int) -> int:
+    return min(n, _CAP) if _CAP else n
+
+
+N_CONTACTS = int(os.environ.get("BENCH_CONTACTS", "5000"))
+N_PAGES = _samples(20)  # monitor / statistics requests per size
+N_PAGES_100K = _samples(20)  # ... at 100,000 cases as well (well under 300 ms each since the aggregates)
+N_START = _samples(100)  # HTTP starts per database size (their cases feed the completions)
+N_INBOX = _samples(50)
+N_BARE = _samples(300)
+LOOPS = _samples(50)
 BATCH = 1_000
 
 
@@ -340,6 +357,31 @@ def copy_cases(app, template_ids: list[int], count: int) -> None:
             db.session.commit()
 
 
+def rebuild_aggregates(app) -> None:
+    """The copied task rows bypassed the completion signal: make the aggregate rows anew."""
+    from app.statistics import aggregates
+
+    with app.app_context():
+        aggregates.rebuild()
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum does soon after bulk inserts: statistics for the planner and the
+            # visibility map, without which no index-only scan is possible on the copied rows.
+            db.session.remove()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def write_json(path: Path, dialect: str, total: int, results: Results, extra: dict) -> None:
+    """The result as JSON: one row per measurement (bench/report.py renders these files)."""
+    rows = [{"operation": label, "cases": cases, "n": len(samples), "median_ms": round(statistics.median(samples), 3),
+             "p95_ms": round(p95(samples), 3)} for label, cases, samples in results.rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"database": dialect, "sizes": list(SIZES), "cases_at_end": total,
+                                "cpus": os.cpu_count(), "python": platform.python_version(),
+                                "rows": rows, **extra}, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
 def service_start_ms(app, n: int) -> list[float]:
     """start_instance called directly (the loop the seeding would take without copying)."""
     samples = []
@@ -504,7 +546,7 @@ def bare(results: Results) -> tuple[float, dict[str, int]]:
 
 # --- the process-isolated sandbox ----------------------------------------------------------------
 
-N_SANDBOX = 500
+N_SANDBOX = _samples(500)
 
 
 def sandbox_costs(results: Results) -> dict[str, float]:
@@ -534,7 +576,7 @@ def sandbox_costs(results: Results) -> dict[str, float]:
         samples = results.add(label, "–", [timed(fn) for _ in range(N_SANDBOX)])
         medians[label] = statistics.median(samples)
     spawn = results.add("sandbox process: spawn a new one (first call)", "–",
-                        [timed(lambda: _spawn_once()) for _ in range(10)])
+                        [timed(lambda: _spawn_once()) for _ in range(_samples(10))])
     medians["spawn"] = statistics.median(spawn)
     return medians
 
@@ -600,8 +642,8 @@ def main() -> None:
         print("\nSeeding")
         with step("5 template cases through the web pages"):
             templates = make_templates(app)
-        with step("20 cases via service.start_instance (for reference)"):
-            per_start = service_start_ms(app, 20)
+        with step(f"{_samples(20)} cases via service.start_instance (for reference)"):
+            per_start = service_start_ms(app, _samples(20))
         print(
             f"    service.start_instance: median {statistics.median(per_start):.1f} ms, "
             f"so {SIZES[-1]:,} real starts would take "
@@ -619,12 +661,15 @@ def main() -> None:
             else:
                 with step(f"copying rows inside the database up to {size:,} cases ({missing:,} new)"):
                     copy_in_database(app, missing)
+            with step("rebuilding the statistics' daily aggregate rows (PostgreSQL: and VACUUM ANALYZE)"):
+                rebuild_aggregates(app)
             with step(f"measuring HTTP with {size:,} cases"):
                 measure_http(app, results, f"{size:,}")
             with step(f"measuring monitor and statistics with {size:,} cases"):
                 measure_pages(app, results, size)
-        with step(f"{bench_accesslog.LOG_ROWS:,} access log rows, then the cost of the access log"):
-            bench_accesslog.seed_log(app, bench_accesslog.LOG_ROWS)
+        log_rows = int(os.environ.get("BENCH_LOG_ROWS", bench_accesslog.LOG_ROWS))
+        with step(f"{log_rows:,} access log rows, then the cost of the access log"):
+            bench_accesslog.seed_log(app, log_rows)
             log_numbers = bench_accesslog.measure(app, results, f"{SIZES[-1]:,}")
         with step(f"one case through Vorgespräch and {LOOPS} Zwischengespräche"):
             app_sizes = app_state_sizes(app, results)
@@ -632,6 +677,7 @@ def main() -> None:
             per_step = evaluations_per_completion(app)
         with app.app_context():
             total = count_cases(app)
+            dialect = db.engine.dialect.name
             db.session.remove()
             db.engine.dispose()
     with step("bare SpiffWorkflow"):
@@ -679,7 +725,14 @@ def main() -> None:
     print("  " + " " * 28 + f" {'(no spec, pruned)':>18} {'(with spec)':>16}")
     for key in app_sizes:
         print(f"  {key:<28} {app_sizes[key]:>18,} {bare_sizes[key]:>16,}")
-    print(f"\nTotal bench time: {time.perf_counter() - began:.0f} s")
+    seconds = time.perf_counter() - began
+    print(f"\nTotal bench time: {seconds:.0f} s")
+    out = Path(os.environ.get("BENCH_JSON") or ROOT / "instance" / f"bench-{dialect}.json")
+    write_json(out, dialect, total, results, {
+        "total_seconds": round(seconds), "bare_parse_ms": round(parse_ms, 3),
+        "state_bytes": {"app": app_sizes, "bare": bare_sizes}, "sandbox_evaluations": per_step,
+        "access_log": log_numbers})
+    print(f"Result written to {out} (side by side with the other database: python bench/report.py)")
 
 
 if __name__ == "__main__":

@@ -30,10 +30,21 @@ from app.auth.models import User  # noqa: E402
 from app.engine.models import ProcessInstance  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.timeutil import utcnow  # noqa: E402
-from bench import Results, copy_cases, expect_status, login, make_app, make_templates, p95, step, timed  # noqa: E402
+from bench import (  # noqa: E402
+    Results,
+    _samples,
+    copy_cases,
+    expect_status,
+    login,
+    make_app,
+    make_templates,
+    p95,
+    step,
+    timed,
+)
 
-N_VIEWS = 100
-N_RECORDS = 1_000
+N_VIEWS = _samples(100)
+N_RECORDS = _samples(1_000)
 LOG_ROWS = 100_000
 BATCH = 5_000
 
@@ -41,7 +52,7 @@ PAGE = "HTTP case view of fb36 (GET /faelle/<id>), logged"
 PAGE_OFF = "HTTP case view, access log switched off"
 RECORD = "accesslog.record() alone (one INSERT)"
 RECORD_COMMIT = "accesslog.record() + its own COMMIT"
-N_COMMITS = 200
+N_COMMITS = _samples(200)
 
 
 def seed_log(app, rows: int) -> None:

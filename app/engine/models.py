@@ -114,12 +114,14 @@ class ProcessInstance(Model):
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
         # The monitor's list (the teams a supervisor leads, newest first) and the statistics'
-        # cases started per process version, both from the index alone (app/monitor, app/statistics).
-        Index("ix_instance_team_started_version", "owner_team_id", "started_at", "version_id"),
+        # cases started per process version, both from the index alone (app/monitor, app/statistics;
+        # with the outcome: withdrawn cases count nowhere, see app.cases.services.counted_cases).
+        Index("ix_instance_team_started_version", "owner_team_id", "started_at", "version_id", "outcome"),
         # Which versions have cases of given teams (EXISTS per version); the ids of a team's cases
         # per version (the statistics' grouping by process).
         Index("ix_instance_version_team", "version_id", "owner_team_id"),
-        Index("ix_instance_team_version", "owner_team_id", "version_id"),
+        # With outcome and id: the teams' (counted) case ids from the index alone, on PostgreSQL too.
+        Index("ix_instance_team_version", "owner_team_id", "version_id", "outcome", "id"),
         # Cases closed in a period, per process and outcome (app/statistics).
         Index("ix_instance_closed", "status", "ended_at", "owner_team_id", "version_id", "outcome"),
         # Finding a case by name (app/search): trigram GIN on PostgreSQL (similarity, LIKE '%x%').
@@ -167,11 +169,12 @@ class Task(Model):
         # The statistics' crisis figures: acknowledgements / escalations of a period, open crisis tasks.
         Index("ix_task_bpmn_created", "bpmn_id", "created_at", "instance_id", "status", "completed_at"),
         Index("ix_task_crisis_status", "crisis", "status", "instance_id"),
-        # The inbox: a team's unassigned group tasks, and a person's own, counted and sorted from
-        # the index alone (app/inbox/routes.py).
-        Index("ix_task_inbox", "candidate_team_id", "assignee_id", "status", "for_leads", "crisis", "due_at"),
+        # The inbox: a team's unassigned group tasks, and a person's own, read in inbox order from
+        # the index alone (app/inbox/listing.py: equality on every column before due_at, id;
+        # assignee_id IS NULL is no equality for PostgreSQL's ordering, so it comes last).
+        Index("ix_task_inbox", "candidate_team_id", "for_leads", "status", "crisis", "due_at", "id", "assignee_id"),
         # ix_task_mine also serves "a person's tasks by status"; ix_task_instance_status "a case's tasks".
-        Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at"),
+        Index("ix_task_mine", "assignee_id", "status", "crisis", "due_at", "id"),
         Index("ix_task_instance_status", "instance_id", "status"),
     )
 

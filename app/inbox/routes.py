@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,17 +20,19 @@ from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
+from app.inbox.listing import capped_count, ordered_ids
 from app.journal import services as journal
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
 from app.web.access import login_required
-from app.web.paging import page_arg, paginate_ids
+from app.web.paging import Page, bounds, page_arg
 from app.web.redirects import safe_redirect
 
 bp = Blueprint("inbox", __name__, template_folder="../templates")
 
 VERMITTLUNG_FORM = "alltagsbegleitung.vermittlung"
 CRISIS_LIMIT = 50  # open crises shown on top of the inbox (they stay in their list below, too)
+COUNT_CAP = 1_000  # the lists count up to here ("mehr als 1.000"); config INBOX_COUNT_CAP
 
 
 @bp.app_context_processor
@@ -46,26 +46,42 @@ def home():
     return redirect(url_for("inbox.index"))
 
 
-def _rows(query, page_ids: list[int]):
-    """The page's task rows, selected by id (the order comes from the id query)."""
-    return db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids)))
+def _rows(query, page_ids: list[int]) -> list[Task]:
+    """The page's task rows, selected by id, in the order of the ids."""
+    if not page_ids:
+        return []
+    by_id = {t.id: t for t in db.session.scalars(query.order_by(None).where(Task.id.in_(page_ids)))}
+    return [by_id[i] for i in page_ids if i in by_id]
+
+
+def _list_page(mine: bool, page: int, size: int, cap: int) -> Page:
+    """One page of a list: ids in index order (app/inbox/listing.py), then only the page's rows.
+    The count stops above ``cap``; a longer list pages on without a known end ("mehr als …")."""
+    total = capped_count(current_user, mine, cap)
+    capped = total > cap
+    if capped:
+        page = max(page, 1)
+        ids = ordered_ids(current_user, mine, size + 1, (page - 1) * size)
+        if not ids and page > 1:  # beyond the end: back to the first page
+            page, ids = 1, ordered_ids(current_user, mine, size + 1, 0)
+        pages = page + 1 if len(ids) > size else page
+        ids = ids[:size]
+    else:
+        page, pages, offset = bounds(total, page, size)
+        ids = ordered_ids(current_user, mine, size, offset)
+    items = _rows(inbox_query(current_user, mine=mine), ids)
+    return Page(items=items, total=cap if capped else total, page=page, pages=pages, extra={"capped": capped})
 
 
 @bp.route("/aufgaben")
 @login_required
 def index():
     size = current_app.config["INBOX_PAGE_SIZE"]
-    lists = {}
-    for key, mine in (("mine", True), ("group", False)):
-        query = inbox_query(current_user, mine=mine)
-        # Count and sort over the task ids alone (covering index ix_task_inbox), then load the
-        # page's rows: sorting whole rows would fetch every open task of the team from the table.
-        lists[key] = paginate_ids(
-            query.with_only_columns(Task.id),
-            partial(_rows, query),
-            page_arg(f"seite_{key}"), size)
+    cap = current_app.config.get("INBOX_COUNT_CAP", COUNT_CAP)
+    lists = {key: _list_page(mine, page_arg(f"seite_{key}"), size, cap)
+             for key, mine in (("mine", True), ("group", False))}
     # Crises first, above "Meine Aufgaben": an unclaimed crisis of my team outranks my own tasks.
-    crises = list(db.session.scalars(inbox_query(current_user).where(Task.crisis.is_(True)).limit(CRISIS_LIMIT)))
+    crises = _rows(inbox_query(current_user), ordered_ids(current_user, None, CRISIS_LIMIT, crisis_only=True))
     shown = {t.instance for lst in lists.values() for t in lst.items} | {t.instance for t in crises}
     names = case_names(current_user, shown)
     accesslog.list_read(current_user, TASK)

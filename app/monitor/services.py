@@ -191,7 +191,7 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
     """One page of the instance list, its total and the counts per current step."""
     now = now or utcnow()
     where = conditions(user, filters, now)
-    total = db.session.scalar(select(func.count(ProcessInstance.id)).where(*where)) or 0
+    total = db.session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
     per_page = max(1, min(filters.per_page, 200))
     # First the ids of the page (sorted over the narrow index rows), then only those rows and
     # only the listed columns: sorting whole rows would drag every case's workflow state along.

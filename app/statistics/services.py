@@ -42,6 +42,7 @@ from app.engine.todos import TODO_BPMN_ID
 from app.extensions import db
 from app.journal.services import report_figures as journal_figures
 from app.sqlhints import not_indexed
+from app.statistics import aggregates
 from app.timeutil import utcnow
 from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERANSTALTUNG, VERANSTALTUNGSARTEN
 
@@ -49,6 +50,14 @@ from forms.beratungskontakt import ARTEN, HAUSBESUCH, TAETIGKEITEN, THEMEN, VERA
 ACK_STEPS = ("krise_quittieren",)
 ESCALATION_STEPS = ("krise_eskalation",)
 MAX_DAYS = 3700  # about ten years
+# Up to this many completed steps in the period, durations come exactly from the task rows;
+# beyond, from the daily aggregate rows (app/statistics/aggregates.py: exact counts and means,
+# medians exact or within one bucket, < 4.4 %).
+EXACT_UP_TO = 2_000
+
+
+def _exact_up_to() -> int:
+    return int(current_app.config.get("STATISTICS_EXACT_UP_TO", EXACT_UP_TO))
 
 
 class StatisticsError(Exception):
@@ -188,8 +197,8 @@ def compute(scope: Scope) -> dict:
         "cases_started": _cases_started(owned.condition, start, end),
         "cases_closed": _cases_closed(owned.condition, start, end),
         "open_tasks": _open_tasks(owned),
-        "crises": _crises(owned, start, end),
-        "step_durations": _step_durations(owned, start, end),
+        "crises": _crises(owned, scope, start, end),
+        "step_durations": _step_durations(owned, scope, start, end),
         **_contacts(scope),
         # Journal entries of the teams' cases (never those of confidential cases such as MBE).
         "journal": journal_figures(scope.team_ids, scope.date_from, scope.date_to, public_only=True),
@@ -198,7 +207,7 @@ def compute(scope: Scope) -> dict:
 
 def _cases_started(owned, start, end) -> list[dict]:
     rows = db.session.execute(_model_join(
-        select(ProcessModel.key, ProcessModel.name, func.count(ProcessInstance.id)).select_from(ProcessInstance)
+        select(ProcessModel.key, ProcessModel.name, func.count()).select_from(ProcessInstance)
     ).where(owned, ProcessInstance.started_at >= start, ProcessInstance.started_at < end, *counted_cases())
         .group_by(ProcessModel.key, ProcessModel.name).order_by(ProcessModel.name)).all()
     return [{"process": key, "name": name, "count": count} for key, name, count in rows]
@@ -206,7 +215,7 @@ def _cases_started(owned, start, end) -> list[dict]:
 
 def _cases_closed(owned, start, end) -> list[dict]:
     rows = db.session.execute(_model_join(
-        select(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome, func.count(ProcessInstance.id))
+        select(ProcessModel.key, ProcessModel.name, ProcessInstance.outcome, func.count())
         .select_from(ProcessInstance)
     ).where(owned, ProcessInstance.status.in_((COMPLETED, TERMINATED)), *counted_cases(),
             ProcessInstance.ended_at >= start, ProcessInstance.ended_at < end)
@@ -230,45 +239,78 @@ def _open_tasks(owned: Owned) -> dict:
     """Open tasks per process and step, and how many of them overdue (covering index
     ix_task_status_bpmn_title: status, step, case, due date, title)."""
     now = utcnow()
-    inner = _by_model_and_step(owned, [Task.title, case((Task.due_at < now, 1), else_=0), Task.id],
+    inner = _by_model_and_step(owned, [Task.title, case((Task.due_at < now, 1), else_=0)],
                                [Task.status.in_(ACTIVE_TASK_STATES)])
-    rows = db.session.execute(
-        select(inner.c.model_key, inner.c.step, func.max(inner.c.c0), func.count(inner.c.c2), func.sum(inner.c.c1))
+    rows = db.session.execute(  # count(*): no task id needed, so the index covers it (PostgreSQL too)
+        select(inner.c.model_key, inner.c.step, func.max(inner.c.c0), func.count(), func.sum(inner.c.c1))
         .group_by(inner.c.model_key, inner.c.step).order_by(inner.c.model_key, inner.c.step)).all()
     steps = [{"process": key, "step": step, "title": title, "open": count, "overdue": int(late or 0)}
              for key, step, title, count, late in rows]
     return {"total": sum(s["open"] for s in steps), "overdue": sum(s["overdue"] for s in steps), "by_step": steps}
 
 
-def _crises(owned: Owned, start, end) -> dict:
+def _crises(owned: Owned, scope: Scope, start, end) -> dict:
     reported = db.session.scalar(
-        select(func.count(CaseEvent.id))
+        select(func.count()).select_from(CaseEvent)
         .where(CaseEvent.kind == "crisis", CaseEvent.created_at >= start, CaseEvent.created_at < end,
                owned.contains(CaseEvent.instance_id))
     ) or 0
     in_period = (Task.created_at >= start) & (Task.created_at < end)
-    rows = db.session.execute(  # acknowledgements and escalations in one pass
-        select(Task.bpmn_id, Task.status, _seconds_between(Task.completed_at, Task.created_at))
-        .where(Task.bpmn_id.in_(ACK_STEPS + ESCALATION_STEPS), in_period, owned.contains(Task.instance_id))
-    ).all()
-    minutes = [float(seconds) / 60 for step, status, seconds in rows  # PostgreSQL: Decimal
-               if step in ACK_STEPS and status == DONE and seconds is not None]
-    escalated = sum(1 for step, _status, _seconds in rows if step in ESCALATION_STEPS)
+    escalated = db.session.scalar(
+        select(func.count()).select_from(Task)
+        .where(Task.bpmn_id.in_(ESCALATION_STEPS), in_period, owned.contains(Task.instance_id))
+    ) or 0
     open_crisis_tasks = db.session.scalar(
-        select(func.count(Task.id))
+        select(func.count()).select_from(Task)
         .where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES), owned.contains(Task.instance_id))
     ) or 0
+    acks = aggregates.step_buckets(scope.team_ids, scope.date_from, scope.date_to, ACK_STEPS)
+    merged = aggregates.Buckets()
+    for group in acks.values():
+        for bucket, (count, total, low, high) in group.parts.items():
+            merged.add(bucket, int(count), total, low, high)
+    if merged.count > _exact_up_to():
+        # Many crises: the acknowledgements completed in the period, from the daily aggregates.
+        acknowledged = merged.count
+        mean: float | None = merged.mean / 60
+        median: float | None = merged.median / 60
+    else:  # the acknowledgements of the crises reported in the period, exactly
+        minutes = [float(seconds) / 60 for (seconds,) in db.session.execute(  # PostgreSQL: Decimal
+            select(_seconds_between(Task.completed_at, Task.created_at))
+            .where(Task.bpmn_id.in_(ACK_STEPS), in_period, Task.status == DONE,
+                   owned.contains(Task.instance_id))) if seconds is not None]
+        acknowledged = len(minutes)
+        mean = pystats.fmean(minutes) if minutes else None
+        median = pystats.median(minutes) if minutes else None
     return {
         "reported": reported,
-        "acknowledged": len(minutes),
+        "acknowledged": acknowledged,
         "escalated": escalated,
         "open_crisis_tasks": open_crisis_tasks,
-        "ack_minutes_mean": _round(pystats.fmean(minutes)) if minutes else None,
-        "ack_minutes_median": _round(pystats.median(minutes)) if minutes else None,
+        "ack_minutes_mean": _round(mean),
+        "ack_minutes_median": _round(median),
     }
 
 
-def _step_durations(owned: Owned, start, end) -> list[dict]:
+def _step_durations(owned: Owned, scope: Scope, start, end) -> list[dict]:
+    """Mean and median time from a task's creation to its completion, per step.
+
+    Many completions in the period: from the daily aggregate rows (see ``EXACT_UP_TO``). Few
+    (or no aggregate rows yet): exactly from the task rows (``_exact_step_durations``).
+    """
+    buckets = aggregates.step_buckets(scope.team_ids, scope.date_from, scope.date_to)
+    buckets = {k: b for k, b in buckets.items() if b.count}
+    if sum(b.count for b in buckets.values()) <= _exact_up_to():
+        return _exact_step_durations(owned, start, end)
+    result = []
+    for (key, step), group in sorted(buckets.items()):
+        result.append({"process": key, "step": step, "title": group.title, "completed": group.count,
+                       "mean_hours": _round(group.mean / 3600, 2),
+                       "median_hours": _round(group.median / 3600, 2)})
+    return result
+
+
+def _exact_step_durations(owned: Owned, start, end) -> list[dict]:
     """Mean and median time from a task's creation to its completion, per step.
 
     PostgreSQL: count, mean and median (``percentile_cont``) as SQL aggregates. SQLite has no

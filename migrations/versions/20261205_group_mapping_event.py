@@ -1,14 +1,14 @@
 """Audit trail of the directory group mapping
 
 Revision ID: 3b7e9d1c5a42
-Revises: 9c4d2e6f1a30
+Revises: 4e7a1c9d2b58
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = '3b7e9d1c5a42'
-down_revision = '9c4d2e6f1a30'
+down_revision = '4e7a1c9d2b58'
 branch_labels = None
 depends_on = None
 
