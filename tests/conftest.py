@@ -353,3 +353,21 @@ def clock(monkeypatch):
     clock.on_change = engine_clock._now.set
     yield clock
     engine_clock._now.reset(token)
+
+
+# Browser tests of the user interface (Playwright + Chromium): tests/e2e/ and every test file
+# with "browser" in its name. They get the marker ``browser_ui``, so that a run can leave them out
+# (CI's PostgreSQL phase: ``-m "not browser_ui"``; the SQLite phase runs them). A browser test
+# that checks behaviour of the database (locks, concurrency) belongs in another file name.
+BROWSER_UI = "browser_ui"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{BROWSER_UI}: a Playwright test of the user interface")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.path))
+        if "browser" in path.stem or path.parent.name == "e2e":
+            item.add_marker(BROWSER_UI)
