@@ -36,7 +36,7 @@ from app.decisions.models import (
     DecisionDraft,
     DecisionTable,
 )
-from app.decisions.table import Change, TableModel
+from app.decisions.table import Change, Column, TableModel
 from app.engine.decide import evaluate_decision
 from app.engine.models import ProcessModel, ProcessVersion
 from app.engine.sandbox import check_expression
@@ -52,14 +52,6 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_commen
 
 class DecisionError(Exception):
     """A DMN document that cannot be stored (German message)."""
-
-
-@dataclass
-class Column:
-    id: str
-    label: str
-    expression: str = ""  # inputs: the input expression; outputs: the output name
-    type_ref: str = ""
 
 
 @dataclass
