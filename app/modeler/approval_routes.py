@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import RadioField, SelectChoice, TextAreaField  # type: ignore[attr-defined]  # stubs lag WTForms 3.3
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -16,9 +15,10 @@ from app import transaction
 from app.auth.models import ROLE_PROZESS
 from app.engine.models import ProcessModel
 from app.engine.service import latest_version
-from app.extensions import db
 from app.modeler import approval, services
 from app.modeler.diff import diff_versions
+from app.modeler.lookup import draft_or_404 as _draft
+from app.modeler.lookup import model_or_404 as _model
 from app.modeler.models import SUBMITTED, ProcessDraft
 from app.web.access import roles_required
 from forms.base import AppForm
@@ -44,20 +44,6 @@ class FourEyesForm(AppForm):
                                 SelectChoice("an", _l("An: jede Veröffentlichung braucht die Freigabe einer zweiten "
                                                       "prozessverantwortlichen Person")),
                                 SelectChoice("aus", _l("Aus: Prozessverantwortliche veröffentlichen allein"))])
-
-
-def _model(key: str) -> ProcessModel:
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
-    if model is None:
-        abort(404)
-    return model
-
-
-def _draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
-    draft = db.session.get(ProcessDraft, draft_id)
-    if draft is None or draft.model_id != model.id:
-        abort(404)
-    return draft
 
 
 def _setting_value(model: ProcessModel) -> str:

@@ -18,34 +18,18 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.auth.models import ROLE_PROZESS
-from app.engine.models import ProcessModel
 from app.engine.sandbox import check_expression
-from app.extensions import db
 from app.modeler import conditions, durations, services
 from app.modeler.conditions import ConditionError, FieldInfo
-from app.modeler.models import ProcessDraft
+from app.modeler.lookup import draft_or_404 as _draft
+from app.modeler.lookup import model_or_404 as _model
 from app.modeler.xmlsafe import UnsafeXml
 from app.web.access import roles_required
 from app.web.bounds import body_limit
 
 process_owner_required = roles_required(ROLE_PROZESS)
-
-
-def _model(key: str) -> ProcessModel:
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
-    if model is None:
-        abort(404)
-    return model
-
-
-def _draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
-    draft = db.session.get(ProcessDraft, draft_id)
-    if draft is None or draft.model_id != model.id:
-        abort(404)
-    return draft
 
 
 def _body_limit() -> int:

@@ -24,6 +24,8 @@ from app.modeler.csp import diagram_page
 from app.modeler.diff import diff_versions
 from app.modeler.forms import PublishForm, SaveForm, UploadForm
 from app.modeler.inspect import lane_rule_text
+from app.modeler.lookup import draft_or_404 as _draft
+from app.modeler.lookup import model_or_404 as _model
 from app.modeler.models import PUBLISHED, SUBMITTED, ProcessDraft
 from app.modeler.outline import build_outline
 from app.modeler.validation import form_registry
@@ -38,26 +40,12 @@ bp = Blueprint("modeler", __name__, template_folder="../templates")
 process_owner_required = roles_required(ROLE_PROZESS)
 
 
-def _model(key: str) -> ProcessModel:
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
-    if model is None:
-        abort(404)
-    return model
-
-
 def _version(model: ProcessModel, number: int) -> ProcessVersion:
     version = db.session.scalar(select(ProcessVersion).where(
         ProcessVersion.model_id == model.id, ProcessVersion.number == number))
     if version is None:
         abort(404)
     return version
-
-
-def _draft(model: ProcessModel, draft_id: int) -> ProcessDraft:
-    draft = db.session.get(ProcessDraft, draft_id)
-    if draft is None or draft.model_id != model.id:
-        abort(404)
-    return draft
 
 
 def _uploaded_bytes(form: UploadForm) -> bytes:

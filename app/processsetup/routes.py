@@ -5,7 +5,7 @@ Only users with the role ``prozess`` may use them (403 for everyone else).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from app.engine.modelrules import starter_team_ids
 from app.engine.models import ProcessModel
 from app.extensions import db
 from app.modeler import services as modeler
+from app.modeler.lookup import model_or_404 as _model
 from app.modeler.xmlsafe import UnsafeXml
 from app.processsetup import services
 from app.processsetup.forms import FROM_COPY, FROM_FILE, NewProcessForm, lane_rules_of, settings_form
@@ -32,13 +33,6 @@ process_owner_required = roles_required(ROLE_PROZESS, message=PROCESS_OWNERS_ONL
 
 def _upload_limit() -> int:
     return modeler.max_bytes() + 65536
-
-
-def _model(key: str) -> ProcessModel:
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.key == key))
-    if model is None:
-        abort(404)
-    return model
 
 
 def _copyable() -> list[ProcessModel]:
