@@ -148,6 +148,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # line) or text; the level of the root logger.
         "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "SPIFF_LOG_LEVEL": env.get("SPIFF_LOG_LEVEL", "WARNING"),  # the engine's per-step INFO lines
         # /readyz fails when the timer worker's last heartbeat is older than this (0: not checked).
         "WORKER_HEARTBEAT_STALE_SECONDS": int(env.get("WORKER_HEARTBEAT_STALE_SECONDS", "120")),
         # /metrics answers only these client addresses/networks (comma-separated) or a request

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth import deputies
 from app.auth.models import ROLE_PARTNER, Team, User
-from app.engine import modelrules
+from app.engine import locking, modelrules
 from app.engine.models import (
     ACTIVE_TASK_STATES,
     FULL,
@@ -186,9 +186,11 @@ def get_task_or_404(user: User, task_id: int, *, with_state: bool = False) -> Ta
     """
     case = joinedload(Task.instance)
     options = [case.joinedload(ProcessInstance.version).joinedload(ProcessVersion.model)]
-    if with_state:
-        options.append(case.undefer(ProcessInstance.state))
-    task = db.session.get(Task, task_id, options=options)
+    if with_state:  # read task and case afresh in one statement: one snapshot for the optimistic lock
+        options += [case.undefer(ProcessInstance.state), case.joinedload(ProcessInstance.owner_team)]
+    task = db.session.get(Task, task_id, options=options, populate_existing=with_state)
+    if task is not None and with_state:
+        locking.read_with_case(task)
     level = access_level(user, task.instance) if task is not None else None
     if task is None or level is None or (level != FULL and task.assignee_id != user.id):
         abort(404)

@@ -9,6 +9,7 @@ from typing import Any
 from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
+from sqlalchemy.orm import joinedload
 from wtforms import FieldList, FormField
 
 from app.auth.access import COVER, PARTNER, full_instance_ids, visible_instance_ids
@@ -190,7 +191,8 @@ def _page_steps(user: User, instances: list[ProcessInstance]) -> dict[int, list[
 def open_tasks_for(instance: ProcessInstance, user: User, level: str) -> list[Task]:
     """The case's open tasks this participant sees: all of them with full access, otherwise only
     the ones assigned to them (a volunteer sees their own step, not the team's)."""
-    query = select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+    query = (select(Task).where(Task.instance_id == instance.id, Task.status.in_(ACTIVE_TASK_STATES))
+             .options(joinedload(Task.candidate_team), joinedload(Task.assignee).lazyload(User.role_rows)))
     if level != FULL:
         query = query.where(Task.assignee_id == user.id)
     return list(db.session.scalars(query.order_by(Task.id)))
@@ -302,7 +304,7 @@ def panels(instance: ProcessInstance, user: User, level: str) -> dict[str, list[
     return found
 
 
-@signals.task_completed.connect
+@signals.task_completing.connect  # before the save: the title goes out with the case's one UPDATE
 def _name_the_case(instance, task=None, user=None, data=None, **_kwargs) -> None:
     """A case is listed under the family's name once a form has given it."""
     if data and data.get("familienname"):

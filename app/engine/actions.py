@@ -114,6 +114,7 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
         record(instance, "task_completed", task.title, user, data, task=task)
         add_data_participants(instance, parsed, data)
         sync_tasks(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
+        signals.task_completing.send(instance, task=task, user=user, data=data)  # e.g. the case's title
     save(instance, workflow, actor=user)
     # e.g. app/mbe: link the client, write statistics rows; app/cases: the case's title
     signals.task_completed.send(instance, task=task, user=user, data=data)

@@ -102,12 +102,29 @@ def take_row(task: Task, seen: dict, **values) -> None:
         db.session.expire(task, ["assignee"])
 
 
+#: Key in the task's instance dict: the case's row version when the task row and the case row
+#: came in one SELECT (``read_with_case``).
+_READ_WITH_CASE = "_fallwerk_read_with_case"
+
+
+def read_with_case(task: Task) -> None:
+    """Note that ``task`` and its case were just read by one statement (one snapshot): as long
+    as the case's row version is still the one read then, the task row needs no fresh read."""
+    task.__dict__[_READ_WITH_CASE] = task.instance.row_version
+
+
 def check_unchanged(task: Task, instance: ProcessInstance) -> None:
     """Is the task row still as this request read it? Read fresh *after* the case row: a change
     of the task committed later also bumped the case's row version (claims, reassignments and
     completions all do), so the version check of the final flush catches it; one committed
-    before is seen here. So a completion never overwrites a claim it did not see."""
-    _ = instance.row_version  # loaded (if expired) before the fresh read
+    before is seen here. So a completion never overwrites a claim it did not see.
+
+    No fresh read is needed when the task came in the same statement as the case row and the
+    case's row version is still that one (``read_with_case``): any later change of the task
+    bumped the version, which the final flush checks."""
+    version = instance.row_version  # loaded (if expired) before the fresh read
+    if task.__dict__.get(_READ_WITH_CASE) == version and version is not None:
+        return
     if fresh_row(task.id) != (task.status, task.assignee_id):
         raise task_conflict(task.id)
 

@@ -6,6 +6,10 @@ into a contact record, the case file names the case after the family. Receivers 
 transaction as the change (they only flush; the request or worker commits once), and an exception
 in a receiver undoes the whole change.
 
+- ``task_completing``: ``(instance, task=Task, user=User, data=dict)`` after the task's data joined
+  the case file and the workflow moved on, *before* the change is saved: for receivers that only
+  set columns of the case row (the case file's title), which then go out with the one UPDATE of
+  the save instead of a second one. No queries, no other rows.
 - ``task_completed``: ``(instance, task=Task, user=User, data=dict)`` after the task's data joined
   the case file and the workflow moved on (saved, not yet committed).
 - ``case_started``: ``(instance, user=User)`` after the first engine steps of a new case.
@@ -27,6 +31,7 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+task_completing = _signals.signal("task-completing")
 task_completed = _signals.signal("task-completed")
 case_started = _signals.signal("case-started")
 case_closed = _signals.signal("case-closed")

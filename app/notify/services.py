@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import LEAD, MEMBER, Membership, User
 from app.engine import signals
@@ -45,6 +46,7 @@ def recipients(task: Task) -> list[User]:
     return list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.team_id == team.id, Membership.kind == kind, User.active.is_(True))
+        .options(lazyload(User.role_rows))  # a notice needs no roles: no second query per completion
         .order_by(User.id)
     ))
 

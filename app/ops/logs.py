@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -75,7 +76,7 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-def configure_logging(log_format: str, level: str = "INFO") -> logging.Handler:
+def configure_logging(log_format: str, level: str = "INFO", engine_level: str = "WARNING") -> logging.Handler:
     """One handler on the root logger (stderr), replacing the one an earlier call installed."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_fallwerk", False)]:
@@ -86,6 +87,10 @@ def configure_logging(log_format: str, level: str = "INFO") -> logging.Handler:
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # SpiffWorkflow logs every task state change at INFO ("State changed to READY"): several
+    # lines per step that say nothing to an operator and cost CPU on the hot path. Its warnings
+    # and errors still come through; SPIFF_LOG_LEVEL=INFO brings the rest back for debugging.
+    logging.getLogger("spiff").setLevel(engine_level.upper())
     return handler
 
 
@@ -96,15 +101,18 @@ def configure_from_config(app: Flask) -> None:
     from flask.logging import default_handler
 
     app.logger.removeHandler(default_handler)  # the root handler below writes every line once
-    configure_logging(app.config["LOG_FORMAT"], app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config["LOG_FORMAT"], app.config.get("LOG_LEVEL", "INFO"),
+                      app.config.get("SPIFF_LOG_LEVEL", "WARNING"))
 
 
 def _user_id() -> int | None:
-    """The signed-in user's id if this request already loaded it (no extra query)."""
+    """The signed-in user's id if this request already loaded it. No query: the log line is
+    written after the commit, which expired the user object; its identity key is still known
+    (reading ``is_authenticated`` or ``id`` would reload the row and its roles)."""
     user = g.get("api_user") or g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return getattr(user, "id", None)
+    state = inspect(user, raiseerr=False) if user is not None else None
+    identity = state.identity if state is not None else None  # None: anonymous, or never saved
+    return identity[0] if identity else None
 
 
 def init_app(app: Flask) -> None:

@@ -155,14 +155,18 @@ def _record(instance: ProcessInstance, goal: PlanGoal | None, kind: str, user: U
     return change
 
 
-def reconcile(instance: ProcessInstance, user: User | None, entries: list) -> bool:
+def reconcile(instance: ProcessInstance, user: User | None, entries: list,
+              plan: list[PlanGoal] | None = None) -> bool:
     """Take the goals a form gave (``ziele`` of a Bedarfsermittlung, Förderplan or review) as the
     plan: the n-th entry is the n-th goal still in the plan; new entries are added goals, missing
-    ones are no longer pursued. Records each difference under one new version; True if any."""
+    ones are no longer pursued. Records each difference under one new version; True if any.
+    ``plan``, if given, receives all of the plan's rows afterwards (old and new)."""
     kind = kind_of(instance)
     if kind is None:
         return False
     goals = goals_of(instance.id)
+    if plan is not None:
+        plan.extend(goals)
     active = [g for g in goals if g.status != DROPPED]
     version = version_of(instance.id) + 1
     position = max((g.position for g in goals), default=-1) + 1
@@ -182,6 +186,8 @@ def reconcile(instance: ProcessInstance, user: User | None, entries: list) -> bo
             position += 1
             _apply(goal, fields, status)
             db.session.add(goal)
+            if plan is not None:
+                plan.append(goal)
             _record(instance, goal, ADDED, user, version, None, _snapshot(goal))
         changed = True
     for goal in active[len(wanted):]:
@@ -210,16 +216,23 @@ def _plan_from_form(instance: ProcessInstance, task: Task | None = None, user: U
     """A planning form or review that gave goals updates the plan (and so its version)."""
     if not data or not isinstance(data.get("ziele"), list) or kind_of(instance) is None:
         return
-    if reconcile(instance, user, data["ziele"]):
+    goals: list[PlanGoal] = []
+    if reconcile(instance, user, data["ziele"], goals):
         db.session.flush()
-        _mirror(instance)
+        _mirror(instance, goals)
 
 
-def _mirror(instance: ProcessInstance) -> None:
-    """Write the current plan into the case data's ``ziele`` (only if it differs)."""
-    goals = current_goals(instance)
-    if (instance.data or {}).get("ziele") != goals:
-        instance.data = {**(instance.data or {}), "ziele": goals}
+def _mirror(instance: ProcessInstance, goals: list[PlanGoal] | None = None) -> None:
+    """Write the current plan into the case data's ``ziele`` (only if it differs); ``goals``: all
+    of the plan's rows if the caller has them (in plan order), else they are read."""
+    kind = kind_of(instance)
+    if goals is None or kind is None:
+        current = current_goals(instance)
+    else:
+        current = [goal_dict(g, kind) for g in sorted(goals, key=lambda g: (g.position, g.id))
+                   if g.status != DROPPED]
+    if (instance.data or {}).get("ziele") != current:
+        instance.data = {**(instance.data or {}), "ziele": current}
 
 
 def _counting(goals: list[PlanGoal], without: PlanGoal | None = None) -> int:

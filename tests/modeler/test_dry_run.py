@@ -183,7 +183,8 @@ def test_api_dry_run_leaves_nothing_behind(app, draft):
     def listen(sender, **kwargs):
         heard.append(sender)
 
-    engine_signals = (signals.task_completed, signals.case_started, signals.case_closed, signals.tasks_assigned)
+    engine_signals = (signals.task_completing, signals.task_completed, signals.case_started, signals.case_closed,
+                      signals.tasks_assigned)
     for signal in engine_signals:
         signal.connect(listen)
     try:

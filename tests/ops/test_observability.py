@@ -8,8 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
+from app.auth.models import User
 from app.engine.isolation import IsolatedEnvironment
+from app.extensions import db
 from app.ops.logs import JsonFormatter, configure_logging, request_id_from
 from app.timers.services import fire_due
 from tests.engine.conftest import engine_case, fixture_lanes  # noqa: F401 - the timer process
@@ -42,8 +45,10 @@ def test_every_answer_gets_a_fresh_id(client):
     assert first != second and request_id_from(None) != first
 
 
-def test_the_request_line_in_json_has_the_fields_and_no_personal_query(login_as, caplog):
+def test_the_request_line_in_json_has_the_fields_and_no_personal_query(app, login_as, caplog):
     client = login_as("fb36")
+    with app.app_context():
+        fb36_id = db.session.scalar(select(User.id).where(User.username == "fb36"))
     with caplog.at_level(logging.INFO, logger="fallwerk.request"):
         response = client.get("/suche?q=Mustermann", headers={"X-Request-ID": "req-1"})
     record = _request_records(caplog)[-1]
@@ -52,7 +57,7 @@ def test_the_request_line_in_json_has_the_fields_and_no_personal_query(login_as,
     assert entry["request_id"] == "req-1" and entry["logger"] == "fallwerk.request" and entry["level"] == "INFO"
     assert entry["method"] == "GET" and entry["path"] == "/suche" and entry["endpoint"] == "search.index"
     assert entry["status"] == response.status_code and isinstance(entry["duration_ms"], float)
-    assert isinstance(entry["user_id"], int)
+    assert entry["user_id"] == fb36_id  # read after the commit without reloading the user
     datetime.fromisoformat(entry["time"])
     assert "Mustermann" not in line and "?" not in line
 
@@ -73,8 +78,12 @@ def test_json_logging_puts_the_request_id_on_app_log_lines(app, capsys):
         entry = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
         assert entry["message"] == "plain message 1" and entry["request_id"] == "abc"
         assert entry["level"] == "WARNING" and entry["logger"] == "app.something"
+        # the engine's per-state-change INFO lines stay out of the operator's log
+        assert not logging.getLogger("spiff.task").isEnabledFor(logging.INFO)
+        assert logging.getLogger("spiff.task").isEnabledFor(logging.WARNING)
     finally:
         logging.getLogger().removeHandler(handler)
+        logging.getLogger("spiff").setLevel(logging.NOTSET)
 
 
 # --- metrics ----------------------------------------------------------------------------------------
