@@ -182,6 +182,29 @@ def http_completions(app, n: int) -> dict[str, tuple[list[float], list[float], l
     return out
 
 
+def http_floor(app, n: int) -> dict[str, tuple[list[float], list[float], list[int]]]:
+    """What a request costs before any work: Flask alone (GET /healthz: no session, no database)
+    and an authenticated API read (GET /api/v1/me: the token, the user and their teams) -- the
+    floor under any completion over HTTP in this stack."""
+    client = app.test_client()
+    headers = api_token(client, "fb36")
+    out: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    for label, path, kwargs in (("healthz", "/healthz", {}), ("me", "/api/v1/me", {"headers": headers})):
+        for _ in range(5):
+            assert client.get(path, **kwargs).status_code == 200
+        times, cpu, statements = [], [], []
+        with statement_counter(app) as counts:
+            for _ in range(n):
+                counts[0] = 0
+                t0, c0 = time.perf_counter(), time.process_time()
+                assert client.get(path, **kwargs).status_code == 200
+                times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+                statements.append(counts[0])
+        out[label] = (times, cpu, statements)
+    return out
+
+
 def profile_api(app, n: int, top: int = 25) -> str:
     """cProfile of ``n`` API completions: the functions with the most own time."""
     client = app.test_client()
@@ -311,6 +334,7 @@ def main() -> None:
         print(f"Fallwerk write bench – {where} – {os.cpu_count()} CPUs – n={n}")
         bare, bare_cpu = bare_like_for_like(app, n * 3)
         http = http_completions(app, n)
+        http.update(http_floor(app, n))
         print("\nTask completion (Bedarfsermittlung); CPU = this process's CPU time (the database's"
               " own work on PostgreSQL is not in it)\n")
         print(f"  {'':<44} {'wall median':>11} {'wall p95':>9} {'CPU median':>10} {'x bare CPU':>10} {'SQL':>4}")
@@ -318,7 +342,9 @@ def main() -> None:
         print(f"  {'bare engine, like for like':<44} {statistics.median(bare):>9.2f}ms {p(bare, 0.95):>7.2f}ms "
               f"{base:>8.2f}ms {1:>9.1f}x {0:>4}")
         for label, name in (("api", "HTTP API  POST /api/v1/tasks/<id>/complete"),
-                            ("web", "HTTP web  POST /aufgaben/<id>")):
+                            ("web", "HTTP web  POST /aufgaben/<id>"),
+                            ("healthz", "floor: GET /healthz (Flask, no database)"),
+                            ("me", "floor: GET /api/v1/me (token, user, teams)")):
             times, cpu, statements = http[label]
             print(f"  {name:<44} {statistics.median(times):>9.2f}ms {p(times, 0.95):>7.2f}ms "
                   f"{statistics.median(cpu):>8.2f}ms {statistics.median(cpu) / base:>9.1f}x "

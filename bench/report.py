@@ -18,8 +18,9 @@ DEFAULT = [ROOT / "instance" / "bench-sqlite.json", ROOT / "instance" / "bench-p
 # What bounds each figure (checked with profiles and query plans at 100,000 cases; README "Performance").
 BOUNDS = {
     "HTTP start case": "CPU in Python: engine steps, serialising the new state, the case/task INSERTs",
-    "HTTP complete Bedarfsermittlung": "CPU in Python: deserialise + engine + serialise, the flush of the "
-                                       "case row (state); one aggregate upsert (statistics)",
+    "HTTP complete Bedarfsermittlung": "CPU in Python, mostly SQLAlchemy's ORM: 21 (web) to 25 (API) "
+                                       "statements (auth, access, routing, 4 writes, notices, plan, statistics, "
+                                       "answer); the engine's share a few per cent",
     "HTTP inbox of k201": "rendering the page and the per-request basics; the lists are read in index "
                           "order (short branches merged) and counted up to 1,001: flat in the size",
     "HTTP instance monitor": "cases per current step: one pass over the covering task index with an id "

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZES = (30, 40)  # two sizes: the per-size rows must appear for each
 PER_SIZE = ("HTTP start case", "HTTP complete Bedarfsermittlung", "HTTP inbox of k201", "HTTP instance monitor",
             "HTTP statistics page", "HTTP statistics CSV")
-ONCE = ("bare start", "bare complete", "HTTP complete Zwischengespräch", "accesslog.record()", "sandbox process")
+ONCE = ("bare start", "bare complete", "bare complete, like for like", "HTTP complete Zwischengespräch",
+        "accesslog.record()", "sandbox process")
 
 
 def _bench_database() -> str | None:
