@@ -12,6 +12,7 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import ApiToken, User
 from app.extensions import db
@@ -48,7 +49,8 @@ def _bearer_token() -> str | None:
 
 def token_user(token: str) -> tuple[User, ApiToken] | None:
     """The active user and token row for a valid, unexpired, unrevoked ``token``."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
+                            .options(joinedload(ApiToken.user)))  # one statement for token and user
     if row is None or row.revoked or aware(row.expires_at) <= utcnow():
         return None
     user = row.user
