@@ -29,6 +29,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "ENV_NAME": env.get("APP_ENV", "development"),  # development | production | testing
         # Empty: a random key generated once and kept in INSTANCE_DIR/secret_key (mode 0600).
         "SECRET_KEY": env.get("SECRET_KEY", ""),
+        # Seals the second factor's seeds at rest (app/auth/secretbox.py); comma-separated for a
+        # rotation (the first seals). Empty: derived from SECRET_KEY.
+        "SECRET_ENCRYPTION_KEY": env.get("SECRET_ENCRYPTION_KEY", ""),
         "INSTANCE_DIR": env.get("INSTANCE_DIR", str(BASE_DIR / "instance")),
         "SQLALCHEMY_DATABASE_URI": env.get(
             "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'app.db'}"
@@ -229,6 +232,10 @@ def production_problems(config: dict) -> tuple[list[str], list[str]]:
         problems.append(f"LOG_FORMAT: json or text (is {config.get('LOG_FORMAT')!r})")
     if not config.get("SMTP_HOST"):
         warnings.append("SMTP_HOST is not set: no e-mail is sent, mails wait in the outbox (/admin/postausgang)")
+    if not config.get("SECRET_ENCRYPTION_KEY"):
+        warnings.append("SECRET_ENCRYPTION_KEY is not set: the second factor's seeds are sealed under a key "
+                        "derived from SECRET_KEY, so changing SECRET_KEY would lock out every second factor; "
+                        "set SECRET_ENCRYPTION_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
     if not config.get("TRUSTED_PROXY_HOPS"):
         warnings.append("TRUSTED_PROXY_HOPS is 0: behind a reverse proxy every client has the proxy's address "
                         "(rate limits, access log, /metrics allow-list); set it to the number of proxies")

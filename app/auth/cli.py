@@ -1,5 +1,5 @@
 """``flask users set-password``, ``flask users unlock`` and ``flask users reset-2fa``: for when
-nobody can log in."""
+nobody can log in; ``flask users reseal-secrets`` after a change of ``SECRET_ENCRYPTION_KEY``."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def register_user_cli(app: Flask) -> None:
         """Remove an account's second factor (lost device and recovery codes, no admin left);
         ends its sessions and API tokens. Recorded as a reset without an acting account."""
         user = _user(username)
-        if not (user.has_second_factor or user.totp_pending):
+        if not (user.has_second_factor or user.enrolling_second_factor):
             click.echo(f"{username} hat keinen zweiten Faktor.")
             return
         with unit_of_work():
@@ -61,5 +61,18 @@ def register_user_cli(app: Flask) -> None:
             sessions.end_all_sessions(user)
             sessions.revoke_tokens(user)
         click.echo(f"Zweiter Faktor von {username} zurückgesetzt.")
+
+    @users.command("reseal-secrets")
+    def reseal_secrets() -> None:
+        """Seal every stored second-factor seed under the first key of SECRET_ENCRYPTION_KEY
+        (seeds stored in plain by an older version, or under a key being retired). Seeds that no
+        configured key opens are listed: their owners need a reset (reset-2fa)."""
+        with unit_of_work():
+            resealed, unreadable = twofactor.reseal_all()
+        for username in unreadable:
+            click.echo(f"Nicht lesbar (Schlüssel fehlt): {username} – zweiten Faktor zurücksetzen.", err=True)
+        click.echo(f"{resealed} Geheimnis(se) neu versiegelt, {len(unreadable)} nicht lesbar.")
+        if unreadable:
+            raise SystemExit(1)
 
     app.cli.add_command(users)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import secretbox
 from app.extensions import Model, db
 from app.timeutil import utcnow
 
@@ -74,10 +75,11 @@ class User(UserMixin, Model):
     # Created by `flask demo load` with the password "demo"; every other password set in the
     # app follows the policy in app/auth/passwords.py.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Second factor (TOTP, app/auth/twofactor.py). The base32 secrets are stored as they are
-    # (no encryption key to keep them under) and never shown again after the enrolment.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set: a code is asked at login
-    totp_pending: Mapped[str | None] = mapped_column(String(64))  # being enrolled, not yet confirmed
+    # Second factor (TOTP, app/auth/twofactor.py). The base32 seeds are stored sealed under a key
+    # outside the database (app/auth/secretbox.py); read and set them through ``totp_secret`` and
+    # ``totp_pending`` below, which open and seal. Never shown again after the enrolment.
+    totp_secret_sealed: Mapped[str | None] = mapped_column("totp_secret", String(255))  # set: a code is asked
+    totp_pending_sealed: Mapped[str | None] = mapped_column("totp_pending", String(255))  # being enrolled
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column()  # time step of the last code used (no replay)
     # Where the account comes from: "local" (password here), "ldap" or "oidc" (app/directory):
@@ -131,7 +133,30 @@ class User(UserMixin, Model):
     @property
     def has_second_factor(self) -> bool:
         """A code (or a recovery code) is asked after the password."""
-        return self.totp_secret is not None
+        return self.totp_secret_sealed is not None
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The confirmed TOTP seed, opened (None: no second factor, or the key to open it is gone)."""
+        return secretbox.unseal(self.totp_secret_sealed)
+
+    @totp_secret.setter
+    def totp_secret(self, value: str | None) -> None:
+        self.totp_secret_sealed = secretbox.seal(value)
+
+    @property
+    def totp_pending(self) -> str | None:
+        """The seed being enrolled (shown until confirmed), opened."""
+        return secretbox.unseal(self.totp_pending_sealed)
+
+    @totp_pending.setter
+    def totp_pending(self, value: str | None) -> None:
+        self.totp_pending_sealed = secretbox.seal(value)
+
+    @property
+    def enrolling_second_factor(self) -> bool:
+        """An enrolment has begun and is not yet confirmed."""
+        return self.totp_pending_sealed is not None
 
     @property
     def second_factor_by_role(self) -> bool:

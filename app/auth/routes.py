@@ -132,7 +132,8 @@ def two_factor():
     if action == "start" and not user.has_second_factor and PostForm().validate_on_submit():
         twofactor.begin_enrolment(user)
         return redirect(url_for("auth.two_factor"))
-    if action == "confirm" and user.totp_pending and not user.has_second_factor and confirm.validate_on_submit():
+    if (action == "confirm" and user.enrolling_second_factor and not user.has_second_factor
+            and confirm.validate_on_submit()):
         codes = twofactor.confirm_enrolment(user, confirm.code.data or "")
         if codes is not None:
             return _no_store(render_template("auth/two_factor.html", user=user, recovery_codes=codes,

@@ -3,8 +3,9 @@
 Enrolment (``/konto/zwei-faktor``): a new secret waits in ``User.totp_pending`` until the user
 proves with a current code that their authenticator app holds it; then it becomes
 ``totp_secret`` and ten one-time recovery codes are shown once (only their hashes are kept).
-The secret is shown only while it is pending; it is stored as it is, since there is no key to
-encrypt it under that would not sit next to it.
+The secret is shown only while it is pending. Both are stored sealed under a key outside the
+database (app/auth/secretbox.py: ``SECRET_ENCRYPTION_KEY``, else derived from ``SECRET_KEY``),
+so a copy of the database or a backup gives nobody the second factor.
 
 Login: after a correct password an account with a second factor gets a second step (web) or
 needs ``code`` (API). A code is accepted for its 30-second step and one step either side
@@ -29,7 +30,7 @@ from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import timeutil
-from app.auth import throttle
+from app.auth import secretbox, throttle
 from app.auth.models import RecoveryCode, SecondFactorEvent, User
 from app.extensions import db
 
@@ -87,11 +88,14 @@ def _new_recovery_code() -> str:
 
 def _use_totp(user: User, code: str) -> bool:
     """Accept a current code of ``user``'s secret once (a second use of its step is refused)."""
-    if user.totp_secret is None:
+    secret = user.totp_secret  # None: no second factor, or its key is gone (logged; an admin resets it)
+    if secret is None:
         return False
-    step = _matching_step(user.totp_secret, code)
+    step = _matching_step(secret, code)
     if step is None:
         return False
+    if secretbox.needs_resealing(user.totp_secret_sealed):  # stored before sealing, or under an old key
+        user.totp_secret = secret
     result = db.session.execute(
         update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_last_step=step).execution_options(synchronize_session=False))
@@ -145,20 +149,22 @@ def _record(user: User, kind: str, actor: User | None) -> None:
 
 def begin_enrolment(user: User) -> str:
     """A new pending secret for ``user`` (replaces one not yet confirmed)."""
-    user.totp_pending = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_pending = secret
     db.session.flush()
-    return user.totp_pending
+    return secret
 
 
 def confirm_enrolment(user: User, code: str) -> list[str] | None:
     """Activate the pending secret if ``code`` is one of its current codes; returns the new
     recovery codes (shown once), or None when the code does not match."""
-    if user.totp_pending is None:
+    pending = user.totp_pending
+    if pending is None:
         return None
-    step = _matching_step(user.totp_pending, code)
+    step = _matching_step(pending, code)
     if step is None:
         return None
-    user.totp_secret, user.totp_pending = user.totp_pending, None
+    user.totp_secret, user.totp_pending = pending, None
     user.totp_enrolled_at = timeutil.utcnow()
     user.totp_last_step = step  # this code is used
     codes = _replace_recovery_codes(user)
@@ -185,6 +191,27 @@ def remove(user: User, actor: User | None, kind: str = "disabled") -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     _record(user, kind, actor)
     db.session.flush()
+
+
+def reseal_all() -> tuple[int, list[str]]:
+    """Seal every stored seed (confirmed or pending) under the current sealing key (flushes).
+    Returns how many were sealed anew and the accounts whose seed no configured key opens."""
+    resealed, unreadable = 0, []
+    users = db.session.scalars(select(User).where(or_(User.totp_secret_sealed.is_not(None),
+                                                      User.totp_pending_sealed.is_not(None))).order_by(User.id))
+    for user in users:
+        for name in ("totp_secret", "totp_pending"):
+            stored = getattr(user, f"{name}_sealed")
+            if not secretbox.needs_resealing(stored):
+                continue
+            plain = getattr(user, name)
+            if plain is None:
+                unreadable.append(user.username)
+                continue
+            setattr(user, name, plain)
+            resealed += 1
+    db.session.flush()
+    return resealed, unreadable
 
 
 def last_events(user_ids: list[int]) -> dict[int, SecondFactorEvent]:

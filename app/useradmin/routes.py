@@ -214,7 +214,7 @@ def reset_second_factor(user_id: int):
     user = _account(user_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if user.has_second_factor or user.totp_pending:
+    if user.has_second_factor or user.enrolling_second_factor:
         twofactor.remove(user, _actor(), kind="reset")
         sessions.end_all_sessions(user)
         sessions.revoke_tokens(user)

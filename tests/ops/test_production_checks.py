@@ -15,7 +15,7 @@ PG = "postgresql+psycopg://app:app@127.0.0.1:1/not_used"  # never connected at s
 def _good(tmp_path, **changes) -> dict:
     config = {"ENV_NAME": "production", "SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": PG,
               "APP_BASE_URL": "https://fallwerk.example.org", "SMTP_HOST": "mail.example.org",
-              "TRUSTED_PROXY_HOPS": 1, "INSTANCE_DIR": str(tmp_path)}
+              "TRUSTED_PROXY_HOPS": 1, "SECRET_ENCRYPTION_KEY": "e" * 43, "INSTANCE_DIR": str(tmp_path)}
     config.update(changes)
     return config
 
@@ -62,9 +62,14 @@ def test_a_generated_secret_key_is_not_enough_in_production(tmp_path):
 
 def test_missing_smtp_and_proxy_hops_only_warn(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        create_app(_good(tmp_path, SMTP_HOST="", TRUSTED_PROXY_HOPS=0))
+        create_app(_good(tmp_path, SMTP_HOST="", TRUSTED_PROXY_HOPS=0, SECRET_ENCRYPTION_KEY=""))
     warnings = " ".join(r.getMessage() for r in caplog.records)
     assert "SMTP_HOST is not set" in warnings and "TRUSTED_PROXY_HOPS is 0" in warnings
+    assert "SECRET_ENCRYPTION_KEY is not set" in warnings
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        create_app(_good(tmp_path, SECRET_ENCRYPTION_KEY="k" * 43))
+    assert "SECRET_ENCRYPTION_KEY" not in " ".join(r.getMessage() for r in caplog.records)
 
 
 def test_secure_cookies_default_on_in_production_only(monkeypatch):

@@ -12,7 +12,7 @@ from html import unescape
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.auth.models import ApiToken, RecoveryCode, SecondFactorEvent, User
 from app.extensions import db
@@ -36,6 +36,13 @@ def row(app, username: str) -> User:
         user = db.session.scalar(select(User).where(User.username == username))
         db.session.expunge(user)
         return user
+
+
+def seeds(app, username: str) -> tuple[str | None, str | None]:
+    """The account's confirmed and pending TOTP seed, opened with the app's key."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return user.totp_secret, user.totp_pending
 
 
 def enrol(client, clock) -> tuple[str, list[str]]:
@@ -81,7 +88,7 @@ def test_enrolment_shows_the_secret_once_and_stores_codes_hashed(app, login_as, 
     client = login_as("fb36")
     secret, codes = enrol(client, clock)
     user = row(app, "fb36")
-    assert user.totp_secret == secret and user.totp_pending is None and user.totp_enrolled_at is not None
+    assert seeds(app, "fb36") == (secret, None) and user.totp_enrolled_at is not None
     with app.app_context():
         hashes = db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
         assert len(hashes) == 10 and not any(code.replace("-", "") in h for code in codes for h in hashes)
@@ -95,16 +102,15 @@ def test_enrolment_shows_the_secret_once_and_stores_codes_hashed(app, login_as, 
 def test_enrolment_refuses_a_wrong_code_and_stays_pending(app, login_as, clock):
     client = login_as("fb36")
     client.post("/konto/zwei-faktor", data={"action": "start"})
-    secret = row(app, "fb36").totp_pending
+    secret = seeds(app, "fb36")[1]
     wrong = pyotp.TOTP(secret).at(clock.now - timedelta(minutes=5))  # an old code
     response = client.post("/konto/zwei-faktor", data={"action": "confirm", "confirm-code": wrong})
     assert response.status_code == 422 and "Der Code passt nicht" in page_text(response)
-    user = row(app, "fb36")
-    assert user.totp_secret is None and user.totp_pending == secret
+    assert seeds(app, "fb36") == (None, secret)
     # one step of drift either side is accepted
     previous = pyotp.TOTP(secret).at(clock.now - timedelta(seconds=30))
     ok = client.post("/konto/zwei-faktor", data={"action": "confirm", "confirm-code": previous})
-    assert ok.status_code == 200 and row(app, "fb36").totp_secret == secret
+    assert ok.status_code == 200 and seeds(app, "fb36")[0] == secret
 
 
 def test_login_without_second_factor_is_unchanged(app):
@@ -273,12 +279,12 @@ def test_switching_off_needs_password_and_code(app, enrolled, clock):
     clock.now += timedelta(minutes=1)
     bad = client.post("/konto/zwei-faktor", data={"action": "off", "off-password": "falsch",
                                                  "off-code": pyotp.TOTP(secret).at(clock.now)})
-    assert bad.status_code == 422 and row(app, "fb36").totp_secret == secret
+    assert bad.status_code == 422 and seeds(app, "fb36")[0] == secret
     bad = client.post("/konto/zwei-faktor", data={"action": "off", "off-password": "demo", "off-code": "123456"})
-    assert bad.status_code == 422 and row(app, "fb36").totp_secret == secret
+    assert bad.status_code == 422 and seeds(app, "fb36")[0] == secret
     ok = client.post("/konto/zwei-faktor", data={"action": "off", "off-password": "demo",
                                                 "off-code": pyotp.TOTP(secret).at(clock.now)})
-    assert ok.status_code == 302 and row(app, "fb36").totp_secret is None
+    assert ok.status_code == 302 and seeds(app, "fb36")[0] is None
     with app.app_context():
         assert db.session.scalar(select(func.count(RecoveryCode.id))) == 0
     # re-enrol: a new secret
@@ -297,10 +303,10 @@ def test_admin_resets_a_lost_second_factor(app, enrolled, login_as, clock):
     listing = page_text(admin.get("/admin/konten"))
     assert "Zweiten Faktor von fb36 zurücksetzen" in listing
     assert login_as("leitung").post(f"/admin/konten/{user.id}/zwei-faktor-zuruecksetzen").status_code == 403
-    assert row(app, "fb36").totp_secret == secret
+    assert seeds(app, "fb36")[0] == secret
     response = admin.post(f"/admin/konten/{user.id}/zwei-faktor-zuruecksetzen")
     assert response.status_code == 302
-    assert row(app, "fb36").totp_secret is None and not logged_in(victim)  # sessions ended
+    assert seeds(app, "fb36")[0] is None and not logged_in(victim)  # sessions ended
     with app.app_context():
         event = db.session.scalar(select(SecondFactorEvent).order_by(SecondFactorEvent.id.desc()))
         assert (event.kind, event.actor.username, event.user_id) == ("reset", "admin", user.id)
@@ -316,7 +322,7 @@ def test_cli_resets_the_second_factor_when_no_admin_can(app, enrolled):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "reset-2fa", "fb36"])
     assert result.exit_code == 0 and "zurückgesetzt" in result.output
-    assert row(app, "fb36").totp_secret is None
+    assert seeds(app, "fb36")[0] is None
     with app.app_context():
         event = db.session.scalar(select(SecondFactorEvent).order_by(SecondFactorEvent.id.desc()))
         assert (event.kind, event.actor_id) == ("reset", None)
@@ -335,3 +341,60 @@ def test_api_wrong_codes_count_towards_the_lockout(app, enrolled, clock):
     locked = client.post(f"{API}/tokens", json={**body, "code": pyotp.TOTP(secret).at(clock.now)})
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
     assert LOCKED in locked.get_json()["error"]["message"]
+
+
+# --- the seeds are sealed at rest --------------------------------------------------------------
+
+def _stored(app, username: str = "fb36") -> str | None:
+    """The column as it is in the database (what a copy or a backup holds)."""
+    with app.app_context():
+        return db.session.execute(text("SELECT totp_secret FROM user_account WHERE username = :u"),
+                                  {"u": username}).scalar()
+
+
+def test_the_seed_is_sealed_and_a_copy_of_the_database_alone_does_not_open_it(app, make_app, enrolled):
+    secret, _codes = enrolled
+    stored = _stored(app)
+    assert stored.startswith("f1:") and secret not in stored
+    # the same database under another key (what a stolen backup gives): the seed stays closed,
+    # and a code computed from nothing logs nobody in
+    other = make_app({"SECRET_KEY": "another-installation-" + "x" * 32})
+    assert seeds(other, "fb36") == (None, None)
+    assert seeds(app, "fb36")[0] == secret
+
+
+def test_a_seed_stored_in_plain_by_an_older_version_works_and_is_sealed_at_its_next_use(app, enrolled, clock):
+    secret, _codes = enrolled
+    with app.app_context():
+        db.session.execute(text("UPDATE user_account SET totp_secret = :s WHERE username = 'fb36'"), {"s": secret})
+        db.session.commit()
+    clock.now += timedelta(minutes=1)
+    client = app.test_client()
+    password_step(client)
+    code_step(client, pyotp.TOTP(secret).at(clock.now))
+    assert logged_in(client)
+    assert _stored(app).startswith("f1:") and seeds(app, "fb36")[0] == secret
+
+
+def test_key_rotation_with_the_reseal_command(app, make_app, enrolled, clock):
+    secret, _codes = enrolled
+    old_key = app.config["SECRET_KEY"]
+    new_key = "rotated-encryption-key-" + "y" * 32
+    # new key first, the old one still listed: everything opens; the command reseals
+    rotating = make_app({"SECRET_ENCRYPTION_KEY": f"{new_key},{old_key}"})
+    before = _stored(rotating)
+    result = rotating.test_cli_runner().invoke(args=["users", "reseal-secrets"])
+    assert result.exit_code == 0 and "1 Geheimnis(se) neu versiegelt, 0 nicht lesbar" in result.output
+    assert _stored(rotating) != before
+    # the old key dropped: the resealed seed still opens, and a login with a code works
+    rotated = make_app({"SECRET_ENCRYPTION_KEY": new_key})
+    assert seeds(rotated, "fb36")[0] == secret
+    clock.now += timedelta(minutes=1)
+    client = rotated.test_client()
+    password_step(client)
+    code_step(client, pyotp.TOTP(secret).at(clock.now))
+    assert logged_in(client)
+    # a key that opens nothing: the command names the account and fails
+    wrong = make_app({"SECRET_ENCRYPTION_KEY": "unrelated-key-" + "z" * 32})
+    result = wrong.test_cli_runner().invoke(args=["users", "reseal-secrets"])
+    assert result.exit_code == 1 and "fb36" in result.output
