@@ -74,6 +74,11 @@ class User(UserMixin, Model):
     # Created by `flask demo load` with the password "demo"; every other password set in the
     # app follows the policy in app/auth/passwords.py.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The password was set by an admin (new account, reset): the user must choose their own
+    # before anything else (``sessions.enforce_password_change``; the API answers 403
+    # ``password_change_required``). Cleared by the user's own change; never on directory or
+    # demo accounts.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Second factor (TOTP, app/auth/twofactor.py). The base32 secrets are stored as they are
     # (no encryption key to keep them under) and never shown again after the enrolment.
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # set: a code is asked at login

@@ -187,19 +187,27 @@ def change_password():
     if user.auth_source != "local":  # directory accounts (app/directory): the password lives there
         flash(_("Ihr Konto kommt aus dem Verzeichnis; Ihr Passwort ändern Sie dort."), "info")
         return redirect(url_for("inbox.index"))
-    form = PasswordChangeForm(user.username)
+    required = sessions.must_change_password(user)  # an admin set it: the own one before anything else
+    form = PasswordChangeForm(user.username, required=required)
     if form.validate_on_submit():
         attempt = authenticate(user.username, form.current_password.data or "")  # throttled like a login
         if attempt.user is None:
             form.current_password.errors = [*form.current_password.errors,
                 (attempt.message or "") if attempt.retry_after else _("Das bisherige Passwort ist falsch.")]
+        elif user.check_password(form.new_password.data or ""):  # the admin-set one again
+            form.new_password.errors = [*form.new_password.errors,
+                                        _("Das neue Passwort muss sich vom bisherigen unterscheiden.")]
         else:
             sessions.change_password(user, form.new_password.data or "")
             sessions.start_session(user)  # this browser stays logged in, with the new version
+            if required:
+                sessions.required_password_changed.send(user)  # into the account's history
+                flash(_("Ihr eigenes Passwort ist gespeichert. Sie können Fallwerk jetzt nutzen."), "info")
+                return safe_redirect(None)
             flash(_("Ihr Passwort wurde geändert. Ihre anderen Sitzungen und API-Tokens sind "
                     "damit beendet."), "info")
             return redirect(url_for("auth.change_password"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, required=required)
 
 
 # The admin's account pages (/admin/konten/...) are in app/useradmin/routes.py.
