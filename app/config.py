@@ -172,6 +172,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "LDAP_USERNAME_ATTRIBUTE": env.get("LDAP_USERNAME_ATTRIBUTE", "uid"),  # AD: sAMAccountName
         "LDAP_DISPLAY_NAME_ATTRIBUTE": env.get("LDAP_DISPLAY_NAME_ATTRIBUTE", "displayName"),
         "LDAP_MAIL_ATTRIBUTE": env.get("LDAP_MAIL_ATTRIBUTE", "mail"),
+        # The entry's stable id, kept when the person moves to another OU (new DN): OpenLDAP
+        # entryUUID, AD objectGUID; empty = keyed by DN (app/directory/ldap.py)
+        "LDAP_ID_ATTRIBUTE": env.get("LDAP_ID_ATTRIBUTE", "entryUUID"),
         # Groups: either the user's memberOf-like attribute (AD: memberOf) or a search below
         # LDAP_GROUP_BASE with LDAP_GROUP_FILTER ({dn}: the user's DN, escaped).
         "LDAP_GROUP_MEMBER_ATTRIBUTE": env.get("LDAP_GROUP_MEMBER_ATTRIBUTE", ""),
