@@ -143,6 +143,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "OIDC_USERNAME_CLAIM": env.get("OIDC_USERNAME_CLAIM", "preferred_username"),
         "OIDC_BUTTON_LABEL": env.get("OIDC_BUTTON_LABEL", ""),
         "OIDC_REDIRECT_URI": env.get("OIDC_REDIRECT_URI", ""),
+        # Logout also ends the provider's session (its end_session_endpoint, when it names one);
+        # where the provider sends the browser back (empty: our login page, derived)
+        "OIDC_LOGOUT_AT_PROVIDER": _bool(env.get("OIDC_LOGOUT_AT_PROVIDER"), True),
+        "OIDC_POST_LOGOUT_REDIRECT_URI": env.get("OIDC_POST_LOGOUT_REDIRECT_URI", ""),
         "OIDC_TIMEOUT_SECONDS": float(env.get("OIDC_TIMEOUT_SECONDS", "10")),
         # Operations (app/ops, README "Running in production"). Logs: json (one JSON object per
         # line) or text; the level of the root logger.

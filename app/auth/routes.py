@@ -79,10 +79,12 @@ PENDING = "second_step"
 SECOND_STEP_SECONDS = 300  # the code must follow the password within five minutes
 
 
-def _await_second_step(user: User, next_url: str | None) -> None:
+def _await_second_step(user: User, next_url: str | None, carry: dict[str, str] | None = None) -> None:
+    """``carry``: session values of the login method that the session gets once the code is right
+    (OpenID Connect: the key of the ID token kept for the provider logout)."""
     session.clear()  # nothing of an earlier session; no login until the code is right
     session[PENDING] = {"user": user.id, "version": user.session_version,
-                        "at": int(timeutil.utcnow().timestamp()), "next": next_url or ""}
+                        "at": int(timeutil.utcnow().timestamp()), "next": next_url or "", "carry": carry or {}}
 
 
 def _pending_user() -> tuple[User | None, str]:
@@ -110,7 +112,10 @@ def second_factor():
     if form.validate_on_submit():
         attempt = twofactor.attempt(user, form.code.data or "")
         if attempt.user is not None:
+            carry = (session.get(PENDING) or {}).get("carry")
             sessions.start_session(user)
+            if isinstance(carry, dict):
+                session.update({k: v for k, v in carry.items() if isinstance(k, str) and isinstance(v, str)})
             return safe_redirect(next_url or None)
         transaction.keep()  # the failure counts towards the lockout
         if attempt.message == throttle.locked_message():
@@ -171,13 +176,23 @@ def _no_store(body: str, status: int = 200):
     return response
 
 
+#: A login method whose provider keeps a session of its own registers ``hook(user) -> url | None``
+#: under this key (OpenID Connect: the provider's end-session endpoint, app/directory/oidc.py);
+#: called at logout before the session is cleared; None: the login page.
+LOGOUT_REDIRECT_KEY = "fallwerk_logout_redirect"
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    target = None
     if PostForm().validate_on_submit():
-        sessions.logout(current_user._get_current_object())  # also copies of this cookie
+        user = current_user._get_current_object()
+        hook = current_app.extensions.get(LOGOUT_REDIRECT_KEY)
+        target = hook(user) if hook is not None else None
+        sessions.logout(user)  # also copies of this cookie
         flash(_("Sie wurden abgemeldet."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(target or url_for("auth.login"))
 
 
 @bp.route("/konto/passwort", methods=["GET", "POST"])
