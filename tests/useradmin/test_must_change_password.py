@@ -172,3 +172,14 @@ def _enrol(client, clock) -> str:
     assert confirmed.status_code == 200
     clock.now += timedelta(minutes=1)
     return secret
+
+
+def test_the_operators_cli_sets_a_temporary_password_only_when_asked(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "set-password", "fb31", "--password", NEW_PASSWORD, "--temporary"])
+    assert result.exit_code == 0 and "bei der nächsten Anmeldung geändert" in result.output
+    assert row(app, "fb31").must_change_password
+    client = login(app.test_client(), "fb31", NEW_PASSWORD)
+    assert sent_to_password_page(client.get("/aufgaben"))
+    assert runner.invoke(args=["users", "set-password", "fb31", "--password", OWN_PASSWORD]).exit_code == 0
+    assert not row(app, "fb31").must_change_password  # the operator's own way in: usable at once
