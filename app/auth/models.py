@@ -88,7 +88,8 @@ class User(UserMixin, Model):
     # Where the account comes from: "local" (password here), "ldap" or "oidc" (app/directory):
     # a directory account has no usable password here; its teams and roles follow its groups.
     auth_source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
-    external_id: Mapped[str | None] = mapped_column(String(300))  # LDAP DN / OIDC subject
+    # LDAP: the entry's stable id (LDAP_ID_ATTRIBUTE; the DN for accounts from before it) / OIDC subject
+    external_id: Mapped[str | None] = mapped_column(String(300))
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # Who deactivated the account: "admin" (stays off until an admin turns it on) or "directory"
     # (no mapped group any more: on again when the directory grants a group again).
