@@ -146,6 +146,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "OIDC_USERNAME_CLAIM": env.get("OIDC_USERNAME_CLAIM", "preferred_username"),
         "OIDC_BUTTON_LABEL": env.get("OIDC_BUTTON_LABEL", ""),
         "OIDC_REDIRECT_URI": env.get("OIDC_REDIRECT_URI", ""),
+        # Logout also ends the provider's session (its end_session_endpoint, when it names one);
+        # where the provider sends the browser back (empty: our login page, derived)
+        "OIDC_LOGOUT_AT_PROVIDER": _bool(env.get("OIDC_LOGOUT_AT_PROVIDER"), True),
+        "OIDC_POST_LOGOUT_REDIRECT_URI": env.get("OIDC_POST_LOGOUT_REDIRECT_URI", ""),
         "OIDC_TIMEOUT_SECONDS": float(env.get("OIDC_TIMEOUT_SECONDS", "10")),
         # Operations (app/ops, README "Running in production"). Logs: json (one JSON object per
         # line) or text; the level of the root logger.
@@ -176,6 +180,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "LDAP_USERNAME_ATTRIBUTE": env.get("LDAP_USERNAME_ATTRIBUTE", "uid"),  # AD: sAMAccountName
         "LDAP_DISPLAY_NAME_ATTRIBUTE": env.get("LDAP_DISPLAY_NAME_ATTRIBUTE", "displayName"),
         "LDAP_MAIL_ATTRIBUTE": env.get("LDAP_MAIL_ATTRIBUTE", "mail"),
+        # The entry's stable id, kept when the person moves to another OU (new DN): OpenLDAP
+        # entryUUID, AD objectGUID; empty = keyed by DN (app/directory/ldap.py)
+        "LDAP_ID_ATTRIBUTE": env.get("LDAP_ID_ATTRIBUTE", "entryUUID"),
         # Groups: either the user's memberOf-like attribute (AD: memberOf) or a search below
         # LDAP_GROUP_BASE with LDAP_GROUP_FILTER ({dn}: the user's DN, escaped).
         "LDAP_GROUP_MEMBER_ATTRIBUTE": env.get("LDAP_GROUP_MEMBER_ATTRIBUTE", ""),

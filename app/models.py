@@ -7,7 +7,7 @@ from app.appointments.models import Appointment, AppointmentParticipant, Calenda
 from app.auth.models import ApiToken, Membership, Organisation, Team, User  # noqa: F401
 from app.counselling.models import ContactRecord, ContactTopic  # noqa: F401
 from app.decisions.models import DecisionTable  # noqa: F401
-from app.directory.models import GroupMapping, GroupMappingEvent  # noqa: F401
+from app.directory.models import GroupMapping, GroupMappingEvent, OidcLogin  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.engine.modelrules import ProcessLaneRule, ProcessStarterTeam  # noqa: F401
 from app.engine.models import (  # noqa: F401

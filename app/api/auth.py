@@ -72,6 +72,11 @@ def second_factor_required_message() -> str:
              "Browser unter „Zweiter Faktor“ ein.")
 
 
+def password_change_required_message() -> str:
+    return _("Ihr Passwort wurde von der Administration festgelegt. Bitte melden Sie sich im Browser an "
+             "und wählen Sie unter „Passwort ändern“ ein eigenes Passwort; erst danach funktioniert die API.")
+
+
 def require_token(view):
     """Decorator: the request must carry a valid bearer token; sets ``g.api_user``."""
 
@@ -88,6 +93,8 @@ def require_token(view):
         if (current_app.config.get("REQUIRE_2FA") and found[0].second_factor_by_role
                 and not found[0].has_second_factor):  # a token from before REQUIRE_2FA
             return json_error(403, "second_factor_required", second_factor_required_message())
+        if found[0].must_change_password and found[0].auth_source == "local":  # a token from before a reset
+            return json_error(403, "password_change_required", password_change_required_message())
         return view(*args, **kwargs)
 
     wrapper.requires_token = True  # type: ignore[attr-defined]  # the OpenAPI security is checked against it

@@ -7,9 +7,16 @@ from flask_babel import gettext as _
 
 from app import transaction
 from app.api import api_blueprint, describe, json_object, validation_error
-from app.api.auth import issue_token, require_token, revoke, second_factor_required_message, unauthorized
+from app.api.auth import (
+    issue_token,
+    password_change_required_message,
+    require_token,
+    revoke,
+    second_factor_required_message,
+    unauthorized,
+)
 from app.api.openapi import NULLABLE_STR, errors, json_body, json_response, ref
-from app.auth import twofactor
+from app.auth import sessions, twofactor
 from app.auth.models import ROLES
 from app.auth.routes import authenticate, login_limits
 from app.timeutil import iso
@@ -93,6 +100,8 @@ def create_token():
             return unauthorized(second.message)
     elif twofactor.must_enrol(user):
         return json_error(403, "second_factor_required", second_factor_required_message())
+    if sessions.must_change_password(user):  # no token until the admin-set password is replaced
+        return json_error(403, "password_change_required", password_change_required_message())
     token, row = issue_token(user)
     return jsonify({"token": token, "expires_at": iso(row.expires_at)}), 201
 

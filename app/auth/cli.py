@@ -28,16 +28,20 @@ def register_user_cli(app: Flask) -> None:
     @users.command("set-password")
     @click.argument("username")
     @click.password_option(prompt="Neues Passwort")
-    def set_password(username: str, password: str) -> None:
-        """Set a password (policy applies); ends the account's sessions and API tokens."""
+    @click.option("--temporary", is_flag=True,
+                  help="Die Person muss bei der nächsten Anmeldung ein eigenes Passwort wählen.")
+    def set_password(username: str, password: str, temporary: bool) -> None:
+        """Set a password (policy applies); ends the account's sessions and API tokens.
+        ``--temporary``: the person must choose their own at the next login (local accounts)."""
         user = _user(username)
         problems = password_problems(password, username)
         if problems:
             raise click.ClickException(" ".join(problems))
         with unit_of_work():
-            sessions.change_password(user, password)
+            sessions.change_password(user, password, must_change=temporary and user.auth_source == "local")
             throttle.unlock(username)
-        click.echo(f"Passwort von {username} gesetzt.")
+        click.echo(f"Passwort von {username} gesetzt." + (" Es muss bei der nächsten Anmeldung geändert werden."
+                                                         if temporary else ""))
 
     @users.command("unlock")
     @click.argument("username")

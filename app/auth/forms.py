@@ -24,9 +24,11 @@ class PasswordChangeForm(AppForm):
         validators=[DataRequired(_l("Bitte das neue Passwort wiederholen."))],
         render_kw={"autocomplete": "new-password"})
 
-    def __init__(self, username: str, *args, **kwargs) -> None:
+    def __init__(self, username: str, *args, required: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.username = username
+        if required:
+            self.current_password.description = _("Das Passwort, das Sie von der Administration erhalten haben.")
         self.new_password.description = _(
             "Mindestens %(min)d Zeichen, kein verbreitetes Passwort und nicht Ihr Benutzername. "
             "Mehrere Wörter sind leicht zu merken und schwer zu erraten.",

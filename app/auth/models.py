@@ -75,6 +75,11 @@ class User(UserMixin, Model):
     # Created by `flask demo load` with the password "demo"; every other password set in the
     # app follows the policy in app/auth/passwords.py.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The password was set by an admin (new account, reset): the user must choose their own
+    # before anything else (``sessions.enforce_password_change``; the API answers 403
+    # ``password_change_required``). Cleared by the user's own change; never on directory or
+    # demo accounts.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Second factor (TOTP, app/auth/twofactor.py). The base32 seeds are stored sealed under a key
     # outside the database (app/auth/secretbox.py); read and set them through ``totp_secret`` and
     # ``totp_pending`` below, which open and seal. Never shown again after the enrolment.
@@ -85,7 +90,8 @@ class User(UserMixin, Model):
     # Where the account comes from: "local" (password here), "ldap" or "oidc" (app/directory):
     # a directory account has no usable password here; its teams and roles follow its groups.
     auth_source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
-    external_id: Mapped[str | None] = mapped_column(String(300))  # LDAP DN / OIDC subject
+    # LDAP: the entry's stable id (LDAP_ID_ATTRIBUTE; the DN for accounts from before it) / OIDC subject
+    external_id: Mapped[str | None] = mapped_column(String(300))
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # Who deactivated the account: "admin" (stays off until an admin turns it on) or "directory"
     # (no mapped group any more: on again when the directory grants a group again).

@@ -79,10 +79,12 @@ PENDING = "second_step"
 SECOND_STEP_SECONDS = 300  # the code must follow the password within five minutes
 
 
-def _await_second_step(user: User, next_url: str | None) -> None:
+def _await_second_step(user: User, next_url: str | None, carry: dict[str, str] | None = None) -> None:
+    """``carry``: session values of the login method that the session gets once the code is right
+    (OpenID Connect: the key of the ID token kept for the provider logout)."""
     session.clear()  # nothing of an earlier session; no login until the code is right
     session[PENDING] = {"user": user.id, "version": user.session_version,
-                        "at": int(timeutil.utcnow().timestamp()), "next": next_url or ""}
+                        "at": int(timeutil.utcnow().timestamp()), "next": next_url or "", "carry": carry or {}}
 
 
 def _pending_user() -> tuple[User | None, str]:
@@ -110,7 +112,10 @@ def second_factor():
     if form.validate_on_submit():
         attempt = twofactor.attempt(user, form.code.data or "")
         if attempt.user is not None:
+            carry = (session.get(PENDING) or {}).get("carry")
             sessions.start_session(user)
+            if isinstance(carry, dict):
+                session.update({k: v for k, v in carry.items() if isinstance(k, str) and isinstance(v, str)})
             return safe_redirect(next_url or None)
         transaction.keep()  # the failure counts towards the lockout
         if attempt.message == throttle.locked_message():
@@ -172,13 +177,23 @@ def _no_store(body: str, status: int = 200):
     return response
 
 
+#: A login method whose provider keeps a session of its own registers ``hook(user) -> url | None``
+#: under this key (OpenID Connect: the provider's end-session endpoint, app/directory/oidc.py);
+#: called at logout before the session is cleared; None: the login page.
+LOGOUT_REDIRECT_KEY = "fallwerk_logout_redirect"
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    target = None
     if PostForm().validate_on_submit():
-        sessions.logout(current_user._get_current_object())  # also copies of this cookie
+        user = current_user._get_current_object()
+        hook = current_app.extensions.get(LOGOUT_REDIRECT_KEY)
+        target = hook(user) if hook is not None else None
+        sessions.logout(user)  # also copies of this cookie
         flash(_("Sie wurden abgemeldet."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(target or url_for("auth.login"))
 
 
 @bp.route("/konto/passwort", methods=["GET", "POST"])
@@ -188,19 +203,27 @@ def change_password():
     if user.auth_source != "local":  # directory accounts (app/directory): the password lives there
         flash(_("Ihr Konto kommt aus dem Verzeichnis; Ihr Passwort ändern Sie dort."), "info")
         return redirect(url_for("inbox.index"))
-    form = PasswordChangeForm(user.username)
+    required = sessions.must_change_password(user)  # an admin set it: the own one before anything else
+    form = PasswordChangeForm(user.username, required=required)
     if form.validate_on_submit():
         attempt = authenticate(user.username, form.current_password.data or "")  # throttled like a login
         if attempt.user is None:
             form.current_password.errors = [*form.current_password.errors,
                 (attempt.message or "") if attempt.retry_after else _("Das bisherige Passwort ist falsch.")]
+        elif user.check_password(form.new_password.data or ""):  # the admin-set one again
+            form.new_password.errors = [*form.new_password.errors,
+                                        _("Das neue Passwort muss sich vom bisherigen unterscheiden.")]
         else:
             sessions.change_password(user, form.new_password.data or "")
             sessions.start_session(user)  # this browser stays logged in, with the new version
+            if required:
+                sessions.required_password_changed.send(user)  # into the account's history
+                flash(_("Ihr eigenes Passwort ist gespeichert. Sie können Fallwerk jetzt nutzen."), "info")
+                return safe_redirect(None)
             flash(_("Ihr Passwort wurde geändert. Ihre anderen Sitzungen und API-Tokens sind "
                     "damit beendet."), "info")
             return redirect(url_for("auth.change_password"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, required=required)
 
 
 # The admin's account pages (/admin/konten/...) are in app/useradmin/routes.py.

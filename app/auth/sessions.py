@@ -15,9 +15,10 @@ after the login.
 
 from __future__ import annotations
 
-from flask import current_app, flash, request, session
+from blinker import Namespace
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
 
 from app import timeutil
@@ -71,12 +72,42 @@ def logout(user: User) -> None:
     _clear()
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Set the password and end the user's other sessions and tokens (the caller re-logs in)."""
+#: Sent (sender: the user) when a user replaced an admin-set password by their own; the user
+#: administration records it in the account's history (app/useradmin).
+required_password_changed = Namespace().signal("required-password-changed")
+
+
+def change_password(user: User, new_password: str, *, must_change: bool = False) -> None:
+    """Set the password and end the user's other sessions and tokens (the caller re-logs in).
+
+    ``must_change``: the password was set by an admin; the user must choose their own at the
+    next login (``enforce_password_change``). A change by the user themself clears the flag."""
     user.set_password(new_password)
     user.is_demo = False  # no longer the demo password
+    user.must_change_password = must_change
     end_all_sessions(user)
     revoke_tokens(user)
+
+
+def must_change_password(user: User) -> bool:
+    """Whether ``user`` must replace an admin-set password before anything else (local accounts
+    only: a directory account has no password here)."""
+    return bool(user.must_change_password) and (user.auth_source or "local") == "local"
+
+
+#: Endpoints an account that must change its password may still use.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "auth.login",
+                                       "auth.second_factor", "static"})
+
+
+def enforce_password_change():
+    """``before_request``: an account with an admin-set password sees only the password change
+    page (and can log out); the API refuses its tokens (app/api/auth.py, app/auth/api.py)."""
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.path.startswith("/api/"):
+        return None
+    if current_user.is_authenticated and must_change_password(current_user._get_current_object()):
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 def set_active(user: User, active: bool) -> None:
@@ -125,4 +156,5 @@ def init_app(app) -> None:
 
     login_manager.user_loader(load_user)  # active, and the session version still current
     app.before_request(enforce_limits)
+    app.before_request(enforce_password_change)  # an admin-set password: the own one first
     app.before_request(enforce_enrolment)  # REQUIRE_2FA: enrol before anything else

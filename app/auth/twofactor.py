@@ -239,5 +239,7 @@ def enforce_enrolment():
     if request.path.startswith("/api/"):  # tokens: refused at issue and use (app/auth/api.py, app/api/auth.py)
         return None
     if current_user.is_authenticated and must_enrol(current_user._get_current_object()):
+        if request.endpoint == "auth.change_password" and current_user.must_change_password:
+            return None  # an admin-set password is replaced first (sessions.enforce_password_change)
         return redirect(url_for("auth.two_factor"))
     return None

@@ -8,9 +8,16 @@ Flow: bind as the service account, search the user below LDAP_USER_BASE with LDA
 (the typed name escaped with ``escape_filter_chars``: no filter injection), bind as the found DN
 with the password (an empty password is refused before any bind: an LDAP server takes a simple
 bind with a DN and no password as an *anonymous* bind and says yes), read the groups, then
-``provision("ldap", dn, ...)``. Wrong password, unknown name, ambiguous name: the same answer as a
+``provision("ldap", <stable id>, ...)``. Wrong password, unknown name, ambiguous name: the same answer as a
 wrong local password, counted by the throttle. Directory unreachable: a German message, no
 failure counted, nothing changed.
+
+Accounts are keyed by a stable attribute of the entry (``LDAP_ID_ATTRIBUTE``: ``entryUUID`` for
+OpenLDAP, ``objectGUID`` for Active Directory), not by the DN: a person moved to another OU gets
+a new DN but keeps their account, and whoever gets the old DN later does not get it. Accounts
+keyed by their DN (before this setting existed) are matched by that DN once, at their next login
+or ``flask directory sync``, and then keyed by the stable id. ``LDAP_ID_ATTRIBUTE`` empty: keyed
+by DN (not recommended).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import ssl
+import uuid
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -49,6 +57,51 @@ class Person:
     display_name: str
     email: str | None
     groups: list[str] = field(default_factory=list)
+    key: str | None = None  # the stable id (LDAP_ID_ATTRIBUTE; the DN when that is empty); None: missing
+
+
+def id_attribute() -> str:
+    return str(current_app.config.get("LDAP_ID_ATTRIBUTE") or "").strip()
+
+
+def _stable_id(entry: dict) -> str | None:
+    """The entry's stable id as stored in ``User.external_id``: ``entryUUID`` as the server writes
+    it (lower-case), an AD ``objectGUID`` (16 bytes, little-endian fields) in its usual text form;
+    the DN when no id attribute is configured; None when the entry lacks the attribute."""
+    name = id_attribute()
+    if not name:
+        return entry["dn"]
+    raw = None
+    for key, values in (entry.get("raw_attributes") or {}).items():
+        if key.lower() == name.lower() and values:
+            raw = values[0] if isinstance(values, list) else values
+            break
+    if not isinstance(raw, bytes) or not raw:
+        return None
+    if name.lower() == "objectguid" and len(raw) == 16:
+        return str(uuid.UUID(bytes_le=raw))
+    try:
+        return raw.decode("utf-8").strip().lower() or None
+    except UnicodeDecodeError:
+        return raw.hex()
+
+
+def _id_filter(key: str) -> str:
+    """A filter that finds the entry with stable id ``key`` (escaped: no filter injection)."""
+    name = id_attribute()
+    if name.lower() == "objectguid":
+        try:
+            raw = uuid.UUID(key).bytes_le
+        except ValueError:
+            raw = b""
+        if raw:
+            return "(objectGUID=" + "".join(f"\\{byte:02x}" for byte in raw) + ")"
+    return f"({name}={escape_filter_chars(key)})"
+
+
+def missing_id_message() -> str:
+    return _("Das Verzeichnis liefert für Ihr Konto keine eindeutige Kennung. Bitte wenden Sie sich an die "
+             "Administration.")
 
 
 def enabled() -> bool:
@@ -120,7 +173,7 @@ def _all(entry: dict, name: str) -> list[str]:
 def _attributes() -> list[str]:
     config = current_app.config
     names = [config["LDAP_USERNAME_ATTRIBUTE"], config["LDAP_DISPLAY_NAME_ATTRIBUTE"], config["LDAP_MAIL_ATTRIBUTE"],
-             "cn", config.get("LDAP_GROUP_MEMBER_ATTRIBUTE") or ""]
+             "cn", config.get("LDAP_GROUP_MEMBER_ATTRIBUTE") or "", id_attribute()]
     return sorted({n for n in names if n})
 
 
@@ -161,7 +214,7 @@ def _person(conn: Connection, entry: dict, fallback_username: str) -> Person:
     username = _first(attrs, config["LDAP_USERNAME_ATTRIBUTE"]) or fallback_username
     return Person(dn=dn, username=username,
                   display_name=_first(attrs, config["LDAP_DISPLAY_NAME_ATTRIBUTE"]) or _first(attrs, "cn") or username,
-                  email=_first(attrs, config["LDAP_MAIL_ATTRIBUTE"]), groups=groups)
+                  email=_first(attrs, config["LDAP_MAIL_ATTRIBUTE"]), groups=groups, key=_stable_id(entry))
 
 
 def find_person(conn: Connection, username: str) -> Person | None:
@@ -188,6 +241,23 @@ def read_person(conn: Connection, dn: str, username: str) -> Person | None:
         raise DirectoryUnavailable(str(exc)) from exc
     entries = _entries(conn)
     return _person(conn, entries[0], username) if entries else None
+
+
+def read_person_by_key(conn: Connection, key: str, username: str) -> Person | None:
+    """The entry with the stable id ``key`` below LDAP_USER_BASE, wherever it was moved (None:
+    deleted from the directory, or moved out of the user base)."""
+    config = current_app.config
+    try:
+        conn.search(config["LDAP_USER_BASE"], _id_filter(key), SUBTREE, attributes=_attributes(), size_limit=2)
+    except LDAPException as exc:
+        raise DirectoryUnavailable(str(exc)) from exc
+    entries = _entries(conn)
+    return _person(conn, entries[0], username) if len(entries) == 1 else None
+
+
+def _keyed_by_dn(user: User) -> bool:
+    """An account from before LDAP_ID_ATTRIBUTE: its external id is its DN (ids hold no "=")."""
+    return bool(id_attribute()) and "=" in (user.external_id or "")
 
 
 def check_password(username: str, password: str) -> tuple[Person | None, bool]:
@@ -228,9 +298,12 @@ def authenticate(username: str, password: str, user: User | None) -> DirectoryOu
         log.info("LDAP account %s deactivated: no longer in the directory", user.username)
     if person is None or not valid:
         return DirectoryOutcome()  # wrong name or password: counted, same answer as locally
+    if person.key is None:  # misconfigured LDAP_ID_ATTRIBUTE, or no right to read it
+        log.error("LDAP entry %s has no %s: login refused (check LDAP_ID_ATTRIBUTE)", person.dn, id_attribute())
+        return DirectoryOutcome(message=missing_id_message())
     try:
-        account = provision(SOURCE_LDAP, person.dn, person.username, person.display_name, person.email,
-                            person.groups)
+        account = provision(SOURCE_LDAP, person.key, person.username, person.display_name, person.email,
+                            person.groups, previous_id=person.dn if id_attribute() else None)
     except DirectoryRefused as exc:
         return DirectoryOutcome(message=str(exc))
     return DirectoryOutcome(user=account)
@@ -257,16 +330,28 @@ def sync() -> SyncResult:
                                     .order_by(User.id)))
     conn = _service()
     try:
-        found = {user.id: read_person(conn, user.external_id or "", user.username) if user.external_id else None
-                 for user in users}
+        found: dict[int, Person | None] = {}
+        for user in users:
+            if not user.external_id:
+                found[user.id] = None
+            elif _keyed_by_dn(user) or not id_attribute():
+                found[user.id] = read_person(conn, user.external_id, user.username)  # by DN
+            else:
+                found[user.id] = read_person_by_key(conn, user.external_id, user.username)
     finally:
         conn.unbind()
     for user in users:
         result.checked += 1
         person = found[user.id]
+        if person is not None and person.key is None:
+            log.error("LDAP entry %s has no %s: account left as it is (check LDAP_ID_ATTRIBUTE)", person.dn,
+                      id_attribute())
+            continue
         if person is None or grants_for(SOURCE_LDAP, person.groups).empty:
             deactivate(user)
             result.deactivated.append(user.username)
             continue
-        provision(SOURCE_LDAP, person.dn, user.username, person.display_name, person.email, person.groups)
+        assert person.key is not None
+        provision(SOURCE_LDAP, person.key, user.username, person.display_name, person.email, person.groups,
+                  previous_id=person.dn if _keyed_by_dn(user) else None)  # a DN-keyed account: now by id
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team, User
@@ -47,3 +47,15 @@ class GroupMappingEvent(Model):
     entry: Mapped[str] = mapped_column(String(500))
 
     user: Mapped[User | None] = relationship()
+
+
+class OidcLogin(Model):
+    """The ID token of one OpenID Connect login, kept (only) to end the session at the provider
+    when the person logs out (``id_token_hint``, app/directory/oidc.py). The browser's session
+    holds ``key``; the row goes at that logout, or after the session's longest lifetime."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    id_token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)

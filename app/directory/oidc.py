@@ -12,6 +12,13 @@ not install. Authlib's framework-neutral client (``BaseApp`` with the OAuth 2 an
 the same classes the Flask client is made of) runs here on Authlib's httpx transport; the Flask
 glue (state data in the session) is the few lines of ``start``/``callback`` below.
 
+Logout (RP-initiated logout, OpenID Connect RP-Initiated Logout 1.0): when the provider's
+discovery names an ``end_session_endpoint`` (and ``OIDC_LOGOUT_AT_PROVIDER`` is on), the login
+keeps the ID token in ``OidcLogin`` (the session holds only its random key); logging out ends the
+Fallwerk session and sends the browser to that endpoint with ``id_token_hint``, ``client_id`` and
+``post_logout_redirect_uri`` (our login page), so the provider's session ends too. Without the
+endpoint, or when the provider cannot be asked, the logout is local only.
+
 Every failure (provider unreachable, state missing or replayed, a token that does not check out,
 the provider's ``error`` parameter, provisioning refused) ends on the login page with a German
 message and nobody logged in; the reason goes to the log for the operations team.
@@ -20,19 +27,28 @@ message and nobody logged in; the reason goes to the log for the operations team
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import httpx
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAuth2Mixin, OAuthError, OpenIDMixin
 from authlib.integrations.httpx_client import OAuth2Client
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from joserfc.errors import JoseError
+from sqlalchemy import delete, select
 
+from app import timeutil
 from app.auth import sessions, twofactor
-from app.auth.routes import _await_second_step  # the local login's second step, reused as it is
-from app.directory.models import SOURCE_OIDC
+from app.auth.models import User
+from app.auth.routes import (
+    LOGOUT_REDIRECT_KEY,
+    _await_second_step,  # the local login's second step, reused as it is
+)
+from app.directory.models import SOURCE_OIDC, OidcLogin
 from app.directory.provision import DirectoryRefused, provision
+from app.extensions import db
 from app.web.redirects import safe_redirect, safe_target
 
 log = logging.getLogger(__name__)
@@ -40,6 +56,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("directory_oidc", __name__)
 
 _EXTENSION = "fallwerk.oidc"
+#: The session's key of the ID token kept for the provider logout (``OidcLogin.key``).
+LOGOUT_KEY = "oidc_logout"
 #: What can go wrong talking to the provider; each ends on the login page, never as a 500.
 _PROTOCOL_ERRORS = (OAuthError, httpx.HTTPError, JoseError, ValueError, KeyError, TypeError, RuntimeError)
 
@@ -173,13 +191,68 @@ def callback():
     except DirectoryRefused as refused:  # a deactivation stays (the answer is a redirect: committed)
         return _refused(str(refused), f"provisioning refused sub={claims['sub']!r}: {refused}")
     next_url = pending.get("next") or None
+    logout_key = _keep_for_logout(client, user, token["id_token"])
+    carry = {LOGOUT_KEY: logout_key} if logout_key else None
     if user.has_second_factor:  # exactly the local login's second step
-        _await_second_step(user, next_url)
+        _await_second_step(user, next_url, carry)
         return redirect(url_for("auth.second_factor"))
     sessions.start_session(user)
+    session.update(carry or {})
     if twofactor.must_enrol(user):
         return redirect(url_for("auth.two_factor"))
     return safe_redirect(next_url)
+
+
+# --- logout at the provider (RP-initiated logout) ----------------------------------------------
+
+def _logout_at_provider() -> bool:
+    return bool(current_app.config.get("OIDC_LOGOUT_AT_PROVIDER", True))
+
+
+def _keep_for_logout(client: _Provider, user: User, id_token: str) -> str | None:
+    """Keep the ID token of this login for the provider logout when the provider offers one;
+    returns the key the session holds. Rows older than a session's lifetime go (their sessions
+    have ended without a logout)."""
+    cutoff = timeutil.utcnow() - current_app.permanent_session_lifetime
+    db.session.execute(delete(OidcLogin).where(OidcLogin.created_at < cutoff))
+    if not _logout_at_provider():
+        return None
+    try:
+        if not _metadata(client).get("end_session_endpoint"):
+            return None
+    except _PROTOCOL_ERRORS:  # read moments ago for the login; just no provider logout then
+        return None
+    key = secrets.token_urlsafe(32)
+    db.session.add(OidcLogin(key=key, user_id=user.id, id_token=id_token))
+    db.session.flush()
+    return key
+
+
+def end_session_url(user: User) -> str | None:
+    """The logout hook (``auth.logout``, before the session is cleared): where the browser goes to
+    end the provider's session too; None: the login page (not an OpenID Connect login, no
+    end-session endpoint, the provider cannot be asked)."""
+    key = session.get(LOGOUT_KEY)
+    if not isinstance(key, str) or not key:
+        return None
+    login = db.session.scalar(select(OidcLogin).where(OidcLogin.key == key, OidcLogin.user_id == user.id))
+    if login is None:
+        return None
+    id_token = login.id_token
+    db.session.delete(login)  # used once
+    config = current_app.config
+    if not enabled(config) or not _logout_at_provider():
+        return None
+    try:
+        endpoint = _metadata(_provider()).get("end_session_endpoint")
+    except _PROTOCOL_ERRORS as error:
+        log.warning("OpenID Connect logout at the provider skipped (local logout only): %r", error)
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    back = config.get("OIDC_POST_LOGOUT_REDIRECT_URI") or url_for("auth.login", _external=True)
+    return add_params_to_uri(endpoint, [("id_token_hint", id_token), ("client_id", config["OIDC_CLIENT_ID"]),
+                                        ("post_logout_redirect_uri", back)])
 
 
 def _id_token_rules(client: _Provider) -> dict:
@@ -244,3 +317,4 @@ def login_button() -> dict[str, str] | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["oidc_login"] = login_button
+    app.extensions[LOGOUT_REDIRECT_KEY] = end_session_url

@@ -8,15 +8,18 @@ directory confirmed who the person is; it returns the active user to log in, or 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import ROLES, Membership, User
 from app.auth.sessions import end_all_sessions, revoke_tokens
 from app.directory.models import LEAD, MEMBER, SOURCES, GroupMapping
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 UNUSABLE_PASSWORD = "!directory"  # no werkzeug hash matches: a directory account never logs in locally
 
@@ -59,9 +62,14 @@ def find_user(source: str, external_id: str) -> User | None:
 
 
 def provision(source: str, external_id: str, username: str, display_name: str, email: str | None,
-              groups: list[str]) -> User:
+              groups: list[str], previous_id: str | None = None) -> User:
     """The user for a person the directory ``source`` has just confirmed (identified by
-    ``external_id``: LDAP DN / OIDC ``sub``), created or brought in step with the directory.
+    ``external_id``: the LDAP entry's stable id (``LDAP_ID_ATTRIBUTE``) / OIDC ``sub``), created or
+    brought in step with the directory.
+
+    ``previous_id`` (LDAP: the entry's DN): how accounts were keyed before; an account still keyed
+    by it is taken over by ``external_id`` once (case-insensitive, as DNs compare) and found by
+    ``external_id`` from then on.
 
     Refused (``DirectoryRefused``) when no group of the person is mapped (an existing account is
     then deactivated and its sessions end), when the account was deactivated by an admin, or when
@@ -72,6 +80,13 @@ def provision(source: str, external_id: str, username: str, display_name: str, e
         raise ValueError(f"unknown directory source {source!r}")
     username = username.strip()[:80]
     user = find_user(source, external_id)
+    if user is None and previous_id:
+        user = db.session.scalar(select(User).where(User.auth_source == source,
+                                                    func.lower(User.external_id) == previous_id.lower()))
+        if user is not None:
+            log.info("%s account %s: keyed by %r instead of %r from now on", source, user.username, external_id,
+                     user.external_id)
+            user.external_id = external_id
     grants = grants_for(source, groups)
     if user is None:
         taken = db.session.scalar(select(User).where(User.username == username))

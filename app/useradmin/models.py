@@ -15,7 +15,10 @@ from app.timeutil import utcnow
 CREATED, CHANGED, ROLES, TEAMS = "created", "changed", "roles", "teams"
 DEACTIVATED, ACTIVATED, PASSWORD_RESET, UNLOCKED, SECOND_FACTOR_RESET = (
     "deactivated", "activated", "password_reset", "unlocked", "second_factor_reset")
-KINDS = (CREATED, CHANGED, ROLES, TEAMS, DEACTIVATED, ACTIVATED, PASSWORD_RESET, UNLOCKED, SECOND_FACTOR_RESET)
+# The user replaced the admin-set password by their own (actor: the user themself).
+PASSWORD_CHANGED = "password_changed"
+KINDS = (CREATED, CHANGED, ROLES, TEAMS, DEACTIVATED, ACTIVATED, PASSWORD_RESET, UNLOCKED, SECOND_FACTOR_RESET,
+         PASSWORD_CHANGED)
 
 
 class UserAdminEvent(Model):
@@ -23,7 +26,9 @@ class UserAdminEvent(Model):
 
     ``details`` (JSON): for ``changed`` ``{"fields": [{"field", "old", "new"}]}``; for ``roles``
     ``{"added": [...], "removed": [...]}``; for ``teams`` the same with ``[team name, member|lead]``
-    pairs; for ``created`` the initial values; otherwise empty.
+    pairs; for ``created`` the initial values; for ``created`` and ``password_reset``
+    ``"must_change": true`` (the user must choose their own password at the next login);
+    otherwise empty.
     """
 
     __tablename__ = "user_admin_event"

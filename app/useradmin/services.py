@@ -186,10 +186,12 @@ def create_account(data: AccountData, actor: User, password: str) -> User:
     user = User(username=data.username, display_name=data.display_name, email=data.email or None,
                 organisation_id=data.organisation_id, auth_source=LOCAL, active=True)
     user.set_password(password)
+    user.must_change_password = True  # the person chooses their own at the first login
     db.session.add(user)
     db.session.flush()
     record(user, actor, m.CREATED, {"username": user.username, "display_name": user.display_name,
-                                    "email": user.email, "organisation": _org_name(user.organisation_id)})
+                                    "email": user.email, "organisation": _org_name(user.organisation_id),
+                                    "must_change": True})
     _apply_roles_and_teams(user, data, actor)
     db.session.flush()
     return user
@@ -227,9 +229,16 @@ def reset_password(user: User, actor: User, password: str) -> None:
     if is_directory_account(user):
         raise Refused("new_password", _("Dieses Konto meldet sich über das Verzeichnis an; sein Passwort "
                                         "wird dort verwaltet."))
-    sessions.change_password(user, password)
+    sessions.change_password(user, password, must_change=True)  # the own one at the next login
     throttle.unlock(user.username)
-    record(user, actor, m.PASSWORD_RESET)
+    record(user, actor, m.PASSWORD_RESET, {"must_change": True})
+    db.session.flush()
+
+
+@sessions.required_password_changed.connect
+def _record_own_password(user: User, **_kwargs: Any) -> None:
+    """The user replaced the admin-set password (app/auth/routes.py): into the account's history."""
+    record(user, user, m.PASSWORD_CHANGED)
     db.session.flush()
 
 
@@ -257,6 +266,7 @@ EVENT_LABELS = {
     m.TEAMS: _l("Teams geändert"), m.DEACTIVATED: _l("Konto deaktiviert"), m.ACTIVATED: _l("Konto aktiviert"),
     m.PASSWORD_RESET: _l("Passwort neu gesetzt"), m.UNLOCKED: _l("Anmeldesperre aufgehoben"),
     m.SECOND_FACTOR_RESET: _l("Zweiter Faktor zurückgesetzt"),
+    m.PASSWORD_CHANGED: _l("Eigenes Passwort gewählt"),
 }
 
 
@@ -289,4 +299,6 @@ def describe(event: UserAdminEvent) -> list[str]:
             lines.append(_("hinzu: %(items)s", items=", ".join(_team_text(p) for p in details["added"])))
         if details.get("removed"):
             lines.append(_("entfernt: %(items)s", items=", ".join(_team_text(p) for p in details["removed"])))
+    if event.kind in (m.CREATED, m.PASSWORD_RESET) and details.get("must_change"):
+        lines.append(_("Das Passwort muss bei der nächsten Anmeldung geändert werden."))
     return lines

@@ -1,7 +1,7 @@
 """Second factor: the TOTP seeds sealed at rest (room for the Fernet token)
 
 Revision ID: 7d2e9b4c1a68
-Revises: 3f8a1c7e5b42
+Revises: 6a1f3c8e2d57
 
 Seeds stored before stay readable as they are and are sealed at their next use, or at once with
 ``flask users reseal-secrets``. The downgrade opens sealed seeds again (the old code reads them
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '7d2e9b4c1a68'
-down_revision = '3f8a1c7e5b42'
+down_revision = '6a1f3c8e2d57'
 branch_labels = None
 depends_on = None
 

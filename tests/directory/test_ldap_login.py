@@ -6,13 +6,13 @@ refused, a dead directory gives a German message (no 500), and the mapping admin
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import LoginThrottle, Team, User
 from app.directory import ldap, services
 from app.directory.models import GroupMapping, GroupMappingEvent
 from app.extensions import db
-from tests.directory.conftest import GROUPS, PEOPLE, group_dn, password, person_dn
+from tests.directory.conftest import GROUPS, PEOPLE, SUFFIX, group_dn, password, person_dn
 
 WRONG = "Benutzername oder Passwort ist falsch."
 
@@ -43,20 +43,32 @@ def _user(app, username) -> User | None:
         return user
 
 
+def entry_uuid(slapd, dn: str) -> str:
+    """The entryUUID slapd gave the entry at ``dn`` (read as the directory's root)."""
+    from ldap3 import BASE
+
+    conn = slapd.admin()
+    try:
+        assert conn.search(dn, "(objectClass=*)", BASE, attributes=["entryUUID"])
+        return str(conn.entries[0].entryUUID.value).lower()
+    finally:
+        conn.unbind()
+
+
 def _memberships(app, username):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         return sorted((m.team.key, m.kind) for m in user.memberships)
 
 
-def test_first_login_creates_the_user_with_mapped_team_and_role(app):
+def test_first_login_creates_the_user_with_mapped_team_and_role(app, slapd):
     client = app.test_client()
     response = _login(client, "anna", password("anna"))
     assert response.status_code == 302
     assert client.get("/aufgaben").status_code == 200
     user = _user(app, "anna")
     assert user is not None and user.active
-    assert (user.auth_source, user.external_id) == ("ldap", person_dn("anna"))
+    assert (user.auth_source, user.external_id) == ("ldap", entry_uuid(slapd, person_dn("anna")))
     assert user.display_name == PEOPLE["anna"] and user.email == "anna@fallwerk.test"
     assert user.roles == ["fachkraft"]
     assert _memberships(app, "anna") == [("asd", "member")]
@@ -269,3 +281,101 @@ def test_groups_from_a_member_of_attribute(make_app, app, slapd):
     finally:
         conn.modify(person_dn("bernd"), {"seeAlso": [(MODIFY_DELETE, [group_dn("fw-admins")])]})
         conn.unbind()
+
+
+# --- stable directory id (entryUUID), not the DN ------------------------------------------------------
+
+def _move(conn, dn: str, new_parent: str) -> str:
+    """modrdn to another OU; the groups follow the new DN (as AD or the refint overlay do)."""
+    from ldap3 import MODIFY_ADD, MODIFY_DELETE
+
+    rdn = dn.split(",", 1)[0]
+    assert conn.modify_dn(dn, rdn, new_superior=new_parent), conn.result
+    new_dn = f"{rdn},{new_parent}"
+    for name in GROUPS:
+        if conn.search(group_dn(name), f"(member={dn})", attributes=["cn"]) and conn.entries:
+            assert conn.modify(group_dn(name), {"member": [(MODIFY_DELETE, [dn]), (MODIFY_ADD, [new_dn])]})
+    return new_dn
+
+
+def test_a_user_moved_to_another_ou_keeps_the_account_and_a_newcomer_at_the_old_dn_does_not_take_it(app, slapd):
+    from ldap3 import MODIFY_REPLACE
+
+    assert _login(app.test_client(), "anna", password("anna")).status_code == 302
+    before = _user(app, "anna")
+    assert before.external_id == entry_uuid(slapd, person_dn("anna"))
+    conn = slapd.admin()
+    social, archive = f"ou=sozialamt,ou=people,{SUFFIX}", f"ou=archiv,{SUFFIX}"
+    moved = person_dn("anna")
+    try:
+        for ou in (social, archive):
+            assert conn.add(ou, ["organizationalUnit"], {"ou": ou.split(",")[0][3:]}), conn.result
+        moved = _move(conn, person_dn("anna"), social)
+        # the same person under a new DN: the same account, the same team
+        assert _login(app.test_client(), "anna", password("anna")).status_code == 302
+        after = _user(app, "anna")
+        assert (after.id, after.external_id, after.active) == (before.id, before.external_id, True)
+        assert _memberships(app, "anna") == [("asd", "member")]
+        result = app.test_cli_runner().invoke(args=["directory", "sync"])
+        assert result.exit_code == 0 and "deactivated: 0" in result.output, result.output
+        assert _user(app, "anna").active
+        # anna leaves the user base; a newcomer gets her old DN (and name) and a mapped group
+        moved = _move(conn, moved, archive)
+        assert conn.add(person_dn("anna"), ["inetOrgPerson"], {
+            "uid": "anna", "cn": "Anja Neumann", "sn": "Neumann", "displayName": "Anja Neumann",
+            "userPassword": "geheim-neu"}), conn.result
+        assert conn.modify(group_dn("fw-asd"), {"member": [(MODIFY_REPLACE, [person_dn("anna"), person_dn("carla")])]})
+        response = _login(app.test_client(), "anna", "geheim-neu")
+        assert response.status_code == 200
+        assert "gehört schon zu einem anderen Konto" in response.get_data(as_text=True)
+        kept = _user(app, "anna")
+        assert (kept.id, kept.external_id, kept.display_name) == (before.id, before.external_id, PEOPLE["anna"])
+    finally:
+        conn.delete(person_dn("anna"))
+        if moved != person_dn("anna"):
+            conn.modify_dn(moved, "uid=anna", new_superior=f"ou=people,{SUFFIX}")
+        for ou in (social, archive):
+            conn.delete(ou)
+        conn.modify(group_dn("fw-asd"), {"member": [(MODIFY_REPLACE, [person_dn(m) for m in GROUPS["fw-asd"]])]})
+        conn.unbind()
+    assert _login(app.test_client(), "anna", password("anna")).status_code == 302  # the directory is as before
+    assert _user(app, "anna").id == before.id
+
+
+def test_accounts_keyed_by_dn_are_keyed_by_the_stable_id_at_the_next_login_or_sync(app, slapd):
+    for name in ("anna", "bernd"):
+        assert _login(app.test_client(), name, password(name)).status_code == 302
+    with app.app_context():  # as accounts were keyed before LDAP_ID_ATTRIBUTE
+        for user in db.session.scalars(select(User).where(User.username.in_(["anna", "bernd"]))):
+            user.external_id = person_dn(user.username).upper()  # DNs compare case-insensitively
+        db.session.commit()
+    anna, bernd = _user(app, "anna"), _user(app, "bernd")
+    assert _login(app.test_client(), "anna", password("anna")).status_code == 302
+    assert (_user(app, "anna").id, _user(app, "anna").external_id) == (anna.id, entry_uuid(slapd, person_dn("anna")))
+    result = app.test_cli_runner().invoke(args=["directory", "sync"])
+    assert result.exit_code == 0 and "deactivated: 0" in result.output, result.output
+    assert _user(app, "bernd").external_id == entry_uuid(slapd, person_dn("bernd"))
+    assert _memberships(app, "bernd") == [("asd", "lead")] and _user(app, "bernd").id == bernd.id
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.auth_source == "ldap")) == 2
+
+
+def test_an_entry_without_the_id_attribute_is_refused_in_german(make_app, app, slapd):
+    other = make_app(slapd.config(LDAP_ID_ATTRIBUTE="employeeNumber"))  # no entry has one
+    response = _login(other.test_client(), "anna", password("anna"))
+    assert response.status_code == 200 and "keine eindeutige Kennung" in response.get_data(as_text=True)
+    assert _user(other, "anna") is None
+
+
+def test_active_directory_object_guid_as_text_and_as_a_search_filter(make_app):
+    import uuid
+
+    from app.directory.ldap import _id_filter, _stable_id
+
+    app = make_app({"LDAP_ID_ATTRIBUTE": "objectGUID"}, demo=False)
+    guid = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
+    with app.app_context():
+        assert _stable_id({"dn": "CN=x", "raw_attributes": {"objectGUID": [guid.bytes_le]}}) == str(guid)
+        assert _id_filter(str(guid)) == "(objectGUID=" + "".join(f"\\{b:02x}" for b in guid.bytes_le) + ")"
+        assert _id_filter("*)(uid=*") == "(objectGUID=\\2a\\29\\28uid=\\2a)"  # not a GUID: escaped
+        assert _stable_id({"dn": "CN=x", "raw_attributes": {}}) is None

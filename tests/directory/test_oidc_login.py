@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import socket
 import threading
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +26,7 @@ from werkzeug.serving import make_server
 
 from app.auth import twofactor
 from app.auth.models import Team, User
-from app.directory.models import LEAD, MEMBER, GroupMapping
+from app.directory.models import LEAD, MEMBER, GroupMapping, OidcLogin
 from app.extensions import db
 
 CLIENT_ID, CLIENT_SECRET = "fallwerk", "client-secret-for-tests"
@@ -40,6 +41,7 @@ class Provider:
         self.app = oidc_provider_mock.app(require_nonce=True)
         self.tamper = None
         self.before_userinfo = None  # called before the provider answers a userinfo request
+        self.hide_end_session = False  # discovery without end_session_endpoint (a provider without logout)
         self.token_requests: list[dict[str, list[str]]] = []
         self.url = ""
         self.browser = httpx.Client()  # the person's browser at the provider (its form, no cookies needed)
@@ -54,7 +56,18 @@ class Provider:
                 self.tamper(environ)
         if environ.get("PATH_INFO") == "/userinfo" and self.before_userinfo is not None:
             self.before_userinfo()
+        if environ.get("PATH_INFO") == "/.well-known/openid-configuration" and self.hide_end_session:
+            return self._without_end_session(environ, start_response)
         return self.app(environ, start_response)
+
+    def _without_end_session(self, environ, start_response):
+        seen = {}
+        body = b"".join(self.app(environ, lambda status, headers, exc=None: seen.update(status=status)))
+        document = json.loads(body)
+        document.pop("end_session_endpoint", None)
+        body = json.dumps(document).encode()
+        start_response(seen["status"], [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def set_user(self, sub: str, claims: dict) -> None:
         response = self.browser.put(f"{self.url}/users/{sub}", json=claims)
@@ -79,6 +92,7 @@ def provider():
 @pytest.fixture
 def oidc_app(make_app, provider):
     provider.tamper = provider.before_userinfo = None
+    provider.hide_end_session = False
     provider.token_requests.clear()
     app = make_app(_settings(provider.url))
     with app.app_context():
@@ -346,3 +360,70 @@ def test_a_user_with_a_second_factor_must_still_enter_the_code(oidc_app, provide
     step = fresh.post("/login/zweiter-faktor", data={"code": totp.at(clock.now)})
     assert step.status_code == 302 and step.headers["Location"] == "/statistik"
     assert fresh.get("/aufgaben").status_code == 200
+    # the ID token kept at the callback survives the second step: logout ends the provider's session too
+    out = fresh.post("/logout")
+    assert out.headers["Location"].startswith(f"{provider.url}/oauth2/end_session?")
+    assert "id_token_hint=" in out.headers["Location"]
+
+
+# --- logout at the provider (RP-initiated logout) ---------------------------------------------------
+
+def _claims_of(id_token: str) -> dict:
+    payload = id_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def _kept_tokens(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(OidcLogin.id_token)))
+
+
+def test_logout_ends_the_session_at_the_provider_with_the_id_token_hint(oidc_app, provider):
+    client = oidc_app.test_client()
+    oidc_login(client, provider, "sub-lou", _claims("lou.oidc", ["fallwerk-asd"]))
+    assert client.get("/aufgaben").status_code == 200
+    [id_token] = _kept_tokens(oidc_app)
+    assert _claims_of(id_token)["sub"] == "sub-lou" and _claims_of(id_token)["aud"] in (CLIENT_ID, [CLIENT_ID])
+    out = client.post("/logout")
+    assert out.status_code == 302
+    target = out.headers["Location"]
+    assert target.startswith(f"{provider.url}/oauth2/end_session?")  # from the discovery document
+    query = parse_qs(urlsplit(target).query)
+    assert query == {"id_token_hint": [id_token], "client_id": [CLIENT_ID],
+                     "post_logout_redirect_uri": ["http://localhost/login"]}
+    assert _logged_out(client) and _kept_tokens(oidc_app) == []  # the local session ended; the token is gone
+    # the provider's end-session page (the mock asks for a confirmation) sends the browser back
+    page = provider.browser.get(target)
+    assert page.status_code == 200 and 'value="http://localhost/login"' in page.text
+    assert "id_token_hint</code> not set" not in page.text
+    confirmed = provider.browser.post(f"{provider.url}/oauth2/end_session/confirm",
+                                      data={"redirect_uri": "http://localhost/login"})
+    assert confirmed.status_code == 302 and confirmed.headers["location"] == "http://localhost/login"
+    assert "Sie wurden abgemeldet." in client.get("/login").get_data(as_text=True)
+
+
+def test_local_accounts_and_a_provider_without_logout_log_out_locally(oidc_app, make_app, provider):
+    local = oidc_app.test_client()
+    local.post("/login", data={"username": "fb36", "password": "demo"})
+    assert local.post("/logout").headers["Location"] == "/login"
+    provider.hide_end_session = True
+    try:
+        client = oidc_app.test_client()
+        oidc_login(client, provider, "sub-nolo", _claims("nolo.oidc", ["fallwerk-asd"]))
+        assert client.get("/aufgaben").status_code == 200 and _kept_tokens(oidc_app) == []
+        assert client.post("/logout").headers["Location"] == "/login" and _logged_out(client)
+    finally:
+        provider.hide_end_session = False
+
+
+def test_logout_at_the_provider_can_be_switched_off_and_the_return_address_set(oidc_app, make_app, provider):
+    off = make_app({**oidc_app.config, "OIDC_LOGOUT_AT_PROVIDER": False})
+    client = off.test_client()
+    oidc_login(client, provider, "sub-off", _claims("off.oidc", ["fallwerk-asd"]))
+    assert _kept_tokens(off) == []
+    assert client.post("/logout").headers["Location"] == "/login" and _logged_out(client)
+    back = make_app({**oidc_app.config, "OIDC_POST_LOGOUT_REDIRECT_URI": "https://fallwerk.example/login"})
+    client = back.test_client()
+    oidc_login(client, provider, "sub-off", _claims("off.oidc", ["fallwerk-asd"]))
+    target = client.post("/logout").headers["Location"]
+    assert parse_qs(urlsplit(target).query)["post_logout_redirect_uri"] == ["https://fallwerk.example/login"]

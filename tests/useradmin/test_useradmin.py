@@ -16,6 +16,7 @@ from app.useradmin.models import UserAdminEvent
 from tests.factories import login
 
 NEW_PASSWORD = "Sonnenblumen-Wiese-2026"
+OWN_PASSWORD = "Eigener-Gartenweg-am-Fluss"
 
 
 def text(response) -> str:
@@ -29,6 +30,15 @@ def field_errors(page: str, field: str) -> list[str]:
 
 def logged_in(client) -> bool:
     return client.get("/aufgaben").status_code == 200
+
+
+def first_login(app, username: str, password: str):
+    """Log in with the admin-set ``password`` and choose OWN_PASSWORD (required before anything else)."""
+    client = login(app.test_client(), username, password)
+    response = client.post("/konto/passwort", data={"current_password": password, "new_password": OWN_PASSWORD,
+                                                    "confirm": OWN_PASSWORD})
+    assert response.status_code == 302
+    return client
 
 
 def refused(app, username: str, password: str) -> bool:
@@ -98,10 +108,9 @@ def test_admin_creates_a_local_account_with_roles_and_teams(app, login_as):
         assert fresh.roles == ["fachkraft"]
         assert sorted((ms.team.key, ms.kind) for ms in fresh.memberships) == [("asd", "member"),
                                                                               ("fruehehilfen", "lead")]
-    client = app.test_client()
-    assert logged_in(login(client, "neu.kraft", NEW_PASSWORD))
+    assert logged_in(first_login(app, "neu.kraft", NEW_PASSWORD))
     kinds = [e.kind for e in events(app, "neu.kraft")]
-    assert kinds == ["created", "roles", "teams"]
+    assert kinds == ["created", "roles", "teams", "password_changed"]
     page = text(admin.get(f"/admin/konten/{user.id}"))
     assert "Konto angelegt" in page and "Fachkraft" in page and "FB 36 – Frühe Hilfen (Leitung)" in page
     assert NEW_PASSWORD not in page
@@ -114,7 +123,7 @@ def test_a_generated_password_is_shown_once_and_works(app, login_as):
     response = admin.post("/admin/konten/neu", data=data)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     password = re.search(r"<code data-password>([^<]+)</code>", text(response)).group(1)
-    assert logged_in(login(app.test_client(), "einmal", password))
+    assert logged_in(first_login(app, "einmal", password))
     assert password not in text(admin.get(f"/admin/konten/{row(app, 'einmal').id}"))
     assert all(password not in str(e.details) for e in events(app, "einmal"))
 
@@ -195,7 +204,7 @@ def test_removed_team_member_loses_the_teams_cases_and_inbox_at_once(app, login_
     admin = login_as("admin")
     assert create(app, admin, username="teamkraft", teams={"asd": "member"}).status_code == 302
     case_id = start_case("fb36", team="asd")
-    member = login(app.test_client(), "teamkraft", NEW_PASSWORD)
+    member = first_login(app, "teamkraft", NEW_PASSWORD)
     assert member.get(f"/faelle/{case_id}").status_code == 200
     user = row(app, "teamkraft")
     response = admin.post(f"/admin/konten/{user.id}", data=account_data(
@@ -204,7 +213,7 @@ def test_removed_team_member_loses_the_teams_cases_and_inbox_at_once(app, login_
     # the open session ends at once: no more case, no more inbox
     assert member.get(f"/faelle/{case_id}").status_code == 302
     assert not logged_in(member)
-    again = login(app.test_client(), "teamkraft", NEW_PASSWORD)
+    again = login(app.test_client(), "teamkraft", OWN_PASSWORD)
     assert again.get(f"/faelle/{case_id}").status_code == 404
     assert f"/faelle/{case_id}" not in again.get("/aufgaben").get_data(as_text=True)
     teams = [e for e in events(app, "teamkraft") if e.kind == "teams"]
@@ -259,12 +268,12 @@ def test_password_reset_refuses_the_old_password_and_ends_sessions(app, login_as
     assert response.status_code == 302
     assert not logged_in(victim)
     assert refused(app, "fb31", "demo")
-    assert logged_in(login(app.test_client(), "fb31", NEW_PASSWORD))
     with app.app_context():
         assert db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id,
                                                         ApiToken.revoked.is_(False))) is None
     [event] = events(app, "fb31")
-    assert event.kind == "password_reset" and event.details == {}
+    assert event.kind == "password_reset" and event.details == {"must_change": True}
+    assert logged_in(first_login(app, "fb31", NEW_PASSWORD))
     assert "Passwort neu gesetzt" in text(admin.get(f"/admin/konten/{user.id}"))
 
 
