@@ -85,6 +85,8 @@ def index():
     size = current_app.config["INBOX_PAGE_SIZE"]
     cap = current_app.config.get("INBOX_COUNT_CAP", COUNT_CAP)
     lists = {key: _list_page(mine, f"nach_{key}", size, cap) for key, mine in (("mine", True), ("group", False))}
+    for key, other in (("mine", "group"), ("group", "mine")):  # each list keeps its place while the other pages
+        lists[key].extra["keep"] = {f"nach_{other}": request.args[f"nach_{other}"]} if lists[other]["first"] else {}
     if any(lst["bad_cursor"] for lst in lists.values()):
         flash(_("Der Link auf eine weitere Seite ist nicht gültig; angezeigt wird die erste Seite."), "warning")
     # Crises first, above "Meine Aufgaben": an unclaimed crisis of my team outranks my own tasks.
