@@ -439,6 +439,8 @@ def deep_inbox_url(app) -> str:
     with app.app_context():
         k201 = db.session.scalar(select(User).where(User.username == "k201"))
         ids = ordered_ids(k201, False, DEEP)
+        if not ids:
+            return "/aufgaben"
         last = db.session.get(Task, ids[-1] if len(ids) >= DEEP else ids[len(ids) // 2])
         return f"/aufgaben?nach_group={encode_cursor(Key.of(last), 2)}"
 

@@ -147,7 +147,7 @@ def _ordered(user: User, mine: bool | None, limit: int | None, after: Key | None
     return query if limit is None else query.limit(limit)
 
 
-def ordered_ids(user: User, mine: bool | None, limit: int, after: Key | None = None,
+def ordered_ids(user: User, mine: bool | None, limit: int, *, after: Key | None = None,
                 crisis_only: bool = False) -> list[int]:
     """Ids of the tasks of the list, in inbox order: the first ``limit`` after ``after``."""
     query = _ordered(user, mine, limit, after, crisis_only)
