@@ -4,7 +4,8 @@ Measured through the real app (Flask test client, test-like config: fast passwor
 CSRF and rate limit off):
   - start a case            POST /faelle/neu as fb36
   - complete a task         POST /aufgaben/<id> (Bedarfsermittlung of a case started above)
-  - render the inbox        GET /aufgaben as k201 (Koordinierungsstelle, many group tasks)
+  - render the inbox        GET /aufgaben as k201 (Koordinierungsstelle, many group tasks), the
+                            first page and the page after 2,000 group tasks (its cursor)
 and, in the same run, the bare SpiffWorkflow cost of the same steps (no database, no HTTP):
   - start                   BpmnWorkflow(spec) + do_engine_steps() to the first user task
   - complete                deserialise + complete Bedarfsermittlung + engine steps + serialise
@@ -79,6 +80,7 @@ N_PAGES = _samples(20)  # monitor / statistics requests per size
 N_PAGES_100K = _samples(20)  # ... at 100,000 cases as well (well under 300 ms each since the aggregates)
 N_START = _samples(100)  # HTTP starts per database size (their cases feed the completions)
 N_INBOX = _samples(50)
+DEEP = 2_000  # the inbox page after this many group tasks (keyset: costs what the first page costs)
 N_BARE = _samples(300)
 LOOPS = _samples(50)
 BATCH = 1_000
@@ -419,6 +421,28 @@ def measure_http(app, results: Results, cases: str) -> None:
 
     inbox()  # warm the template cache
     results.add("HTTP inbox of k201 (GET /aufgaben)", cases, [timed(inbox) for _ in range(N_INBOX)])
+
+    deep = deep_inbox_url(app)
+
+    def inbox_deep():
+        expect_status(k201.get(deep), 200, "GET /aufgaben?nach_group=…")
+
+    inbox_deep()
+    results.add(f"HTTP inbox of k201, page after {DEEP:,} tasks (keyset)", cases,
+                [timed(inbox_deep) for _ in range(N_INBOX)])
+
+
+def deep_inbox_url(app) -> str:
+    """The link "Nächste Seite" of k201's group list after its first DEEP tasks (fewer: half of them)."""
+    from app.inbox.listing import Key, encode_cursor, ordered_ids
+
+    with app.app_context():
+        k201 = db.session.scalar(select(User).where(User.username == "k201"))
+        ids = ordered_ids(k201, False, DEEP)
+        if not ids:
+            return "/aufgaben"
+        last = db.session.get(Task, ids[-1] if len(ids) >= DEEP else ids[len(ids) // 2])
+        return f"/aufgaben?nach_group={encode_cursor(Key.of(last), 2)}"
 
 
 def has_monitor(app) -> bool:

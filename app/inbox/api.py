@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from typing import Any
+
+from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, select
 
 from app.accesslog import services as accesslog
 from app.accesslog.models import TASK
@@ -24,7 +27,7 @@ from app.engine.models import (
     ProcessVersion,
     Task,
 )
-from app.extensions import db
+from app.inbox.listing import Key, decode_cursor, encode_cursor, ordered_tasks
 from forms import form_errors, validate_json
 
 SCHEMAS = {
@@ -64,25 +67,57 @@ def ensure_can_work_on(task: Task) -> None:
         raise ApiError(403, "forbidden", _("Sie dürfen diese Aufgabe nicht bearbeiten."))
 
 
+MAX_LIMIT = 200  # tasks per page at most (``limit``)
+
+
 @bp.get("/tasks")
 @describe("listTasks", "Ihr Posteingang (Krisen zuerst, dann nach Fälligkeit)", tag="tasks",
-          responses={"200": json_response({"type": "array", "items": ref("Task")}, "OK"), **errors("400", "401")},
+          description="Ohne `limit` alle Aufgaben. Mit `limit` seitenweise: hat die Liste weitere Aufgaben, "
+                      "nennt der Kopf `Link` (`rel=\"next\"`) die Adresse der nächsten Seite; deren `after` "
+                      "ist ein undurchsichtiger Zeiger hinter die letzte Aufgabe der Seite. Erledigte oder "
+                      "neue Aufgaben verschieben nichts: jede Aufgabe erscheint höchstens einmal.",
+          responses={"200": {**json_response({"type": "array", "items": ref("Task")}, "OK"),
+                             "headers": {"Link": {"schema": {"type": "string"},
+                                                  "description": "<…?limit=…&after=…>; rel=\"next\" – nur mit "
+                                                                 "`limit` und wenn weitere Aufgaben folgen"}}},
+                     **errors("400", "401")},
           parameters=[query("process", "Verfahrensschlüssel", {"type": "string"}),
-                      query("process_instance", "ID des Falls", {"type": "integer", "minimum": 1})])
+                      query("process_instance", "ID des Falls", {"type": "integer", "minimum": 1}),
+                      query("limit", f"höchstens so viele Aufgaben (bis {MAX_LIMIT}); ohne: alle",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+                      query("after", "Fortsetzung: der Zeiger aus dem `Link` der vorigen Seite",
+                            {"type": "string"})])
 @require_token
 def list_tasks():
-    query_ = inbox_query(g.api_user)
+    where: list[ColumnElement[bool]] = []
     process = request.args.get("process") or None
     if process:
-        query_ = (query_.join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-                  .join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id)
-                  .join(ProcessModel, ProcessVersion.model_id == ProcessModel.id)
-                  .where(ProcessModel.key == process))
+        where.append(Task.instance_id.in_(
+            select(ProcessInstance.id)
+            .join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id)
+            .join(ProcessModel, ProcessVersion.model_id == ProcessModel.id)
+            .where(ProcessModel.key == process)))
     instance_id = int_arg("process_instance")
     if instance_id is not None:
-        query_ = query_.where(Task.instance_id == instance_id)
+        where.append(Task.instance_id == instance_id)
+    limit = int_arg("limit", maximum=MAX_LIMIT)
+    after = None
+    if token := request.args.get("after"):
+        cursor = decode_cursor(token)
+        if cursor is None:
+            raise ApiError(400, "bad_request", _("Der Parameter „after“ ist ungültig; bitte die Adresse aus dem "
+                                                 "Kopf „Link“ der vorigen Antwort verwenden."))
+        after = cursor[0]
+    # One truth with the HTML inbox: its index-ordered branches, by key (app/inbox/listing.py).
+    tasks = ordered_tasks(inbox_query(g.api_user), g.api_user, None, None if limit is None else limit + 1,
+                          after, where)
     accesslog.list_read(g.api_user, TASK)
-    return jsonify([task_json(t) for t in db.session.scalars(query_)])
+    response = jsonify([task_json(t) for t in tasks[:limit]])
+    if limit is not None and len(tasks) > limit:
+        after_last = encode_cursor(Key.of(tasks[limit - 1]))
+        args: dict[str, Any] = {**request.args.to_dict(), "limit": limit, "after": after_last}
+        response.headers["Link"] = f'<{url_for("inbox_api.list_tasks", _external=True, **args)}>; rel="next"'
+    return response
 
 
 @bp.get("/tasks/<int:task_id>")

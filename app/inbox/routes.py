@@ -20,12 +20,12 @@ from app.engine import service
 from app.engine.interventions import PAUSED
 from app.engine.models import ACTIVE_TASK_STATES, Task
 from app.extensions import db
-from app.inbox.listing import capped_count, ordered_ids
+from app.inbox.listing import Key, capped_count, decode_cursor, encode_cursor, ordered_ids, ordered_tasks
 from app.journal import services as journal
 from app.timeutil import aware, utcnow
 from app.volunteers.services import matches_for
 from app.web.access import login_required
-from app.web.paging import Page, bounds, page_arg
+from app.web.paging import Page
 from app.web.redirects import safe_redirect
 
 bp = Blueprint("inbox", __name__, template_folder="../templates")
@@ -54,23 +54,29 @@ def _rows(query, page_ids: list[int]) -> list[Task]:
     return [by_id[i] for i in page_ids if i in by_id]
 
 
-def _list_page(mine: bool, page: int, size: int, cap: int) -> Page:
-    """One page of a list: ids in index order (app/inbox/listing.py), then only the page's rows.
-    The count stops above ``cap``; a longer list pages on without a known end ("mehr als …")."""
+def _list_page(mine: bool, arg: str, size: int, cap: int) -> Page:
+    """One page of a list, by key (app/inbox/listing.py): the rows after the cursor in the
+    query argument ``arg``, in index order. The count stops above ``cap`` ("mehr als …"). A
+    cursor that is no cursor shows the first page (``extra["bad_cursor"]``); one that points
+    behind the end of the list (its last tasks were done meanwhile), too."""
     total = capped_count(current_user, mine, cap)
     capped = total > cap
-    if capped:
-        page = max(page, 1)
-        ids = ordered_ids(current_user, mine, size + 1, (page - 1) * size)
-        if not ids and page > 1:  # beyond the end: back to the first page
-            page, ids = 1, ordered_ids(current_user, mine, size + 1, 0)
-        pages = page + 1 if len(ids) > size else page
-        ids = ids[:size]
-    else:
-        page, pages, offset = bounds(total, page, size)
-        ids = ordered_ids(current_user, mine, size, offset)
-    items = _rows(inbox_query(current_user, mine=mine), ids)
-    return Page(items=items, total=cap if capped else total, page=page, pages=pages, extra={"capped": capped})
+    token = request.args.get(arg) or ""
+    cursor = decode_cursor(token) if token else None
+    after, page = cursor if cursor else (None, 1)
+    rows = inbox_query(current_user, mine=mine)
+    items = ordered_tasks(rows, current_user, mine, size + 1, after)
+    if after is not None and not items:  # nothing left after it: the first page again
+        page, items = 1, ordered_tasks(rows, current_user, mine, size + 1)
+    more = len(items) > size
+    items = items[:size]
+    known = max((total + size - 1) // size, 1)
+    reached = page + 1 if more else page
+    pages = reached if capped else max(known, reached)  # "Seite 3 von 2" never, even if tasks went
+    return Page(items=items, total=cap if capped else total, page=page, pages=pages,
+                extra={"capped": capped, "arg": arg, "first": page > 1,
+                       "next": encode_cursor(Key.of(items[-1]), page + 1) if more else None,
+                       "bad_cursor": bool(token) and cursor is None})
 
 
 @bp.route("/aufgaben")
@@ -78,8 +84,11 @@ def _list_page(mine: bool, page: int, size: int, cap: int) -> Page:
 def index():
     size = current_app.config["INBOX_PAGE_SIZE"]
     cap = current_app.config.get("INBOX_COUNT_CAP", COUNT_CAP)
-    lists = {key: _list_page(mine, page_arg(f"seite_{key}"), size, cap)
-             for key, mine in (("mine", True), ("group", False))}
+    lists = {key: _list_page(mine, f"nach_{key}", size, cap) for key, mine in (("mine", True), ("group", False))}
+    for key, other in (("mine", "group"), ("group", "mine")):  # each list keeps its place while the other pages
+        lists[key].extra["keep"] = {f"nach_{other}": request.args[f"nach_{other}"]} if lists[other]["first"] else {}
+    if any(lst["bad_cursor"] for lst in lists.values()):
+        flash(_("Der Link auf eine weitere Seite ist nicht gültig; angezeigt wird die erste Seite."), "warning")
     # Crises first, above "Meine Aufgaben": an unclaimed crisis of my team outranks my own tasks.
     crises = _rows(inbox_query(current_user), ordered_ids(current_user, None, CRISIS_LIMIT, crisis_only=True))
     shown = {t.instance for lst in lists.values() for t in lst.items} | {t.instance for t in crises}

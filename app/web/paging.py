@@ -3,7 +3,8 @@
 Lists page with SQL ``LIMIT``/``OFFSET`` over an ordered query; the page number comes from a
 query argument (``seite`` by default) and is clamped into 1 … pages, so a stale or typed link
 shows the last page instead of an empty one. Lists that first select the ids of a page over a
-narrow index (inbox, monitor) use :func:`bounds` and build the :class:`Page` themselves.
+narrow index (the monitor) use :func:`bounds` and build the :class:`Page` themselves; the inbox
+pages by key instead (app/inbox/listing.py: a cursor after the last row, no OFFSET).
 """
 
 from __future__ import annotations
