@@ -134,7 +134,10 @@ def _connect(server: Server, user: str, password: str) -> Connection:
             raise DirectoryUnavailable(f"StartTLS failed: {conn.result}")
         conn.bind()
     except (LDAPException, OSError, DirectoryUnavailable) as exc:
-        conn.unbind()
+        try:  # a failed TLS handshake (StartTLS: a certificate we cannot verify) has closed the socket
+            conn.unbind()
+        except (LDAPException, OSError):
+            pass
         if conn.socket is not None:  # ldap3 leaves the socket of a failed connect open
             conn.socket.close()
         raise DirectoryUnavailable(str(exc)) from exc

@@ -17,6 +17,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +88,7 @@ def _answers(port: int) -> bool:
 class Slapd:
     url: str
     port: int
+    ldaps_url: str | None = None
 
     def config(self, **extra) -> dict:
         return {"LOGIN_METHODS": "local,ldap", "LDAP_URL": self.url, "LDAP_BIND_DN": SERVICE_DN,
@@ -100,18 +103,24 @@ class Slapd:
         return conn
 
 
-@pytest.fixture(scope="module")
-def slapd():
+def require_slapd() -> None:
     if not os.path.exists(SLAPD) or not (SCHEMA_DIR / "inetorgperson.schema").exists():
         if os.environ.get("CI"):
             pytest.fail("slapd (Debian package slapd) is required in CI")
         pytest.skip("no /usr/sbin/slapd (apt-get install slapd ldap-utils)")
+
+
+@contextmanager
+def running_slapd(global_conf: str = "", ldaps: bool = False) -> Iterator[Slapd]:
+    """A slapd with the test directory on free loopback ports: ldap:// (and ldaps:// if asked,
+    ``Slapd.ldaps_url``); ``global_conf``: extra lines for the global section (e.g. TLS files)."""
+    require_slapd()
     work = Path(tempfile.mkdtemp(prefix="fallwerk-slapd-"))
     (work / "data").mkdir()
     modules = "modulepath /usr/lib/ldap\nmoduleload back_mdb\n" if Path("/usr/lib/ldap/back_mdb.so").exists() else ""
     (work / "slapd.conf").write_text(
         "".join(f"include {SCHEMA_DIR / name}.schema\n" for name in ("core", "cosine", "inetorgperson"))
-        + f"pidfile {work}/slapd.pid\nargsfile {work}/slapd.args\n{modules}"
+        + f"pidfile {work}/slapd.pid\nargsfile {work}/slapd.args\n{modules}{global_conf}"
         + f'database mdb\nmaxsize 10485760\nsuffix "{SUFFIX}"\nrootdn "{ROOT_DN}"\nrootpw {ROOT_PW}\n'
         + f"directory {work}/data\n"
         + "access to attrs=userPassword by anonymous auth by * none\naccess to * by * read\n")
@@ -120,7 +129,9 @@ def slapd():
                    capture_output=True, timeout=30)
     port = _free_port()
     url = f"ldap://127.0.0.1:{port}"
-    proc = subprocess.Popen([SLAPD, "-d", "0", "-h", f"{url}/", "-f", str(work / "slapd.conf")],
+    ldaps_url = f"ldaps://127.0.0.1:{_free_port()}" if ldaps else None
+    listen = f"{url}/" + (f" {ldaps_url}/" if ldaps_url else "")
+    proc = subprocess.Popen([SLAPD, "-d", "0", "-h", listen, "-f", str(work / "slapd.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 20
@@ -131,7 +142,7 @@ def slapd():
             if time.monotonic() > deadline:
                 raise RuntimeError("slapd did not answer within 20 s")
             time.sleep(0.05)  # poll interval while waiting for the server (bounded by the deadline)
-        yield Slapd(url=url, port=port)
+        yield Slapd(url=url, port=port, ldaps_url=ldaps_url)
     finally:
         proc.terminate()
         try:
@@ -142,3 +153,9 @@ def slapd():
         if proc.stderr:
             proc.stderr.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def slapd():
+    with running_slapd() as server:
+        yield server
