@@ -16,7 +16,7 @@ from app.mbe.models import CaseClient, Client, MbeCaseStat, MbeStatFact
 from tests.erasure import helpers as h
 from tests.mbe import mbe_steps as s
 
-PERSONAL = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
+PERSONAL = {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
             "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
             "vorname": "Odalinde", "nachname": h.FAMILY,
             "geburtsdatum": "1988-02-03", "anschrift": "Quittenweg 17", "telefon": "0123 98765",
@@ -81,7 +81,7 @@ def test_erasing_an_mbe_case_leaves_no_personal_value_and_the_case_management_go
 
     # the timers still find their dates, the review its goals, the case closes
     assert s.fire(app, s.at(40)) == 1
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "abschliessen",
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "abschliessen",
               "ziele": [{"status": "erreicht"}, {"status": "teilweise"}]}
     assert s.complete(app, instance_id, "ueberpruefung", review) == {}
     assert s.complete(app, instance_id, "abschluss", s.abschluss()) == {}

@@ -9,7 +9,7 @@ from app.engine.models import ProcessInstance
 from app.extensions import db
 from tests.mbe import mbe_steps as s
 
-CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY - timedelta(days=200)),
+CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.today() - timedelta(days=200)),
            "einwilligung_form": "schriftlich", "vorname": "Lina", "nachname": "Beispielfrau"}
 CONTACT = {"telefon": "0151 2345678", "anschrift": "Ahornweg 3, 12345 Musterstadt"}
 
@@ -37,7 +37,7 @@ def test_contact_data_are_no_longer_shown_when_the_consent_ended(app, login_as, 
     instance_id = s.start(app)
     assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
         **CONSENT, **CONTACT, einwilligung_umfang=["speicherung", "kontakt"],
-        einwilligung_bis=s.iso(s.TODAY - timedelta(days=1)))) == {}
+        einwilligung_bis=s.iso(s.today() - timedelta(days=1)))) == {}
     page = login_as("mbe1").get(f"/faelle/{instance_id}").get_data(as_text=True)
     assert "Beispielfrau" in page  # the case is still the counsellor's to see ...
     assert "0151 2345678" not in page and "Ahornweg 3" not in page  # ... but no longer to contact
