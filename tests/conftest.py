@@ -65,10 +65,10 @@ def _share_url_builders() -> None:
     cache: dict[tuple, object] = {}
 
     def compile_builder(self, append_unknown: bool = True):
-        defaults = self.defaults or {}
-        if any(is_dynamic and data in defaults for is_dynamic, data in self._trace):
+        defaults = self.defaults
+        if defaults and any(is_dynamic and data in defaults for is_dynamic, data in self._trace):
             return original(self, append_unknown)
-        key = (append_unknown, self.rule, tuple(self._trace), tuple(str(name) for name in defaults))
+        key = (append_unknown, self.rule, tuple(self._trace), tuple(map(str, defaults)) if defaults else ())
         builder = cache.get(key)
         if builder is None:
             builder = cache[key] = original(self, append_unknown)
