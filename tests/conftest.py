@@ -153,6 +153,55 @@ def _share_compiled_templates() -> None:
 _share_compiled_templates()
 
 
+def _share_compiled_statements() -> None:
+    """Test-only speed-up: SQLAlchemy caches each statement's compiled SQL per engine, and every
+    test's app has an engine of its own, so every test compiles the same few dozen statements
+    again (the largest cost left in a test that renders pages). The engines of one test process
+    are of the same kind (one backend, one server, the same SQLAlchemy options): their compiled
+    statements go into one cache of the process, keyed as SQLAlchemy keys them, but with the
+    dialect's class and settings in place of the engine's own dialect object. Execution still
+    runs on each engine's own connections, parameters and dialect."""
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy.util import LRUCache
+
+    shared = LRUCache(5000)
+
+    class ProcessCompiledCache:
+        def __init__(self, dialect) -> None:
+            self.dialect = dialect
+
+        def _key(self, key: tuple) -> tuple:
+            dialect = self.dialect
+            signature = (type(dialect), dialect.server_version_info, dialect.paramstyle, dialect.positional,
+                         getattr(dialect, "_json_serializer", None), getattr(dialect, "_json_deserializer", None))
+            return (signature, *key[1:]) if key and key[0] is dialect else (id(self), *key)
+
+        def get(self, key, default=None):
+            return shared.get(self._key(key), default)
+
+        def __setitem__(self, key, value) -> None:
+            shared[self._key(key)] = value
+
+        def clear(self) -> None:
+            shared.clear()
+
+        def __len__(self) -> int:
+            return len(shared)
+
+    original = SQLAlchemy._make_engine
+
+    def make_engine(self, bind_key, options, app):
+        engine = original(self, bind_key, options, app)
+        if engine._compiled_cache is not None:
+            engine._compiled_cache = ProcessCompiledCache(engine.dialect)
+        return engine
+
+    SQLAlchemy._make_engine = make_engine
+
+
+_share_compiled_statements()
+
+
 def _worker_database(url: str) -> str:
     """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...);
     it (or, without xdist, the database itself) is created on first use. The tables are emptied
