@@ -33,10 +33,16 @@ from tests.factories import api_client, user
 from tests.mbe import mbe_steps as s
 
 API = "/api/v1"
-CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
-           "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
-           "vorname": "Lina", "nachname": "Beispielfrau",
-           "geburtsdatum": "1990-05-04", "anschrift": "Musterweg 1, 12345 Musterstadt", "telefon": "0123 456789"}
+
+
+def consent() -> dict:
+    """Computed when used: its date is relative to today (see tests.factories.today)."""
+    return {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
+            "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
+            "vorname": "Lina", "nachname": "Beispielfrau",
+            "geburtsdatum": "1990-05-04", "anschrift": "Musterweg 1, 12345 Musterstadt", "telefon": "0123 456789"}
+
+
 DOCUMENT = samples.PDF + b"% Bescheid der Ausl\xc3\xa4nderbeh\xc3\xb6rde\n"
 
 
@@ -49,10 +55,10 @@ def app(make_app, tmp_path):
 def held(app) -> dict:
     """A client with two cases and something of every kind in them; returns the ids."""
     first = s.start(app)
-    assert s.complete(app, first, "erstkontakt", s.erstkontakt(**CONSENT)) == {}
+    assert s.complete(app, first, "erstkontakt", s.erstkontakt(**consent())) == {}
     assert s.complete(app, first, "beratung", s.beratung()) == {}
     second = s.start(app)
-    again = s.erstkontakt(**CONSENT, anliegen="Anerkennung des Abschlusses")
+    again = s.erstkontakt(**consent(), anliegen="Anerkennung des Abschlusses")
     assert s.complete(app, second, "erstkontakt", again) == {}
     with app.test_request_context():
         mbe1 = user("mbe1")
@@ -129,7 +135,7 @@ def test_zip_holds_everything_under_german_labels(app, login_as, held):
     assert report["client"]["nachname"] == "Beispielfrau" and report["client"]["geburtsdatum"] == "1990-05-04"
     assert [c["reference"] for c in report["cases"]] == held["references"]
     fields = {f["key"]: f for f in report["cases"][0]["data"]}
-    assert fields["anschrift"]["label"] == "Anschrift" and fields["anschrift"]["value"] == CONSENT["anschrift"]
+    assert fields["anschrift"]["label"] == "Anschrift" and fields["anschrift"]["value"] == consent()["anschrift"]
     [entry] = report["journal"]
     assert entry["corrected"] and [r["text"] for r in entry["revisions"]] == [
         "Erstes Gespräch über den Aufenthaltstitel.", "Gespräch über die Verlängerung des Aufenthaltstitels."]
