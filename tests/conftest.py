@@ -65,10 +65,10 @@ def _share_url_builders() -> None:
     cache: dict[tuple, object] = {}
 
     def compile_builder(self, append_unknown: bool = True):
-        defaults = self.defaults or {}
-        if any(is_dynamic and data in defaults for is_dynamic, data in self._trace):
+        defaults = self.defaults
+        if defaults and any(is_dynamic and data in defaults for is_dynamic, data in self._trace):
             return original(self, append_unknown)
-        key = (append_unknown, self.rule, tuple(self._trace), tuple(str(name) for name in defaults))
+        key = (append_unknown, self.rule, tuple(self._trace), tuple(map(str, defaults)) if defaults else ())
         builder = cache.get(key)
         if builder is None:
             builder = cache[key] = original(self, append_unknown)
@@ -78,6 +78,128 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+def _share_rule_parsing() -> None:
+    """Test-only speed-up, like ``_share_url_builders``: Werkzeug parses each rule's text with a
+    large regular expression for every app (about 0.06-0.1 s per app, i.e. per test). What the
+    parse gives is a function of the rule's text and the map's converter classes: the parts
+    (plain regex text and weights), the trace, and which converter each variable uses. Later
+    apps reuse the parts and the trace and get converter objects of their own (bound to their
+    own map), exactly as the parse would have made them."""
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._parse_rule
+    cache: dict[tuple, tuple[list, list, list]] = {}
+
+    def parse_rule(self, rule: str):
+        key = (rule, tuple(sorted(self.map.converters.items())))
+        hit = cache.get(key)
+        if hit is None:
+            calls: list[tuple] = []
+            get_converter = self.get_converter
+
+            def recording(variable, name, args, kwargs):
+                calls.append((variable, name, args, kwargs))
+                return get_converter(variable, name, args, kwargs)
+
+            self.get_converter = recording
+            start = len(self._trace)
+            try:
+                parts = list(original(self, rule))
+            finally:
+                del self.get_converter
+            cache[key] = (parts, self._trace[start:], calls)
+            return parts
+        parts, trace, calls = hit
+        for variable, name, args, kwargs in calls:
+            self._converters[variable] = self.get_converter(variable, name, args, kwargs)
+            self.arguments.add(variable)
+        self._trace.extend(trace)
+        return parts
+
+    Rule._parse_rule = parse_rule
+
+
+_share_rule_parsing()
+
+
+def _share_compiled_templates() -> None:
+    """Test-only speed-up: every test's app has its own Jinja environment, which parses and
+    compiles each template it renders anew (base.html, the macros, the page: about half of the
+    cost of a test that renders a few pages). Jinja's bytecode cache is the documented way to
+    share the compiled templates between environments of the same configuration: the code of a
+    template (checked against its source's checksum, so an edited template is compiled again)
+    is kept for the test process. Rendering still runs in each app's own environment, with its
+    own globals and filters."""
+    from flask import Flask
+    from jinja2 import BytecodeCache
+
+    class ProcessBytecodeCache(BytecodeCache):
+        def __init__(self) -> None:
+            self.codes: dict[str, tuple[str, object]] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            checksum, code = self.codes.get(bucket.key, (None, None))
+            if code is not None and checksum == bucket.checksum:
+                bucket.code = code
+
+        def dump_bytecode(self, bucket) -> None:
+            self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": ProcessBytecodeCache()}
+
+
+_share_compiled_templates()
+
+
+def _share_compiled_statements() -> None:
+    """Test-only speed-up: SQLAlchemy caches each statement's compiled SQL per engine, and every
+    test's app has an engine of its own, so every test compiles the same few dozen statements
+    again (the largest cost left in a test that renders pages). The engines of one test process
+    are of the same kind (one backend, one server, the same SQLAlchemy options): their compiled
+    statements go into one cache of the process, keyed as SQLAlchemy keys them, but with the
+    dialect's class and settings in place of the engine's own dialect object. Execution still
+    runs on each engine's own connections, parameters and dialect."""
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy.util import LRUCache
+
+    shared = LRUCache(5000)
+
+    class ProcessCompiledCache:
+        def __init__(self, dialect) -> None:
+            self.dialect = dialect
+
+        def _key(self, key: tuple) -> tuple:
+            dialect = self.dialect
+            signature = (type(dialect), dialect.server_version_info, dialect.paramstyle, dialect.positional,
+                         getattr(dialect, "_json_serializer", None), getattr(dialect, "_json_deserializer", None))
+            return (signature, *key[1:]) if key and key[0] is dialect else (id(self), *key)
+
+        def get(self, key, default=None):
+            return shared.get(self._key(key), default)
+
+        def __setitem__(self, key, value) -> None:
+            shared[self._key(key)] = value
+
+        def clear(self) -> None:
+            shared.clear()
+
+        def __len__(self) -> int:
+            return len(shared)
+
+    original = SQLAlchemy._make_engine
+
+    def make_engine(self, bind_key, options, app):
+        engine = original(self, bind_key, options, app)
+        if engine._compiled_cache is not None:
+            engine._compiled_cache = ProcessCompiledCache(engine.dialect)
+        return engine
+
+    SQLAlchemy._make_engine = make_engine
+
+
+_share_compiled_statements()
 
 
 def _worker_database(url: str) -> str:
@@ -371,3 +493,12 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.path))
         if "browser" in path.stem or path.parent.name == "e2e":
             item.add_marker(BROWSER_UI)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close the Chromium the browser tests share (tests/e2e/test_browser.py), if one started."""
+    import sys
+
+    browser = sys.modules.get("tests.e2e.test_browser")
+    if browser is not None:
+        browser.close_shared_browser()

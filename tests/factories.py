@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -124,3 +124,11 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def today() -> date:
+    """The office's calendar day, now: what the app's forms and pages take as "today" (the test
+    process runs in the office time zone, see ``app.timeutil.use_office_timezone``). Call it when
+    the date is used, never once at import: a run that passes midnight (23:00 UTC in Berlin)
+    would otherwise send or expect yesterday's date while the app already has the new day."""
+    return date.today()

@@ -30,13 +30,13 @@ def test_the_next_review_is_offered_while_the_case_waits_for_it(app, login_as, m
         instance = db.session.get(ProcessInstance, mbe_case)
         offered = {o.kind: o.day for o in services.offers(instance, [])}
         assert services.client_language(instance) == "Arabisch"
-    assert offered == {"ueberpruefung": s.TODAY + timedelta(days=40)}
+    assert offered == {"ueberpruefung": s.today() + timedelta(days=40)}
     html = login_as("mbe1").get(f"/faelle/{mbe_case}").get_data(as_text=True)
     assert "Termin für Überprüfung des Förderplans anlegen" in html
 
     with app.test_request_context():  # a review date of an earlier round: the armed timer dates it
         instance = db.session.get(ProcessInstance, mbe_case)
-        instance.data = {**instance.data, "naechste_ueberpruefung": (s.TODAY - timedelta(days=3)).isoformat()}
+        instance.data = {**instance.data, "naechste_ueberpruefung": (s.today() - timedelta(days=3)).isoformat()}
         offered = {o.kind: o.day for o in services.offers(instance, [])}
         assert offered == {"ueberpruefung": services.local_day(instance.next_timer_due)}
         db.session.rollback()

@@ -102,8 +102,8 @@ def test_a_substitute_may_read_but_not_export(app, login_as):
     case = s.start(app)
     assert s.complete(app, case, "erstkontakt", s.erstkontakt()) == {}
     with app.app_context():
-        db.session.add(Absence(user=user("mbe1"), substitute=user("mbe2"), starts_on=s.TODAY - timedelta(days=1),
-                               ends_on=s.TODAY + timedelta(days=5), created_by=user("mbe1")))
+        db.session.add(Absence(user=user("mbe1"), substitute=user("mbe2"), starts_on=s.today() - timedelta(days=1),
+                               ends_on=s.today() + timedelta(days=5), created_by=user("mbe1")))
         db.session.commit()
     mbe2 = login_as("mbe2")
     assert mbe2.get(f"/faelle/{case}").status_code == 200

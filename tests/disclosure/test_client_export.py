@@ -33,10 +33,16 @@ from tests.factories import api_client, user
 from tests.mbe import mbe_steps as s
 
 API = "/api/v1"
-CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
-           "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
-           "vorname": "Lina", "nachname": "Beispielfrau",
-           "geburtsdatum": "1990-05-04", "anschrift": "Musterweg 1, 12345 Musterstadt", "telefon": "0123 456789"}
+
+
+def consent() -> dict:
+    """Computed when used: its date is relative to today (see tests.factories.today)."""
+    return {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
+            "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
+            "vorname": "Lina", "nachname": "Beispielfrau",
+            "geburtsdatum": "1990-05-04", "anschrift": "Musterweg 1, 12345 Musterstadt", "telefon": "0123 456789"}
+
+
 DOCUMENT = samples.PDF + b"% Bescheid der Ausl\xc3\xa4nderbeh\xc3\xb6rde\n"
 
 
@@ -49,10 +55,10 @@ def app(make_app, tmp_path):
 def held(app) -> dict:
     """A client with two cases and something of every kind in them; returns the ids."""
     first = s.start(app)
-    assert s.complete(app, first, "erstkontakt", s.erstkontakt(**CONSENT)) == {}
+    assert s.complete(app, first, "erstkontakt", s.erstkontakt(**consent())) == {}
     assert s.complete(app, first, "beratung", s.beratung()) == {}
     second = s.start(app)
-    again = s.erstkontakt(**CONSENT, anliegen="Anerkennung des Abschlusses")
+    again = s.erstkontakt(**consent(), anliegen="Anerkennung des Abschlusses")
     assert s.complete(app, second, "erstkontakt", again) == {}
     with app.test_request_context():
         mbe1 = user("mbe1")
@@ -60,14 +66,14 @@ def held(app) -> dict:
         client = clients.client_of(one)
         assert client is not None and clients.client_of(db.session.get(ProcessInstance, second)).id == client.id
         entry = journal.add_entry(one, mbe1, FULL, journal.EntryData(
-            kind="gespraech", day=s.TODAY, text="Erstes Gespräch über den Aufenthaltstitel.", duration_minutes=50,
+            kind="gespraech", day=s.today(), text="Erstes Gespräch über den Aufenthaltstitel.", duration_minutes=50,
             topics=("aufenthalt",)))
         journal.correct_entry(entry, mbe1, journal.EntryData(
-            kind="gespraech", day=s.TODAY, text="Gespräch über die Verlängerung des Aufenthaltstitels.",
+            kind="gespraech", day=s.today(), text="Gespräch über die Verlängerung des Aufenthaltstitels.",
             duration_minutes=50, topics=("aufenthalt",)), note="Thema genauer benannt")
         document = documents.file_on_case(one, mbe1, content=DOCUMENT, sniffed=sniff(DOCUMENT),
                                           filename="Bescheid Ausländerbehörde.pdf", category="schreiben")
-        starts = datetime.combine(s.TODAY + timedelta(days=3), datetime.min.time(), UTC).replace(hour=9)
+        starts = datetime.combine(s.today() + timedelta(days=3), datetime.min.time(), UTC).replace(hour=9)
         appointments.book(one, mbe1, kind="beratung", starts_at=starts, ends_at=starts + timedelta(hours=1),
                           place="Beratungsstelle Nord", participants=[mbe1])
         partner = network.save_partner(None, mbe1.organisation_id, name="Jobcenter Musterstadt", typ="jobcenter",
@@ -129,7 +135,7 @@ def test_zip_holds_everything_under_german_labels(app, login_as, held):
     assert report["client"]["nachname"] == "Beispielfrau" and report["client"]["geburtsdatum"] == "1990-05-04"
     assert [c["reference"] for c in report["cases"]] == held["references"]
     fields = {f["key"]: f for f in report["cases"][0]["data"]}
-    assert fields["anschrift"]["label"] == "Anschrift" and fields["anschrift"]["value"] == CONSENT["anschrift"]
+    assert fields["anschrift"]["label"] == "Anschrift" and fields["anschrift"]["value"] == consent()["anschrift"]
     [entry] = report["journal"]
     assert entry["corrected"] and [r["text"] for r in entry["revisions"]] == [
         "Erstes Gespräch über den Aufenthaltstitel.", "Gespräch über die Verlängerung des Aufenthaltstitels."]
@@ -184,8 +190,8 @@ def test_unknown_client_is_404(app, login_as, held):
 
 def test_a_substitute_may_not_export(app, login_as, held):
     with app.app_context():
-        db.session.add(Absence(user=user("mbe1"), substitute=user("mbe2"), starts_on=s.TODAY - timedelta(days=1),
-                               ends_on=s.TODAY + timedelta(days=5), created_by=user("mbe1")))
+        db.session.add(Absence(user=user("mbe1"), substitute=user("mbe2"), starts_on=s.today() - timedelta(days=1),
+                               ends_on=s.today() + timedelta(days=5), created_by=user("mbe1")))
         db.session.commit()
     mbe2 = login_as("mbe2")
     assert mbe2.get(f"/faelle/{held['first']}").status_code == 200  # stands in for mbe1 ...
@@ -237,7 +243,7 @@ def test_buttons_for_those_who_may(app, login_as, held):
 
 def test_a_client_whose_consent_was_withdrawn_no_longer_exists(app, login_as, held):
     response = login_as("mbe1").post(f"/mbe/faelle/{held['first']}/einwilligung-widerrufen",
-                                     data={"datum": s.iso(s.TODAY), "notiz": "Widerruf schriftlich"})
+                                     data={"datum": s.iso(s.today()), "notiz": "Widerruf schriftlich"})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Client, held["client"]) is None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -27,11 +27,10 @@ from app import create_app
 from app.extensions import db
 from tests.conftest import _config, _dispose, login, prepare_database
 from tests.e2e.test_browser import check_page, open_page
+from tests.factories import today
 from tests.flows import complete_web, open_task, start_case_web, valid_data
 from tests.junge_erwachsene import je_steps as je
 from tests.mbe import mbe_steps as mbe
-
-TODAY = date.today()
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +80,10 @@ def _prepare_data(app) -> dict:
     assert complete_web(fb36, running, "vorgespraech").status_code == 302
     # The volunteer records an expense entry and asks a question; 201 plans a training.
     assert ehrenamt1.post(f"/ehrenamt/einsaetze/{running}/aufwand", data={
-        "datum": TODAY.isoformat(), "stunden": "3", "kilometer": "12"}).status_code == 302
+        "datum": today().isoformat(), "stunden": "3", "kilometer": "12"}).status_code == 302
     assert ehrenamt1.post(f"/faelle/{running}/fragen", data={"nachricht": "Wann ist der nächste Termin?"}
                           ).status_code == 302
-    assert k201.post("/schulungen", data={"kind": "b", "datum": (TODAY + timedelta(days=14)).isoformat(),
+    assert k201.post("/schulungen", data={"kind": "b", "datum": (today() + timedelta(days=14)).isoformat(),
                                           "uhrzeit": "18:00", "ort": "Rathaus, Raum 2",
                                           "thema": "Rolle im Einsatz"}).status_code == 302
     # An MBE case in case management with a Förderplan, waiting for the Integrationsvereinbarung.
@@ -101,7 +100,7 @@ def _prepare_data(app) -> dict:
     je_case = ids["je_case"] = je.walk_to_review(app)
     now = datetime.now(UTC)
     je.fire(app, now + timedelta(weeks=8, hours=1))
-    transition = {"art": "asylblg_sgb2", "datum": TODAY.isoformat(), "erledigt": ["asylblg_sgb2:antrag_jobcenter"]}
+    transition = {"art": "asylblg_sgb2", "datum": today().isoformat(), "erledigt": ["asylblg_sgb2:antrag_jobcenter"]}
     je.must(je.complete(app, je_case, "ueberpruefung", je.ueberpruefung("fortsetzen", uebergaenge=[transition])))
     je.fire(app, now + timedelta(weeks=16, hours=2))
     ids["je_review"] = open_task(app, je_case, "ueberpruefung").id
@@ -116,7 +115,7 @@ def _prepare_data(app) -> dict:
         instance = db.session.get(ProcessInstance, je_case)
         instance.data = {**instance.data, "einwilligung_kategorien": ["stammdaten", "aufenthalt", "plan"]}
         plans.add_goal(instance, users["kim1"], {"bereich": "arbeit", "ziel": "Förderung prüfen",
-                                                  "frist": (TODAY + timedelta(days=30)).isoformat(),
+                                                  "frist": (today() + timedelta(days=30)).isoformat(),
                                                   "verantwortlich": "jobcenter1"})
         partners.invite(instance, users["kim1"], users["jobcenter1"], ["stammdaten", "aufenthalt", "plan"])
         ids["partner_todo"] = db.session.scalar(select(Task.id).where(
@@ -149,7 +148,7 @@ def _prepare_data(app) -> dict:
         "aktion": "einladen", "einladen-ehrenamtliche": ids["ehrenamt1"]}).status_code == 302
     # Time outside cases (Zeiterfassung): the annual report shows its shares.
     for activity, minutes in (("netzwerkarbeit", "180"), ("gremien", "60")):
-        assert k201.post("/zeiterfassung", data={"team": str(ids["team_201"]), "datum": TODAY.isoformat(),
+        assert k201.post("/zeiterfassung", data={"team": str(ids["team_201"]), "datum": today().isoformat(),
                                                  "activity": activity, "minutes": minutes}).status_code == 302
     return ids
 
@@ -179,7 +178,7 @@ def sign_in(page, base: str, username: str) -> None:
 
 def pages_of(role: str, ids: dict) -> list[str]:
     """The pages of a role; pages built from the same template with the same data appear once."""
-    year = TODAY.year
+    year = today().year
     running, mbe_case = ids["running_case"], ids["mbe_case"]
     return ["/aufgaben"] + {
         "fb36": ["/faelle", "/faelle/neu", f"/faelle/{ids['vermittlung_case']}", f"/faelle/{running}",
@@ -189,7 +188,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
         "k201": ["/faelle", f"/aufgaben/{ids['vermittlung_task']}", f"/aufgaben/{ids['zg_task']}",
                  f"/faelle/{running}/fragen",
                  "/ehrenamtliche", f"/ehrenamtliche/{ids['ehrenamt1']}", "/aufwand/pruefen",
-                 f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={TODAY:%Y-%m}",
+                 f"/aufwand/abrechnung?ehrenamtliche={ids['ehrenamt1']}&monat={today():%Y-%m}",
                  "/aufwand/summen", "/schulungen", f"/schulungen/{ids['training']}", "/beratung/neu",
                  "/netzwerk/partner", "/netzwerk/partner/neu", f"/netzwerk/partner/{ids['partner']}",
                  f"/netzwerk/karte?jahr={year}", "/ehrenamtliche/neu", "/zeiterfassung"],

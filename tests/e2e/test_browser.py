@@ -70,27 +70,60 @@ def live_server(make_app):
         thread.join(timeout=10)
 
 
+class _SharedBrowser:
+    """One Chromium per test process, started on first use and closed when the session ends
+    (``close_shared_browser``, called from tests/conftest.py). Starting Chromium costs a second
+    or more; every page still gets a context of its own (cookies, storage, cache), so tests stay
+    as isolated from each other as with a browser each."""
+
+    def __init__(self) -> None:
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None or not self.browser.is_connected():
+            if self.playwright is None:
+                self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+        return self.browser
+
+    def close(self) -> None:
+        try:
+            if self.browser is not None:
+                self.browser.close()
+        finally:
+            self.browser = None
+            if self.playwright is not None:
+                self.playwright.stop()
+                self.playwright = None
+
+
+_shared_browser = _SharedBrowser()
+
+
+def close_shared_browser() -> None:
+    _shared_browser.close()
+
+
 @contextmanager
 def open_page():
-    """A German Chromium page that collects console errors, CSP violations and failed responses."""
+    """A German Chromium page (a new browser context of its own) that collects console errors,
+    CSP violations and failed responses."""
     _require_chromium()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="de-DE")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.console_errors = []  # type: ignore[attr-defined]
-        page.on("console", lambda msg: _console(page, msg))
-        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-        page.on("response", lambda response: _response(page, response))
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    context = _shared_browser.get().new_context(locale="de-DE")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda msg: _console(page, msg))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    page.on("response", lambda response: _response(page, response))
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -17,9 +17,8 @@ from app import create_app
 from tests.conftest import _config, _dispose, login, prepare_database
 from tests.e2e.test_a11y_sweep import assert_error_summary, sign_in, submit_form
 from tests.e2e.test_browser import check_page, open_page
+from tests.factories import today
 from tests.flows import complete_web, start_case_web, valid_data
-
-TODAY = date.today()
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +64,12 @@ def test_journal_entry_follow_up_correction_and_to_do(site):
         assert_error_summary(page, at_least=2)
 
         page.get_by_label("Telefonat").check()
-        page.locator("#date").fill(TODAY.isoformat())
+        page.locator("#date").fill(today().isoformat())
         page.get_by_label("Dauer (Minuten)").fill("20")
         page.get_by_label("Schule / Kita").check()
         page.locator("#text").fill("Telefonat mit der Kita: Platz ab Februar.")
         page.get_by_label("Für die Ehrenamtliche / den Ehrenamtlichen sichtbar").check()
-        page.get_by_label("Wiedervorlage am").fill((TODAY + timedelta(days=2)).isoformat())
+        page.get_by_label("Wiedervorlage am").fill((today() + timedelta(days=2)).isoformat())
         page.get_by_label("Wiedervorlage für").select_option("k201")
         submit_form(page, "Speichern")
         journal = page.locator("#journal")

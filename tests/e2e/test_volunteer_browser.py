@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -16,9 +15,8 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.network import services as network
 from tests.e2e.test_browser import check_page, log_in, log_out, page, submit  # noqa: F401 - fixture
+from tests.factories import today
 from tests.volunteers.helpers import running_case
-
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -63,7 +61,7 @@ def test_expense_flow_and_201_pages(live, page):  # noqa: F811 - page is the imp
     page.get_by_role("link", name=re.compile("Aufwand erfassen")).first.click()
     page.wait_for_url(f"{base}/ehrenamt/einsaetze/{case_id}/aufwand")
     check_page(page)
-    page.get_by_label("Datum").fill(TODAY.isoformat())
+    page.get_by_label("Datum").fill(today().isoformat())
     page.get_by_label("Stunden").fill("25")
     page.get_by_label("Fahrtkilometer").fill("12")
     submit(page, "Einreichen")
@@ -114,8 +112,8 @@ def test_expense_flow_and_201_pages(live, page):  # noqa: F811 - page is the imp
 
     # The other 201 pages and the network map pass the same checks.
     for path in ("/ehrenamtliche", "/schulungen", "/aufwand/summen", "/netzwerk/partner",
-                 f"/netzwerk/karte?jahr={TODAY.year}", f"/faelle/{case_id}/fragen", f"/faelle/{case_id}"):
+                 f"/netzwerk/karte?jahr={today().year}", f"/faelle/{case_id}/fragen", f"/faelle/{case_id}"):
         page.goto(f"{base}{path}")
         check_page(page)
-    page.goto(f"{base}/netzwerk/karte?jahr={TODAY.year}")
-    expect(page.get_by_role("img", name=re.compile(f"Netzwerkkarte {TODAY.year}"))).to_be_visible()
+    page.goto(f"{base}/netzwerk/karte?jahr={today().year}")
+    expect(page.get_by_role("img", name=re.compile(f"Netzwerkkarte {today().year}"))).to_be_visible()

@@ -16,7 +16,10 @@ from app.mbe.models import CaseClient, Client, MbeCaseStat, MbeStatFact
 from tests.erasure import helpers as h
 from tests.mbe import mbe_steps as s
 
-PERSONAL = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
+
+def personal() -> dict:
+    """Computed when used: its date is relative to today (see tests.factories.today)."""
+    return {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
             "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
             "vorname": "Odalinde", "nachname": h.FAMILY,
             "geburtsdatum": "1988-02-03", "anschrift": "Quittenweg 17", "telefon": "0123 98765",
@@ -40,7 +43,7 @@ def _counts(app) -> tuple:
 
 def test_erasing_an_mbe_case_leaves_no_personal_value_and_the_case_management_goes_on(app, login_as, store):
     instance_id = s.start(app)
-    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(**PERSONAL)) == {}
+    assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(**personal())) == {}
     assert s.complete(app, instance_id, "beratung", s.beratung("case_management",
                                                                 naechste_schritte="Schrittgeheimnis")) == {}
     assert s.complete(app, instance_id, "assessment", {**s.assessment(), "soziale_situation": "Kitageheimnis"}) == {}
@@ -81,7 +84,7 @@ def test_erasing_an_mbe_case_leaves_no_personal_value_and_the_case_management_go
 
     # the timers still find their dates, the review its goals, the case closes
     assert s.fire(app, s.at(40)) == 1
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "abschliessen",
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "abschliessen",
               "ziele": [{"status": "erreicht"}, {"status": "teilweise"}]}
     assert s.complete(app, instance_id, "ueberpruefung", review) == {}
     assert s.complete(app, instance_id, "abschluss", s.abschluss()) == {}

@@ -4,7 +4,7 @@ assignee's inbox (done / dropped), corrections that keep the earlier text, the c
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,15 +13,13 @@ from app.engine.models import Task
 from app.extensions import db
 from app.journal.models import JournalEntry
 from tests.factories import api_client as make_api
-from tests.factories import start_case, user
+from tests.factories import start_case, today, user
 from tests.mbe.conftest import start as start_mbe
 from tests.volunteers.helpers import running_case
 
-TODAY = date.today()
-
 
 def entry_form(text: str = "Telefonat mit der Mutter: Kita-Anmeldung besprochen.", **extra) -> dict:
-    data = {"kind": "telefonat", "date": TODAY.isoformat(), "duration_minutes": "20", "text": text,
+    data = {"kind": "telefonat", "date": today().isoformat(), "duration_minutes": "20", "text": text,
             "next_steps": "Unterlagen zur Kita bringen"}
     data.update(extra)
     return data
@@ -69,7 +67,7 @@ def test_participants_write_an_entry_with_a_follow_up_on_the_asd_case(app, login
     client = login_as(username)
     page = client.get(f"/faelle/{asd_case}/journal/neu")
     assert page.status_code == 200 and page.data.decode().count("<h1") == 1
-    due = (TODAY + timedelta(days=3)).isoformat()
+    due = (today() + timedelta(days=3)).isoformat()
     response = client.post(f"/faelle/{asd_case}/journal/neu",
                            data=entry_form(f"Eintrag von {username}", **{"follow_up-due": due}))
     assert response.status_code == 302, response.data[:800]
@@ -77,7 +75,7 @@ def test_participants_write_an_entry_with_a_follow_up_on_the_asd_case(app, login
     assert entry.author.username == username and entry.text == f"Eintrag von {username}"
     assert entry.shared_with_volunteer is (username == "ehrenamt1")  # a volunteer's own entry is shared
     todo = todo_of(app, asd_case)
-    assert todo is not None and todo.assignee.username == username and todo.due_at.date() == TODAY + timedelta(days=3)
+    assert todo is not None and todo.assignee.username == username and todo.due_at.date() == today() + timedelta(days=3)
     view = client.get(f"/faelle/{asd_case}").data.decode()
     assert f"Eintrag von {username}" in view and 'id="journal-h"' in view
     todo_page = client.get(f"/aufgaben/{todo.id}")
@@ -93,7 +91,7 @@ def test_others_cannot_read_or_write_the_asd_journal(app, login_as, api_client, 
     api = api_client(username)
     assert api.get(f"/api/v1/process-instances/{asd_case}/journal").status_code == 404
     assert api.post(f"/api/v1/process-instances/{asd_case}/journal",
-                    json={"kind": "notiz", "date": TODAY.isoformat(), "text": "x"}).status_code == 404
+                    json={"kind": "notiz", "date": today().isoformat(), "text": "x"}).status_code == 404
     assert entries(app, asd_case) == []
 
 
@@ -102,8 +100,9 @@ def test_others_cannot_read_or_write_the_asd_journal(app, login_as, api_client, 
                                              ("prozess", 404)])
 def test_confidential_mbe_journal_only_for_counsellor_and_lead(mbe_app, api_client, mbe_case, username, status):
     api = api_client(username, app=mbe_app)
-    body = {"kind": "gespraech", "date": TODAY.isoformat(), "duration_minutes": 45, "topics": ["aufenthalt", "arbeit"],
-            "text": "Beratung zum Aufenthaltstitel", "follow_up": {"due": (TODAY + timedelta(days=7)).isoformat()}}
+    body = {"kind": "gespraech", "date": today().isoformat(), "duration_minutes": 45,
+            "topics": ["aufenthalt", "arbeit"],
+            "text": "Beratung zum Aufenthaltstitel", "follow_up": {"due": (today() + timedelta(days=7)).isoformat()}}
     response = api.post(f"/api/v1/process-instances/{mbe_case}/journal", json=body)
     assert response.status_code == status, response.get_json()
     listed = api.get(f"/api/v1/process-instances/{mbe_case}/journal")
@@ -145,7 +144,7 @@ def test_follow_up_for_another_participant_reaches_their_inbox_and_is_done(app, 
 
 def test_follow_up_can_be_dropped(app, login_as, asd_case):
     fb36 = login_as("fb36")
-    fb36.post(f"/faelle/{asd_case}/journal/neu", data=entry_form(**{"follow_up-due": TODAY.isoformat()}))
+    fb36.post(f"/faelle/{asd_case}/journal/neu", data=entry_form(**{"follow_up-due": today().isoformat()}))
     todo = todo_of(app, asd_case)
     assert fb36.post(f"/aufgaben/{todo.id}/abschliessen/verworfen").status_code == 302
     assert todo_of(app, asd_case).status == "cancelled"
@@ -238,7 +237,7 @@ def test_ended_case_journal_is_read_only(app, login_as, api_client, asd_case):
     assert fb36.get(f"/faelle/{asd_case}/journal/{entry.id}/korrigieren").status_code == 403
     api = api_client("fb36")
     url = f"/api/v1/process-instances/{asd_case}/journal"
-    assert api.post(url, json={"kind": "notiz", "date": TODAY.isoformat(), "text": "x"}).status_code == 403
+    assert api.post(url, json={"kind": "notiz", "date": today().isoformat(), "text": "x"}).status_code == 403
     assert [e["text"] for e in api.get(url).get_json()] == ["Vor dem Ende"]
     view = fb36.get(f"/faelle/{asd_case}").data.decode()
     assert "Vor dem Ende" in view and "Neuer Journaleintrag" not in view
@@ -275,35 +274,35 @@ def test_api_contract_and_validation(app, api_client, asd_case):
     api = api_client("fb36")
     url = f"/api/v1/process-instances/{asd_case}/journal"
     assert api.get(url).get_json() == []
-    created = api.post(url, json={"kind": "gespraech", "date": TODAY.isoformat(), "duration_minutes": 30,
+    created = api.post(url, json={"kind": "gespraech", "date": today().isoformat(), "duration_minutes": 30,
                                   "topics": ["schule_kita"], "text": "Gespräch in der Kita",
                                   "shared_with_volunteer": True,
-                                  "follow_up": {"due": (TODAY + timedelta(days=1)).isoformat(), "assignee": "k201"}})
+                                  "follow_up": {"due": (today() + timedelta(days=1)).isoformat(), "assignee": "k201"}})
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert {"id", "kind", "date", "duration_minutes", "topics", "text", "author", "created_at",
             "shared_with_volunteer"} <= set(body)
-    assert body["kind"] == "gespraech" and body["date"] == TODAY.isoformat() and body["author"] == "fb36"
+    assert body["kind"] == "gespraech" and body["date"] == today().isoformat() and body["author"] == "fb36"
     assert body["shared_with_volunteer"] is True and body["topics"] == ["schule_kita"]
     assert todo_of(app, asd_case).assignee.username == "k201"
 
-    api.post(url, json={"kind": "notiz", "date": (TODAY - timedelta(days=5)).isoformat(), "text": "älter"})
-    api.post(url, json={"kind": "notiz", "date": TODAY.isoformat(), "text": "neuer"})
+    api.post(url, json={"kind": "notiz", "date": (today() - timedelta(days=5)).isoformat(), "text": "älter"})
+    api.post(url, json={"kind": "notiz", "date": today().isoformat(), "text": "neuer"})
     listed = api.get(url).get_json()
     assert [e["text"] for e in listed] == ["neuer", "Gespräch in der Kita", "älter"]
 
     cases = [
-        ({"kind": "brief", "date": TODAY.isoformat(), "text": "x"}, "kind"),
+        ({"kind": "brief", "date": today().isoformat(), "text": "x"}, "kind"),
         ({"kind": "notiz", "date": "gestern", "text": "x"}, "date"),
-        ({"kind": "notiz", "date": (TODAY + timedelta(days=2)).isoformat(), "text": "x"}, "date"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": ""}, "text"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": "x", "duration_minutes": 9999}, "duration_minutes"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": "x", "topics": ["aufenthalt"]}, "topics"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": "x", "follow_up": {"assignee": "fb31"}},
+        ({"kind": "notiz", "date": (today() + timedelta(days=2)).isoformat(), "text": "x"}, "date"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": ""}, "text"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": "x", "duration_minutes": 9999}, "duration_minutes"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": "x", "topics": ["aufenthalt"]}, "topics"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": "x", "follow_up": {"assignee": "fb31"}},
          "follow_up-assignee"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": "x",
-          "follow_up": {"due": (TODAY - timedelta(days=1)).isoformat()}}, "follow_up-due"),
-        ({"kind": "notiz", "date": TODAY.isoformat(), "text": "x", "farbe": "rot"}, "farbe"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": "x",
+          "follow_up": {"due": (today() - timedelta(days=1)).isoformat()}}, "follow_up-due"),
+        ({"kind": "notiz", "date": today().isoformat(), "text": "x", "farbe": "rot"}, "farbe"),
     ]
     for payload, field in cases:
         response = api.post(url, json=payload)
@@ -343,16 +342,16 @@ def test_session_counts_and_activity_minutes(app, login_as, asd_case):
     with app.app_context():
         asd = db.session.scalar(select(Team.id).where(Team.key == "asd"))
         k201_team = db.session.scalar(select(Team.id).where(Team.key == "k201"))
-        counts = services.session_counts([asd], TODAY, TODAY)
+        counts = services.session_counts([asd], today(), today())
         assert counts["sessions"] == 2 and counts["minutes"] == 130
         assert counts["by_kind"] == {"telefonat": 1, "notiz": 1, "hausbesuch": 1}
         assert counts["by_topic"] == {"schule_kita": 1}
-        assert services.session_counts([k201_team], TODAY, TODAY)["sessions"] == 0
-        assert services.session_counts([asd], TODAY + timedelta(days=1), TODAY + timedelta(days=9))["sessions"] == 0
-        minutes = services.activity_minutes(TODAY, TODAY)
+        assert services.session_counts([k201_team], today(), today())["sessions"] == 0
+        assert services.session_counts([asd], today() + timedelta(days=1), today() + timedelta(days=9))["sessions"] == 0
+        minutes = services.activity_minutes(today(), today())
         fb36_id, k201_id = user("fb36").id, user("k201").id
         assert minutes == {(fb36_id, "telefonat"): 30, (k201_id, "notiz"): 10, (k201_id, "hausbesuch"): 90}
-        assert services.activity_minutes(TODAY, TODAY, team_ids=[k201_team]) == {
+        assert services.activity_minutes(today(), today(), team_ids=[k201_team]) == {
             (k201_id, "notiz"): 10, (k201_id, "hausbesuch"): 90}
 
 
@@ -378,18 +377,18 @@ def test_mbe_journal_sessions_count_only_in_the_mbe_statistics(mbe_app, api_clie
     url = f"/api/v1/process-instances/{mbe_case}/journal"
     for kind, topics in (("gespraech", ["aufenthalt"]), ("telefonat", ["aufenthalt", "wohnen"]),
                          ("hausbesuch", ["wohnen"]), ("notiz", ["rueckkehr"])):
-        assert api.post(url, json={"kind": kind, "date": TODAY.isoformat(), "text": "Beratung",
+        assert api.post(url, json={"kind": kind, "date": today().isoformat(), "text": "Beratung",
                                    "topics": topics}).status_code == 201
     lead = login_as("mbeleitung", app=mbe_app)
-    annual = lead.get(f"/statistik/jahresbericht?jahr={TODAY.year}").data.decode()
+    annual = lead.get(f"/statistik/jahresbericht?jahr={today().year}").data.decode()
     row = re.search(r"Beratungsgespräche im Fall-Journal</t[hd]>\s*<td[^>]*>([^<]+)<", annual)
     # the municipal annual report and statistics API never count a confidential (MBE) case (issue 14)
     assert row is not None and row.group(1).strip() == "0", annual[:3000]
     stats = api_client("mbeleitung", app=mbe_app).get(
-        f"/api/v1/statistics?from={TODAY.year}-01-01&to={TODAY.isoformat()}").get_json()
+        f"/api/v1/statistics?from={today().year}-01-01&to={today().isoformat()}").get_json()
     assert stats["journal"]["sessions"] == 0 and stats["journal"]["by_topic"] == []
-    month_end = (TODAY.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    mbe = lead.get(f"/mbe/statistik?von={TODAY.year}-01-01&bis={month_end.isoformat()}").data.decode()
+    month_end = (today().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    mbe = lead.get(f"/mbe/statistik?von={today().year}-01-01&bis={month_end.isoformat()}").data.decode()
     journal_table = re.search(r'<table id="stat-journal">(.*?)</table>', mbe, re.S).group(1)
     assert "Gespräch" in journal_table and "Notiz" in journal_table
     topics_table = re.search(r'<table id="stat-thema">(.*?)</table>', mbe, re.S).group(1)

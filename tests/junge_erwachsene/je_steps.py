@@ -13,9 +13,9 @@ from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, BPMN_TASK, ProcessInstance, ProcessModel, Task
 from app.extensions import db
 from forms import form_errors, form_schema, validate_json
+from tests.factories import today
 
 KEY = "junge_erwachsene"
-TODAY = date.today()  # the forms' reference day (app/cases/taskforms.py form_context)
 
 
 def iso(day: date) -> str:
@@ -24,16 +24,17 @@ def iso(day: date) -> str:
 
 def born(years: int, extra_days: int = 0) -> str:
     """A birth date ``years`` years (plus ``extra_days`` days) before today."""
+    now = today()
     try:
-        day = TODAY.replace(year=TODAY.year - years)
+        day = now.replace(year=now.year - years)
     except ValueError:
-        day = TODAY.replace(year=TODAY.year - years, day=28)
+        day = now.replace(year=now.year - years, day=28)
     return iso(day - timedelta(days=extra_days))
 
 
 def aufnahme(**overrides) -> dict:
-    data = {"aufnahme_datum": iso(TODAY), "zugang": "uebergangswohnheim", "anliegen": "Ausbildungsplatz finden",
-            "einwilligung": True, "einwilligung_datum": iso(TODAY),
+    data = {"aufnahme_datum": iso(today()), "zugang": "uebergangswohnheim", "anliegen": "Ausbildungsplatz finden",
+            "einwilligung": True, "einwilligung_datum": iso(today()),
             "einwilligung_umfang": ["speicherung", "weitergabe", "kontakt"],
             "einwilligung_partnerarten": ["jobcenter", "auslaenderbehoerde"], "einwilligung_form": "schriftlich",
             "vorname": "Tarek", "nachname": "Beispielmann", "geburtsdatum": born(21), "geschlecht": "m",
@@ -56,27 +57,27 @@ def faehigkeiten() -> dict:
 
 
 def fallkonferenz() -> dict:
-    return {"fallkonferenz_datum": iso(TODAY), "fallkonferenz_teilnehmende": "Die junge Person, JMD, Sozialamt",
+    return {"fallkonferenz_datum": iso(today()), "fallkonferenz_teilnehmende": "Die junge Person, JMD, Sozialamt",
             "zustaendigkeiten": [{"akteur": "JMD", "verantwortung": "Sprachkurs vermitteln"},
                                  {"akteur": "Sozialamt", "verantwortung": "Fahrtkosten klären"}]}
 
 
 def integrationsplan(weeks: int = 8) -> dict:
-    return {"ziele": [{"bereich": "sprache", "ziel": "B1 erreichen", "frist": iso(TODAY + timedelta(days=180)),
+    return {"ziele": [{"bereich": "sprache", "ziel": "B1 erreichen", "frist": iso(today() + timedelta(days=180)),
                        "verantwortlich": "JMD"},
                       {"bereich": "ausbildung", "ziel": "Praktikum in einer Kfz-Werkstatt",
-                       "frist": iso(TODAY + timedelta(days=90)), "verantwortlich": "Die junge Person"}],
+                       "frist": iso(today() + timedelta(days=90)), "verantwortlich": "Die junge Person"}],
             "ueberpruefung_wochen": weeks}
 
 
 def angebote() -> dict:
     return {"angebote": [{"art": "sprachkurs", "bezeichnung": "Berufssprachkurs B1", "traeger": "VHS",
-                          "status": "angenommen", "datum": iso(TODAY)}]}
+                          "status": "angenommen", "datum": iso(today())}]}
 
 
 def ueberpruefung(weiter: str = "fortsetzen", uebergaenge: list | None = None, weeks: int | None = 8,
                   goals: int = 2) -> dict:
-    data = {"ueberpruefung_datum": iso(TODAY),
+    data = {"ueberpruefung_datum": iso(today()),
             "ziele": [{"status": "teilweise"} for _ in range(goals)],
             "angebote": [{"art": "sprachkurs", "bezeichnung": "Berufssprachkurs B1", "traeger": "VHS",
                           "status": "angenommen"}],
@@ -87,7 +88,7 @@ def ueberpruefung(weiter: str = "fortsetzen", uebergaenge: list | None = None, w
 
 
 def abschluss(ergebnis: str = "ausbildung") -> dict:
-    data = {"abschluss_datum": iso(TODAY), "ergebnis": ergebnis, "anschluss": "Betrieb begleitet weiter"}
+    data = {"abschluss_datum": iso(today()), "ergebnis": ergebnis, "anschluss": "Betrieb begleitet weiter"}
     if ergebnis == "sonstiges":
         data["ergebnis_sonstiges"] = "Freiwilliges soziales Jahr"
     return data

@@ -12,8 +12,7 @@ from app.engine import service
 from app.engine.models import ACTIVE_TASK_STATES, ProcessInstance, ProcessModel, Task
 from app.extensions import db
 from forms import form_errors, form_schema, validate_json
-
-TODAY = date.today()
+from tests.factories import today
 
 
 def iso(d: date) -> str:
@@ -21,16 +20,17 @@ def iso(d: date) -> str:
 
 
 def years_ago(years: int, extra_days: int = 0) -> date:
+    day = today()
     try:
-        d = TODAY.replace(year=TODAY.year - years)
+        d = day.replace(year=day.year - years)
     except ValueError:
-        d = TODAY.replace(year=TODAY.year - years, day=28)
+        d = day.replace(year=day.year - years, day=28)
     return d - timedelta(days=extra_days)
 
 
 def erstkontakt(**overrides) -> dict:
     data = {
-        "erstkontakt_datum": iso(TODAY), "zugangsweg": "persoenlich", "anliegen": "Fragen zum Aufenthalt",
+        "erstkontakt_datum": iso(today()), "zugangsweg": "persoenlich", "anliegen": "Fragen zum Aufenthalt",
         "beratungssprache": "arabisch", "alter": 35, "geschlecht": "w", "herkunftsland": "Syrien",
         "aufenthaltsstatus": "p44", "einreise_oder_titel_datum": iso(years_ago(1)), "krise": False,
         "ik_verpflichtet": False, "freie_kapazitaet": True,
@@ -39,7 +39,7 @@ def erstkontakt(**overrides) -> dict:
 
 
 def beratung(weiter: str = "beratung_fortsetzen", themen=("aufenthalt", "arbeit"), **overrides) -> dict:
-    return {"beratung_datum": iso(TODAY), "dauer_minuten": 45, "themen": list(themen),
+    return {"beratung_datum": iso(today()), "dauer_minuten": 45, "themen": list(themen),
             "naechste_schritte": "Unterlagen mitbringen", "weiter": weiter, **overrides}
 
 
@@ -51,24 +51,24 @@ def assessment(ik: bool = False) -> dict:
 def foerderplan(*deadlines: int) -> dict:
     deadlines = deadlines or (40, 200)
     areas = ["sprache", "arbeit", "aufenthalt"]
-    return {"ziele": [{"bereich": areas[i % 3], "ziel": f"Ziel {i + 1}", "frist": iso(TODAY + timedelta(days=d)),
+    return {"ziele": [{"bereich": areas[i % 3], "ziel": f"Ziel {i + 1}", "frist": iso(today() + timedelta(days=d)),
                        "partner": "Jobcenter"} for i, d in enumerate(deadlines)],
             "termine": "Jeden ersten Montag im Monat"}
 
 
 def vereinbarung() -> dict:
-    return {"unterschrieben_klient": True, "unterschrieben_beratung": True, "unterschrieben_am": iso(TODAY)}
+    return {"unterschrieben_klient": True, "unterschrieben_beratung": True, "unterschrieben_am": iso(today())}
 
 
 def abschluss(**overrides) -> dict:
-    return {"abschluss_datum": iso(TODAY), "abschlussgrund": "ziele_erreicht",
+    return {"abschluss_datum": iso(today()), "abschlussgrund": "ziele_erreicht",
             "indikatoren": ["integrationskurs", "kurs_abschluss"], "reflexion": "Gut verlaufen",
             "nachhaltigkeit_geprueft": True, "nachhaltigkeit_notiz": "Kontakt zum Jobcenter stabil", **overrides}
 
 
 def at(days: int) -> datetime:
     """A moment ``days`` days from now, 12:00 UTC (after the 08:00 timers of that day)."""
-    d = TODAY + timedelta(days=days)
+    d = today() + timedelta(days=days)
     return datetime(d.year, d.month, d.day, 12, 0, tzinfo=UTC)
 
 

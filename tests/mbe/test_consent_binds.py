@@ -15,8 +15,11 @@ from app.network import services
 from app.network.models import Referral
 from tests.mbe import mbe_steps as s
 
-CONSENT = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
-           "vorname": "Lina", "nachname": "Beispielfrau"}
+
+def consent() -> dict:
+    """Computed when used: its date is relative to today (see tests.factories.today)."""
+    return {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
+            "vorname": "Lina", "nachname": "Beispielfrau"}
 
 
 def _partner(app, name: str = "Jobcenter Musterstadt", typ: str = "jobcenter") -> int:
@@ -59,7 +62,7 @@ def test_referral_without_consent_is_refused_next_to_the_field(app, login_as):
 
 def test_consent_without_sharing_scope_is_refused_in_the_service(app):
     partner_id = _partner(app)
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "kontakt"])
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung", "kontakt"])
     with app.test_request_context():
         instance = db.session.get(ProcessInstance, instance_id)
         partner = db.session.get(services.Partner, partner_id)
@@ -71,7 +74,7 @@ def test_consent_without_sharing_scope_is_refused_in_the_service(app):
 
 def test_referral_within_the_consent_is_recorded(app, login_as):
     partner_id = _partner(app)
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung", "weitergabe"])
     response = _post(login_as, instance_id, partner_id)
     assert response.status_code == 302
     assert _referrals(app, instance_id) == 1
@@ -79,7 +82,7 @@ def test_referral_within_the_consent_is_recorded(app, login_as):
 
 def test_partner_types_narrow_the_sharing(app):
     jobcenter, school = _partner(app), _partner(app, "Abendschule Nord", "schule")
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung", "weitergabe"])
     with app.test_request_context():
         instance = db.session.get(ProcessInstance, instance_id)
         instance.data = {**instance.data, "einwilligung_partnerarten": ["schule"]}
@@ -93,10 +96,10 @@ def test_partner_types_narrow_the_sharing(app):
                                           ("einwilligung_widerrufen", "widerrufen")])
 def test_ended_or_withdrawn_consent_is_refused(app, login_as, key, message):
     partner_id = _partner(app)
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung", "weitergabe"])
     with app.app_context():
         instance = db.session.get(ProcessInstance, instance_id)
-        instance.data = {**instance.data, key: s.iso(s.TODAY - timedelta(days=1))}
+        instance.data = {**instance.data, key: s.iso(s.today() - timedelta(days=1))}
         db.session.commit()
     response = _post(login_as, instance_id, partner_id)
     assert response.status_code == 422
@@ -107,7 +110,7 @@ def test_ended_or_withdrawn_consent_is_refused(app, login_as, key, message):
 def test_plan_goal_naming_a_partner_refers_only_within_the_consent(app):
     _partner(app)
     without = _case(app)
-    within = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"])
+    within = _case(app, **consent(), einwilligung_umfang=["speicherung", "weitergabe"])
     goals = [{"ziel": "Arbeitsstelle finden", "partner": "Jobcenter Musterstadt"}]
     with app.test_request_context():
         user = db.session.scalar(select(User).where(User.username == "mbe1"))
@@ -118,7 +121,7 @@ def test_plan_goal_naming_a_partner_refers_only_within_the_consent(app):
 
 
 def _withdraw(login_as, username: str, instance_id: int, **data):
-    form = {"datum": s.iso(s.TODAY), "notiz": "Widerruf telefonisch mitgeteilt", **data}
+    form = {"datum": s.iso(s.today()), "notiz": "Widerruf telefonisch mitgeteilt", **data}
     return login_as(username).post(f"/mbe/faelle/{instance_id}/einwilligung-widerrufen", data=form)
 
 
@@ -134,7 +137,7 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
     from app.mbe.models import CaseClient, Client
 
     partner_id = _partner(app)
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung", "weitergabe", "kontakt"],
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung", "weitergabe", "kontakt"],
                         geburtsdatum="1990-05-04",
                         anschrift="Musterweg 1, 12345 Musterstadt", telefon="0123 456789")
     assert s.complete(app, instance_id, "beratung", s.beratung()) == {}
@@ -149,7 +152,7 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
 
     missing = _withdraw(login_as, "mbe1", instance_id, notiz="")
     assert missing.status_code == 422 and "Bitte eine Notiz zum Widerruf angeben." in missing.get_data(as_text=True)
-    future = _withdraw(login_as, "mbe1", instance_id, datum=s.iso(s.TODAY + timedelta(days=1)))
+    future = _withdraw(login_as, "mbe1", instance_id, datum=s.iso(s.today() + timedelta(days=1)))
     assert future.status_code == 422
     with app.app_context():
         assert db.session.get(ProcessInstance, instance_id).title == "Lina Beispielfrau"  # nothing changed yet
@@ -166,7 +169,7 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
         assert not any("Beispielfrau" in str(e.data) or "Musterweg" in str(e.data) or "Beispielfrau" in e.title
                        for e in events)
         withdrawn = [e for e in events if e.kind == "mbe_consent_withdrawn"]
-        assert withdrawn and withdrawn[0].data == {"widerrufen_am": s.iso(s.TODAY),
+        assert withdrawn and withdrawn[0].data == {"widerrufen_am": s.iso(s.today()),
                                                    "notiz": "Widerruf telefonisch mitgeteilt"}
         assert withdrawn[0].actor.username == "mbe1"
     assert _stat_counts(app) == stats
@@ -183,7 +186,7 @@ def test_withdrawal_anonymises_at_once_and_refuses_further_referrals(app, login_
 @pytest.mark.parametrize("username, status", [("mbeleitung", 302), ("mbe2", 404), ("fb36", 404), ("leitung", 404),
                                               ("admin", 404)])
 def test_who_may_record_a_withdrawal(app, login_as, username, status):
-    instance_id = _case(app, **CONSENT, einwilligung_umfang=["speicherung"])
+    instance_id = _case(app, **consent(), einwilligung_umfang=["speicherung"])
     response = _withdraw(login_as, username, instance_id)
     assert response.status_code == status
     with app.app_context():
@@ -198,12 +201,12 @@ def test_erstkontakt_records_partner_types_and_end_which_bind(app):
     jobcenter, school = _partner(app), _partner(app, "Abendschule Nord", "schule")
     instance_id = s.start(app)
     bad = s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
-        **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"],
-        einwilligung_bis=s.iso(s.TODAY - timedelta(days=1))))
+        **consent(), einwilligung_umfang=["speicherung", "weitergabe"],
+        einwilligung_bis=s.iso(s.today() - timedelta(days=1))))
     assert bad == {"einwilligung_bis": ["Das Ende der Einwilligung darf nicht vor ihrem Datum liegen."]}
     assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(
-        **CONSENT, einwilligung_umfang=["speicherung", "weitergabe"], einwilligung_partnerarten=["schule"],
-        einwilligung_bis=s.iso(s.TODAY + timedelta(days=30)))) == {}
+        **consent(), einwilligung_umfang=["speicherung", "weitergabe"], einwilligung_partnerarten=["schule"],
+        einwilligung_bis=s.iso(s.today() + timedelta(days=30)))) == {}
     with app.test_request_context():
         instance = db.session.get(ProcessInstance, instance_id)
         user = db.session.scalar(select(User).where(User.username == "mbe1"))
@@ -224,7 +227,7 @@ def test_withdrawal_erases_journal_documents_appointments_and_the_workflow_state
 
     store = tmp_path / "documents"
     app = make_app({"DOCUMENT_STORAGE_DIR": str(store)})
-    instance_id = _case(app, **{**CONSENT, "nachname": h.FAMILY},
+    instance_id = _case(app, **{**consent(), "nachname": h.FAMILY},
                         einwilligung_umfang=["speicherung", "weitergabe", "kontakt"], anschrift="Quittenweg 17")
     assert s.complete(app, instance_id, "beratung", s.beratung("case_management")) == {}
     assert s.complete(app, instance_id, "assessment", s.assessment()) == {}
@@ -237,13 +240,13 @@ def test_withdrawal_erases_journal_documents_appointments_and_the_workflow_state
 
     client = login(app.test_client(), "mbe1")
     response = client.post(f"/mbe/faelle/{instance_id}/einwilligung-widerrufen",
-                           data={"datum": s.iso(s.TODAY), "notiz": "Widerruf schriftlich eingegangen"})
+                           data={"datum": s.iso(s.today()), "notiz": "Widerruf schriftlich eingegangen"})
     assert response.status_code == 302
 
     with app.app_context():
         assert h.found_secrets(h.database_text()) == []
         instance = db.session.get(ProcessInstance, instance_id)
-        assert instance.status == "running" and instance.data["einwilligung_widerrufen"] == s.iso(s.TODAY)
+        assert instance.status == "running" and instance.data["einwilligung_widerrufen"] == s.iso(s.today())
         assert "Quittenweg" not in instance.state and h.FAMILY not in instance.state
         entry = db.session.scalar(select(JournalEntry).where(JournalEntry.instance_id == instance_id))
         assert entry.text == "" and entry.next_steps == ""
@@ -264,7 +267,7 @@ def test_withdrawal_erases_journal_documents_appointments_and_the_workflow_state
     # the anonymous case goes on: its plan is reviewed and it closes
     assert s.complete(app, instance_id, "vereinbarung", s.vereinbarung()) == {}
     assert s.fire(app, s.at(40)) == 1
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "abschliessen",
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "abschliessen",
               "ziele": [{"status": "erreicht"}]}
     assert s.complete(app, instance_id, "ueberpruefung", review) == {}
     assert s.complete(app, instance_id, "abschluss", s.abschluss()) == {}

@@ -22,11 +22,22 @@ from app.auth.models import LEAD, Membership, Team
 from app.extensions import db
 from app.mbe.statistics import CASE_TABLES, MASK, SECONDARY, TOTAL, WITHHELD, month_end, shown, suppress
 from tests.conftest import login
+from tests.factories import today
 from tests.mbe.conftest import abschluss, api_login, beratung, complete, erstkontakt, start
 
-TODAY = date.today()
-FIRST, LAST = TODAY.replace(day=1), month_end(TODAY)
-MONTH = f"von={FIRST.isoformat()}&bis={LAST.isoformat()}"
+
+def first() -> date:
+    return today().replace(day=1)
+
+
+def last() -> date:
+    return month_end(today())
+
+
+def month() -> str:
+    return f"von={first().isoformat()}&bis={last().isoformat()}"
+
+
 CAP = 200  # largest value the attacker tries for a cell kept secret ("x")
 
 
@@ -171,16 +182,16 @@ CASE_TITLES = ("Altersgruppen", "Geschlecht", "Herkunftsländer", "Aufenthaltsst
 def test_subtraction_attack_on_the_published_mbe_statistics_recovers_nothing(eight):
     assert len(CASE_TITLES) == len(CASE_TABLES)
     lead = login(eight.test_client(), "mbeleitung")
-    response = lead.get(f"/mbe/statistik?{MONTH}&format=csv")
+    response = lead.get(f"/mbe/statistik?{month()}&format=csv")
     assert response.status_code == 200
     total, tables = _csv_tables(response.get_data(as_text=True))
     assert tables["Geschlecht"] and MASK in tables["Geschlecht"]  # "weiblich < 3" is masked
     assert "7" not in tables["Geschlecht"]  # ... and "männlich 7" no longer gives it away
     assert not attack(total, [tables[t] for t in CASE_TITLES])
     # the page and the API publish the very same values
-    html = lead.get(f"/mbe/statistik?{MONTH}").get_data(as_text=True)
+    html = lead.get(f"/mbe/statistik?{month()}").get_data(as_text=True)
     assert f'<span data-count="cases">{total.replace("<", "&lt;")}</span>' in html
-    body = api_login(eight, "mbeleitung").get(f"/api/v1/mbe/statistics?{MONTH}").get_json()
+    body = api_login(eight, "mbeleitung").get(f"/api/v1/mbe/statistics?{month()}").get_json()
     assert body["cases"] == total
     assert [r["count"] for r in body["tables"]["geschlecht"]] == tables["Geschlecht"]
     assert not attack(body["cases"], [[r["count"] for r in body["tables"][k]] for k in CASE_TABLES])
@@ -214,13 +225,13 @@ def test_two_adjacent_one_day_periods_cannot_isolate_a_closed_case(eight):
     """The issue's attack: yesterday and today apart, the one case closed today stands alone."""
     lead = login(eight.test_client(), "mbeleitung")
     api = api_login(eight, "mbeleitung")
-    yesterday = TODAY - timedelta(days=1)
-    for day in (yesterday, TODAY):
+    yesterday = today() - timedelta(days=1)
+    for day in (yesterday, today()):
         assert lead.get(f"/mbe/statistik?von={day.isoformat()}&bis={day.isoformat()}").status_code == 422
         assert api.get(f"/api/v1/mbe/statistics?von={day.isoformat()}&bis={day.isoformat()}").status_code == 422
     # the shortest periods allowed are whole months; this month and the previous one
-    previous = (FIRST - timedelta(days=1)).replace(day=1)
-    for von, bis in ((previous, FIRST - timedelta(days=1)), (FIRST, LAST)):
+    previous = (first() - timedelta(days=1)).replace(day=1)
+    for von, bis in ((previous, first() - timedelta(days=1)), (first(), last())):
         answer = api.get(f"/api/v1/mbe/statistics?von={von.isoformat()}&bis={bis.isoformat()}")
         assert answer.status_code == 200
         closed = [r["count"] for r in answer.get_json()["tables"]["abschlussgrund"]]
@@ -242,11 +253,11 @@ def _lead_both(app) -> None:
 
 def _municipal(app) -> dict:
     client = login(app.test_client(), "leitung")
-    year = TODAY.year
-    params = f"von={year}-01-01&bis={TODAY.isoformat()}"
-    out = {"api": api_login(app, "leitung").get(f"/api/v1/statistics?from={year}-01-01&to={TODAY.isoformat()}"),
+    year = today().year
+    params = f"von={year}-01-01&bis={today().isoformat()}"
+    out = {"api": api_login(app, "leitung").get(f"/api/v1/statistics?from={year}-01-01&to={today().isoformat()}"),
            "api_team": api_login(app, "leitung").get(
-               f"/api/v1/statistics?from={year}-01-01&to={TODAY.isoformat()}&team=mbe"),
+               f"/api/v1/statistics?from={year}-01-01&to={today().isoformat()}&team=mbe"),
            "html": client.get(f"/statistik?{params}"), "html_team": client.get(f"/statistik?{params}&team=mbe"),
            "csv": client.get(f"/statistik/export.csv?{params}"), "xlsx": client.get(f"/statistik/export.xlsx?{params}"),
            "annual": client.get(f"/statistik/jahresbericht?jahr={year}"),
@@ -285,5 +296,5 @@ def test_municipal_statistics_hold_no_mbe_figures_even_for_a_lead_of_both(mbe_ap
     assert all(s["process"] != "mbe_beratung" for s in after["api"]["open_tasks"]["by_step"])
     assert "Migrationsberatung (MBE)" not in after["csv"].decode("utf-8")
     # while the MBE statistics do count them
-    body = api_login(mbe_app, "mbeleitung").get(f"/api/v1/mbe/statistics?{MONTH}").get_json()
+    body = api_login(mbe_app, "mbeleitung").get(f"/api/v1/mbe/statistics?{month()}").get_json()
     assert body["cases"] != "0"

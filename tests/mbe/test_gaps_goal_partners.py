@@ -29,7 +29,7 @@ def _partner(app, username: str, name: str, active: bool = True) -> int:
 
 def _to_plan(app) -> int:
     instance_id = s.start(app)
-    consent = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY), "einwilligung_form": "schriftlich",
+    consent = {"einwilligung": True, "einwilligung_datum": s.iso(s.today()), "einwilligung_form": "schriftlich",
                "einwilligung_umfang": ["speicherung", "weitergabe"], "nachname": "Beispiel"}  # sharing allowed
     assert s.complete(app, instance_id, "erstkontakt", s.erstkontakt(**consent)) == {}
     assert s.complete(app, instance_id, "beratung", s.beratung("case_management")) == {}
@@ -51,7 +51,7 @@ def _referrals(app, instance_id: int) -> list[tuple[str, str]]:
 
 def _plan(*goals: tuple[str, str]) -> dict:
     """Goals as (target, partner text)."""
-    return {"ziele": [{"bereich": "arbeit", "ziel": ziel, "frist": s.iso(s.TODAY + timedelta(days=60 + i)),
+    return {"ziele": [{"bereich": "arbeit", "ziel": ziel, "frist": s.iso(s.today() + timedelta(days=60 + i)),
                        "partner": partner} for i, (ziel, partner) in enumerate(goals)],
             "termine": "Nach Absprache"}
 
@@ -95,7 +95,7 @@ def test_named_directory_partner_becomes_one_referral_free_text_stays(app, login
     _partner(app, "mbe1", "Integrationskurs Nord")
     assert s.complete(app, instance_id, "vereinbarung", s.vereinbarung()) == {}
     assert s.fire(app, s.at(60)) == 1
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "fortsetzen",
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "fortsetzen",
               "ziele": [{"status": "teilweise"}, {"status": "erreicht", "partner": "Integrationskurs Nord"},
                         {"status": "teilweise"}, {"status": "teilweise"}, {"status": "teilweise"}]}
     page = client.get(f"/aufgaben/{_task_id(app, instance_id, 'ueberpruefung')}").get_data(as_text=True)
@@ -123,7 +123,7 @@ def test_invalid_plan_records_no_referral(app, login_as):
     _partner(app, "mbe1", "Jobcenter Musterstadt")
     instance_id = _to_plan(app)
     bad = _plan(("Arbeit", "Jobcenter Musterstadt"))
-    bad["ziele"][0]["frist"] = s.iso(s.TODAY - timedelta(days=1))
+    bad["ziele"][0]["frist"] = s.iso(s.today() - timedelta(days=1))
     response = login_as("mbe1").post(f"/aufgaben/{_task_id(app, instance_id, 'foerderplan')}", data=to_form(bad))
     assert response.status_code == 422
     assert _referrals(app, instance_id) == []

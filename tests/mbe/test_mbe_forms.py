@@ -49,7 +49,7 @@ def test_without_consent_only_anonymous_data_is_stored(app):
 
 def test_with_consent_personal_data_is_kept_with_its_record(app):
     instance_id = s.start(app)
-    consent = {"einwilligung": True, "einwilligung_datum": s.iso(s.TODAY),
+    consent = {"einwilligung": True, "einwilligung_datum": s.iso(s.today()),
                "einwilligung_umfang": ["speicherung", "kontakt"], "einwilligung_form": "schriftlich"}
     missing = s.complete(app, instance_id, "erstkontakt", s.erstkontakt(einwilligung=True, **PERSONAL))
     assert missing == {"einwilligung_datum": ["Bitte das Datum der Einwilligung angeben."],

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.engine.models import CaseEvent, Task
+from app.engine.models import CaseEvent, ProcessInstance, Task
 from app.extensions import db
 from tests.mbe import mbe_steps as s
 
@@ -100,18 +100,18 @@ def test_full_case_management_with_timer_reviews_to_closing(app):
     with app.app_context():
         events = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.instance_id == instance_id)).all()
     assert "timer" in events
-    ik = {"kurstraeger": "Sprachschule Mitte", "kursbeginn": s.iso(s.TODAY), "abbruchgefahr": "hoch",
+    ik = {"kurstraeger": "Sprachschule Mitte", "kursbeginn": s.iso(s.today()), "abbruchgefahr": "hoch",
           "interventionen": ["kinderbetreuung", "kursgebuehr"], "empfohlene_massnahme": "B2-Kurs",
           "ik_begleitung_fortsetzen": True}
     assert s.complete(app, instance_id, "ik_begleitung", ik) == {}
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "fortsetzen", "ziele": [
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "fortsetzen", "ziele": [
         {"status": "erreicht"},
-        {"status": "angepasst", "ziel": "Ziel 2 (neu)", "frist": s.iso(s.TODAY + timedelta(days=300))}]}
+        {"status": "angepasst", "ziel": "Ziel 2 (neu)", "frist": s.iso(s.today() + timedelta(days=300))}]}
     assert s.complete(app, instance_id, "ueberpruefung", review) == {}
     data = s.case(app, instance_id).data
     assert [(z["ziel"], z["status"]) for z in data["ziele"]] == [("Ziel 1", "erreicht"),
                                                                   ("Ziel 2 (neu)", "angepasst")]
-    assert data["ziele"][1]["frist"] == s.iso(s.TODAY + timedelta(days=300))
+    assert data["ziele"][1]["frist"] == s.iso(s.today() + timedelta(days=300))
     assert len(data["ueberpruefungen"]) == 1
     # no goal is due within three months: the next review comes after at most three months
     assert s.fire(app, s.at(80)) == 0
@@ -134,13 +134,13 @@ def test_review_cannot_change_goal_unless_adjusted(app):
     instance_id = _to_agreement(app, deadlines=(30,))
     s.complete(app, instance_id, "vereinbarung", s.vereinbarung())
     s.fire(app, s.at(30))
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "fortsetzen",
-              "ziele": [{"status": "teilweise", "ziel": "heimlich geändert", "frist": s.iso(s.TODAY)}]}
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "fortsetzen",
+              "ziele": [{"status": "teilweise", "ziel": "heimlich geändert", "frist": s.iso(s.today())}]}
     assert s.complete(app, instance_id, "ueberpruefung", review) == {}
     goal = s.case(app, instance_id).data["ziele"][0]
     assert goal["ziel"] == "Ziel 1" and goal["status"] == "teilweise"
     s.fire(app, s.at(120))
-    bad = {**review, "ziele": [{"status": "angepasst", "ziel": "neu", "frist": s.iso(s.TODAY)}]}
+    bad = {**review, "ziele": [{"status": "angepasst", "ziel": "neu", "frist": s.iso(s.today())}]}
     errors = s.complete(app, instance_id, "ueberpruefung", bad)
     assert errors == {"ziele-0-frist": ["Die neue Frist muss nach der Überprüfung liegen."]}
 
@@ -150,17 +150,17 @@ def test_three_year_limit_reminds_and_then_forces_the_closing_review(app):
     s.complete(app, instance_id, "erstkontakt", s.erstkontakt())
     s.complete(app, instance_id, "beratung", s.beratung())
     data = s.case(app, instance_id).data
-    three_years = s.TODAY.replace(year=s.TODAY.year + 3) if not (s.TODAY.month == 2 and s.TODAY.day == 29) \
-        else s.TODAY.replace(year=s.TODAY.year + 3, day=28)
+    three_years = s.today().replace(year=s.today().year + 3) if not (s.today().month == 2 and s.today().day == 29) \
+        else s.today().replace(year=s.today().year + 3, day=28)
     assert data["dreijahresfrist"] == s.iso(three_years)
-    reminder_day = (three_years - s.TODAY).days - 92
+    reminder_day = (three_years - s.today()).days - 92
     assert s.fire(app, s.at(reminder_day - 2)) == 0
     assert s.fire(app, s.at(reminder_day + 3)) == 1
     assert sorted(s.open_tasks(app, instance_id)) == ["beratung", "dreijahres_erinnerung"]
     assert s.complete(app, instance_id, "dreijahres_erinnerung",
                       {"kenntnisnahme": True, "uebergang_geplant": "Übergabe an den Sozialdienst"}) == {}
     assert s.open_tasks(app, instance_id) == ["beratung"]
-    assert s.fire(app, s.at((three_years - s.TODAY).days)) == 1
+    assert s.fire(app, s.at((three_years - s.today()).days)) == 1
     assert s.open_tasks(app, instance_id) == ["abschluss"]  # the running counselling was ended
     with app.test_request_context():
         from app.cases.taskforms import build_form
@@ -171,13 +171,21 @@ def test_three_year_limit_reminds_and_then_forces_the_closing_review(app):
     assert s.case(app, instance_id).outcome == "abgeschlossen"
 
 
-def test_three_hundred_counselling_sessions_stay_flat(app):
+def test_many_counselling_sessions_stay_flat(app):
+    """Session after session the loop goes on and the case file keeps each one; the stored
+    workflow state grows only by the session's record, not by the completed tasks. (40 sessions
+    show it; the engine's own loop test runs 300 - tests/engine/test_engine_service.py.)"""
     instance_id = s.start(app)
     s.complete(app, instance_id, "erstkontakt", s.erstkontakt())
-    for _ in range(300):
+    sizes = {}
+    for i in range(1, 41):
         assert s.complete(app, instance_id, "beratung", s.beratung()) == {}
+        if i in (10, 40):
+            with app.app_context():
+                sizes[i] = len(db.session.get(ProcessInstance, instance_id).state)
     assert s.open_tasks(app, instance_id) == ["beratung"]
-    assert len(s.case(app, instance_id).data["beratungen"]) == 300
+    assert len(s.case(app, instance_id).data["beratungen"]) == 40
+    assert sizes[40] - sizes[10] < 30 * 1_000, sizes  # under 1 KB per session
 
 
 # --- through the web pages, as the counsellor mbe1 --------------------------------------------
@@ -215,7 +223,7 @@ def test_case_management_through_the_web_pages(app, login_as):
     assert "Rechte und Pflichten der ratsuchenden Person" in agreement
     assert "Deutschkenntnisse über den Integrationskurs hinaus" in agreement
     assert "Jeden ersten Montag im Monat" in agreement and "Unterschrift" in agreement
-    bad = _post_task(client, instance_id, "vereinbarung", {"unterschrieben_am": s.iso(s.TODAY)})
+    bad = _post_task(client, instance_id, "vereinbarung", {"unterschrieben_am": s.iso(s.today())})
     assert bad.status_code == 422
     assert "Die Vereinbarung muss von der ratsuchenden Person unterschrieben sein." in bad.get_data(as_text=True)
     assert _post_task(client, instance_id, "vereinbarung", to_form(s.vereinbarung())).status_code == 302

@@ -18,11 +18,15 @@ from app.extensions import db
 from app.mbe.facts import age_group
 from app.mbe.statistics import month_end
 from tests.conftest import login
+from tests.factories import today
 from tests.mbe.conftest import ALL_ROLES, abschluss, api_login, beratung, complete, erstkontakt, open_task, start
 
-TODAY = date.today().isoformat()
+
 # The MBE statistics cover whole calendar months: this month.
-MONTH = f"von={date.today().replace(day=1).isoformat()}&bis={month_end(date.today()).isoformat()}"
+def month() -> str:
+    return f"von={today().replace(day=1).isoformat()}&bis={month_end(today()).isoformat()}"
+
+
 
 # What the test enters (the independent truth the figures are checked against).
 CASES = [
@@ -93,7 +97,7 @@ def test_figures_equal_independent_count_and_small_counts_are_masked(filled):
     from app.mbe.statistics import label
 
     lead = login(filled.test_client(), "mbeleitung")
-    page = lead.get(f"/mbe/statistik?{MONTH}")
+    page = lead.get(f"/mbe/statistik?{month()}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     # 5 cases = 3 women + 1 man + 1 diverse: with the total shown, "männlich < 3" and "divers < 3"
@@ -117,7 +121,7 @@ def test_figures_equal_independent_count_and_small_counts_are_masked(filled):
 
 def test_csv_has_the_same_masked_figures(filled):
     lead = login(filled.test_client(), "mbeleitung")
-    response = lead.get(f"/mbe/statistik?{MONTH}&format=csv")
+    response = lead.get(f"/mbe/statistik?{month()}&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
@@ -142,7 +146,7 @@ def test_case_running_in_the_period_counts_even_if_started_before(filled):
             instance.started_at = datetime.now(UTC) - timedelta(days=400)
         db.session.commit()
     lead = login(filled.test_client(), "mbeleitung")
-    html = lead.get(f"/mbe/statistik?{MONTH}").get_data(as_text=True)
+    html = lead.get(f"/mbe/statistik?{month()}").get_data(as_text=True)
     assert '<span data-count="cases">x</span>' in html  # all ran (or ended) today: 5, kept secret
     assert _table(html, "herkunftsland")["Syrien"] == "3"
 
@@ -163,7 +167,7 @@ def test_nobody_else_sees_the_statistics(filled, username):
 
 
 def test_api_statistics_for_the_lead(filled):
-    body = api_login(filled, "mbeleitung").get(f"/api/v1/mbe/statistics?{MONTH}").get_json()
+    body = api_login(filled, "mbeleitung").get(f"/api/v1/mbe/statistics?{month()}").get_json()
     assert body["cases"] == "x"  # 5, but it would reveal two masked cells (see the first test)
     countries = {row["label"]: row["count"] for row in body["tables"]["herkunftsland"]}
     assert countries == {"Syrien": "3", "Ukraine": "< 3", "Eritrea": "< 3"}
@@ -177,15 +181,17 @@ def test_goals_by_area_after_a_review(mbe_app):
         complete(case, "beratung", "mbe1", beratung(["arbeit"], weiter="case_management"))
         if open_task(case, "assessment") is None:
             pytest.skip("the model in use has no case management steps")
-        complete(case, "assessment", "mbe1", {"datum": TODAY, "soziale_situation": "x", "kompetenzen": "x",
+        complete(case, "assessment", "mbe1", {"datum": today().isoformat(), "soziale_situation": "x",
+                                               "kompetenzen": "x",
                                                "bedarfe": "x", "ik_begleitung_noetig": False,
                                                "mbe_modus": "case_management"})
         frist = (date.today() + timedelta(days=20)).isoformat()
         goals = [{"bereich": b, "ziel": f"Ziel {i}", "frist": frist, "partner": "Jobcenter", "status": "offen"}
                  for i, b in enumerate(["sprache", "arbeit", "sprache"])]
-        complete(case, "foerderplan", "mbe1", {"datum": TODAY, "ziele": goals, "ueberpruefung_basis": TODAY})
+        day = today().isoformat()
+        complete(case, "foerderplan", "mbe1", {"datum": day, "ziele": goals, "ueberpruefung_basis": day})
         complete(case, "vereinbarung", "mbe1", {"unterschrieben_klient": True, "unterschrieben_beratung": True,
-                                                 "unterschrift_datum": TODAY, "ueberpruefung_basis": TODAY})
+                                                 "unterschrift_datum": day, "ueberpruefung_basis": day})
         instance = db.session.get(ProcessInstance, case)
         due = instance.next_timer_due
         due = due if due.tzinfo else due.replace(tzinfo=UTC)
@@ -193,9 +199,9 @@ def test_goals_by_area_after_a_review(mbe_app):
         db.session.commit()
         assert open_task(case, "ueberpruefung") is not None
         reviewed = [dict(g, status=s) for g, s in zip(goals, ["erreicht", "teilweise", "erreicht"], strict=True)]
-        complete(case, "ueberpruefung", "mbe1", {"datum": TODAY, "ziele": reviewed,
+        complete(case, "ueberpruefung", "mbe1", {"datum": today().isoformat(), "ziele": reviewed,
                                                   "ueberpruefung_ergebnis": "abschliessen"})
-    html = login(mbe_app.test_client(), "mbeleitung").get(f"/mbe/statistik?{MONTH}").get_data(
+    html = login(mbe_app.test_client(), "mbeleitung").get(f"/mbe/statistik?{month()}").get_data(
         as_text=True)
     body = re.search(r'<table id="stat-ziele">(.*?)</table>', html, re.S).group(1)
     rows = {name: cells for name, cells in re.findall(r'<th scope="row">([^<]*)</th>((?:<td>[^<]*</td>)+)', body)}

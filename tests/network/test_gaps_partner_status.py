@@ -4,7 +4,6 @@ suggestions), kept in past referrals and past network maps; only editors may swi
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -13,13 +12,13 @@ from app.auth.models import User
 from app.extensions import db
 from app.network import services
 from app.network.models import Partner, Referral
+from tests.factories import today
 from tests.volunteers.helpers import running_case
 
 SVG = "{http://www.w3.org/2000/svg}"
-YEAR = date.today().year
 
 
-def _make(app, name: str, year: int = YEAR, username: str = "k201") -> int:
+def _make(app, name: str, year: int = today().year, username: str = "k201") -> int:
     with app.app_context():
         org = db.session.scalar(select(User.organisation_id).where(User.username == username))
         partner = services.save_partner(None, org, name=name, typ="jobcenter", intensitaet=3, wichtigkeit=2,
@@ -41,7 +40,7 @@ def _map_names(client, year: int) -> list[str]:
 
 
 def test_deactivated_partner_leaves_the_choice_but_stays_in_history_and_maps(app, login_as):
-    pid = _make(app, "Jobcenter Musterstadt", year=YEAR - 1)
+    pid = _make(app, "Jobcenter Musterstadt", year=today().year - 1)
     other = _make(app, "Sprachschule Beispiel")
     case_id = running_case(login_as)
     fb36, k201 = login_as("fb36"), login_as("k201")
@@ -72,9 +71,9 @@ def test_deactivated_partner_leaves_the_choice_but_stays_in_history_and_maps(app
     with app.app_context():
         assert db.session.scalar(select(func.count(Referral.id))) == 1
     # past and current maps stay as they were; the new year's carry-over leaves it out
-    assert _map_names(k201, YEAR - 1) == ["Jobcenter Musterstadt"]
-    assert k201.post(f"/netzwerk/karte/{YEAR + 1}/uebernehmen").status_code == 302
-    assert _map_names(k201, YEAR + 1) == ["Sprachschule Beispiel"]
+    assert _map_names(k201, today().year - 1) == ["Jobcenter Musterstadt"]
+    assert k201.post(f"/netzwerk/karte/{today().year + 1}/uebernehmen").status_code == 302
+    assert _map_names(k201, today().year + 1) == ["Sprachschule Beispiel"]
     # not suggested for goals any more
     with app.test_request_context():
         from flask_login import login_user

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +13,9 @@ from app.auth.models import User
 from app.extensions import db
 from app.network import services
 from app.network.models import PARTNER_TYPES, PartnerYear
+from tests.factories import today
 
 SVG = "{http://www.w3.org/2000/svg}"
-YEAR = date.today().year
 
 
 def _org(app, username: str = "k201") -> int:
@@ -24,7 +23,7 @@ def _org(app, username: str = "k201") -> int:
         return db.session.scalar(select(User.organisation_id).where(User.username == username))
 
 
-def _make(app, count: int, year: int = YEAR) -> list[str]:
+def _make(app, count: int, year: int = today().year) -> list[str]:
     names = []
     with app.app_context():
         org = _org(app)
@@ -37,7 +36,7 @@ def _make(app, count: int, year: int = YEAR) -> list[str]:
     return names
 
 
-def _svg(client, year: int = YEAR) -> ET.Element:
+def _svg(client, year: int = today().year) -> ET.Element:
     response = client.get(f"/netzwerk/karte/{year}.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     root = ET.fromstring(response.data)  # valid XML, or this raises
@@ -60,7 +59,7 @@ def test_map_renders_with_every_partner(app, login_as, count):
     assert len(circles) == count
     for c in circles:  # inside the picture
         assert 0 <= float(c.get("cx")) <= 800 and 0 <= float(c.get("cy")) <= 800
-    page = client.get(f"/netzwerk/karte?jahr={YEAR}")
+    page = client.get(f"/netzwerk/karte?jahr={today().year}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count("<th scope=\"row\">") == count  # the accessible table, one row per partner
@@ -68,7 +67,7 @@ def test_map_renders_with_every_partner(app, login_as, count):
         assert "Partner 000 &amp; Co &lt;Test&gt;" in html
     else:
         assert "Für dieses Jahr sind keine Partner bewertet." in html
-    rows = list(csv.reader(io.StringIO(client.get(f"/netzwerk/karte/{YEAR}.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(client.get(f"/netzwerk/karte/{today().year}.csv").get_data(as_text=True)
                                        .lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == count + 1
 
@@ -96,7 +95,7 @@ def test_last_years_map_stays_as_it_was(app, login_as):
     with app.app_context():
         org = _org(app)
         partner = services.save_partner(None, org, name="Beratungsstelle Nord", typ="beratungsstelle",
-                                        intensitaet=1, wichtigkeit=1, year=YEAR - 1)
+                                        intensitaet=1, wichtigkeit=1, year=today().year - 1)
         db.session.commit()
         pid = partner.id
     k201 = login_as("k201")
@@ -105,18 +104,18 @@ def test_last_years_map_stays_as_it_was(app, login_as):
     with app.app_context():
         rows = {r.jahr: (r.name, r.intensitaet, r.wichtigkeit)
                 for r in db.session.scalars(select(PartnerYear).where(PartnerYear.partner_id == pid))}
-    assert rows == {YEAR - 1: ("Beratungsstelle Nord", 1, 1), YEAR: ("Beratungsstelle Nord-Ost", 3, 3)}
-    assert _partner_titles(_svg(k201, YEAR - 1)) == ["Beratungsstelle Nord"]
-    assert _partner_titles(_svg(k201, YEAR)) == ["Beratungsstelle Nord-Ost"]
+    assert rows == {today().year - 1: ("Beratungsstelle Nord", 1, 1), today().year: ("Beratungsstelle Nord-Ost", 3, 3)}
+    assert _partner_titles(_svg(k201, today().year - 1)) == ["Beratungsstelle Nord"]
+    assert _partner_titles(_svg(k201, today().year)) == ["Beratungsstelle Nord-Ost"]
 
 
 def test_carry_over_rates_unrated_partners_for_a_new_year(app, login_as):
-    _make(app, 3, year=YEAR - 1)
+    _make(app, 3, year=today().year - 1)
     k201 = login_as("k201")
-    assert _partner_titles(_svg(k201, YEAR + 1)) == []
-    assert k201.post(f"/netzwerk/karte/{YEAR + 1}/uebernehmen").status_code == 302
-    assert len(_partner_titles(_svg(k201, YEAR + 1))) == 3
-    assert login_as("fb36").post(f"/netzwerk/karte/{YEAR + 2}/uebernehmen").status_code == 403
+    assert _partner_titles(_svg(k201, today().year + 1)) == []
+    assert k201.post(f"/netzwerk/karte/{today().year + 1}/uebernehmen").status_code == 302
+    assert len(_partner_titles(_svg(k201, today().year + 1))) == 3
+    assert login_as("fb36").post(f"/netzwerk/karte/{today().year + 2}/uebernehmen").status_code == 403
 
 
 def test_demo_partners_are_idempotent_and_fill_two_years(app, login_as):
@@ -127,7 +126,7 @@ def test_demo_partners_are_idempotent_and_fill_two_years(app, login_as):
         assert load_demo_partners() == 0
         db.session.commit()
     k201 = login_as("k201")
-    this_year = _partner_titles(_svg(k201, YEAR))
+    this_year = _partner_titles(_svg(k201, today().year))
     assert len(this_year) == sum(1 for p in DEMO_PARTNERS if p[0] == "kommune")
     assert "Sprachschule Beispiel gGmbH" not in this_year  # the welfare association's directory
-    assert len(_partner_titles(_svg(k201, YEAR - 1))) == 3
+    assert len(_partner_titles(_svg(k201, today().year - 1))) == 3

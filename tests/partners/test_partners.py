@@ -15,8 +15,8 @@ from app.engine.models import ACTIVE_TASK_STATES, CaseEvent, CaseParticipant, Pr
 from app.extensions import db
 from app.partners.models import PartnerInvitation
 from app.timeutil import utcnow
+from tests.factories import today
 from tests.junge_erwachsene.je_steps import (
-    TODAY,
     angebote,
     aufnahme,
     complete,
@@ -37,9 +37,9 @@ SEEING = {"kim1", "kimleitung", "jobcenter1"}
 
 
 def plan() -> dict:
-    return {"ziele": [{"bereich": "ausbildung", "ziel": GOAL, "frist": iso(TODAY + timedelta(days=60)),
+    return {"ziele": [{"bereich": "ausbildung", "ziel": GOAL, "frist": iso(today() + timedelta(days=60)),
                        "verantwortlich": "Mia Vermittlerin (Jobcenter)"},
-                      {"bereich": "sprache", "ziel": "B1 erreichen", "frist": iso(TODAY + timedelta(days=180)),
+                      {"bereich": "sprache", "ziel": "B1 erreichen", "frist": iso(today() + timedelta(days=180)),
                        "verantwortlich": "JMD"}],
             "ueberpruefung_wochen": 8}
 
@@ -78,7 +78,8 @@ def partner_todos(app, case_id: int, username: str = "jobcenter1") -> list[Task]
 def test_partner_reads_exactly_the_consented_and_invited_categories(app, api_client, login_as):
     case_id = je_case(app)
     kim = login_as("kim1")
-    kim.post(f"/faelle/{case_id}/journal", data={"kind": "notiz", "date": iso(TODAY), "text": "Vertraulicher Vermerk"})
+    kim.post(f"/faelle/{case_id}/journal",
+             data={"kind": "notiz", "date": iso(today()), "text": "Vertraulicher Vermerk"})
     answer = invite(api_client, case_id)
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["categories"] == INVITED and answer.get_json()["partner_type"] == "jobcenter"
@@ -142,8 +143,8 @@ def test_every_demo_role_through_ui_and_api(app, api_client, login_as):
 
 GAPS = [
     ("not_given", {"einwilligung": False}, "keine Einwilligung"),
-    ("withdrawn", {"einwilligung_widerrufen": iso(TODAY)}, "widerrufen"),
-    ("expired", {"einwilligung_bis": iso(TODAY - timedelta(days=1))}, "abgelaufen"),
+    ("withdrawn", {"einwilligung_widerrufen": iso(today())}, "widerrufen"),
+    ("expired", {"einwilligung_bis": iso(today() - timedelta(days=1))}, "abgelaufen"),
     ("no_sharing", {"einwilligung_umfang": ["speicherung", "kontakt"]}, "keine Weitergabe"),
     ("wrong_type", {"einwilligung_partnerarten": ["auslaenderbehoerde"]}, "diese Art von Partner"),
     ("category", {"einwilligung_kategorien": ["stammdaten", "aufenthalt"]}, "Integrationsplan"),
@@ -230,13 +231,13 @@ def test_withdrawn_consent_ends_access_and_erases(app, api_client, login_as):
     assert kim.get(f"/faelle/{case_id}/einwilligung-widerrufen").status_code == 200
     assert login_as("jobcenter1").get(f"/faelle/{case_id}/einwilligung-widerrufen").status_code == 403
     assert kim.post(f"/faelle/{case_id}/einwilligung-widerrufen",
-                    data={"widerrufen_am": iso(TODAY), "notiz": ""}).status_code == 302
+                    data={"widerrufen_am": iso(today()), "notiz": ""}).status_code == 302
     assert login_as("jobcenter1").get(f"/faelle/{case_id}").status_code == 404
     assert api_client("jobcenter1").get(f"/api/v1/process-instances/{case_id}").status_code == 404
     assert partner_todos(app, case_id) == []
     with app.app_context():
         instance = db.session.get(ProcessInstance, case_id)
-        assert instance.data.get("einwilligung_widerrufen") == iso(TODAY)
+        assert instance.data.get("einwilligung_widerrufen") == iso(today())
         assert "nachname" not in instance.data
         text = database_text()
         for secret in ("Beispielmann", GOAL, "Antrag von Herrn"):
@@ -246,7 +247,7 @@ def test_withdrawn_consent_ends_access_and_erases(app, api_client, login_as):
 
 def test_expired_consent_ends_access_without_any_job(app, api_client, login_as, clock):
     clock.set(utcnow())
-    case_id = je_case(app, einwilligung_bis=iso(TODAY + timedelta(days=30)))
+    case_id = je_case(app, einwilligung_bis=iso(today() + timedelta(days=30)))
     assert invite(api_client, case_id).status_code == 201
     task_id = partner_todos(app, case_id)[0].id
     assert login_as("jobcenter1").get(f"/faelle/{case_id}").status_code == 200
@@ -315,7 +316,7 @@ def test_goals_changed_between_reviews_follow_the_partners_inbox(app, api_client
     with app.test_request_context():
         instance = db.session.get(ProcessInstance, case_id)
         plans.add_goal(instance, user("kim1"), {"bereich": "aufenthalt", "ziel": "Beschäftigungserlaubnis erteilen",
-                                                "frist": iso(TODAY + timedelta(days=20)), "verantwortlich": "abh1"})
+                                                "frist": iso(today() + timedelta(days=20)), "verantwortlich": "abh1"})
         goal = next(g for g in plans.goals_of(case_id) if g.fields.get("ziel") == GOAL)
         plans.close_goal(instance, goal, user("kim1"), "erreicht")
         db.session.commit()
@@ -331,7 +332,7 @@ def test_invite_and_withdraw_pages_answer_bad_input_in_german(app, login_as):
     missing = kim.post(f"/faelle/{case_id}/partner", data={"username": "", "kategorien": INVITED})
     assert missing.status_code == 422 and "Bitte eine Person wählen." in missing.get_data(as_text=True)
     future = kim.post(f"/faelle/{case_id}/einwilligung-widerrufen",
-                      data={"widerrufen_am": iso(TODAY + timedelta(days=3))})
+                      data={"widerrufen_am": iso(today() + timedelta(days=3))})
     assert future.status_code == 422 and "nicht in der Zukunft" in future.get_data(as_text=True)
     with app.app_context():
         assert "nachname" in db.session.get(ProcessInstance, case_id).data  # nothing erased

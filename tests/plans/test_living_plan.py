@@ -199,7 +199,7 @@ def test_mbe_plan_changes_between_reviews_reach_the_review_and_the_agreement(app
     # the review walks the current plan and its outcome is recorded as a new version
     s.fire(app, s.at(41))
     assert "ueberpruefung" in s.open_tasks(app, case_id)
-    review = {"ueberpruefung_datum": s.iso(s.TODAY), "ueberpruefung_ergebnis": "fortsetzen",
+    review = {"ueberpruefung_datum": s.iso(s.today()), "ueberpruefung_ergebnis": "fortsetzen",
               "ziele": [{"status": "erreicht"}, {"status": "angepasst", "ziel": "Ziel 2 (B1)", "frist": future(300)},
                         {"status": "nicht_erreicht"}]}
     assert s.complete(app, case_id, "ueberpruefung", review) == {}
@@ -249,7 +249,7 @@ def test_who_may_change_an_mbe_plan(app, login_as, username, status):
 def test_a_goal_added_between_reviews_naming_a_directory_partner_refers_the_case(app, login_as):
     from tests.mbe.test_gaps_goal_partners import _partner, _referrals
 
-    case_id = _mbe_plan(app, einwilligung=True, einwilligung_datum=s.iso(s.TODAY), einwilligung_form="schriftlich",
+    case_id = _mbe_plan(app, einwilligung=True, einwilligung_datum=s.iso(s.today()), einwilligung_form="schriftlich",
                         einwilligung_umfang=["speicherung", "weitergabe"], nachname="Beispiel")  # sharing allowed
     _partner(app, "mbe1", "Wohnungsamt Musterstadt")
     assert login_as("mbe1").post(f"/faelle/{case_id}/plan/ziel/neu", data={

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,10 +13,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.volunteers.models import ExpenseEntry
+from tests.factories import today
 from tests.volunteers.helpers import running_case, user_id
 
-TODAY = date.today()
-MONTH = TODAY.strftime("%Y-%m")
+
+def month() -> str:
+    return today().strftime("%Y-%m")
+
+
 
 
 def _rows(app, case_id: int | None = None) -> list[ExpenseEntry]:
@@ -31,7 +35,7 @@ def _rows(app, case_id: int | None = None) -> list[ExpenseEntry]:
 
 
 def _add(client, case_id: int, **data):
-    form = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", **data}
+    form = {"datum": today().isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", **data}
     return client.post(f"/ehrenamt/einsaetze/{case_id}/aufwand", data=form)
 
 
@@ -56,7 +60,7 @@ def test_record_approve_and_statement(app, login_as, case_id):
     assert entry.status == "genehmigt"
     assert "Keine Einträge zu prüfen." in k201.get("/aufwand/pruefen").get_data(as_text=True)
     # approved is final: the volunteer cannot change it, 201 cannot decide twice
-    change = {"datum": TODAY.isoformat(), "stunden": "9"}
+    change = {"datum": today().isoformat(), "stunden": "9"}
     assert mira.post(f"/ehrenamt/aufwand/{entry.id}", data=change).status_code == 409
     assert k201.post(f"/aufwand/{entry.id}/zurueckgeben", data={f"r{entry.id}-kommentar": "x"}).status_code == 303
     assert _rows(app)[0].summe == Decimal("23.60") and _rows(app)[0].status == "genehmigt"
@@ -84,7 +88,7 @@ def test_return_requires_comment_then_correct_and_resubmit(app, login_as, case_i
     assert "Aufwand zurückgegeben" in mira.get("/benachrichtigungen").get_data(as_text=True)
 
     assert mira.post(f"/ehrenamt/aufwand/{entry.id}", data={
-        "datum": TODAY.isoformat(), "stunden": "2", "auslagen": "4,80", "notiz": "Busfahrkarte"}).status_code == 302
+        "datum": today().isoformat(), "stunden": "2", "auslagen": "4,80", "notiz": "Busfahrkarte"}).status_code == 302
     [entry] = _rows(app)
     assert entry.status == "eingereicht" and entry.summe == Decimal("20.80")
     assert k201.post(f"/aufwand/{entry.id}/genehmigen").status_code == 302
@@ -95,7 +99,7 @@ def test_return_requires_comment_then_correct_and_resubmit(app, login_as, case_i
     ({"stunden": "abc"}, "stunden", "Bitte eine Zahl angeben, z. B. 2,5."),
     ({"stunden": "25"}, "stunden", "Bitte eine Zahl zwischen 0 und 24 angeben."),
     ({"stunden": "0"}, "stunden", "Bitte Stunden, Kilometer oder Auslagen angeben."),
-    ({"datum": (TODAY + timedelta(days=3)).isoformat()}, "datum", "Das Datum darf nicht in der Zukunft liegen."),
+    ({"datum": (today() + timedelta(days=3)).isoformat()}, "datum", "Das Datum darf nicht in der Zukunft liegen."),
     ({"auslagen": "5"}, "auslagen", "Bitte die Auslagen in der Notiz erläutern."),
     ({"kilometer": "-3"}, "kilometer", "Bitte eine Zahl zwischen 0 und 2000 angeben."),
 ])
@@ -133,7 +137,7 @@ def test_volunteer_cannot_touch_another_volunteers_entry(app, login_as, case_id)
     [entry] = _rows(app)
     ole = login_as("ehrenamt2")
     assert ole.get(f"/ehrenamt/aufwand/{entry.id}").status_code == 404
-    change = {"datum": TODAY.isoformat(), "stunden": "7"}
+    change = {"datum": today().isoformat(), "stunden": "7"}
     assert ole.post(f"/ehrenamt/aufwand/{entry.id}", data=change).status_code == 404
     assert _rows(app)[0].stunden == Decimal("2")
 
@@ -142,13 +146,13 @@ def test_statement_totals_equal_the_sum_of_approved_entries(app, login_as):
     first = running_case(login_as)
     second = running_case(login_as)
     mira, k201 = login_as("ehrenamt1"), login_as("k201")
-    last_month = (TODAY.replace(day=1) - timedelta(days=1))
+    last_month = (today().replace(day=1) - timedelta(days=1))
     plan = [
-        (first, TODAY, "1,5", "7", "", "", True),
-        (first, TODAY, "2", "", "3,10", "Fahrkarte", True),
-        (second, TODAY, "4,25", "33,5", "", "", True),
-        (second, TODAY, "1", "", "", "", False),  # returned: not in the statement
-        (first, TODAY, "6", "", "", "", None),  # still submitted: not in the statement
+        (first, today(), "1,5", "7", "", "", True),
+        (first, today(), "2", "", "3,10", "Fahrkarte", True),
+        (second, today(), "4,25", "33,5", "", "", True),
+        (second, today(), "1", "", "", "", False),  # returned: not in the statement
+        (first, today(), "6", "", "", "", None),  # still submitted: not in the statement
         (first, last_month, "5", "10", "", "", True),  # other month
     ]
     for case, day, hours, km, cash, note, _decision in plan:
@@ -168,17 +172,17 @@ def test_statement_totals_equal_the_sum_of_approved_entries(app, login_as):
     def dec(text):
         return Decimal(text.replace(",", ".")) if text else Decimal("0")
 
-    approved_this_month = [p for p in plan if p[6] is True and p[1].strftime("%Y-%m") == MONTH]
+    approved_this_month = [p for p in plan if p[6] is True and p[1].strftime("%Y-%m") == month()]
     expected = sum(((dec(h) * rate_h + dec(k) * rate_km + dec(c)).quantize(Decimal("0.01"))
                     for _c, _d, h, k, c, _n, _x in approved_this_month), Decimal("0"))
     expected_hours = sum((dec(p[2]) for p in approved_this_month), Decimal("0"))
     assert expected == Decimal("12.00") + Decimal("2.10") + Decimal("19.10") + Decimal("34.00") + Decimal("10.05")
 
     mira_id = user_id(app, "ehrenamt1")
-    page = k201.get(f"/aufwand/abrechnung?ehrenamtliche={mira_id}&monat={MONTH}").get_data(as_text=True)
+    page = k201.get(f"/aufwand/abrechnung?ehrenamtliche={mira_id}&monat={month()}").get_data(as_text=True)
     total = re.search(r'data-total="([\d.]+)"', page).group(1)
     assert Decimal(total) == expected
-    body = k201.get(f"/aufwand/abrechnung?ehrenamtliche={mira_id}&monat={MONTH}&format=csv")
+    body = k201.get(f"/aufwand/abrechnung?ehrenamtliche={mira_id}&monat={month()}&format=csv")
     assert body.mimetype == "text/csv"
     lines = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert len(lines) == 1 + 3 + 1  # header, three approved entries of this month, sum
@@ -187,12 +191,12 @@ def test_statement_totals_equal_the_sum_of_approved_entries(app, login_as):
     assert Decimal(lines[-1][4].replace(",", ".")) == expected_hours
 
     # the volunteer sees the same statement of their own
-    own = mira.get(f"/ehrenamt/abrechnung?monat={MONTH}").get_data(as_text=True)
+    own = mira.get(f"/ehrenamt/abrechnung?monat={month()}").get_data(as_text=True)
     assert Decimal(re.search(r'data-total="([\d.]+)"', own).group(1)) == expected
 
     # totals per case over the period include last month's entry too
     von = last_month.replace(day=1).isoformat()
-    totals = k201.get(f"/aufwand/summen?von={von}&bis={TODAY.isoformat()}").get_data(as_text=True)
+    totals = k201.get(f"/aufwand/summen?von={von}&bis={today().isoformat()}").get_data(as_text=True)
     with app.app_context():
         from app.engine.models import ProcessInstance
         ref_first = db.session.get(ProcessInstance, first).reference

@@ -12,13 +12,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.notify.models import Notification, OutboxMail
 from app.volunteers.models import Training
+from tests.factories import today
 from tests.volunteers.helpers import profile, user_id
 
-NEXT_WEEK = date.today() + timedelta(days=7)
+
+def next_week() -> date:
+    return today() + timedelta(days=7)
+
+
 
 
 def _training(client, **data) -> int:
-    form = {"kind": "stammtisch", "datum": NEXT_WEEK.isoformat(), "uhrzeit": "18:00", "ort": "Café am Markt",
+    form = {"kind": "stammtisch", "datum": next_week().isoformat(), "uhrzeit": "18:00", "ort": "Café am Markt",
             "thema": "Stammtisch Frühjahr", **data}
     response = client.post("/schulungen", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
@@ -59,7 +64,7 @@ def test_201_moves_a_training_and_the_invited_are_told(app, login_as):
     form = k201.get(f"/schulungen/{training_id}/bearbeiten").get_data(as_text=True)
     assert 'value="Café am Markt"' in form
 
-    later = NEXT_WEEK + timedelta(days=2)
+    later = next_week() + timedelta(days=2)
     response = k201.post(f"/schulungen/{training_id}/bearbeiten", data={
         "kind": "stammtisch", "datum": later.isoformat(), "uhrzeit": "19:30", "ort": "Stadtteilzentrum Nord",
         "thema": "Stammtisch Frühjahr"})
@@ -92,7 +97,7 @@ def test_bad_edit_input_changes_nothing(app, login_as):
     for field in ("datum", "uhrzeit", "ort"):
         assert f'id="{field}-error"' in text
     item = _row(app, training_id)
-    assert (item.datum, item.uhrzeit, item.ort, item.thema) == (NEXT_WEEK, "18:00", "Café am Markt",
+    assert (item.datum, item.uhrzeit, item.ort, item.thema) == (next_week(), "18:00", "Café am Markt",
                                                                 "Stammtisch Frühjahr")
 
 
@@ -177,7 +182,7 @@ def test_only_201_edits_and_cancels(app, login_as, username):
     client = login_as(username)
     assert client.get(f"/schulungen/{training_id}/bearbeiten").status_code == 403
     assert client.post(f"/schulungen/{training_id}/bearbeiten", data={
-        "kind": "a", "datum": NEXT_WEEK.isoformat(), "ort": "Anderswo", "thema": "Y"}).status_code == 403
+        "kind": "a", "datum": next_week().isoformat(), "ort": "Anderswo", "thema": "Y"}).status_code == 403
     assert client.post(f"/schulungen/{training_id}/absagen", data={"absage-grund": "weg"}).status_code == 403
     item = _row(app, training_id)
     assert (item.kind, item.ort, item.abgesagt_am) == ("stammtisch", "Café am Markt", None)

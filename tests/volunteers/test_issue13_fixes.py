@@ -5,7 +5,7 @@ supervisor of 201 reads volunteers, trainings and expenses without changing them
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,10 +13,8 @@ from sqlalchemy import select
 from app.auth.models import ROLE_EHRENAMT, User
 from app.extensions import db
 from app.volunteers.models import ExpenseEntry, VolunteerProfile
-from tests.factories import login
+from tests.factories import login, today
 from tests.volunteers.helpers import profile, running_case, user_id
-
-TODAY = date.today()
 
 
 def _rows(app) -> list[ExpenseEntry]:
@@ -28,12 +26,12 @@ def _rows(app) -> list[ExpenseEntry]:
 
 
 def _add(client, case_id: int, **data):
-    form = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", **data}
+    form = {"datum": today().isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", **data}
     return client.post(f"/ehrenamt/einsaetze/{case_id}/aufwand", data=form)
 
 
 def _training(client, **data) -> int:
-    form = {"kind": "b", "datum": TODAY.isoformat(), "uhrzeit": "18:00", "ort": "Kreishaus",
+    form = {"kind": "b", "datum": today().isoformat(), "uhrzeit": "18:00", "ort": "Kreishaus",
             "thema": "Rolle der Alltagsbegleitung", **data}
     response = client.post("/schulungen", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
@@ -67,7 +65,7 @@ def test_201_saves_a_profile_with_empty_optional_dates(app, login_as):
 def test_attendance_of_a_future_training_is_refused(app, login_as):
     k201 = login_as("k201")
     mira = user_id(app, "ehrenamt1")
-    training_id = _training(k201, datum=(TODAY + timedelta(days=5)).isoformat())
+    training_id = _training(k201, datum=(today() + timedelta(days=5)).isoformat())
     k201.post(f"/schulungen/{training_id}", data={"aktion": "einladen", "einladen-ehrenamtliche": [mira]})
     page = k201.get(f"/schulungen/{training_id}").get_data(as_text=True)
     assert 'name="aktion" value="teilnahme"' not in page
@@ -83,7 +81,7 @@ def test_taking_attendance_back_restores_the_earlier_date(app, login_as):
     k201 = login_as("k201")
     mira = user_id(app, "ehrenamt1")
     assert profile(app, "ehrenamt1")["schulungen"]["b"] == "2024-03-02"  # entered by hand (demo)
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     training_id = _training(k201, datum=yesterday.isoformat())
     k201.post(f"/schulungen/{training_id}", data={"aktion": "einladen", "einladen-ehrenamtliche": [mira]})
     assert k201.post(f"/schulungen/{training_id}", data={
@@ -96,7 +94,7 @@ def test_taking_attendance_back_restores_the_earlier_date(app, login_as):
 def test_taking_back_the_newer_of_two_attendances_keeps_the_older(app, login_as):
     k201 = login_as("k201")
     ole = user_id(app, "ehrenamt2")  # demo: no training a
-    older, newer = TODAY - timedelta(days=30), TODAY - timedelta(days=2)
+    older, newer = today() - timedelta(days=30), today() - timedelta(days=2)
     first = _training(k201, kind="a", datum=older.isoformat())
     second = _training(k201, kind="a", datum=newer.isoformat())
     for training_id in (first, second):
@@ -113,17 +111,17 @@ def test_taking_back_the_newer_of_two_attendances_keeps_the_older(app, login_as)
 
 
 def test_no_expense_before_the_assignment_began(app, login_as, api_client):
-    case_id = running_case(login_as, beginn=TODAY - timedelta(days=10))
+    case_id = running_case(login_as, beginn=today() - timedelta(days=10))
     mira = login_as("ehrenamt1")
-    response = _add(mira, case_id, datum=(TODAY - timedelta(days=11)).isoformat())
+    response = _add(mira, case_id, datum=(today() - timedelta(days=11)).isoformat())
     assert response.status_code == 422
     errors = re.search(r'id="datum-error">(.*?)</ul>', response.get_data(as_text=True), re.S)
     assert errors and "Das Datum darf nicht vor dem Beginn des Einsatzes" in errors.group(1)
     assert _rows(app) == []
-    assert _add(mira, case_id, datum=(TODAY - timedelta(days=10)).isoformat()).status_code == 302
+    assert _add(mira, case_id, datum=(today() - timedelta(days=10)).isoformat()).status_code == 302
     # the API keeps the same rule
     response = api_client("ehrenamt1").post(f"/api/v1/process-instances/{case_id}/expenses", json={
-        "datum": (TODAY - timedelta(days=11)).isoformat(), "stunden": 2})
+        "datum": (today() - timedelta(days=11)).isoformat(), "stunden": 2})
     assert response.status_code == 422
     assert len(_rows(app)) == 1
 
@@ -151,7 +149,7 @@ def test_a_correction_that_equals_another_entry_asks_too(app, login_as):
     _add(mira, case_id, stunden="2")
     _add(mira, case_id, stunden="3")
     second = _rows(app)[1]
-    change = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": ""}
+    change = {"datum": today().isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": ""}
     response = mira.post(f"/ehrenamt/aufwand/{second.id}", data=change)
     assert response.status_code == 422 and "Trotzdem speichern" in response.get_data(as_text=True)
     # unchanged values of the entry itself are no duplicate
@@ -177,7 +175,7 @@ def test_a_returned_entry_can_be_withdrawn(app, login_as):
     page = mira.get(f"/ehrenamt/einsaetze/{case_id}/aufwand").get_data(as_text=True)
     assert "zurückgezogen" in page and f"/ehrenamt/aufwand/{entry.id}/zurueckziehen" not in page
     # withdrawn: neither corrected, nor decided, nor counted
-    change = {"datum": TODAY.isoformat(), "stunden": "4"}
+    change = {"datum": today().isoformat(), "stunden": "4"}
     assert mira.post(f"/ehrenamt/aufwand/{entry.id}", data=change).status_code == 409
     assert k201.post(f"/aufwand/{entry.id}/genehmigen").status_code == 303
     assert "Keine Einträge zu prüfen." in k201.get("/aufwand/pruefen").get_data(as_text=True)
@@ -259,7 +257,7 @@ def test_supervisor_of_201_reads_volunteers_trainings_and_expenses(app, login_as
 
     before = profile(app, "ehrenamt1")
     assert boss.post(f"/ehrenamtliche/{target}", data={"sprachen": "Deutsch", "status": "pausiert"}).status_code == 403
-    assert boss.post("/schulungen", data={"kind": "b", "datum": TODAY.isoformat(), "ort": "X",
+    assert boss.post("/schulungen", data={"kind": "b", "datum": today().isoformat(), "ort": "X",
                                           "thema": "Y"}).status_code == 403
     assert boss.post(f"/schulungen/{training_id}", data={"aktion": "teilnahme",
                                                          "teilnahme-anwesend": [target]}).status_code == 403

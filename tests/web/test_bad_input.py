@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.engine.models import CaseEvent, CaseParticipant, ProcessInstance, Task
 from app.extensions import db
+from tests.factories import today
 from tests.flows import complete_web, future, open_task, start_case_web, to_form, valid_data
 
 
@@ -20,7 +21,6 @@ def past(days: int) -> str:
     return (date.today() - timedelta(days=days)).isoformat()
 
 
-TODAY = date.today().isoformat()
 UNSAFE = "Die Eingabe enthält unzulässige Zeichen (z. B. ein Nullzeichen)."
 
 # The stage a case must be at, and who works on the step.
@@ -84,7 +84,7 @@ CASES = [
                  valid_data("bedarfsermittlung", ziele=[_goal(frist=past(1))]),
                  "ziele-0-frist", "Die Frist muss in der Zukunft liegen.", id="goal-deadline-past"),
     pytest.param("bedarfsermittlung",
-                 valid_data("bedarfsermittlung", ziele=[_goal(frist=TODAY)]),
+                 valid_data("bedarfsermittlung", ziele=[_goal(frist=today().isoformat())]),
                  "ziele-0-frist", "Die Frist muss in der Zukunft liegen.", id="goal-deadline-today"),
     pytest.param("bedarfsermittlung",
                  valid_data("bedarfsermittlung",
@@ -111,7 +111,7 @@ CASES = [
                  id="no-volunteer"),
     pytest.param("vorgespraech", valid_data("vorgespraech", beginn=future(30), ende=future(10)),
                  "ende", "Das Ende muss nach dem Beginn liegen.", id="end-before-start"),
-    pytest.param("vorgespraech", valid_data("vorgespraech", beginn=TODAY, ende=TODAY),
+    pytest.param("vorgespraech", valid_data("vorgespraech", beginn=today().isoformat(), ende=today().isoformat()),
                  "ende", "Das Ende muss nach dem Beginn liegen.", id="end-equals-start"),
     pytest.param("vorgespraech", valid_data("vorgespraech", ende="31.12.2099"),
                  "ende", "Kein gültiges Datum.", id="end-not-iso"),
@@ -122,9 +122,9 @@ CASES = [
                  "notizen", "Bitte füllen Sie dieses Feld aus.", id="missing-notes"),
     pytest.param("zwischengespraech", valid_data("zwischengespraech", datum=None),
                  "datum", "Bitte füllen Sie dieses Feld aus.", id="missing-date"),
-    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": ""},
+    pytest.param("rueckmeldung", {"datum": today().isoformat(), "bericht": ""},
                  "bericht", "Bitte füllen Sie dieses Feld aus.", id="missing-report"),
-    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": "ok", "stunden": 500},
+    pytest.param("rueckmeldung", {"datum": today().isoformat(), "bericht": "ok", "stunden": 500},
                  "stunden", "Bitte eine Zahl zwischen 0 und 100 angeben.", id="too-many-hours-rm"),
     pytest.param("abschluss", valid_data("abschluss", ergebnis="ueberleiten"),
                  "folgemassnahme", "Bei Überleitung ist die Folgemaßnahme anzugeben.",
@@ -148,9 +148,9 @@ CASES = [
                  "ziele-0-beschreibung", UNSAFE, id="nul-in-nested-text"),
     pytest.param("vorgespraech", valid_data("vorgespraech", stunden_pro_woche="Infinity"),
                  "stunden_pro_woche", "Bitte eine gültige Zahl angeben.", id="infinite-hours"),
-    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": "ok", "stunden": "sNaN"},
+    pytest.param("rueckmeldung", {"datum": today().isoformat(), "bericht": "ok", "stunden": "sNaN"},
                  "stunden", "Bitte eine gültige Zahl angeben.", id="snan-hours"),
-    pytest.param("rueckmeldung", {"datum": TODAY, "bericht": "ok", "stunden": "NaN"},
+    pytest.param("rueckmeldung", {"datum": today().isoformat(), "bericht": "ok", "stunden": "NaN"},
                  "stunden", "Bitte eine gültige Zahl angeben.", id="nan-hours"),
 ]
 
@@ -183,7 +183,7 @@ def test_bad_input_is_shown_and_nothing_saved(app, login_as, step, data, field_i
     assert open_task(app, case_id, step).status == task.status
 
     # the same task still accepts a correct submission afterwards
-    good = {"datum": TODAY, "bericht": "ok"} if step == "rueckmeldung" else valid_data(step)
+    good = {"datum": today().isoformat(), "bericht": "ok"} if step == "rueckmeldung" else valid_data(step)
     assert client.post(f"/aufgaben/{task.id}", data=to_form(good)).status_code == 302
 
 

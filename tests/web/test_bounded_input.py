@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from app.volunteers.models import ExpenseEntry
 from tests.api.test_api_errors import case_with_volunteer, error_of
 from tests.api.test_api_flow import api_login, inbox_task
 from tests.conftest import login
+from tests.factories import today
 from tests.flows import valid_data
 from tests.modeler.conftest import SHIPPED, counts
 from tests.volunteers.helpers import running_case
@@ -28,7 +28,6 @@ LIMITS = {"MAX_CONTENT_LENGTH": 64 * 1024, "MAX_JSON_BYTES": 4096, "MODELER_MAX_
 UNSAFE = "Die Eingabe enthält unzulässige Zeichen (z. B. ein Nullzeichen)."
 NOT_A_NUMBER = "Bitte eine gültige Zahl angeben."
 BIG = [2**31, 2**63, 10**30]
-TODAY = date.today().isoformat()
 
 
 class EndlessBody(io.RawIOBase):
@@ -269,7 +268,7 @@ def test_nul_in_headers_and_cookies_is_not_500(app, login_as):
 ])
 def test_expense_form_refuses_unusable_numbers_next_to_the_field(app, login_as, field, value, message):
     case_id = running_case(login_as)
-    form = {"datum": TODAY, "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", field: value}
+    form = {"datum": today().isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": "", field: value}
     response = login_as("ehrenamt1").post(f"/ehrenamt/einsaetze/{case_id}/aufwand", data=form)
     assert response.status_code == 422
     errors = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', response.get_data(as_text=True),
@@ -283,7 +282,7 @@ def test_expense_form_refuses_unusable_numbers_next_to_the_field(app, login_as, 
     '"stunden": 2, "kilometer": -Infinity',
 ])
 def test_expense_api_refuses_unusable_numbers_with_422(app, login_as, rest):
-    body = '{"datum": "' + TODAY + '", ' + rest + "}"
+    body = '{"datum": "' + today().isoformat() + '", ' + rest + "}"
     case_id = running_case(login_as)
     volunteer = api_login(app, "ehrenamt1")
     response = volunteer.client.post(f"/api/v1/process-instances/{case_id}/expenses", data=body,

