@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -102,15 +102,15 @@ def take_row(task: Task, seen: dict, **values) -> None:
         db.session.expire(task, ["assignee"])
 
 
-#: Key in the task's instance dict: the case's row version when the task row and the case row
+#: Key in the task's ORM state info: the case's row version when the task row and the case row
 #: came in one SELECT (``read_with_case``).
-_READ_WITH_CASE = "_fallwerk_read_with_case"
+_READ_WITH_CASE = "read_with_case_version"
 
 
 def read_with_case(task: Task) -> None:
     """Note that ``task`` and its case were just read by one statement (one snapshot): as long
     as the case's row version is still the one read then, the task row needs no fresh read."""
-    task.__dict__[_READ_WITH_CASE] = task.instance.row_version
+    inspect(task).info[_READ_WITH_CASE] = task.instance.row_version
 
 
 def check_unchanged(task: Task, instance: ProcessInstance) -> None:
@@ -123,7 +123,7 @@ def check_unchanged(task: Task, instance: ProcessInstance) -> None:
     case's row version is still that one (``read_with_case``): any later change of the task
     bumped the version, which the final flush checks."""
     version = instance.row_version  # loaded (if expired) before the fresh read
-    if task.__dict__.get(_READ_WITH_CASE) == version and version is not None:
+    if version is not None and inspect(task).info.get(_READ_WITH_CASE) == version:
         return
     if fresh_row(task.id) != (task.status, task.assignee_id):
         raise task_conflict(task.id)

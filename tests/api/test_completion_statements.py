@@ -50,6 +50,8 @@ def test_api_completion_issues_a_bounded_number_of_statements(app, start_case, a
     # the case's state and version come with the task: no separate SELECT of either
     assert not [s for s in statements if s.lstrip().startswith("SELECT process_instance.state")]
     assert not [s for s in statements if "FROM process_version" in s and "JOIN" not in s]
+    # task and case came in one snapshot: the optimistic lock needs no fresh read of the task row
+    assert not [s for s in statements if s.lstrip().startswith("SELECT task.status, task.assignee_id")]
     # one UPDATE of the case row (title, data, state together), no reload of anything after it
     assert len([s for s in statements if s.lstrip().startswith("UPDATE process_instance")]) == 1
     assert len(statements) <= MAX_STATEMENTS_API_COMPLETION, "\n".join(s[:120] for s in statements)
