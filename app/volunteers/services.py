@@ -108,12 +108,14 @@ def new_password(username: str) -> str:
 def create_volunteer(created_by: User, *, username: str, display_name: str, email: str | None) -> tuple[User, str]:
     """A volunteer account (role ehrenamt, in 201's organisation) with an empty profile and a
     random initial password, returned once in plain text for 201 to hand over; only its hash
-    is stored, and the volunteer changes it under *Passwort ändern*."""
+    is stored, and the volunteer must replace it by their own at the first login (as with an
+    account an admin creates: app/auth/sessions.py ``enforce_password_change``)."""
     password = new_password(username)
     user = User(username=username.strip(), display_name=display_name.strip(), email=(email or "").strip() or None,
                 organisation_id=created_by.organisation_id)
     user.roles = [ROLE_EHRENAMT]
     user.set_password(password)
+    user.must_change_password = True  # 201 knows this one: the volunteer chooses their own first
     db.session.add(user)
     db.session.flush()
     db.session.add(VolunteerProfile(user_id=user.id, status=STATUS_AKTIV))

@@ -204,7 +204,16 @@ def test_201_creates_a_volunteer_who_can_log_in(app, login_as):
         assert db.session.get(VolunteerProfile, user.id).status == "aktiv"
     assert 'data-volunteer="lina.neumann"' in k201.get("/ehrenamtliche").get_data(as_text=True)
     lina = login(app.test_client(), "lina.neumann", password)
+    # 201 knows the initial password: Lina must choose her own before anything else
+    assert lina.get("/ehrenamt/profil").headers["Location"].endswith("/konto/passwort")
+    own = "Eigenes-Passwort-2026!"
+    changed = lina.post("/konto/passwort", data={"current_password": password, "new_password": own,
+                                                 "confirm": own})
+    assert changed.status_code == 302
+    lina = login(app.test_client(), "lina.neumann", own)
     assert lina.get("/ehrenamt/profil").status_code == 200
+    assert app.test_client().post("/login", data={"username": "lina.neumann", "password": password}
+                                  ).status_code != 302  # 201's password is gone
 
 
 def test_creating_a_volunteer_checks_the_input(app, login_as):
