@@ -116,7 +116,7 @@ def _apply_completion(instance, task, user, data, parsed, workflow, baseline,
         sync_tasks(instance, workflow, parsed, completed_row=task, actor=user, baseline=baseline)
         signals.task_completing.send(instance, task=task, user=user, data=data)  # e.g. the case's title
     save(instance, workflow, actor=user)
-    # e.g. app/mbe: link the client, write statistics rows; app/cases: the case's title
+    # e.g. app/mbe: link the client, write statistics rows; app/plans: the support plan
     signals.task_completed.send(instance, task=task, user=user, data=data)
 
 
