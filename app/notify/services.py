@@ -1,5 +1,5 @@
 """Write notifications and outbox mails for tasks. Called inside the caller's transaction:
-these functions add and flush, they never commit.
+these functions add (the caller's flush or commit writes the rows), they never commit.
 
 Mails never contain client data: only the step name (from the BPMN), the case reference, the
 due date and a link into the application.
@@ -62,8 +62,7 @@ def notify_task(task: Task, *, email: bool = False, actor: User | None = None) -
     template = "notify/mail/crisis.txt" if task.crisis else "notify/mail/task.txt"
     users = [u for u in recipients(task) if actor is None or u.id != actor.id]
     _notify(task, reference, users, kind, f"{label}: {task.title} ({reference})",
-            template if email else None)
-    db.session.flush()
+            template if email else None)  # no flush: the rows go out with the caller's commit
 
 
 @signals.tasks_assigned.connect

@@ -218,8 +218,7 @@ def _plan_from_form(instance: ProcessInstance, task: Task | None = None, user: U
         return
     goals: list[PlanGoal] = []
     if reconcile(instance, user, data["ziele"], goals):
-        db.session.flush()
-        _mirror(instance, goals)
+        _mirror(instance, goals)  # no flush: the new rows go out with the completion's commit
 
 
 def _mirror(instance: ProcessInstance, goals: list[PlanGoal] | None = None) -> None:
@@ -229,7 +228,8 @@ def _mirror(instance: ProcessInstance, goals: list[PlanGoal] | None = None) -> N
     if goals is None or kind is None:
         current = current_goals(instance)
     else:
-        current = [goal_dict(g, kind) for g in sorted(goals, key=lambda g: (g.position, g.id))
+        # New goals have no id before the flush; their positions come after every other one.
+        current = [goal_dict(g, kind) for g in sorted(goals, key=lambda g: (g.position, g.id or 0))
                    if g.status != DROPPED]
     if (instance.data or {}).get("ziele") != current:
         instance.data = {**(instance.data or {}), "ziele": current}
