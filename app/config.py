@@ -50,6 +50,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("APP_TIMEZONE", "Europe/Berlin"),
         "LANGUAGES": ["de", "en"],
         "API_TOKEN_HOURS": int(env.get("API_TOKEN_HOURS", "8")),
+        # Account data (app/retention/accountdata.py, in the daily run): expired API tokens, sent
+        # or failed mails and notifications are deleted after this many days (0: kept).
+        "API_TOKEN_KEEP_DAYS": int(env.get("API_TOKEN_KEEP_DAYS", "30")),
+        "OUTBOX_KEEP_DAYS": int(env.get("OUTBOX_KEEP_DAYS", "30")),
+        "NOTIFICATION_KEEP_DAYS": int(env.get("NOTIFICATION_KEEP_DAYS", "180")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),  # per client IP
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "30 per hour"),  # per user name

@@ -153,11 +153,19 @@ def record_failure(key: str, now: datetime) -> tuple[int, bool]:
         extra = state.failures - config["LOGIN_FREE_FAILURES"] - 1
         state.delay_until = now + timedelta(seconds=config["LOGIN_DELAY_SECONDS"] * 2 ** extra)
     db.session.flush()
-    cutoff = now - timedelta(hours=config["LOGIN_LOCKOUT_MEMORY_HOURS"])
-    db.session.execute(delete(LoginThrottle).where(  # names nobody has tried for a day
+    forget_old_failures(now)
+    return blocked_for(state, now)
+
+
+def forget_old_failures(now: datetime) -> int:
+    """Delete the rows of names nobody has tried for LOGIN_LOCKOUT_MEMORY_HOURS (a typed name may
+    be a person's); at each failed login and in the daily run (app/retention/accountdata.py).
+    Returns how many went."""
+    cutoff = now - timedelta(hours=current_app.config["LOGIN_LOCKOUT_MEMORY_HOURS"])
+    result = db.session.execute(delete(LoginThrottle).where(
         LoginThrottle.last_failure_at < cutoff,
         (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < cutoff)))
-    return blocked_for(state, now)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _reset(state: LoginThrottle | None) -> None:

@@ -6,7 +6,8 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import ROLE_DATENSCHUTZ
-from app.privacy.services import build_record, partner_types
+from app.privacy.accounts import FILE_NAME, build_account_record
+from app.privacy.services import build_record, partner_types, privacy_dir
 from app.timeutil import utcnow
 from app.web.access import roles_required
 
@@ -19,4 +20,5 @@ DPO_ONLY = _l("Das Verzeichnis der Verarbeitungstätigkeiten sehen nur Datenschu
 @roles_required(ROLE_DATENSCHUTZ, message=DPO_ONLY)
 def record():
     return render_template("privacy/record.html", records=build_record(), partner_types=partner_types(),
+                           accounts=build_account_record(privacy_dir()), accounts_file=FILE_NAME,
                            generated_at=utcnow())

@@ -32,8 +32,10 @@ def register_retention_cli(app: Flask) -> None:
                   help="ISO 8601 moment to run for (default: now), e.g. 2027-01-10T09:00:00+01:00")
     def retention_run(now_text):
         """Erase the personal data of every closed case whose retention period is over (each case in
-        its own transaction; cases on legal hold are left alone)."""
+        its own transaction; cases on legal hold are left alone), then delete the account data
+        whose period is over (expired API tokens, old mails and notifications)."""
         result = services.run(parse_now(now_text), via="cli")
         click.echo(f"cases erased: {result.erased}" + (f"; failed: {result.failed}" if result.failed else ""))
+        click.echo(f"account data rows deleted: {result.account_rows}")
 
     app.cli.add_command(retention)

@@ -43,6 +43,7 @@ from app.engine.lanes import LANES_DIR
 from app.engine.models import COMPLETED, TERMINATED, CaseEvent, ProcessInstance, ProcessModel, ProcessVersion
 from app.erasure.services import RETENTION, erase_case
 from app.extensions import db
+from app.retention import accountdata
 from app.retention.models import LegalHold, RetentionRun
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ def due_case_ids(now: datetime) -> list[int]:
 class RunResult:
     erased: int = 0
     failed: int = 0
+    account_rows: int = 0  # rows of account data deleted (app/retention/accountdata.py)
 
 
 def _lock_due(case_id: int, now: datetime) -> ProcessInstance | None:
@@ -261,10 +263,15 @@ def run(now: datetime | None = None, *, via: str = "cli") -> RunResult:
         db.session.add(record)
         db.session.flush()
         record_id = record.id
-    return _finish(record_id, erase_due(now))
+    return _finish(record_id, erase_due(now), now)
 
 
-def _finish(record_id: int, result: RunResult) -> RunResult:
+def _finish(record_id: int, result: RunResult, now: datetime | None = None) -> RunResult:
+    try:  # the account data whose period is over (app/retention/accountdata.py)
+        result.account_rows = accountdata.sweep(now).total
+    except Exception:  # noqa: BLE001 - the case erasures are done; the next day's run catches up
+        transaction.discard()
+        log.exception("deleting old account data failed")
     with transaction.unit_of_work():
         record = db.session.get(RetentionRun, record_id)
         if record is not None:
@@ -297,7 +304,7 @@ class DailyRun:
         self.last_day = day
         if record_id is None:
             return None
-        return _finish(record_id, erase_due(now))
+        return _finish(record_id, erase_due(now), now)
 
     @staticmethod
     def _claim(day: date, now: datetime) -> int | None:
