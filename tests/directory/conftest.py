@@ -11,12 +11,14 @@ Skipped when /usr/sbin/slapd is missing, unless CI is set (then the tests fail).
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ import pytest
 SLAPD = "/usr/sbin/slapd"
 SLAPADD = "/usr/sbin/slapadd"
 SCHEMA_DIR = Path("/etc/ldap/schema")
+GUID_SCHEMA = Path(__file__).parent / "fixtures" / "objectguid.schema"
 SUFFIX = "dc=fallwerk,dc=test"
 ROOT_DN, ROOT_PW = f"cn=root,{SUFFIX}", "root-secret"
 SERVICE_DN, SERVICE_PW = f"cn=fallwerk,ou=services,{SUFFIX}", "service-secret"
@@ -46,15 +49,19 @@ def password(uid: str) -> str:
     return f"geheim-{uid}"
 
 
-def _ldif() -> str:
+def _ldif(guids: dict[str, uuid.UUID] | None = None) -> str:
+    """The test directory; ``guids``: uid -> an Active Directory objectGUID for that person."""
     blocks = [f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: fallwerk\no: Fallwerk Test"]
     for ou in ("people", "groups", "services"):
         blocks.append(f"dn: ou={ou},{SUFFIX}\nobjectClass: organizationalUnit\nou: {ou}")
     blocks.append(f"dn: {SERVICE_DN}\nobjectClass: person\ncn: fallwerk\nsn: Service\nuserPassword: {SERVICE_PW}")
     for uid, name in PEOPLE.items():
+        guid = (guids or {}).get(uid)
+        ad = (f"\nobjectClass: fallwerkTestADObject\nobjectGUID:: {base64.b64encode(guid.bytes_le).decode()}"
+              if guid is not None else "")
         blocks.append(f"dn: {person_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\n"
                       f"sn: {name.split()[-1]}\ndisplayName: {name}\nmail: {uid}@fallwerk.test\n"
-                      f"userPassword: {password(uid)}")
+                      f"userPassword: {password(uid)}{ad}")
     for cn, members in GROUPS.items():
         blocks.append(f"dn: {group_dn(cn)}\nobjectClass: groupOfNames\ncn: {cn}\n"
                       + "\n".join(f"member: {person_dn(m)}" for m in members))
@@ -111,20 +118,23 @@ def require_slapd() -> None:
 
 
 @contextmanager
-def running_slapd(global_conf: str = "", ldaps: bool = False) -> Iterator[Slapd]:
+def running_slapd(global_conf: str = "", ldaps: bool = False,
+                  guids: dict[str, uuid.UUID] | None = None) -> Iterator[Slapd]:
     """A slapd with the test directory on free loopback ports: ldap:// (and ldaps:// if asked,
-    ``Slapd.ldaps_url``); ``global_conf``: extra lines for the global section (e.g. TLS files)."""
+    ``Slapd.ldaps_url``); ``global_conf``: extra lines for the global section (e.g. TLS files);
+    ``guids``: people with an Active Directory ``objectGUID`` (schema in fixtures/objectguid.schema)."""
     require_slapd()
     work = Path(tempfile.mkdtemp(prefix="fallwerk-slapd-"))
     (work / "data").mkdir()
     modules = "modulepath /usr/lib/ldap\nmoduleload back_mdb\n" if Path("/usr/lib/ldap/back_mdb.so").exists() else ""
     (work / "slapd.conf").write_text(
         "".join(f"include {SCHEMA_DIR / name}.schema\n" for name in ("core", "cosine", "inetorgperson"))
+        + (f"include {GUID_SCHEMA}\n" if guids else "")
         + f"pidfile {work}/slapd.pid\nargsfile {work}/slapd.args\n{modules}{global_conf}"
         + f'database mdb\nmaxsize 10485760\nsuffix "{SUFFIX}"\nrootdn "{ROOT_DN}"\nrootpw {ROOT_PW}\n'
         + f"directory {work}/data\n"
         + "access to attrs=userPassword by anonymous auth by * none\naccess to * by * read\n")
-    (work / "data.ldif").write_text(_ldif())
+    (work / "data.ldif").write_text(_ldif(guids))
     subprocess.run([SLAPADD, "-f", str(work / "slapd.conf"), "-l", str(work / "data.ldif")], check=True,
                    capture_output=True, timeout=30)
     port = _free_port()
