@@ -182,3 +182,29 @@ def test_case_client_moves_into_mbe_table_and_back(fresh_database):
         engine.dispose()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_task_rows_get_the_owner_team_and_model_of_their_case(fresh_database):
+    """The statistics' copies of a case's team and model on its task rows are filled for the rows
+    that exist at the upgrade, and go again at the downgrade."""
+    from datetime import UTC, datetime
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database})
+    with app.app_context():
+        upgrade(revision=BEFORE_CASE_CLIENT)
+        engine = create_engine(fresh_database)
+        values = {"true": True, "false": False, "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
+        with engine.begin() as connection:
+            for statement in SEED:
+                connection.execute(text(statement), values)
+        upgrade()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id, owner_team_id, model_id FROM task ORDER BY id")).all() \
+                == [(1, 1, 1), (2, 1, 1)]
+        downgrade(revision="7d2e9b4c1a68")
+        engine.dispose()
+        assert not {"owner_team_id", "model_id"} & {c["name"] for c in inspect(engine).get_columns("task")}
+        assert "ix_task_open_by_team" not in {i["name"] for i in inspect(engine).get_indexes("task")}
+        engine.dispose()
+        db.session.remove()
+        db.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event, select
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -161,14 +161,17 @@ class Task(Model):
     __table_args__ = (
         Index("ix_task_team_status", "candidate_team_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
-        # The monitor's and the statistics' open tasks per step, and the step filter: covering,
-        # title included (app/monitor/services.py, app/statistics/services.py).
+        # The monitor's open tasks per step, and the step filter: covering, title included
+        # (app/monitor/services.py).
         Index("ix_task_status_bpmn_title", "status", "bpmn_id", "instance_id", "due_at", "title"),
+        # The statistics' open tasks per process and step of the teams' cases: one range of the
+        # index per team, covering, no look-up of the case (app/statistics/services.py).
+        Index("ix_task_open_by_team", "status", "owner_team_id", "model_id", "bpmn_id", "due_at", "title"),
         # The statistics' step durations: completed tasks of a period, covering.
         Index("ix_task_done", "status", "completed_at", "bpmn_id", "instance_id", "created_at", "title"),
         # The statistics' crisis figures: acknowledgements / escalations of a period, open crisis tasks.
         Index("ix_task_bpmn_created", "bpmn_id", "created_at", "instance_id", "status", "completed_at"),
-        Index("ix_task_crisis_status", "crisis", "status", "instance_id"),
+        Index("ix_task_crisis_status", "crisis", "status", "owner_team_id", "model_id", "instance_id"),
         # The inbox: a team's unassigned group tasks, and a person's own, read in inbox order from
         # the index alone (app/inbox/listing.py: equality on every column before due_at, id;
         # assignee_id IS NULL is no equality for PostgreSQL's ordering, so it comes last).
@@ -205,6 +208,11 @@ class Task(Model):
     # BPMN_TASK (synced from the workflow) or TODO_TASK (app/engine/todos.py: never touched by the sync).
     kind: Mapped[str] = mapped_column(String(20), default=BPMN_TASK, server_default=BPMN_TASK)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Copies of the case's owner team and process model (neither changes in a case's life), so
+    # that figures per team and process read the task rows alone (app/statistics). Set when the
+    # row is written (``_case_columns`` below).
+    owner_team_id: Mapped[int | None] = mapped_column()
+    model_id: Mapped[int | None] = mapped_column()
 
     instance: Mapped[ProcessInstance] = relationship(back_populates="tasks")
     candidate_team: Mapped[Team | None] = relationship()
@@ -215,6 +223,23 @@ class Task(Model):
     @property
     def is_todo(self) -> bool:
         return self.kind == TODO_TASK
+
+
+@event.listens_for(Task, "before_insert")
+def _case_columns(_mapper, connection, target: Task) -> None:
+    """Copy the case's owner team and process model into a new task row: from the case and version
+    objects when this unit of work has them (the engine always does), else read in one statement."""
+    instance = target.__dict__.get("instance")
+    version = instance.__dict__.get("version") if instance is not None else None
+    if instance is not None and version is not None and instance.owner_team_id is not None:
+        target.owner_team_id, target.model_id = instance.owner_team_id, version.model_id
+        return
+    row = connection.execute(
+        select(ProcessInstance.owner_team_id, ProcessVersion.model_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+        .where(ProcessInstance.id == target.instance_id)).first()
+    if row is not None:
+        target.owner_team_id, target.model_id = row
 
 
 class CaseEvent(Model):

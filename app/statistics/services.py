@@ -148,6 +148,7 @@ class Owned:
 
     def __init__(self, team_ids: list[int]) -> None:
         self.team_ids = team_ids or [-1]
+        self.hidden_models = confidential_models()
         hidden = confidential_versions()
         # confidential cases never count (see the module docstring)
         self.condition: ColumnElement[bool] = and_(ProcessInstance.owner_team_id.in_(self.team_ids),
@@ -164,6 +165,12 @@ class Owned:
         query = select(ProcessInstance.id).where(self.condition)
         return query if version_ids is None else query.where(ProcessInstance.version_id.in_(version_ids))
 
+    def owns_task(self) -> ColumnElement[bool]:
+        """SQL: the task row's case belongs to the teams, from the row's own copies of the case's
+        owner team and model (no look-up of the case)."""
+        return and_(Task.owner_team_id.in_(self.team_ids),
+                    *([Task.model_id.not_in(self.hidden_models)] if self.hidden_models else []))
+
     def contains(self, instance_id):
         """SQL: the row's case belongs to the teams."""
         return not_indexed(instance_id).in_(self.ids())
@@ -174,6 +181,14 @@ class Owned:
             return literal(next(iter(self.versions), None), String)
         return case(*[(not_indexed(instance_id).in_(self.ids(v)), literal(k, String))
                       for k, v in self.versions.items()], else_=literal(None, String))
+
+
+def confidential_models() -> list[int]:
+    return list(db.session.scalars(select(ProcessModel.id).where(ProcessModel.confidential.is_(True))))
+
+
+def model_keys() -> dict[int, str]:
+    return {model_id: key for model_id, key in db.session.execute(select(ProcessModel.id, ProcessModel.key))}
 
 
 def confidential_versions() -> list[int]:
@@ -241,16 +256,19 @@ def _by_model_and_step(owned: Owned, columns: list, where: list):
 
 
 def _open_tasks(owned: Owned) -> dict:
-    """Open tasks per process and step, and how many of them overdue (covering index
-    ix_task_status_bpmn_title: status, step, case, due date, title)."""
+    """Open tasks per process and step, and how many of them overdue: one range of the covering
+    index ix_task_open_by_team (status, owner team, model, step, due date, title) per team."""
     now = utcnow()
-    inner = _by_model_and_step(owned, [Task.title, case((Task.due_at < now, 1), else_=0)],
-                               [Task.status.in_(ACTIVE_TASK_STATES)])
     rows = db.session.execute(  # count(*): no task id needed, so the index covers it (PostgreSQL too)
-        select(inner.c.model_key, inner.c.step, func.max(inner.c.c0), func.count(), func.sum(inner.c.c1))
-        .group_by(inner.c.model_key, inner.c.step).order_by(inner.c.model_key, inner.c.step)).all()
-    steps = [{"process": key, "step": step, "title": title, "open": count, "overdue": int(late or 0)}
-             for key, step, title, count, late in rows]
+        select(Task.model_id, Task.bpmn_id, func.max(Task.title), func.count(),
+               func.sum(case((Task.due_at < now, 1), else_=0)))
+        .where(Task.status.in_(ACTIVE_TASK_STATES), owned.owns_task(),
+               Task.bpmn_id != TODO_BPMN_ID)  # to-dos beside the workflow are no step of it
+        .group_by(Task.model_id, Task.bpmn_id)).all()
+    keys = model_keys()
+    steps = sorted(({"process": keys.get(model_id), "step": step, "title": title, "open": count,
+                     "overdue": int(late or 0)} for model_id, step, title, count, late in rows),
+                   key=lambda s: (s["process"] or "", s["step"]))
     return {"total": sum(s["open"] for s in steps), "overdue": sum(s["overdue"] for s in steps), "by_step": steps}
 
 
@@ -265,9 +283,9 @@ def _crises(owned: Owned, scope: Scope, start, end) -> dict:
         select(func.count()).select_from(Task)
         .where(Task.bpmn_id.in_(ESCALATION_STEPS), in_period, owned.contains(Task.instance_id))
     ) or 0
-    open_crisis_tasks = db.session.scalar(
+    open_crisis_tasks = db.session.scalar(  # covering: ix_task_crisis_status
         select(func.count()).select_from(Task)
-        .where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES), owned.contains(Task.instance_id))
+        .where(Task.crisis.is_(True), Task.status.in_(ACTIVE_TASK_STATES), owned.owns_task())
     ) or 0
     acks = aggregates.step_buckets(scope.team_ids, scope.date_from, scope.date_to, ACK_STEPS)
     merged = aggregates.Buckets()
