@@ -164,9 +164,11 @@ class Task(Model):
         # The monitor's open tasks per step, and the step filter: covering, title included
         # (app/monitor/services.py).
         Index("ix_task_status_bpmn_title", "status", "bpmn_id", "instance_id", "due_at", "title"),
-        # The statistics' open tasks per process and step of the teams' cases: one range of the
-        # index per team, covering, no look-up of the case (app/statistics/services.py).
-        Index("ix_task_open_by_team", "status", "owner_team_id", "model_id", "bpmn_id", "due_at", "title"),
+        # The statistics' open tasks per process and step of the teams' cases, and the monitor's
+        # cases per current step: one range of the index per team, covering, no look-up of the
+        # case (app/statistics/services.py, app/monitor/services.py).
+        Index("ix_task_open_by_team", "status", "owner_team_id", "model_id", "bpmn_id", "due_at", "title",
+              "instance_id"),
         # The statistics' step durations: completed tasks of a period, covering.
         Index("ix_task_done", "status", "completed_at", "bpmn_id", "instance_id", "created_at", "title"),
         # The statistics' crisis figures: acknowledgements / escalations of a period, open crisis tasks.

@@ -211,23 +211,48 @@ def monitor_query(user: User, filters: Filters, now: datetime | None = None) -> 
                 Task.bpmn_id != TODO_BPMN_ID).order_by(Task.id)):
             current[task.instance_id].append(task)
     return MonitorResult(items=items, total=total, page=page, pages=pages,
-                         step_counts=step_counts(where, now), current=current)
+                         step_counts=step_counts(where, now, task_conditions(user, filters)), current=current)
 
 
-def step_counts(where: list, now: datetime) -> list[StepCount]:
+def task_conditions(user: User, filters: Filters) -> list | None:
+    """The cases of ``conditions`` for the counts per step, as conditions on the task rows' own
+    copies of their case's owner team and model -- when the filters ask for no more than a team
+    and a process; None for any other filter (the counts then probe the filtered case ids).
+
+    Equivalent because a task row in a current state belongs to a running or suspended case,
+    never to a closed or withdrawn one (closing a case cancels its rows), and a case's owner team
+    and model never change."""
+    if (filters.version or filters.status or filters.step or filters.overdue or filters.crisis
+            or filters.started_from or filters.started_to):
+        return None
+    team_ids = led_team_ids(user) or [-1]
+    where: list[ColumnElement[bool]] = [Task.owner_team_id.in_(team_ids)]
+    if filters.team:
+        team_id = db.session.scalar(select(Team.id).where(Team.key == filters.team))
+        where.append(Task.owner_team_id == (team_id if team_id in team_ids else -1))
+    if filters.process:
+        model_id = db.session.scalar(select(ProcessModel.id).where(ProcessModel.key == filters.process))
+        where.append(Task.model_id == (model_id if model_id is not None else -1))
+    return where
+
+
+def step_counts(where: list, now: datetime, task_where: list | None = None) -> list[StepCount]:
     """Cases per current step (and how many of them overdue) among the instances matching ``where``.
 
     One pass over the covering task index (status, bpmn_id, instance_id, due_at, title); the
     cases come in as ``instance_id IN (ids of the matching cases)``, which the database builds
     once from the instance indexes. (A join would fetch each case row, state and all, from the
-    table: seconds at 100,000 cases on SQLite.) A case is counted once per step.
+    table: seconds at 100,000 cases on SQLite.) A case is counted once per step. With ``task_where``
+    (``task_conditions``: only a team and process asked for) it reads one range of the covering
+    ix_task_open_by_team per team instead, without the probe.
     """
     overdue = case((Task.status.in_(ACTIVE_TASK_STATES) & (Task.due_at < now), Task.instance_id), else_=None)
     rows = db.session.execute(
         select(Task.bpmn_id, func.min(Task.title), func.count(func.distinct(Task.instance_id)),
                func.count(func.distinct(overdue)))
         .where(Task.status.in_(CURRENT_TASK_STATES), Task.bpmn_id != TODO_BPMN_ID,  # steps only, no to-dos
-               not_indexed(Task.instance_id).in_(select(ProcessInstance.id).where(*where)))
+               *(task_where if task_where is not None  # ix_task_open_by_team: a range per team
+                 else [not_indexed(Task.instance_id).in_(select(ProcessInstance.id).where(*where))]))
         .group_by(Task.bpmn_id)
     ).all()
     counts = [StepCount(bpmn_id, title, cases, late) for bpmn_id, title, cases, late in rows]

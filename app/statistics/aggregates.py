@@ -24,7 +24,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.engine import signals
@@ -80,6 +80,20 @@ def record_completion(instance: ProcessInstance, task: Task, **_kwargs) -> None:
               "min_seconds": least(table.c.min_seconds, excluded.min_seconds),
               "max_seconds": greatest(table.c.max_seconds, excluded.max_seconds),
               "title": greatest(table.c.title, excluded.title)}))
+
+
+def resync_task_case_columns() -> int:
+    """Set every task row's copies of its case's owner team and model from the case again (rows
+    written behind the app, e.g. restored or inserted by SQL, may lack them). Returns how many rows
+    were wrong."""
+    team = (select(ProcessInstance.owner_team_id).where(ProcessInstance.id == Task.instance_id)
+            .scalar_subquery())
+    model = (select(ProcessVersion.model_id).join(ProcessInstance, ProcessInstance.version_id == ProcessVersion.id)
+             .where(ProcessInstance.id == Task.instance_id).scalar_subquery())
+    wrong = or_(Task.owner_team_id.is_distinct_from(team), Task.model_id.is_distinct_from(model))
+    result = db.session.execute(update(Task).where(wrong).values(owner_team_id=team, model_id=model)
+                                .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def rebuild() -> int:

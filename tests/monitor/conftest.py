@@ -80,8 +80,9 @@ def dataset(app):
             rows.append({"bpmn_id": "start_done", "title": "Erledigt", "status": "completed",
                          "due_at": now - timedelta(days=30), "crisis": False})  # done: never overdue
             for n, row in enumerate(rows):
-                db.session.execute(insert(Task).values(
+                db.session.execute(insert(Task).values(  # as the app writes them: with the case's team and model
                     instance_id=instance_id, spiff_task_id=f"gen-{i}-{n}", candidate_team_id=teams[p["team"]],
+                    owner_team_id=teams[p["team"]], model_id=model.id,
                     created_at=p["started_at"], priority=0, for_leads=False, iteration=0, **row))
             generated.append(Gen(id=instance_id, **p))
         db.session.commit()

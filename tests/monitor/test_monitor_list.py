@@ -45,8 +45,26 @@ def test_leitung_sees_only_the_teams_it_leads_and_mbe_head_only_mbe(app, dataset
     assert found == refs(mine)
     assert steps == expected_steps(mine)
     mbe = [c for c in dataset if c.team == "mbe"]
-    found, total, _ = run(app, "mbeleitung")
+    found, total, steps = run(app, "mbeleitung")
     assert found == refs(mbe) and total == 60
+    assert steps == expected_steps(mbe)
+
+
+@pytest.mark.parametrize("filters", [{}, {"team": "asd"}, {"process": "alltagsbegleitung"}, {"team": "mbe"}])
+def test_counts_per_step_from_the_task_rows_equal_those_over_the_filtered_cases(app, dataset, filters):
+    """The counts per step read the task rows' copies of the case's team and model when only a team
+    and a process are asked for: the same answer as probing the filtered cases."""
+    from app.monitor.services import conditions, step_counts, task_conditions
+    from app.timeutil import utcnow
+
+    with app.test_request_context():
+        user = db.session.scalar(select(User).where(User.username == "leitung"))
+        wanted = Filters(**filters)
+        fast = task_conditions(user, wanted)
+        assert fast is not None
+        now = utcnow()
+        assert step_counts(conditions(user, wanted, now), now, fast) == step_counts(conditions(user, wanted, now), now)
+        assert task_conditions(user, Filters(status="running", **filters)) is None  # any other filter: the probe
 
 
 @pytest.mark.parametrize("filters, keep", [
@@ -54,6 +72,10 @@ def test_leitung_sees_only_the_teams_it_leads_and_mbe_head_only_mbe(app, dataset
     ({"status": "suspended"}, lambda c: c.status == "suspended"),
     ({"team": "fd311"}, lambda c: c.team == "fd311"),
     ({"team": "mbe"}, lambda c: False),  # a team not led: nothing, never MBE cases
+    ({"process": "alltagsbegleitung"}, lambda c: True),
+    ({"process": "alltagsbegleitung", "team": "asd"}, lambda c: c.team == "asd"),
+    ({"process": "mbe_beratung"}, lambda c: False),
+    ({"process": "gibt_es_nicht"}, lambda c: False),
     ({"process": "alltagsbegleitung", "version": 2}, lambda c: c.version == 2),
     ({"version": 1}, lambda c: c.version == 1),
     ({"step": "vermittlung"}, lambda c: c.step == "vermittlung"),

@@ -3,7 +3,7 @@ tasks per team from the task index alone): every way a task row is written sets 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth.models import Team
 from app.engine.models import ProcessInstance, ProcessVersion, Task
@@ -42,3 +42,18 @@ def test_a_row_written_without_its_case_loaded_gets_them_from_the_database(app):
         db.session.add(Task(instance_id=case_id, spiff_task_id="x-1", bpmn_id="nachfrage", title="Nachfrage"))
         db.session.commit()
         assert _mismatches(case_id) == []
+
+
+def test_the_rebuild_command_sets_rows_written_behind_the_app_again(app):
+    with app.app_context():
+        case_id = start_case("fb36", team="asd")
+        db.session.execute(update(Task).where(Task.instance_id == case_id).values(owner_team_id=None, model_id=999))
+        db.session.commit()
+        assert _mismatches(case_id)
+    result = app.test_cli_runner().invoke(args=["statistics", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "task rows with their case's team and model set again: 1" in result.output
+    with app.app_context():
+        assert _mismatches(case_id) == []
+    again = app.test_cli_runner().invoke(args=["statistics", "rebuild"])
+    assert "set again: 0" in again.output
