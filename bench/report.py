@@ -18,15 +18,17 @@ DEFAULT = [ROOT / "instance" / "bench-sqlite.json", ROOT / "instance" / "bench-p
 # What bounds each figure (checked with profiles and query plans at 100,000 cases; README "Performance").
 BOUNDS = {
     "HTTP start case": "CPU in Python: engine steps, serialising the new state, the case/task INSERTs",
-    "HTTP complete Bedarfsermittlung": "CPU in Python, mostly SQLAlchemy's ORM: 21 (web) to 25 (API) "
+    "HTTP complete Bedarfsermittlung": "CPU in Python, mostly SQLAlchemy's ORM: 21 (web) to 22 (API) "
                                        "statements (auth, access, routing, 4 writes, notices, plan, statistics, "
                                        "answer); the engine's share a few per cent",
     "HTTP inbox of k201": "rendering the page and the per-request basics; the lists are read in index "
                           "order (short branches merged) and counted up to 1,001: flat in the size",
-    "HTTP instance monitor": "cases per current step: one pass over the covering task index with an id "
-                             "probe per open task, O(open tasks of the teams)",
-    "HTTP statistics page": "open tasks per step (one pass over the open tasks of the teams) and cases "
-                            "started (index-only count); durations from the daily aggregate rows",
+    "HTTP instance monitor": "cases per current step: one index range per led team over their open "
+                             "tasks (the rows carry the case's team), O(open tasks of the teams); the "
+                             "count and the page of cases",
+    "HTTP statistics page": "open tasks per step (one index range per team over their open tasks) and "
+                            "the index-only counts of cases and crisis reports in the period; durations "
+                            "from the daily aggregate rows",
     "HTTP statistics CSV": "as the statistics page (same figures), plus writing the CSV",
     "HTTP complete Zwischengespräch": "the growing case state (deserialise/serialise, row size)",
     "HTTP case view": "rendering the case page; the access log adds one INSERT",
