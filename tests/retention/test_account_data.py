@@ -4,6 +4,7 @@ what is still needed; the record of processing shows each kind with its period a
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -205,7 +206,8 @@ def test_a_failing_sweep_leaves_the_run_recorded_and_is_logged(app, monkeypatch,
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(accountdata, "sweep", broken)
-    with app.app_context(), caplog.at_level("ERROR"):
+    caplog.set_level(logging.ERROR, logger="app.retention.services")  # as tests/retention/test_run.py
+    with app.app_context():
         result = services.run(NOW, via="cli")
         assert result.account_rows == 0
         record = services.last_run()
