@@ -131,6 +131,19 @@ SEED = [
 ]
 
 
+def _seeded_before_case_client(url: str):
+    """The database at BEFORE_CASE_CLIENT with the SEED rows (inside the app's context); its engine."""
+    from datetime import UTC, datetime
+
+    upgrade(revision=BEFORE_CASE_CLIENT)
+    engine = create_engine(url)
+    values = {"true": True, "false": False, "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
+    with engine.begin() as connection:
+        for statement in SEED:
+            connection.execute(text(statement), values)
+    return engine
+
+
 def _process_instance_client_column(engine) -> tuple[bool, bool, bool]:
     """(column, index, foreign key) of process_instance.client_id present?"""
     schema = inspect(engine)
@@ -142,16 +155,9 @@ def _process_instance_client_column(engine) -> tuple[bool, bool, bool]:
 def test_case_client_moves_into_mbe_table_and_back(fresh_database):
     """The client link moves into app/mbe's table and back without losing it or any row that
     references process_instance (on SQLite the column drop rebuilds that table)."""
-    from datetime import UTC, datetime
-
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database})
     with app.app_context():
-        upgrade(revision=BEFORE_CASE_CLIENT)
-        engine = create_engine(fresh_database)
-        values = {"true": True, "false": False, "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
-        with engine.begin() as connection:
-            for statement in SEED:
-                connection.execute(text(statement), values)
+        engine = _seeded_before_case_client(fresh_database)
         counts = "SELECT (SELECT count(*) FROM task), (SELECT count(*) FROM case_event), " \
                  "(SELECT count(*) FROM process_instance)"
 
@@ -187,16 +193,9 @@ def test_case_client_moves_into_mbe_table_and_back(fresh_database):
 def test_task_rows_get_the_owner_team_and_model_of_their_case(fresh_database):
     """The statistics' copies of a case's team and model on its task rows are filled for the rows
     that exist at the upgrade, and go again at the downgrade."""
-    from datetime import UTC, datetime
-
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database})
     with app.app_context():
-        upgrade(revision=BEFORE_CASE_CLIENT)
-        engine = create_engine(fresh_database)
-        values = {"true": True, "false": False, "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
-        with engine.begin() as connection:
-            for statement in SEED:
-                connection.execute(text(statement), values)
+        engine = _seeded_before_case_client(fresh_database)
         upgrade()
         with engine.connect() as connection:
             assert connection.execute(text("SELECT id, owner_team_id, model_id FROM task ORDER BY id")).all() \
